@@ -1,0 +1,52 @@
+# Two commands for a newcomer:
+#   make run    set up, migrate, seed demo data, serve on http://127.0.0.1:8000
+#   make test   set up and run the whole test suite
+# Override the interpreter with PYTHON=/path/to/python3.12 (3.12 or newer).
+
+VENV ?= .venv
+VENV_PYTHON := $(VENV)/bin/python
+REQUIREMENTS := requirements.txt requirements-dev.txt
+
+.PHONY: run test lint check serve-dev clean
+
+# Find a Python that Django 6 supports: $PYTHON if given, else the newest
+# python3.x on PATH (pyenv shims honour .python-version), else python3.
+define find_python
+for candidate in $(PYTHON) python3.14 python3.13 python3.12 python3; do \
+  if command -v "$$candidate" >/dev/null 2>&1 && \
+     "$$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+    echo "$$candidate"; exit 0; \
+  fi; \
+done; \
+echo "No Python 3.12 or newer found: Django 6 needs Python >= 3.12. Install one, or pass PYTHON=/path/to/python3.12." >&2; \
+exit 1
+endef
+
+$(VENV)/.installed: $(REQUIREMENTS)
+	@python=$$($(find_python)) || exit 1; \
+	if [ ! -x "$(VENV_PYTHON)" ] || ! "$(VENV_PYTHON)" -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
+	  echo "Creating $(VENV) with $$python ($$($$python --version))"; \
+	  rm -rf "$(VENV)" && "$$python" -m venv "$(VENV)"; \
+	fi
+	$(VENV_PYTHON) -m pip install --quiet --upgrade pip
+	$(VENV_PYTHON) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+run: $(VENV)/.installed
+	DEBUG=true $(VENV_PYTHON) manage.py migrate --noinput
+	DEBUG=true $(VENV_PYTHON) manage.py seed_demo
+	DEBUG=true $(VENV_PYTHON) manage.py runserver 127.0.0.1:8000
+
+test: $(VENV)/.installed
+	$(VENV_PYTHON) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check: $(VENV)/.installed
+	DEBUG=true $(VENV_PYTHON) manage.py check
+	DEBUG=true $(VENV_PYTHON) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,243 @@
+"""Class-based views shared by every record type's pages.
+
+Each app subclasses these and sets ``model``, ``form_class`` and friends; the
+behaviour (search, sort, filters and pagination in the query string; refusing
+to delete what history refers to; archiving) is written once, here.
+"""
+
+from collections import Counter
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.contrib.messages.views import SuccessMessageMixin
+from django.db.models import ProtectedError, Q, RestrictedError
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import path, reverse_lazy
+from django.views.generic import DeleteView, ListView, UpdateView, View
+from django.views.generic.detail import SingleObjectMixin
+
+
+def model_permission(model, action: str) -> str:
+    """The codename Django gives a model's built-in permission, e.g. ``products.add_product``."""
+    return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+
+
+class ListFilterForm(forms.Form):
+    """The GET form of a list page: a search box and the archived filter.
+
+    Subclasses add filter fields and extend :meth:`filter_queryset`.
+    """
+
+    STATUS_CHOICES = [("active", "Active"), ("archived", "Archived"), ("all", "All")]
+
+    q = forms.CharField(label="Search", required=False, max_length=100)
+    status = forms.ChoiceField(label="Status", choices=STATUS_CHOICES, required=False)
+
+    search_fields: tuple[str, ...] = ("name",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.CheckboxInput):
+                css_class = "form-check-input d-block"
+            elif isinstance(field.widget, forms.Select):
+                css_class = "form-select form-select-sm"
+            else:
+                css_class = "form-control form-control-sm"
+            field.widget.attrs.setdefault("class", css_class)
+
+    def filter_queryset(self, queryset):
+        """Narrow ``queryset`` to what the (valid) form asks for."""
+        data = self.cleaned_data if self.is_valid() else {}
+        if term := (data.get("q") or "").strip():
+            condition = Q()
+            for field in self.search_fields:
+                condition |= Q(**{f"{field}__icontains": term})
+            queryset = queryset.filter(condition)
+        status = data.get("status") or "active"
+        if status == "active":
+            queryset = queryset.filter(is_active=True)
+        elif status == "archived":
+            queryset = queryset.filter(is_active=False)
+        return queryset
+
+
+class MethodPermissionMixin(PermissionRequiredMixin):
+    """Reading needs the model's view permission; writing needs ``write_action``'s."""
+
+    write_action = "change"
+
+    def get_permission_required(self):
+        action = "view" if self.request.method in ("GET", "HEAD", "OPTIONS") else self.write_action
+        return (model_permission(self.model, action),)
+
+
+class RecordListCreateView(MethodPermissionMixin, ListView):
+    """A list with search, sort, filters and pagination, and an add form on the same page.
+
+    POST to the list URL creates a record; invalid input re-renders the page with
+    the field errors and what was typed.
+    """
+
+    write_action = "add"
+    paginate_by = 25
+    form_class: type[forms.ModelForm]
+    filter_form_class: type[ListFilterForm] = ListFilterForm
+    # Query-string value -> ORM ordering; "-<value>" sorts descending.
+    sort_fields: dict[str, str] = {"name": "name"}
+    default_sort = "name"
+    success_message = "%(object)s was added."
+
+    def get_base_queryset(self):
+        """The rows before search and filters; subclasses add joins and annotations."""
+        return self.model._default_manager.all()
+
+    def get_sort(self) -> str:
+        requested = self.request.GET.get("sort", "")
+        return requested if requested.lstrip("-") in self.sort_fields else self.default_sort
+
+    def get_queryset(self):
+        self.filter_form = self.filter_form_class(self.request.GET or None)
+        queryset = self.filter_form.filter_queryset(self.get_base_queryset())
+        sort = self.get_sort()
+        descending = sort.startswith("-")
+        ordering = self.sort_fields[sort.lstrip("-")]
+        ordering = ordering if isinstance(ordering, (list, tuple)) else [ordering]
+        # The primary key breaks ties so a page never repeats or skips a row.
+        order_by = [f"-{field}" if descending else field for field in ordering]
+        return queryset.order_by(*order_by, "-pk" if descending else "pk")
+
+    def get_form(self):
+        return self.form_class(self.request.POST if self.request.method == "POST" else None)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", self.get_form())
+        context["filter_form"] = self.filter_form
+        context["current_sort"] = self.get_sort()
+        context["can_add"] = self.request.user.has_perm(model_permission(self.model, "add"))
+        context["verbose_name"] = self.model._meta.verbose_name
+        context["verbose_name_plural"] = self.model._meta.verbose_name_plural
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        if form.is_valid():
+            record = form.save()
+            messages.success(request, self.success_message % {"object": record})
+            return HttpResponseRedirect(request.get_full_path())
+        self.object_list = self.get_queryset()
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class RecordDetailView(MethodPermissionMixin, SuccessMessageMixin, UpdateView):
+    """A record's page: its fields, an update form, and what relates to it."""
+
+    write_action = "change"
+    success_message = "%(object)s was saved."
+
+    def get_template_names(self):
+        meta = self.model._meta
+        return [f"{meta.app_label}/{meta.model_name}_detail.html"]
+
+    def get_success_message(self, cleaned_data):
+        return self.success_message % {"object": self.object}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["can_change"] = user.has_perm(model_permission(self.model, "change"))
+        context["can_delete"] = user.has_perm(model_permission(self.model, "delete"))
+        context["verbose_name"] = self.model._meta.verbose_name
+        context["verbose_name_plural"] = self.model._meta.verbose_name_plural
+        return context
+
+
+def describe_protected(error: ProtectedError | RestrictedError) -> str:
+    """'3 products and 1 purchase' for the records that block a delete."""
+    objects = getattr(error, "protected_objects", None) or error.restricted_objects
+    counts = Counter(type(obj) for obj in objects)
+    parts = [
+        f"{count} {model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural}"
+        for model, count in sorted(counts.items(), key=lambda item: item[0]._meta.verbose_name)
+    ]
+    return " and ".join(parts)
+
+
+class RecordDeleteView(MethodPermissionMixin, DeleteView):
+    """Confirm, then delete; refuse with a clear message while history refers to the record."""
+
+    write_action = "delete"
+    template_name = "layouts/confirm_delete.html"
+    success_url = None  # the list page, e.g. reverse_lazy("stores:list")
+
+    def get_permission_required(self):
+        return (model_permission(self.model, "delete"),)
+
+    def get_success_url(self):
+        return self.success_url
+
+    def form_valid(self, form):
+        record = self.object
+        try:
+            record.delete()
+        except (ProtectedError, RestrictedError) as error:
+            messages.error(
+                self.request,
+                f"{record} cannot be deleted: {describe_protected(error)} refer to it. "
+                "Archive it instead: it leaves lists and pickers but stays in history.",
+            )
+            return redirect(record)
+        messages.success(self.request, f"{record} was deleted.")
+        return redirect(self.get_success_url())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["verbose_name"] = self.model._meta.verbose_name
+        return context
+
+
+class RecordArchiveView(PermissionRequiredMixin, SingleObjectMixin, View):
+    """POST-only: archive (or, with ``restore = True``, restore) a record.
+
+    Archiving is the soft form of deleting, so it needs the delete permission.
+    """
+
+    http_method_names = ["post"]
+    restore = False
+
+    def get_permission_required(self):
+        return (model_permission(self.model, "delete"),)
+
+    def post(self, request, *args, **kwargs):
+        record = self.get_object()
+        if self.restore:
+            record.restore()
+            messages.success(request, f"{record} was restored.")
+        else:
+            record.archive()
+            messages.success(
+                request, f"{record} was archived. It stays in history; restore it any time."
+            )
+        return redirect(record)
+
+
+def record_urlpatterns(namespace: str, model, list_view, detail_view) -> list:
+    """The five routes every record type has: list, detail, delete, archive, restore."""
+    return [
+        path("", list_view.as_view(), name="list"),
+        path("<int:pk>/", detail_view.as_view(), name="detail"),
+        path(
+            "<int:pk>/delete/",
+            RecordDeleteView.as_view(model=model, success_url=reverse_lazy(f"{namespace}:list")),
+            name="delete",
+        ),
+        path("<int:pk>/archive/", RecordArchiveView.as_view(model=model), name="archive"),
+        path(
+            "<int:pk>/restore/",
+            RecordArchiveView.as_view(model=model, restore=True),
+            name="restore",
+        ),
+    ]

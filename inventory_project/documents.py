@@ -1,0 +1,228 @@
+"""Views and forms shared by the two stock documents, purchases and sales.
+
+Each app configures them (model, forms, the service that records or voids);
+the views stay thin: they validate, call the service, and turn a domain error
+into a message.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.shortcuts import redirect
+from django.views.generic import DetailView, ListView, TemplateView, View
+from django.views.generic.detail import SingleObjectMixin
+
+from inventory_project.crud import model_permission
+from products.models import Product
+from products.services import AlreadyVoided, InsufficientStock
+from purchases.models import MAX_LINE_QUANTITY
+from stores.models import Store
+
+
+class DocumentFilterForm(forms.Form):
+    """The GET form of a document list: store, date range, voided or not."""
+
+    STATUS_CHOICES = [("", "Not voided"), ("voided", "Voided"), ("all", "All")]
+
+    store = forms.ModelChoiceField(queryset=Store.objects.all(), required=False)
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    status = forms.ChoiceField(choices=STATUS_CHOICES, required=False)
+
+    party_field = ""  # "supplier" or "customer", set by the subclass
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            is_select = isinstance(field.widget, forms.Select)
+            field.widget.attrs.setdefault(
+                "class",
+                "form-select form-select-sm" if is_select else "form-control form-control-sm",
+            )
+
+    def filter_queryset(self, queryset):
+        data = self.cleaned_data if self.is_valid() else {}
+        if data.get(self.party_field):
+            queryset = queryset.filter(**{self.party_field: data[self.party_field]})
+        if data.get("store"):
+            queryset = queryset.filter(store=data["store"])
+        queryset = queryset.in_period(data.get("date_from"), data.get("date_to"))
+        status = data.get("status") or ""
+        if status == "":
+            queryset = queryset.filter(voided_at__isnull=True)
+        elif status == "voided":
+            queryset = queryset.filter(voided_at__isnull=False)
+        return queryset
+
+
+class DocumentLineForm(forms.Form):
+    """One order line. ``price_field`` is "unit_cost" (purchases) or "unit_price" (sales)."""
+
+    product = forms.ModelChoiceField(queryset=Product.objects.active())
+    quantity = forms.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
+
+    price_field = ""
+    default_price_field = ""  # the product's field a blank price falls back to
+
+    def clean(self):
+        cleaned = super().clean()
+        product = cleaned.get("product")
+        if (
+            product
+            and cleaned.get(self.price_field) is None
+            and self.price_field not in self.errors
+        ):
+            cleaned[self.price_field] = getattr(product, self.default_price_field)
+        return cleaned
+
+
+class BaseDocumentLineFormSet(forms.BaseFormSet):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for form in self.forms:
+            form.fields["product"].queryset = Product.objects.active().order_by("name")
+
+    @property
+    def filled_forms(self):
+        """The line forms the user filled in (blank extra rows are ignored)."""
+        return [form for form in self.forms if form.has_changed() and form.cleaned_data]
+
+
+def document_line_formset(line_form):
+    return forms.formset_factory(
+        line_form,
+        formset=BaseDocumentLineFormSet,
+        extra=0,
+        min_num=1,
+        validate_min=True,
+        max_num=100,
+        validate_max=True,
+    )
+
+
+def active_parties(model):
+    return model.objects.active().order_by("name")
+
+
+class DocumentListView(PermissionRequiredMixin, ListView):
+    paginate_by = 25
+    filter_form_class: type[DocumentFilterForm]
+
+    def get_permission_required(self):
+        return (model_permission(self.model, "view"),)
+
+    def get_queryset(self):
+        self.filter_form = self.filter_form_class(self.request.GET or None)
+        queryset = (
+            self.model.objects.select_related(self.filter_form.party_field, "store")
+            .with_totals()
+            .order_by("-date", "-pk")
+        )
+        return self.filter_form.filter_queryset(queryset)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter_form"] = self.filter_form
+        context["can_add"] = self.request.user.has_perm(model_permission(self.model, "add"))
+        return context
+
+
+class DocumentCreateView(PermissionRequiredMixin, TemplateView):
+    """The new-document page: header form plus a formset of lines.
+
+    Subclasses implement :meth:`record`, which calls the app's service.
+    """
+
+    form_class: type[forms.ModelForm]
+    formset_class: type[BaseDocumentLineFormSet]
+
+    def get_permission_required(self):
+        return (model_permission(self.model, "add"),)
+
+    def get_initial(self) -> tuple[dict, list[dict]]:
+        """Prefill from the query string, e.g. ``?product=7&supplier=3`` from the dashboard."""
+        return {}, []
+
+    def get(self, request, *args, **kwargs):
+        header_initial, lines_initial = self.get_initial()
+        form = self.form_class(initial=header_initial)
+        formset = self.formset_class(prefix="lines", initial=lines_initial or None)
+        return self.render_to_response(self.get_context_data(form=form, formset=formset))
+
+    def post(self, request, *args, **kwargs):
+        form = self.form_class(request.POST)
+        formset = self.formset_class(request.POST, prefix="lines")
+        if form.is_valid() and formset.is_valid():
+            try:
+                document = self.record(form, formset.filled_forms)
+            except InsufficientStock as error:
+                self.show_shortfalls(form, formset, error)
+            else:
+                messages.success(request, f"{document} was recorded.")
+                return redirect(document)
+        return self.render_to_response(self.get_context_data(form=form, formset=formset))
+
+    def record(self, form, line_forms):
+        raise NotImplementedError
+
+    def show_shortfalls(self, form, formset, error: InsufficientStock) -> None:
+        """Put each shortfall on the lines of its product, keeping what was typed."""
+        for line_form in formset.filled_forms:
+            shortfall = error.for_product(line_form.cleaned_data["product"].pk)
+            if shortfall:
+                line_form.add_error("quantity", f"{shortfall}.")
+        form.add_error(None, "Not enough stock: nothing was saved. " + f"{error}.")
+
+
+class DocumentDetailView(PermissionRequiredMixin, DetailView):
+    def get_permission_required(self):
+        return (model_permission(self.model, "view"),)
+
+    def get_queryset(self):
+        return self.model.objects.select_related("store", "created_by", "voided_by").with_totals()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["lines"] = self.object.lines.select_related("product")
+        meta = self.model._meta
+        context["can_void"] = not self.object.is_voided and self.request.user.has_perm(
+            f"{meta.app_label}.void_{meta.model_name}"
+        )
+        return context
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(max_length=255, strip=True)
+
+
+class DocumentVoidView(PermissionRequiredMixin, SingleObjectMixin, View):
+    """POST-only: void a document through its app's service."""
+
+    http_method_names = ["post"]
+
+    def get_permission_required(self):
+        meta = self.model._meta
+        return (f"{meta.app_label}.void_{meta.model_name}",)
+
+    def void(self, document, user, reason):
+        raise NotImplementedError
+
+    def post(self, request, *args, **kwargs):
+        document = self.get_object()
+        form = VoidForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Give a reason for voiding.")
+            return redirect(document)
+        try:
+            self.void(document, request.user, form.cleaned_data["reason"])
+        except InsufficientStock as error:
+            messages.error(request, f"{document} cannot be voided: {error}.")
+        except AlreadyVoided as error:
+            messages.warning(request, str(error))
+        else:
+            messages.success(request, f"{document} was voided; its stock movements were reversed.")
+        return redirect(document)

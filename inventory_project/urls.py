@@ -1,0 +1,39 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from dashboard.views import WelcomeView
+from people.urls import customer_patterns, supplier_patterns
+from products.urls import category_patterns, product_patterns
+
+admin.site.site_header = f"{settings.SITE_NAME} administration"
+admin.site.site_title = settings.SITE_NAME
+admin.site.index_title = "Inventory records"
+
+# Each record type has its own URL namespace ("products:detail",
+# "categories:list"...), even where one app owns two of them.
+urlpatterns = [
+    path("", WelcomeView.as_view(), name="welcome"),
+    path("", include("dashboard.urls")),
+    path("stores/", include("stores.urls")),
+    path("categories/", include((category_patterns, "categories"))),
+    path("products/", include((product_patterns, "products"))),
+    path("suppliers/", include((supplier_patterns, "suppliers"))),
+    path("customers/", include((customer_patterns, "customers"))),
+    path("purchases/", include("purchases.urls")),
+    path("sales/", include("sales.urls")),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("admin/", admin.site.urls),
+]

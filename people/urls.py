@@ -1,0 +1,7 @@
+from inventory_project.crud import record_urlpatterns
+from people.models import Customer, Supplier
+from people.views import CustomerDetailView, CustomerListView, SupplierDetailView, SupplierListView
+
+# Included twice by the project's urls.py, as the "suppliers" and "customers" namespaces.
+supplier_patterns = record_urlpatterns("suppliers", Supplier, SupplierListView, SupplierDetailView)
+customer_patterns = record_urlpatterns("customers", Customer, CustomerListView, CustomerDetailView)

@@ -1,0 +1,77 @@
+from django.contrib import admin
+
+from products.models import Category, Product, StockLevel, StockMovement
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name"]
+
+
+class StockLevelInline(admin.TabularInline):
+    model = StockLevel
+    fields = ["store", "quantity"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = [
+        "sku",
+        "name",
+        "category",
+        "supplier",
+        "sale_price",
+        "reorder_level",
+        "is_active",
+    ]
+    list_filter = ["is_active", "category", "unit"]
+    search_fields = ["sku", "name"]
+    autocomplete_fields = ["category", "supplier"]
+    readonly_fields = ["average_cost"]
+    inlines = [StockLevelInline]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Stock changes only through the stock engine, so the admin only shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StockLevel)
+class StockLevelAdmin(ReadOnlyAdmin):
+    list_display = ["product", "store", "quantity"]
+    list_filter = ["store"]
+    search_fields = ["product__name", "product__sku"]
+    list_select_related = ["product", "store"]
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "kind",
+        "product",
+        "store",
+        "quantity",
+        "balance_after",
+        "created_by",
+    ]
+    list_filter = ["kind", "store"]
+    search_fields = ["product__name", "product__sku", "note"]
+    list_select_related = ["product", "store", "created_by"]
+    date_hierarchy = "created_at"

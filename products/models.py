@@ -1,0 +1,199 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Coalesce, Upper
+from django.urls import reverse
+from django.utils import timezone
+
+from inventory_project.models import ArchivableModel, ArchivableQuerySet
+
+MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
+
+
+class Category(ArchivableModel):
+    """A group of products, e.g. "Fasteners"."""
+
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("categories:detail", args=[self.pk])
+
+
+class ProductQuerySet(ArchivableQuerySet):
+    def with_on_hand(self):
+        """Annotate ``on_hand``: the quantity held across all stores."""
+        return self.annotate(on_hand=Coalesce(Sum("stock_levels__quantity"), 0))
+
+    def below_reorder_level(self):
+        """Products whose total on-hand is at or below their reorder level."""
+        return self.with_on_hand().filter(on_hand__lte=F("reorder_level"))
+
+
+class Product(ArchivableModel):
+    """Something the stores buy and sell. Stock is held per store in :class:`StockLevel`."""
+
+    class Unit(models.TextChoices):
+        PIECE = "pcs", "piece"
+        BOX = "box", "box"
+        PACK = "pack", "pack"
+        KILOGRAM = "kg", "kilogram"
+        LITRE = "l", "litre"
+        METRE = "m", "metre"
+
+    # Stored upper-case (see save()), so uniqueness is case-insensitive on
+    # every database, including MariaDB where functional unique indexes are
+    # not available.
+    sku = models.CharField("SKU", max_length=40, unique=True)
+    name = models.CharField(max_length=200, db_index=True)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    supplier = models.ForeignKey(
+        "people.Supplier", on_delete=models.PROTECT, related_name="products"
+    )
+    unit = models.CharField("unit of measure", max_length=8, choices=Unit, default=Unit.PIECE)
+    cost_price = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    sale_price = models.DecimalField(**MONEY, default=Decimal("0.00"), db_index=True)
+    reorder_level = models.PositiveIntegerField(default=0)
+    # Moving-average cost of the units on hand, kept by the stock engine.
+    average_cost = models.DecimalField(
+        max_digits=14, decimal_places=4, default=Decimal("0"), editable=False
+    )
+    description = models.TextField(blank=True)
+
+    objects = ProductQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [("adjust_stock", "Can adjust stock levels (stocktake)")]
+        constraints = [
+            models.CheckConstraint(condition=Q(sku=Upper("sku")), name="product_sku_upper_case"),
+            models.CheckConstraint(condition=Q(cost_price__gte=0), name="product_cost_price_gte_0"),
+            models.CheckConstraint(condition=Q(sale_price__gte=0), name="product_sale_price_gte_0"),
+            models.CheckConstraint(
+                condition=Q(reorder_level__gte=0), name="product_reorder_level_gte_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(average_cost__gte=0), name="product_average_cost_gte_0"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.sku})"
+
+    def get_absolute_url(self):
+        return reverse("products:detail", args=[self.pk])
+
+    def save(self, *args, **kwargs):
+        self.sku = self.sku.strip().upper()
+        super().save(*args, **kwargs)
+
+
+class StockLevel(models.Model):
+    """How many units of one product one store holds right now.
+
+    Changed only by :func:`products.services.move_stock`, which also writes
+    the :class:`StockMovement` that explains the change.
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="stock_levels")
+    store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="stock_levels")
+    quantity = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["store__name", "product__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "store"], name="stock_level_product_store"),
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="stock_level_quantity_gte_0"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product.name} at {self.store.name}"
+
+    @property
+    def is_below_reorder_level(self) -> bool:
+        return self.quantity <= self.product.reorder_level
+
+
+class ImmutableQuerySet(models.QuerySet):
+    """Movements are history: bulk updates and deletes are refused."""
+
+    def update(self, **kwargs):
+        raise TypeError("Stock movements are immutable.")
+
+    def delete(self):
+        raise TypeError("Stock movements are immutable.")
+
+
+class StockMovement(models.Model):
+    """One immutable line of the stock ledger.
+
+    For every (product, store) the on-hand quantity equals the sum of its
+    movements; ``verify_stock`` checks it.
+    """
+
+    class Kind(models.TextChoices):
+        PURCHASE = "purchase", "Purchase"
+        PURCHASE_VOID = "purchase_void", "Purchase void"
+        SALE = "sale", "Sale"
+        SALE_VOID = "sale_void", "Sale void"
+        ADJUSTMENT = "adjustment", "Adjustment"
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="movements")
+    store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="movements")
+    quantity = models.BigIntegerField(help_text="Signed: positive in, negative out.")
+    balance_after = models.BigIntegerField()
+    kind = models.CharField(max_length=16, choices=Kind)
+    # The purchase or sale this came from (by kind); documents are voided,
+    # never deleted, so the reference always resolves.
+    document_id = models.PositiveBigIntegerField(null=True, blank=True)
+    note = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["product", "store", "-created_at"], name="movement_product_store"),
+            models.Index(fields=["kind", "document_id"], name="movement_document"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(quantity=0), name="movement_quantity_not_0"),
+            models.CheckConstraint(
+                condition=Q(balance_after__gte=0), name="movement_balance_after_gte_0"
+            ),
+        ]
+
+    def __str__(self):
+        kind = self.get_kind_display()
+        return f"{kind} {self.quantity:+} × {self.product.name} at {self.store.name}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Stock movements are immutable.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Stock movements are immutable.")
+
+    def get_document_url(self) -> str | None:
+        if self.document_id is None:
+            return None
+        if self.kind in (self.Kind.PURCHASE, self.Kind.PURCHASE_VOID):
+            return reverse("purchases:detail", args=[self.document_id])
+        if self.kind in (self.Kind.SALE, self.Kind.SALE_VOID):
+            return reverse("sales:detail", args=[self.document_id])
+        return None

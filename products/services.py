@@ -1,0 +1,241 @@
+"""The stock engine: the one way stock changes.
+
+Purchases, sales, voids and adjustments all call :func:`move_stock`, which
+locks, checks every line, and only then writes stock levels and the ledger,
+inside one transaction.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+
+from products.models import Product, StockLevel, StockMovement
+
+AVERAGE_COST_PLACES = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class StockChange:
+    """One line of a stock operation.
+
+    ``unit_cost`` is the value each unit carries in or out (a purchase's cost);
+    ``None`` moves units at the product's current average cost, as a sale does.
+    """
+
+    product_id: int
+    quantity: int
+    unit_cost: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    product: Product
+    store_name: str
+    available: int
+    requested: int
+
+    def __str__(self):
+        return (
+            f"Only {self.available} × {self.product.name} in {self.store_name}, "
+            f"{self.requested} requested"
+        )
+
+
+class InsufficientStock(Exception):
+    """Some lines ask for more than the store holds; nothing was written."""
+
+    def __init__(self, shortfalls: list[Shortfall]):
+        self.shortfalls = shortfalls
+        super().__init__("; ".join(str(shortfall) for shortfall in shortfalls))
+
+    def for_product(self, product_id: int) -> Shortfall | None:
+        return next((s for s in self.shortfalls if s.product.pk == product_id), None)
+
+
+class AlreadyVoided(Exception):
+    """The document was voided before; voiding it again would move its stock twice."""
+
+
+def _new_average_cost(average: Decimal, on_hand: int, quantity: int, value: Decimal) -> Decimal:
+    """Moving average after ``quantity`` units worth ``value`` enter (or leave) ``on_hand``."""
+    remaining = on_hand + quantity
+    if remaining <= 0:
+        return average
+    new_average = (average * on_hand + value) / remaining
+    return max(new_average, Decimal("0")).quantize(AVERAGE_COST_PLACES, rounding=ROUND_HALF_UP)
+
+
+def move_stock(
+    *,
+    store,
+    changes: list[StockChange],
+    kind: str,
+    user=None,
+    document_id: int | None = None,
+    note: str = "",
+) -> list[StockMovement]:
+    """Apply ``changes`` at ``store`` atomically and write one ledger row per product.
+
+    Raises :class:`InsufficientStock`, listing every short product, when any
+    product would go below zero; then nothing at all is written.
+    """
+    net_quantity: dict[int, int] = defaultdict(int)
+    valued: dict[int, list[StockChange]] = defaultdict(list)
+    for change in changes:
+        net_quantity[change.product_id] += change.quantity
+        valued[change.product_id].append(change)
+    product_ids = sorted(pid for pid, quantity in net_quantity.items() if quantity != 0)
+    if not product_ids:
+        return []
+
+    try:
+        with transaction.atomic():
+            # Locks are always taken in the same order (products by primary
+            # key, then their stock rows by primary key), so two operations
+            # touching the same products in opposite line order wait for each
+            # other instead of deadlocking. The product lock also guards the
+            # moving-average cost and the creation of missing stock rows.
+            products = {
+                product.pk: product
+                for product in Product.objects.select_for_update()
+                .filter(pk__in=product_ids)
+                .order_by("pk")
+            }
+            levels = {
+                level.product_id: level
+                for level in StockLevel.objects.select_for_update()
+                .filter(store=store, product_id__in=product_ids)
+                .order_by("pk")
+            }
+
+            shortfalls = [
+                Shortfall(
+                    product=products[pid],
+                    store_name=store.name,
+                    available=levels[pid].quantity if pid in levels else 0,
+                    requested=-net_quantity[pid],
+                )
+                for pid in product_ids
+                if (levels[pid].quantity if pid in levels else 0) + net_quantity[pid] < 0
+            ]
+            if shortfalls:
+                raise InsufficientStock(shortfalls)
+
+            _update_average_costs(products, net_quantity, valued, product_ids)
+
+            missing = [pid for pid in product_ids if pid not in levels]
+            if missing:
+                # Safe without ignore_conflicts: the product locks above keep
+                # anyone else from creating the same rows meanwhile.
+                for level in StockLevel.objects.bulk_create(
+                    [StockLevel(product_id=pid, store=store, quantity=0) for pid in missing]
+                ):
+                    levels[level.product_id] = level
+
+            movements = []
+            for pid in product_ids:
+                level = levels[pid]
+                StockLevel.objects.filter(pk=level.pk).update(
+                    quantity=F("quantity") + net_quantity[pid]
+                )
+                # We hold the row lock, so the new balance is known without re-reading.
+                level.quantity += net_quantity[pid]
+                movements.append(
+                    StockMovement(
+                        product=products[pid],
+                        store=store,
+                        quantity=net_quantity[pid],
+                        balance_after=level.quantity,
+                        kind=kind,
+                        document_id=document_id,
+                        note=note[:255],
+                        created_by=user,
+                    )
+                )
+            StockMovement.objects.bulk_create(movements)
+    except IntegrityError as error:
+        # The check constraint fired: a race the locks should have prevented.
+        # Report it the way a normal shortfall is reported, never as a 500.
+        if "quantity_gte_0" not in str(error) and "balance_after_gte_0" not in str(error):
+            raise
+        raise InsufficientStock(
+            [
+                Shortfall(Product.objects.get(pk=pid), store.name, 0, -net_quantity[pid])
+                for pid in product_ids
+                if net_quantity[pid] < 0
+            ]
+        ) from error
+    return movements
+
+
+def _update_average_costs(products, net_quantity, valued, product_ids) -> None:
+    """Move each product's average cost by the value its changes carry."""
+    carrying_value = [
+        pid for pid in product_ids if any(c.unit_cost is not None for c in valued[pid])
+    ]
+    if not carrying_value:
+        return
+    on_hand = dict(
+        StockLevel.objects.filter(product_id__in=carrying_value)
+        .values("product_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("product_id", "total")
+    )
+    for pid in carrying_value:
+        product = products[pid]
+        value = sum(
+            (
+                change.quantity
+                * (change.unit_cost if change.unit_cost is not None else product.average_cost)
+                for change in valued[pid]
+            ),
+            Decimal("0"),
+        )
+        new_average = _new_average_cost(
+            product.average_cost, on_hand.get(pid, 0), net_quantity[pid], value
+        )
+        if new_average != product.average_cost:
+            Product.objects.filter(pk=pid).update(average_cost=new_average)
+            product.average_cost = new_average
+
+
+def stock_adjust(
+    *,
+    product: Product,
+    store,
+    user,
+    reason: str,
+    counted: int | None = None,
+    change: int | None = None,
+) -> StockMovement | None:
+    """Correct a product's stock at a store to a counted quantity, or by a signed change.
+
+    Returns the movement written, or ``None`` when the count matches the books.
+    """
+    if (counted is None) == (change is None):
+        raise ValueError("Give exactly one of counted or change.")
+    with transaction.atomic():
+        if counted is not None:
+            # Lock in the engine's order before reading, so the difference we
+            # compute is still true when it is applied.
+            Product.objects.select_for_update().filter(pk=product.pk).get()
+            current = (
+                StockLevel.objects.select_for_update()
+                .filter(product=product, store=store)
+                .values_list("quantity", flat=True)
+                .first()
+            ) or 0
+            change = counted - current
+        if change == 0:
+            return None
+        movements = move_stock(
+            store=store,
+            changes=[StockChange(product.pk, change)],
+            kind=StockMovement.Kind.ADJUSTMENT,
+            user=user,
+            note=reason,
+        )
+    return movements[0]

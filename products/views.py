@@ -1,0 +1,131 @@
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect
+from django.views.generic import View
+
+from inventory_project.crud import ListFilterForm, RecordDetailView, RecordListCreateView
+from people.models import Supplier
+from products.forms import CategoryForm, ProductForm, StockAdjustmentForm
+from products.models import Category, Product, StockMovement
+from products.services import InsufficientStock, stock_adjust
+
+
+class CategoryListView(RecordListCreateView):
+    model = Category
+    form_class = CategoryForm
+    sort_fields = {"name": "name", "created": "created_at"}
+
+
+class CategoryDetailView(RecordDetailView):
+    model = Category
+    form_class = CategoryForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["products"] = (
+            self.object.products.select_related("supplier").with_on_hand().order_by("name")
+        )
+        return context
+
+
+class ProductFilterForm(ListFilterForm):
+    search_fields = ("name", "sku")
+
+    category = forms.ModelChoiceField(queryset=Category.objects.active(), required=False)
+    supplier = forms.ModelChoiceField(queryset=Supplier.objects.active(), required=False)
+    below_reorder = forms.BooleanField(label="At or below reorder level", required=False)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        data = self.cleaned_data if self.is_valid() else {}
+        if data.get("category"):
+            queryset = queryset.filter(category=data["category"])
+        if data.get("supplier"):
+            queryset = queryset.filter(supplier=data["supplier"])
+        if data.get("below_reorder"):
+            queryset = queryset.below_reorder_level()
+        return queryset
+
+
+class ProductListView(RecordListCreateView):
+    model = Product
+    form_class = ProductForm
+    filter_form_class = ProductFilterForm
+    sort_fields = {
+        "sku": "sku",
+        "name": "name",
+        "category": "category__name",
+        "supplier": "supplier__name",
+        "price": "sale_price",
+        "on_hand": "on_hand",
+    }
+
+    def get_base_queryset(self):
+        return Product.objects.select_related("category", "supplier").with_on_hand()
+
+
+class ProductDetailView(RecordDetailView):
+    model = Product
+    form_class = ProductForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        product = self.object
+        levels = list(product.stock_levels.select_related("store").order_by("store__name"))
+        context["stock_levels"] = levels
+        context["on_hand"] = sum(level.quantity for level in levels)
+        movements = (
+            StockMovement.objects.filter(product=product)
+            .select_related("store", "created_by")
+            .order_by("-created_at", "-pk")
+        )
+        context["movements_page"] = Paginator(movements, 25).get_page(self.request.GET.get("page"))
+        if self.request.user.has_perm("products.adjust_stock"):
+            context["adjust_form"] = kwargs.get("adjust_form") or StockAdjustmentForm(
+                prefix="adjust"
+            )
+        return context
+
+
+class StockAdjustView(PermissionRequiredMixin, View):
+    """POST-only: correct a product's stock at a store through the stock engine."""
+
+    permission_required = "products.adjust_stock"
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        product = get_object_or_404(Product, pk=pk)
+        form = StockAdjustmentForm(request.POST, prefix="adjust")
+        if not form.is_valid():
+            errors = "; ".join(
+                f"{form.fields[name].label or name}: {' '.join(messages_)}"
+                if name != "__all__"
+                else " ".join(messages_)
+                for name, messages_ in form.errors.items()
+            )
+            messages.error(request, f"The adjustment was not saved. {errors}")
+            return redirect(product)
+        data = form.cleaned_data
+        amount = {data["mode"]: data["quantity"]}
+        try:
+            movement = stock_adjust(
+                product=product,
+                store=data["store"],
+                user=request.user,
+                reason=data["reason"],
+                **amount,
+            )
+        except InsufficientStock as error:
+            messages.error(request, f"The adjustment was not saved. {error}.")
+            return redirect(product)
+        if movement is None:
+            messages.info(request, "The count matches the books; nothing was changed.")
+        else:
+            messages.success(
+                request,
+                f"Stock of {product.name} at {data['store']} is now {movement.balance_after} "
+                f"({movement.quantity:+}).",
+            )
+        return redirect(product)

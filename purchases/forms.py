@@ -1,0 +1,49 @@
+from django import forms
+
+from inventory_project.documents import (
+    DocumentFilterForm,
+    DocumentLineForm,
+    active_parties,
+    document_line_formset,
+)
+from people.models import Supplier
+from purchases.models import Purchase
+from stores.models import Store
+
+
+class PurchaseForm(forms.ModelForm):
+    class Meta:
+        model = Purchase
+        fields = ["supplier", "store", "reference", "date", "notes"]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["supplier"].queryset = active_parties(Supplier)
+        self.fields["store"].queryset = active_parties(Store)
+
+
+class PurchaseLineForm(DocumentLineForm):
+    unit_cost = forms.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text="Blank: the product's cost price.",
+    )
+
+    price_field = "unit_cost"
+    default_price_field = "cost_price"
+
+
+PurchaseLineFormSet = document_line_formset(PurchaseLineForm)
+
+
+class PurchaseFilterForm(DocumentFilterForm):
+    supplier = forms.ModelChoiceField(queryset=Supplier.objects.order_by("name"), required=False)
+
+    party_field = "supplier"
+    field_order = ["supplier", "store", "date_from", "date_to", "status"]

@@ -1,0 +1,131 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Count, DecimalField, F, Q, Sum
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+# One line may not move more than this many units: anything larger is a typo,
+# and it keeps every total far from integer overflow.
+MAX_LINE_QUANTITY = 1_000_000
+TOTAL = DecimalField(max_digits=20, decimal_places=2)
+
+
+class DocumentQuerySet(models.QuerySet):
+    """Reads shared by purchases and sales."""
+
+    def not_voided(self):
+        return self.filter(voided_at__isnull=True)
+
+    def in_period(self, start=None, end=None):
+        """Documents dated from ``start`` to ``end``, both days included."""
+        queryset = self
+        if start:
+            queryset = queryset.filter(date__gte=start)
+        if end:
+            queryset = queryset.filter(date__lte=end)
+        return queryset
+
+
+class Document(models.Model):
+    """What purchases and sales share: when, who, and how they were voided."""
+
+    date = models.DateField(default=timezone.localdate, db_index=True)
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    void_reason = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-date", "-pk"]
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
+
+
+class PurchaseQuerySet(DocumentQuerySet):
+    def with_totals(self):
+        """Annotate ``line_count`` and ``total_value`` in the same query."""
+        return self.annotate(
+            line_count=Count("lines"),
+            total_value=Coalesce(
+                Sum(F("lines__quantity") * F("lines__unit_cost")),
+                Decimal("0"),
+                output_field=TOTAL,
+            ),
+        )
+
+
+class Purchase(Document):
+    """Goods received from a supplier into one store."""
+
+    supplier = models.ForeignKey(
+        "people.Supplier", on_delete=models.PROTECT, related_name="purchases"
+    )
+    store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="purchases")
+    reference = models.CharField(
+        "supplier's reference", max_length=60, blank=True, help_text="e.g. their invoice number"
+    )
+
+    objects = PurchaseQuerySet.as_manager()
+
+    class Meta(Document.Meta):
+        indexes = [models.Index(fields=["-date", "-id"], name="purchase_date")]
+        permissions = [("void_purchase", "Can void a purchase")]
+
+    def __str__(self):
+        return f"Purchase #{self.pk}"
+
+    def get_absolute_url(self):
+        return reverse("purchases:detail", args=[self.pk])
+
+
+class PurchaseLineQuerySet(models.QuerySet):
+    def totals(self) -> dict:
+        """Quantity and value of the lines of purchases that were not voided."""
+        return self.filter(purchase__voided_at__isnull=True).aggregate(
+            units=Coalesce(Sum("quantity"), 0),
+            value=Coalesce(Sum(F("quantity") * F("unit_cost")), Decimal("0"), output_field=TOTAL),
+        )
+
+
+class PurchaseLine(models.Model):
+    purchase = models.ForeignKey(Purchase, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(
+        "products.Product", on_delete=models.PROTECT, related_name="purchase_lines"
+    )
+    quantity = models.PositiveIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_LINE_QUANTITY)]
+    )
+    unit_cost = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+
+    objects = PurchaseLineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="purchase_line_quantity_gt_0"),
+            models.CheckConstraint(
+                condition=Q(unit_cost__gte=0), name="purchase_line_unit_cost_gte_0"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product}"
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.quantity * self.unit_cost

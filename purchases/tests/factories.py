@@ -1,0 +1,38 @@
+"""Purchases are made through the stock engine, never by writing rows directly,
+so the stock and ledger in tests are always consistent."""
+
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+
+from people.tests.factories import SupplierFactory
+from purchases.services import PurchaseLineInput, purchase_record
+from stores.tests.factories import StoreFactory
+
+
+def staff_user():
+    user, _ = get_user_model().objects.get_or_create(username="factory-clerk")
+    return user
+
+
+def make_purchase(*, store=None, supplier=None, lines, user=None, **kwargs):
+    """Record a purchase; ``lines`` is a list of (product, quantity[, unit_cost])."""
+    return purchase_record(
+        store=store or StoreFactory(),
+        supplier=supplier or SupplierFactory(),
+        user=user or staff_user(),
+        lines=[
+            PurchaseLineInput(
+                product=line[0],
+                quantity=line[1],
+                unit_cost=line[2] if len(line) > 2 else line[0].cost_price,
+            )
+            for line in lines
+        ],
+        **kwargs,
+    )
+
+
+def receive(product, store, quantity, unit_cost=Decimal("4.00")):
+    """Put ``quantity`` of ``product`` on hand at ``store`` through a purchase."""
+    return make_purchase(store=store, lines=[(product, quantity, unit_cost)])

@@ -1,0 +1,49 @@
+from django import forms
+
+from inventory_project.documents import (
+    DocumentFilterForm,
+    DocumentLineForm,
+    active_parties,
+    document_line_formset,
+)
+from people.models import Customer
+from sales.models import Sale
+from stores.models import Store
+
+
+class SaleForm(forms.ModelForm):
+    class Meta:
+        model = Sale
+        fields = ["customer", "store", "date", "notes"]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = active_parties(Customer)
+        self.fields["store"].queryset = active_parties(Store)
+
+
+class SaleLineForm(DocumentLineForm):
+    unit_price = forms.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text="Blank: the product's sale price.",
+    )
+
+    price_field = "unit_price"
+    default_price_field = "sale_price"
+
+
+SaleLineFormSet = document_line_formset(SaleLineForm)
+
+
+class SaleFilterForm(DocumentFilterForm):
+    customer = forms.ModelChoiceField(queryset=Customer.objects.order_by("name"), required=False)
+
+    party_field = "customer"
+    field_order = ["customer", "store", "date_from", "date_to", "status"]

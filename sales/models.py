@@ -1,0 +1,96 @@
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+
+from purchases.models import MAX_LINE_QUANTITY, TOTAL, Document, DocumentQuerySet
+
+
+class SaleQuerySet(DocumentQuerySet):
+    def with_totals(self):
+        """Annotate ``line_count``, ``total_value``, ``total_cost`` and ``gross_profit``."""
+        total_value = Coalesce(
+            Sum(F("lines__quantity") * F("lines__unit_price")), Decimal("0"), output_field=TOTAL
+        )
+        total_cost = Coalesce(
+            Sum(F("lines__quantity") * F("lines__unit_cost")), Decimal("0"), output_field=TOTAL
+        )
+        return self.annotate(
+            line_count=Count("lines"),
+            total_value=total_value,
+            total_cost=total_cost,
+            gross_profit=F("total_value") - F("total_cost"),
+        )
+
+
+class Sale(Document):
+    """Goods sold to a customer from one store."""
+
+    customer = models.ForeignKey("people.Customer", on_delete=models.PROTECT, related_name="sales")
+    store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="sales")
+
+    objects = SaleQuerySet.as_manager()
+
+    class Meta(Document.Meta):
+        indexes = [models.Index(fields=["-date", "-id"], name="sale_date")]
+        permissions = [("void_sale", "Can void a sale")]
+
+    def __str__(self):
+        return f"Sale #{self.pk}"
+
+    def get_absolute_url(self):
+        return reverse("sales:detail", args=[self.pk])
+
+
+class SaleLineQuerySet(models.QuerySet):
+    def totals(self) -> dict:
+        """Quantity, value, cost and gross profit of the lines of sales that were not voided."""
+        totals = self.filter(sale__voided_at__isnull=True).aggregate(
+            units=Coalesce(Sum("quantity"), 0),
+            value=Coalesce(Sum(F("quantity") * F("unit_price")), Decimal("0"), output_field=TOTAL),
+            cost=Coalesce(Sum(F("quantity") * F("unit_cost")), Decimal("0"), output_field=TOTAL),
+        )
+        totals["profit"] = totals["value"] - totals["cost"]
+        return totals
+
+
+class SaleLine(models.Model):
+    sale = models.ForeignKey(Sale, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(
+        "products.Product", on_delete=models.PROTECT, related_name="sale_lines"
+    )
+    quantity = models.PositiveIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_LINE_QUANTITY)]
+    )
+    unit_price = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    # The product's average cost when the sale was confirmed, so gross profit
+    # stays true after later purchases move the average.
+    unit_cost = models.DecimalField(max_digits=14, decimal_places=4, editable=False)
+
+    objects = SaleLineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="sale_line_quantity_gt_0"),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0), name="sale_line_unit_price_gte_0"
+            ),
+            models.CheckConstraint(condition=Q(unit_cost__gte=0), name="sale_line_unit_cost_gte_0"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product}"
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.quantity * self.unit_price
+
+    @property
+    def gross_profit(self) -> Decimal:
+        return self.quantity * (self.unit_price - self.unit_cost)

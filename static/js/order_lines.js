@@ -1,0 +1,41 @@
+// Add and remove order lines in the browser. Django's formset expects the
+// lines to be numbered 0..n-1 with TOTAL_FORMS = n, so every change renumbers.
+(function () {
+  "use strict";
+  const container = document.getElementById("lines");
+  const template = document.getElementById("empty-line");
+  const addButton = document.getElementById("add-line");
+  if (!container || !template || !addButton) return;
+  const prefix = container.dataset.prefix;
+  const totalForms = document.getElementById("id_" + prefix + "-TOTAL_FORMS");
+  const pattern = new RegExp(prefix + "-(\\d+|__prefix__)-", "g");
+
+  function renumber() {
+    const lines = container.querySelectorAll(".line-form");
+    lines.forEach(function (line, index) {
+      line.querySelectorAll("[name], [id], [for], [aria-describedby]").forEach(function (element) {
+        ["name", "id", "for", "aria-describedby"].forEach(function (attribute) {
+          const value = element.getAttribute(attribute);
+          if (value) element.setAttribute(attribute, value.replace(pattern, prefix + "-" + index + "-"));
+        });
+      });
+      line.querySelector(".remove-line").classList.toggle("d-none", lines.length === 1);
+    });
+    totalForms.value = lines.length;
+  }
+
+  addButton.classList.remove("d-none");
+  addButton.addEventListener("click", function () {
+    container.appendChild(template.content.cloneNode(true));
+    renumber();
+    const selects = container.querySelectorAll(".line-form select");
+    if (selects.length) selects[selects.length - 1].focus();
+  });
+  container.addEventListener("click", function (event) {
+    const button = event.target.closest(".remove-line");
+    if (!button) return;
+    button.closest(".line-form").remove();
+    renumber();
+  });
+  renumber();
+})();

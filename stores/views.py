@@ -1,0 +1,27 @@
+from django.core.paginator import Paginator
+
+from inventory_project.crud import ListFilterForm, RecordDetailView, RecordListCreateView
+from stores.forms import StoreForm
+from stores.models import Store
+
+
+class StoreFilterForm(ListFilterForm):
+    search_fields = ("name", "code")
+
+
+class StoreListView(RecordListCreateView):
+    model = Store
+    form_class = StoreForm
+    filter_form_class = StoreFilterForm
+    sort_fields = {"name": "name", "code": "code", "created": "created_at"}
+
+
+class StoreDetailView(RecordDetailView):
+    model = Store
+    form_class = StoreForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        stock = self.object.stock_levels.select_related("product").order_by("product__name", "pk")
+        context["stock_page"] = Paginator(stock, 25).get_page(self.request.GET.get("page"))
+        return context
