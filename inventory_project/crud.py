@@ -48,9 +48,21 @@ class ListFilterForm(forms.Form):
                 css_class = "form-control form-control-sm"
             field.widget.attrs.setdefault("class", css_class)
 
+    @property
+    def valid_data(self) -> dict:
+        """The fields holding valid values.
+
+        A field with an invalid value (say a stale ``?category=`` id from a
+        bookmark) is ignored; the others, like the search term, still apply.
+        """
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return self.cleaned_data
+
     def filter_queryset(self, queryset):
-        """Narrow ``queryset`` to what the (valid) form asks for."""
-        data = self.cleaned_data if self.is_valid() else {}
+        """Narrow ``queryset`` to what the form asks for."""
+        data = self.valid_data
         if term := (data.get("q") or "").strip():
             condition = Q()
             for field in self.search_fields:
@@ -62,6 +74,30 @@ class ListFilterForm(forms.Form):
         elif status == "archived":
             queryset = queryset.filter(is_active=False)
         return queryset
+
+
+class CaseInsensitiveUniqueMixin:
+    """ModelForm mixin: ``case_insensitive_unique`` fields refuse a value that exists in any case.
+
+    "main store" duplicates "Main Store" on every database, not only on MariaDB
+    whose collation already compares case-insensitively.
+    """
+
+    case_insensitive_unique: tuple[str, ...] = ()
+
+    def clean(self):
+        cleaned_data = super().clean()
+        model = self._meta.model
+        for name in self.case_insensitive_unique:
+            value = cleaned_data.get(name)
+            if not value:
+                continue
+            others = model._default_manager.exclude(pk=self.instance.pk)
+            if others.filter(**{f"{name}__iexact": value}).exists():
+                # Django's own "… with this … already exists." message; the
+                # field's error also keeps validate_unique from repeating it.
+                self.add_error(name, self.instance.unique_error_message(model, (name,)))
+        return cleaned_data
 
 
 class MethodPermissionMixin(PermissionRequiredMixin):
@@ -96,18 +132,25 @@ class RecordListCreateView(MethodPermissionMixin, ListView):
 
     def get_sort(self) -> str:
         requested = self.request.GET.get("sort", "")
-        return requested if requested.lstrip("-") in self.sort_fields else self.default_sort
+        return requested if requested.removeprefix("-") in self.sort_fields else self.default_sort
 
     def get_queryset(self):
         self.filter_form = self.filter_form_class(self.request.GET or None)
         queryset = self.filter_form.filter_queryset(self.get_base_queryset())
         sort = self.get_sort()
         descending = sort.startswith("-")
-        ordering = self.sort_fields[sort.lstrip("-")]
+        ordering = self.sort_fields[sort.removeprefix("-")]
         ordering = ordering if isinstance(ordering, (list, tuple)) else [ordering]
         # The primary key breaks ties so a page never repeats or skips a row.
         order_by = [f"-{field}" if descending else field for field in ordering]
         return queryset.order_by(*order_by, "-pk" if descending else "pk")
+
+    def paginate_queryset(self, queryset, page_size):
+        # A bookmarked page that no longer exists (rows were deleted or
+        # archived since) shows the nearest page instead of a 404.
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
 
     def get_form(self):
         return self.form_class(self.request.POST if self.request.method == "POST" else None)
@@ -156,14 +199,15 @@ class RecordDetailView(MethodPermissionMixin, SuccessMessageMixin, UpdateView):
 
 
 def describe_protected(error: ProtectedError | RestrictedError) -> str:
-    """'3 products and 1 purchase' for the records that block a delete."""
+    """'3 products and 1 purchase refer to it' for the records that block a delete."""
     objects = getattr(error, "protected_objects", None) or error.restricted_objects
     counts = Counter(type(obj) for obj in objects)
     parts = [
         f"{count} {model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural}"
         for model, count in sorted(counts.items(), key=lambda item: item[0]._meta.verbose_name)
     ]
-    return " and ".join(parts)
+    verb = "refers" if counts.total() == 1 else "refer"
+    return f"{' and '.join(parts)} {verb} to it"
 
 
 class RecordDeleteView(MethodPermissionMixin, DeleteView):
@@ -186,7 +230,7 @@ class RecordDeleteView(MethodPermissionMixin, DeleteView):
         except (ProtectedError, RestrictedError) as error:
             messages.error(
                 self.request,
-                f"{record} cannot be deleted: {describe_protected(error)} refer to it. "
+                f"{record} cannot be deleted: {describe_protected(error)}. "
                 "Archive it instead: it leaves lists and pickers but stays in history.",
             )
             return redirect(record)

@@ -39,7 +39,7 @@ class ProductFilterForm(ListFilterForm):
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        data = self.cleaned_data if self.is_valid() else {}
+        data = self.valid_data
         if data.get("category"):
             queryset = queryset.filter(category=data["category"])
         if data.get("supplier"):
