@@ -30,7 +30,7 @@ class SupplierDetailView(RecordDetailView):
         context["products"] = self.object.products.select_related("category").order_by("name")
         context["purchases"] = (
             Purchase.objects.filter(supplier=self.object)
-            .select_related("store")
+            .select_related("store", "supplier")
             .with_totals()
             .order_by("-date", "-pk")[:RECENT_DOCUMENTS]
         )
@@ -52,7 +52,7 @@ class CustomerDetailView(RecordDetailView):
         context = super().get_context_data(**kwargs)
         context["sales"] = (
             Sale.objects.filter(customer=self.object)
-            .select_related("store")
+            .select_related("store", "customer")
             .with_totals()
             .order_by("-date", "-pk")[:RECENT_DOCUMENTS]
         )
