@@ -1,9 +1,12 @@
 from django import forms
 
+from inventory_project.crud import CaseInsensitiveUniqueMixin
 from stores.models import Store
 
 
-class StoreForm(forms.ModelForm):
+class StoreForm(CaseInsensitiveUniqueMixin, forms.ModelForm):
+    case_insensitive_unique = ("name",)
+
     class Meta:
         model = Store
         fields = ["name", "code", "address", "phone"]
