@@ -111,16 +111,8 @@ def move_stock(
                 .order_by("pk")
             }
 
-            shortfalls = [
-                Shortfall(
-                    product=products[pid],
-                    store_name=store.name,
-                    available=levels[pid].quantity if pid in levels else 0,
-                    requested=-net_quantity[pid],
-                )
-                for pid in product_ids
-                if (levels[pid].quantity if pid in levels else 0) + net_quantity[pid] < 0
-            ]
+            available = {pid: levels[pid].quantity if pid in levels else 0 for pid in product_ids}
+            shortfalls = _find_shortfalls(products, store, available, net_quantity)
             if shortfalls:
                 raise InsufficientStock(shortfalls)
 
@@ -161,14 +153,36 @@ def move_stock(
         # Report it the way a normal shortfall is reported, never as a 500.
         if "quantity_gte_0" not in str(error) and "balance_after_gte_0" not in str(error):
             raise
-        raise InsufficientStock(
-            [
-                Shortfall(Product.objects.get(pk=pid), store.name, 0, -net_quantity[pid])
-                for pid in product_ids
-                if net_quantity[pid] < 0
-            ]
-        ) from error
+        # Everything above was rolled back; report what the store holds now.
+        products = Product.objects.in_bulk(product_ids)
+        available = dict(
+            StockLevel.objects.filter(store=store, product_id__in=product_ids).values_list(
+                "product_id", "quantity"
+            )
+        )
+        shortfalls = _find_shortfalls(
+            products, store, {pid: available.get(pid, 0) for pid in product_ids}, net_quantity
+        ) or [
+            Shortfall(products[pid], store.name, available.get(pid, 0), -net_quantity[pid])
+            for pid in product_ids
+            if net_quantity[pid] < 0
+        ]
+        raise InsufficientStock(shortfalls) from error
     return movements
+
+
+def _find_shortfalls(products, store, available, net_quantity) -> list[Shortfall]:
+    """One :class:`Shortfall` for every product that would go below zero, in product order."""
+    return [
+        Shortfall(
+            product=products[pid],
+            store_name=store.name,
+            available=available[pid],
+            requested=-net_quantity[pid],
+        )
+        for pid in sorted(available)
+        if available[pid] + net_quantity[pid] < 0
+    ]
 
 
 def _update_average_costs(products, net_quantity, valued, product_ids) -> None:

@@ -1,0 +1,81 @@
+"""Checks the stock tests share: a snapshot of everything a stock operation may write,
+and the ledger invariant.
+
+A failed operation must leave :func:`stock_snapshot` unchanged; after any
+operation :func:`assert_ledger_consistent` must hold.
+"""
+
+from collections import defaultdict
+
+from products.models import Product, StockLevel, StockMovement
+from purchases.models import Purchase, PurchaseLine
+from sales.models import Sale, SaleLine
+
+
+def stock_snapshot() -> dict:
+    """Every row a purchase, sale, void or adjustment can write, as comparable values."""
+    return {
+        "stock_levels": sorted(
+            StockLevel.objects.values_list("product_id", "store_id", "quantity")
+        ),
+        "movements": list(
+            StockMovement.objects.order_by("pk").values_list(
+                "pk", "product_id", "store_id", "quantity", "balance_after", "kind", "document_id"
+            )
+        ),
+        "average_costs": list(Product.objects.order_by("pk").values_list("pk", "average_cost")),
+        "purchases": list(
+            Purchase.objects.order_by("pk").values_list("pk", "voided_at", "void_reason")
+        ),
+        "purchase_lines": list(
+            PurchaseLine.objects.order_by("pk").values_list("pk", "product_id", "quantity")
+        ),
+        "sales": list(Sale.objects.order_by("pk").values_list("pk", "voided_at", "void_reason")),
+        "sale_lines": list(
+            SaleLine.objects.order_by("pk").values_list("pk", "product_id", "quantity")
+        ),
+    }
+
+
+def ledger_differences() -> list[str]:
+    """Where on-hand differs from the ledger, or a balance_after from its running sum."""
+    differences = []
+    running: dict[tuple[int, int], int] = defaultdict(int)
+    for product_id, store_id, quantity, balance_after in StockMovement.objects.order_by(
+        "pk"
+    ).values_list("product_id", "store_id", "quantity", "balance_after"):
+        running[product_id, store_id] += quantity
+        if running[product_id, store_id] != balance_after:
+            differences.append(
+                f"movement of product {product_id} at store {store_id}: balance_after "
+                f"{balance_after}, running sum {running[product_id, store_id]}"
+            )
+    on_hand = {
+        (product_id, store_id): quantity
+        for product_id, store_id, quantity in StockLevel.objects.values_list(
+            "product_id", "store_id", "quantity"
+        )
+    }
+    for key in sorted(on_hand.keys() | running.keys()):
+        if on_hand.get(key, 0) != running.get(key, 0):
+            differences.append(
+                f"product {key[0]} at store {key[1]}: on hand {on_hand.get(key, 0)}, "
+                f"ledger {running.get(key, 0)}"
+            )
+        if on_hand.get(key, 0) < 0:
+            differences.append(f"product {key[0]} at store {key[1]}: negative on hand")
+    return differences
+
+
+def assert_ledger_consistent() -> None:
+    differences = ledger_differences()
+    assert not differences, "\n".join(differences)
+
+
+def on_hand(product, store) -> int:
+    return (
+        StockLevel.objects.filter(product=product, store=store)
+        .values_list("quantity", flat=True)
+        .first()
+        or 0
+    )
