@@ -1,9 +1,26 @@
 from django.urls import path
 
+from dashboard.exports import (
+    MovementExportView,
+    ProductExportView,
+    PurchaseLineExportView,
+    SaleLineExportView,
+)
+from dashboard.reports import SalesByProductView, StockReportView
 from dashboard.views import DashboardView
 
 app_name = "dashboard"
 
 urlpatterns = [
     path("dashboard/", DashboardView.as_view(), name="index"),
+]
+
+# Included by the project's urls.py under /reports/ as the "reports" namespace.
+report_patterns = [
+    path("stock/", StockReportView.as_view(), name="stock"),
+    path("sales-by-product/", SalesByProductView.as_view(), name="sales-by-product"),
+    path("products.csv", ProductExportView.as_view(), name="products-csv"),
+    path("purchase-lines.csv", PurchaseLineExportView.as_view(), name="purchase-lines-csv"),
+    path("sale-lines.csv", SaleLineExportView.as_view(), name="sale-lines-csv"),
+    path("stock-movements.csv", MovementExportView.as_view(), name="movements-csv"),
 ]

@@ -1,8 +1,12 @@
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
 from django.views.generic import TemplateView
 
+from dashboard.charts import ranking_bars, value_bars
+from dashboard.periods import PeriodForm
 from dashboard.selectors import dashboard_summary
 
 
@@ -19,9 +23,21 @@ class WelcomeView(TemplateView):
 
 
 class DashboardView(TemplateView):
+    """Counts, period totals, charts and what needs attention, for any signed-in user."""
+
     template_name = "dashboard/index.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["summary"] = dashboard_summary()
+        period_form = PeriodForm(self.request.GET or None)
+        period = period_form.get_period()
+        summary = dashboard_summary(period)
+        context.update(
+            period_form=period_form,
+            period=period,
+            period_query=urlencode(period.query),
+            summary=summary,
+            value_chart=value_bars(summary["chart"]["points"], summary["chart"]["step"]),
+            top_chart=ranking_bars(summary["top_products"]),
+        )
         return context

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from dashboard.urls import report_patterns
 from dashboard.views import WelcomeView
 from people.urls import customer_patterns, supplier_patterns
 from products.urls import category_patterns, product_patterns
@@ -23,6 +24,7 @@ urlpatterns = [
     path("customers/", include((customer_patterns, "customers"))),
     path("purchases/", include("purchases.urls")),
     path("sales/", include("sales.urls")),
+    path("reports/", include((report_patterns, "reports"))),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -30,6 +30,25 @@ class DocumentQuerySet(models.QuerySet):
         return queryset
 
 
+class DocumentLineQuerySet(models.QuerySet):
+    """Reads shared by purchase and sale lines; ``document`` names the line's parent field."""
+
+    document = ""
+
+    def of_valid_documents(self):
+        """Lines of documents that were not voided: the only ones any total counts."""
+        return self.filter(**{f"{self.document}__voided_at__isnull": True})
+
+    def in_period(self, start=None, end=None):
+        """Lines of documents dated from ``start`` to ``end``, both days included."""
+        queryset = self
+        if start:
+            queryset = queryset.filter(**{f"{self.document}__date__gte": start})
+        if end:
+            queryset = queryset.filter(**{f"{self.document}__date__lte": end})
+        return queryset
+
+
 class Document(models.Model):
     """What purchases and sales share: when, who, and how they were voided."""
 
@@ -91,10 +110,13 @@ class Purchase(Document):
         return reverse("purchases:detail", args=[self.pk])
 
 
-class PurchaseLineQuerySet(models.QuerySet):
+class PurchaseLineQuerySet(DocumentLineQuerySet):
+    document = "purchase"
+
     def totals(self) -> dict:
-        """Quantity and value of the lines of purchases that were not voided."""
-        return self.filter(purchase__voided_at__isnull=True).aggregate(
+        """Purchases, units and value of the lines of purchases that were not voided."""
+        return self.of_valid_documents().aggregate(
+            documents=Count("purchase", distinct=True),
             units=Coalesce(Sum("quantity"), 0),
             value=Coalesce(Sum(F("quantity") * F("unit_cost")), Decimal("0"), output_field=TOTAL),
         )

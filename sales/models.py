@@ -2,11 +2,21 @@ from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, DecimalField, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from purchases.models import MAX_LINE_QUANTITY, TOTAL, Document, DocumentQuerySet
+from purchases.models import (
+    MAX_LINE_QUANTITY,
+    TOTAL,
+    Document,
+    DocumentLineQuerySet,
+    DocumentQuerySet,
+)
+
+# Costs carry the four decimal places of the average cost they come from, on
+# every database (SQLite would otherwise round them to cents).
+COST_TOTAL = DecimalField(max_digits=24, decimal_places=4)
 
 
 class SaleQuerySet(DocumentQuerySet):
@@ -16,7 +26,9 @@ class SaleQuerySet(DocumentQuerySet):
             Sum(F("lines__quantity") * F("lines__unit_price")), Decimal("0"), output_field=TOTAL
         )
         total_cost = Coalesce(
-            Sum(F("lines__quantity") * F("lines__unit_cost")), Decimal("0"), output_field=TOTAL
+            Sum(F("lines__quantity") * F("lines__unit_cost")),
+            Decimal("0"),
+            output_field=COST_TOTAL,
         )
         return self.annotate(
             line_count=Count("lines"),
@@ -45,15 +57,25 @@ class Sale(Document):
         return reverse("sales:detail", args=[self.pk])
 
 
-class SaleLineQuerySet(models.QuerySet):
+class SaleLineQuerySet(DocumentLineQuerySet):
+    document = "sale"
+
     def totals(self) -> dict:
-        """Quantity, value, cost and gross profit of the lines of sales that were not voided."""
-        totals = self.filter(sale__voided_at__isnull=True).aggregate(
+        """Sales, units, value, cost, gross profit and margin (%) of lines of sales not voided."""
+        totals = self.of_valid_documents().aggregate(
+            documents=Count("sale", distinct=True),
             units=Coalesce(Sum("quantity"), 0),
             value=Coalesce(Sum(F("quantity") * F("unit_price")), Decimal("0"), output_field=TOTAL),
-            cost=Coalesce(Sum(F("quantity") * F("unit_cost")), Decimal("0"), output_field=TOTAL),
+            cost=Coalesce(
+                Sum(F("quantity") * F("unit_cost")), Decimal("0"), output_field=COST_TOTAL
+            ),
         )
         totals["profit"] = totals["value"] - totals["cost"]
+        totals["margin"] = (
+            (totals["profit"] / totals["value"] * 100).quantize(Decimal("0.1"))
+            if totals["value"]
+            else None
+        )
         return totals
 
 

@@ -1,0 +1,261 @@
+"""CSV exports that stream, so a million rows use constant memory on every database.
+
+Rows are read in primary-key order, a chunk at a time (keyset pagination):
+unlike ``QuerySet.iterator()``, this does not depend on server-side cursors,
+which MariaDB's client library does not use by default.
+"""
+
+import csv
+import datetime
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+
+from django import forms
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django.views import View
+
+from products.models import Product, StockMovement
+from products.views import ProductFilterForm
+from purchases.forms import PurchaseFilterForm
+from purchases.models import Purchase, PurchaseLine
+from sales.forms import SaleFilterForm
+from sales.models import Sale, SaleLine
+from stores.models import Store
+
+CHUNK_SIZE = 2000
+
+
+def start_of_day(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+class _Echo:
+    """A file-like object whose write() hands the CSV line back instead of storing it."""
+
+    def write(self, value):
+        return value
+
+
+def rows_in_chunks(queryset, fields: list[str], chunk_size: int = CHUNK_SIZE) -> Iterator[tuple]:
+    """Yield ``values_list(*fields)`` rows in primary-key order, ``chunk_size`` per query."""
+    last_pk = 0
+    while True:
+        chunk = list(
+            queryset.filter(pk__gt=last_pk).order_by("pk").values_list("pk", *fields)[:chunk_size]
+        )
+        if not chunk:
+            return
+        for row in chunk:
+            yield row[1:]
+        last_pk = chunk[-1][0]
+
+
+def csv_response(filename: str, header: list[str], rows: Iterable) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow(header)
+        for row in rows:
+            yield writer.writerow(["" if value is None else value for value in row])
+
+    stamp = timezone.localdate().isoformat()
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.csv"'
+    return response
+
+
+class CsvExportView(PermissionRequiredMixin, View):
+    http_method_names = ["get"]
+
+
+class ProductExportView(CsvExportView):
+    """The products list as CSV, with on-hand per store, honouring its search and filters."""
+
+    permission_required = "products.view_product"
+
+    def get(self, request):
+        filter_form = ProductFilterForm(request.GET or None)
+        stores = list(Store.objects.order_by("name").values_list("pk", "name"))
+        per_store = {
+            f"store_{pk}": Coalesce(
+                Sum("stock_levels__quantity", filter=Q(stock_levels__store=pk)), 0
+            )
+            for pk, _ in stores
+        }
+        products = filter_form.filter_queryset(Product.objects.with_on_hand()).annotate(**per_store)
+        fields = [
+            "sku",
+            "name",
+            "category__name",
+            "supplier__name",
+            "unit",
+            "cost_price",
+            "sale_price",
+            "average_cost",
+            "reorder_level",
+            "is_active",
+            *per_store,
+            "on_hand",
+        ]
+        header = [
+            "SKU",
+            "Name",
+            "Category",
+            "Supplier",
+            "Unit",
+            "Cost price",
+            "Sale price",
+            "Average cost",
+            "Reorder level",
+            "Active",
+            *[f"On hand: {name}" for _, name in stores],
+            "On hand: total",
+        ]
+        return csv_response("products", header, rows_in_chunks(products, fields))
+
+
+class PurchaseLineExportView(CsvExportView):
+    """Purchases as CSV, one row per line, honouring the purchases list's filters."""
+
+    permission_required = "purchases.view_purchase"
+
+    def get(self, request):
+        purchases = PurchaseFilterForm(request.GET or None).filter_queryset(Purchase.objects.all())
+        lines = PurchaseLine.objects.filter(purchase__in=purchases.values("pk"))
+        fields = [
+            "purchase_id",
+            "purchase__date",
+            "purchase__supplier__name",
+            "purchase__store__name",
+            "purchase__reference",
+            "purchase__voided_at",
+            "product__sku",
+            "product__name",
+            "quantity",
+            "unit_cost",
+        ]
+        header = [
+            "Purchase",
+            "Date",
+            "Supplier",
+            "Store",
+            "Reference",
+            "Voided at",
+            "SKU",
+            "Product",
+            "Quantity",
+            "Unit cost",
+            "Line total",
+        ]
+        rows = ((*row, row[-2] * row[-1]) for row in rows_in_chunks(lines, fields))
+        return csv_response("purchase-lines", header, rows)
+
+
+class SaleLineExportView(CsvExportView):
+    """Sales as CSV, one row per line with cost and gross profit, honouring the list's filters."""
+
+    permission_required = "sales.view_sale"
+
+    def get(self, request):
+        sales = SaleFilterForm(request.GET or None).filter_queryset(Sale.objects.all())
+        lines = SaleLine.objects.filter(sale__in=sales.values("pk"))
+        fields = [
+            "sale_id",
+            "sale__date",
+            "sale__customer__name",
+            "sale__store__name",
+            "sale__voided_at",
+            "product__sku",
+            "product__name",
+            "quantity",
+            "unit_price",
+            "unit_cost",
+        ]
+        header = [
+            "Sale",
+            "Date",
+            "Customer",
+            "Store",
+            "Voided at",
+            "SKU",
+            "Product",
+            "Quantity",
+            "Unit price",
+            "Unit cost",
+            "Line total",
+            "Gross profit",
+        ]
+
+        def rows():
+            for row in rows_in_chunks(lines, fields):
+                quantity, price, cost = row[-3], row[-2], row[-1]
+                total = quantity * price
+                yield (*row, total, (total - quantity * cost).quantize(Decimal("0.01")))
+
+        return csv_response("sale-lines", header, rows())
+
+
+class MovementFilterForm(forms.Form):
+    product = forms.IntegerField(required=False, min_value=1)
+    store = forms.IntegerField(required=False, min_value=1)
+    kind = forms.ChoiceField(choices=[("", "Any"), *StockMovement.Kind.choices], required=False)
+    date_from = forms.DateField(required=False)
+    date_to = forms.DateField(required=False)
+
+    LOOKUPS = {"product": "product_id", "store": "store_id", "kind": "kind"}
+
+    def filter_queryset(self, movements):
+        """Apply the valid filters; an invalid value (say ``product=abc``) is ignored."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        for field, lookup in self.LOOKUPS.items():
+            if data.get(field) not in (None, ""):
+                movements = movements.filter(**{lookup: data[field]})
+        # Whole local days, compared as aware datetimes: no time zone tables
+        # needed in the database (MariaDB often has none).
+        if data.get("date_from"):
+            movements = movements.filter(created_at__gte=start_of_day(data["date_from"]))
+        if data.get("date_to"):
+            next_day = data["date_to"] + datetime.timedelta(days=1)
+            movements = movements.filter(created_at__lt=start_of_day(next_day))
+        return movements
+
+
+class MovementExportView(CsvExportView):
+    """The stock ledger as CSV, optionally for one product, store or kind, and a date range."""
+
+    permission_required = "products.view_stockmovement"
+
+    def get(self, request):
+        movements = MovementFilterForm(request.GET or None).filter_queryset(
+            StockMovement.objects.all()
+        )
+        fields = [
+            "created_at",
+            "store__name",
+            "product__sku",
+            "product__name",
+            "kind",
+            "document_id",
+            "quantity",
+            "balance_after",
+            "created_by__username",
+            "note",
+        ]
+        header = [
+            "When",
+            "Store",
+            "SKU",
+            "Product",
+            "Kind",
+            "Document",
+            "Change",
+            "Balance after",
+            "By",
+            "Note",
+        ]
+        return csv_response("stock-movements", header, rows_in_chunks(movements, fields))

@@ -1,0 +1,175 @@
+"""Sortable, exportable reports: stock on hand now, and sales by product for a period."""
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
+from django.views.generic import ListView
+
+from dashboard.exports import csv_response, rows_in_chunks
+from dashboard.periods import PeriodForm
+from dashboard.selectors import stock_value_by_store
+from products.models import StockLevel
+from sales.models import COST_TOTAL, SaleLine
+from stores.models import Store
+
+VALUE = DecimalField(max_digits=24, decimal_places=4)
+
+
+class ReportFilterForm(forms.Form):
+    q = forms.CharField(label="Product", required=False, max_length=100)
+    store = forms.ModelChoiceField(queryset=Store.objects.order_by("name"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs["class"] = "form-control form-control-sm"
+        self.fields["store"].widget.attrs["class"] = "form-select form-select-sm"
+
+    def filter_queryset(self, queryset, product_prefix="product", store_field="store"):
+        data = self.cleaned_data if self.is_valid() else {}
+        if term := (data.get("q") or "").strip():
+            queryset = queryset.filter(
+                Q(**{f"{product_prefix}__name__icontains": term})
+                | Q(**{f"{product_prefix}__sku__icontains": term})
+            )
+        if data.get("store"):
+            queryset = queryset.filter(**{store_field: data["store"]})
+        return queryset
+
+
+class SortedReportView(PermissionRequiredMixin, ListView):
+    """A report table, sortable by column, paginated, and as CSV with ``?format=csv``."""
+
+    paginate_by = 50
+    sort_fields: dict[str, str] = {}
+    default_sort = ""
+    csv_name = ""
+    csv_columns: list[tuple[str, str]] = []  # (field, heading)
+    csv_grouped = False
+
+    def get_sort(self) -> str:
+        requested = self.request.GET.get("sort", "")
+        return requested if requested.lstrip("-") in self.sort_fields else self.default_sort
+
+    def order(self, queryset, tiebreak: str):
+        sort = self.get_sort()
+        field = self.sort_fields[sort.lstrip("-")]
+        return queryset.order_by(f"-{field}" if sort.startswith("-") else field, tiebreak)
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("format") == "csv":
+            queryset = self.get_queryset()
+            fields = [field for field, _ in self.csv_columns]
+            headings = [heading for _, heading in self.csv_columns]
+            if self.csv_grouped:
+                # Grouped rows have no primary key to page by; there is at most
+                # one row per product, so reading them in one go stays small.
+                rows = queryset.values_list(*fields).iterator()
+            else:
+                rows = rows_in_chunks(queryset, fields)
+            return csv_response(self.csv_name, headings, rows)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["current_sort"] = self.get_sort()
+        params = self.request.GET.copy()
+        params["format"] = "csv"
+        params.pop("page", None)
+        context["csv_query"] = params.urlencode()
+        return context
+
+
+class StockReportView(SortedReportView):
+    """Stock on hand per store and product, with its value at average cost."""
+
+    permission_required = "products.view_stocklevel"
+    template_name = "dashboard/report_stock.html"
+    sort_fields = {
+        "product": "product__name",
+        "sku": "product__sku",
+        "store": "store__name",
+        "quantity": "quantity",
+        "value": "value",
+    }
+    default_sort = "product"
+    csv_name = "stock-on-hand"
+    csv_columns = [
+        ("store__name", "Store"),
+        ("product__sku", "SKU"),
+        ("product__name", "Product"),
+        ("quantity", "On hand"),
+        ("product__average_cost", "Average cost"),
+        ("value", "Value"),
+    ]
+
+    def get_queryset(self):
+        self.filter_form = ReportFilterForm(self.request.GET or None)
+        levels = self.filter_form.filter_queryset(
+            StockLevel.objects.filter(quantity__gt=0)
+            .select_related("product", "store")
+            .annotate(
+                value=ExpressionWrapper(
+                    F("quantity") * F("product__average_cost"), output_field=VALUE
+                )
+            )
+        )
+        return self.order(levels, "pk")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter_form"] = self.filter_form
+        context["by_store"] = stock_value_by_store()
+        return context
+
+
+class SalesByProductView(SortedReportView):
+    """Units, value, cost and gross profit per product for a period (voided sales excluded)."""
+
+    permission_required = "sales.view_sale"
+    template_name = "dashboard/report_sales_by_product.html"
+    sort_fields = {
+        "product": "product__name",
+        "units": "units",
+        "value": "value",
+        "profit": "profit",
+    }
+    default_sort = "-value"
+    csv_name = "sales-by-product"
+    csv_grouped = True
+    csv_columns = [
+        ("product__sku", "SKU"),
+        ("product__name", "Product"),
+        ("units", "Units sold"),
+        ("value", "Sales value"),
+        ("cost", "Cost"),
+        ("profit", "Gross profit"),
+    ]
+
+    def get_queryset(self):
+        self.period_form = PeriodForm(self.request.GET or None)
+        self.period = self.period_form.get_period()
+        self.filter_form = ReportFilterForm(self.request.GET or None)
+        lines = self.filter_form.filter_queryset(
+            SaleLine.objects.of_valid_documents().in_period(self.period.start, self.period.end),
+            store_field="sale__store",
+        )
+        rows = (
+            lines.values("product_id", "product__sku", "product__name")
+            .annotate(
+                units=Sum("quantity"),
+                value=Sum(F("quantity") * F("unit_price"), output_field=VALUE),
+                cost=Sum(F("quantity") * F("unit_cost"), output_field=COST_TOTAL),
+            )
+            .annotate(profit=F("value") - F("cost"))
+        )
+        return self.order(rows, "product_id")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter_form"] = self.filter_form
+        context["period_form"] = self.period_form
+        context["period"] = self.period
+        context["period_query"] = urlencode(self.period.query)
+        return context
