@@ -1,0 +1,47 @@
+"""The two roles of the shop, as Django groups, and the permissions each holds.
+
+Managers may do everything in the inventory apps; clerks see everything,
+record purchases and sales, and look after customers, but cannot delete,
+archive, void, adjust stock or change products (and so their prices).
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+MANAGER = "Manager"
+CLERK = "Clerk"
+ROLES = (MANAGER, CLERK)
+
+INVENTORY_APPS = ("stores", "people", "products", "purchases", "sales")
+
+CLERK_PERMISSIONS = (
+    "purchases.add_purchase",
+    "sales.add_sale",
+    "people.add_customer",
+    "people.change_customer",
+)
+
+
+def _by_codename(names) -> Q:
+    condition = Q(pk__in=[])
+    for name in names:
+        app_label, codename = name.split(".")
+        condition |= Q(content_type__app_label=app_label, codename=codename)
+    return condition
+
+
+def role_permissions(role: str, permission_model=Permission):
+    """The permissions ``role`` holds, as a queryset of ``permission_model``."""
+    inventory = permission_model.objects.filter(content_type__app_label__in=INVENTORY_APPS)
+    if role == MANAGER:
+        return inventory
+    if role == CLERK:
+        return inventory.filter(Q(codename__startswith="view_") | _by_codename(CLERK_PERMISSIONS))
+    raise ValueError(f"Unknown role {role!r}; the roles are {', '.join(ROLES)}.")
+
+
+def ensure_roles(group_model=Group, permission_model=Permission) -> None:
+    """Create both groups if missing and set exactly their permissions (idempotent)."""
+    for role in ROLES:
+        group, _ = group_model.objects.get_or_create(name=role)
+        group.permissions.set(role_permissions(role, permission_model))
