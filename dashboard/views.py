@@ -1,6 +1,9 @@
+import logging
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_not_required
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
 from django.views.generic import TemplateView
@@ -20,6 +23,22 @@ class WelcomeView(TemplateView):
         if request.user.is_authenticated:
             return redirect("dashboard:index")
         return super().get(request, *args, **kwargs)
+
+
+logger = logging.getLogger(__name__)
+
+
+@login_not_required
+def healthz(request):
+    """For load balancers: 200 when the app can reach its database, 503 when it cannot."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        logger.exception("Health check: the database is unreachable")
+        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
 
 
 class DashboardView(TemplateView):

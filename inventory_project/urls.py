@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from dashboard.urls import report_patterns
-from dashboard.views import WelcomeView
+from dashboard.views import WelcomeView, healthz
 from people.urls import customer_patterns, supplier_patterns
 from products.urls import category_patterns, product_patterns
 
@@ -16,6 +16,7 @@ admin.site.index_title = "Inventory records"
 # "categories:list"...), even where one app owns two of them.
 urlpatterns = [
     path("", WelcomeView.as_view(), name="welcome"),
+    path("healthz", healthz, name="healthz"),
     path("", include("dashboard.urls")),
     path("stores/", include("stores.urls")),
     path("categories/", include((category_patterns, "categories"))),
