@@ -1,13 +1,15 @@
 # Two commands for a newcomer:
 #   make run    set up, migrate, seed demo data, serve on http://127.0.0.1:8000
 #   make test   set up and run the whole test suite
-# Override the interpreter with PYTHON=/path/to/python3.12 (3.12 or newer).
+# Override the interpreter with PYTHON=/path/to/python3.12 (3.12 or newer),
+# the port with PORT=8001, test options with PYTEST_ARGS="-x -k sale".
 
 VENV ?= .venv
 VENV_PYTHON := $(VENV)/bin/python
 REQUIREMENTS := requirements.txt requirements-dev.txt
+PORT ?= 8000
 
-.PHONY: run test lint check serve-dev clean
+.PHONY: run test lint check clean
 
 # Find a Python that Django 6 supports: $PYTHON if given, else the newest
 # python3.x on PATH (pyenv shims honour .python-version), else python3.
@@ -35,7 +37,7 @@ $(VENV)/.installed: $(REQUIREMENTS)
 run: $(VENV)/.installed
 	DEBUG=true $(VENV_PYTHON) manage.py migrate --noinput
 	DEBUG=true $(VENV_PYTHON) manage.py seed_demo
-	DEBUG=true $(VENV_PYTHON) manage.py runserver 127.0.0.1:8000
+	DEBUG=true $(VENV_PYTHON) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.installed
 	$(VENV_PYTHON) -m pytest $(PYTEST_ARGS)
