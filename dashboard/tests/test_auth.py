@@ -15,8 +15,14 @@ pytestmark = pytest.mark.django_db
 
 PASSWORD = "pw-plain-123"  # the root conftest's ``user`` fixture password
 
-# Pages anyone may open. Everything else must redirect a visitor to a login page.
-PUBLIC_PAGES = {"welcome", "login", "admin:login"}
+# Pages anyone may open. Everything else must redirect a visitor to a login page, so a new
+# public page has to be added here on purpose.
+PUBLIC_PAGES = {
+    "welcome",
+    "login",
+    "admin:login",
+    "healthz",  # for load balancers: says only whether the database answers
+}
 
 # A sample value for each path converter: a redirect to login happens before any lookup,
 # so the record need not exist (and a visitor must not learn whether it does).
@@ -95,6 +101,13 @@ def test_private_page_redirects_visitor_to_login(client, name, url, method):
         assert response.url.split("?")[0] in expected
     else:
         assert response.url == f"{reverse('login')}?next={quote(url)}"
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC_PAGES))
+def test_public_page_answers_visitor(client, name):
+    response = client.get(reverse(name))
+
+    assert response.status_code == 200
 
 
 def test_private_pages_cover_dashboard_and_document_pages():
