@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from products.forms import CategoryForm, ProductForm
 from products.models import Category, Product, StockLevel, StockMovement
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
+    form = CategoryForm  # the same case-insensitive name check as the site's pages
     list_display = ["name", "is_active", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["name"]
@@ -23,6 +25,9 @@ class StockLevelInline(admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
+    # The site's form upper-cases the SKU before the unique check, so "ab-1"
+    # is reported as a duplicate of "AB-1" (not as a violated database constraint).
+    form = ProductForm
     list_display = [
         "sku",
         "name",
@@ -32,8 +37,9 @@ class ProductAdmin(admin.ModelAdmin):
         "reorder_level",
         "is_active",
     ]
-    list_filter = ["is_active", "category", "unit"]
+    list_filter = ["is_active", "category", "supplier", "unit"]
     search_fields = ["sku", "name"]
+    list_select_related = ["category", "supplier"]
     autocomplete_fields = ["category", "supplier"]
     readonly_fields = ["average_cost"]
     inlines = [StockLevelInline]

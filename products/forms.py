@@ -1,6 +1,7 @@
 from django import forms
 from django.db.models import Q
 
+from inventory_project.crud import CaseInsensitiveUniqueMixin
 from people.models import Supplier
 from products.models import Category, Product
 from purchases.models import MAX_LINE_QUANTITY
@@ -12,14 +13,23 @@ def active_or_current(queryset, current_pk):
     return queryset.filter(Q(is_active=True) | Q(pk=current_pk))
 
 
-class CategoryForm(forms.ModelForm):
+class CategoryForm(CaseInsensitiveUniqueMixin, forms.ModelForm):
+    case_insensitive_unique = ("name",)
+
     class Meta:
         model = Category
         fields = ["name", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
 
+# PostgreSQL's integer column holds no more than this (SQLite and MariaDB hold
+# more), so a reorder level accepted on one database is accepted on all.
+REORDER_LEVEL_MAX = 2_147_483_647
+
+
 class ProductForm(forms.ModelForm):
+    reorder_level = forms.IntegerField(min_value=0, max_value=REORDER_LEVEL_MAX, initial=0)
+
     class Meta:
         model = Product
         fields = [
