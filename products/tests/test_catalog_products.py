@@ -1,0 +1,655 @@
+"""The product pages: /products/ (list + add form) and /products/<id>/."""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from people.tests.factories import SupplierFactory
+from products.models import Product, StockLevel, StockMovement
+from products.services import stock_adjust
+from products.tests.factories import CategoryFactory, ProductFactory
+from purchases.tests.factories import make_purchase, receive, staff_user
+from sales.tests.factories import make_sale
+from stores.tests.factories import StoreFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST_URL = reverse("products:list")
+
+
+def skus(response) -> list[str]:
+    return [product.sku for product in response.context["object_list"]]
+
+
+def product_names(response) -> list[str]:
+    return [product.name for product in response.context["object_list"]]
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+@pytest.fixture
+def category():
+    return CategoryFactory(name="Fasteners")
+
+
+@pytest.fixture
+def supplier():
+    return SupplierFactory(name="Acme")
+
+
+@pytest.fixture
+def form_data(category, supplier):
+    """What a user fills into the add form; tests override single fields."""
+
+    def build(**overrides) -> dict:
+        return {
+            "sku": "bolt-m8",
+            "name": "Hex bolt M8",
+            "category": category.pk,
+            "supplier": supplier.pk,
+            "unit": "pcs",
+            "cost_price": "0.40",
+            "sale_price": "1.25",
+            "reorder_level": "100",
+            "description": "Zinc plated",
+        } | overrides
+
+    return build
+
+
+# List, search, sort, filters, pagination
+
+
+def test_list_shows_product_columns_and_total_count(manager_client):
+    product = ProductFactory(
+        sku="BOLT-1",
+        name="Bolt",
+        category=CategoryFactory(name="Fasteners"),
+        supplier=SupplierFactory(name="Acme"),
+        sale_price=Decimal("1234.50"),
+        reorder_level=2,
+    )
+    receive(product, StoreFactory(), 7)
+
+    response = manager_client.get(LIST_URL)
+
+    assert response.status_code == 200
+    [listed] = response.context["object_list"]
+    assert listed.on_hand == 7
+    content = response.content.decode()
+    for text in ("<code>BOLT-1</code>", "Fasteners", "Acme", "$1,234.50", ">7<"):
+        assert text in content
+    assert 'data-testid="total-count">1 product<' in content
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("bolt", ["Hex bolt"]),  # name, any case
+        ("nut-", ["Wing nut"]),  # SKU, any case
+        ("SCR-9", ["Wood screw"]),
+        ("washer", []),
+    ],
+)
+def test_list_search_matches_name_and_sku(manager_client, term, expected):
+    ProductFactory(name="Hex bolt", sku="HB-1")
+    ProductFactory(name="Wing nut", sku="NUT-2")
+    ProductFactory(name="Wood screw", sku="SCR-9")
+
+    assert product_names(manager_client.get(LIST_URL, {"q": term})) == expected
+
+
+@pytest.fixture
+def three_products():
+    """Three products whose order differs by every sortable column."""
+    store = StoreFactory()
+    a = ProductFactory(
+        sku="C-1",
+        name="Alpha",
+        category=CategoryFactory(name="Paint"),
+        supplier=SupplierFactory(name="Mid"),
+        sale_price=Decimal("5.00"),
+    )
+    b = ProductFactory(
+        sku="A-1",
+        name="Bravo",
+        category=CategoryFactory(name="Tools"),
+        supplier=SupplierFactory(name="Zed"),
+        sale_price=Decimal("100.00"),
+    )
+    c = ProductFactory(
+        sku="B-1",
+        name="Charlie",
+        category=CategoryFactory(name="Glue"),
+        supplier=SupplierFactory(name="Able"),
+        sale_price=Decimal("20.00"),
+    )
+    receive(a, store, 30)
+    receive(b, store, 10)
+    receive(c, store, 20)
+    receive(c, StoreFactory(), 15)  # 35 in all: on-hand is the total over stores
+    return a, b, c
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("name", ["Alpha", "Bravo", "Charlie"]),
+        ("-name", ["Charlie", "Bravo", "Alpha"]),
+        ("sku", ["Bravo", "Charlie", "Alpha"]),
+        ("-sku", ["Alpha", "Charlie", "Bravo"]),
+        ("category", ["Charlie", "Alpha", "Bravo"]),
+        ("-category", ["Bravo", "Alpha", "Charlie"]),
+        ("supplier", ["Charlie", "Alpha", "Bravo"]),
+        ("-supplier", ["Bravo", "Alpha", "Charlie"]),
+        ("price", ["Alpha", "Charlie", "Bravo"]),
+        ("-price", ["Bravo", "Charlie", "Alpha"]),
+        ("on_hand", ["Bravo", "Alpha", "Charlie"]),
+        ("-on_hand", ["Charlie", "Alpha", "Bravo"]),
+    ],
+)
+def test_list_sorts_by_column_in_both_directions(manager_client, three_products, sort, expected):
+    response = manager_client.get(LIST_URL, {"sort": sort})
+
+    assert product_names(response) == expected
+    assert response.context["current_sort"] == sort
+
+
+@pytest.mark.parametrize("sort", ["cost_price", "-average_cost", "--price", "unit", "-"])
+def test_list_unknown_sort_falls_back_to_name(manager_client, three_products, sort):
+    response = manager_client.get(LIST_URL, {"sort": sort})
+
+    assert response.status_code == 200
+    assert product_names(response) == ["Alpha", "Bravo", "Charlie"]
+    assert response.context["current_sort"] == "name"
+
+
+def test_list_filters_by_category_and_supplier(manager_client):
+    fasteners, tools = CategoryFactory(name="Fasteners"), CategoryFactory(name="Tools")
+    acme, bolt_co = SupplierFactory(name="Acme"), SupplierFactory(name="Bolt Co")
+    ProductFactory(name="Bolt", category=fasteners, supplier=acme)
+    ProductFactory(name="Nut", category=fasteners, supplier=bolt_co)
+    ProductFactory(name="Hammer", category=tools, supplier=acme)
+
+    by_category = manager_client.get(LIST_URL, {"category": fasteners.pk})
+    by_supplier = manager_client.get(LIST_URL, {"supplier": acme.pk})
+    by_both = manager_client.get(LIST_URL, {"category": fasteners.pk, "supplier": acme.pk})
+
+    assert product_names(by_category) == ["Bolt", "Nut"]
+    assert product_names(by_supplier) == ["Bolt", "Hammer"]
+    assert product_names(by_both) == ["Bolt"]
+    assert b"2 products" in by_category.content
+
+
+def test_list_unknown_category_filter_is_ignored_but_search_applies(manager_client):
+    ProductFactory(name="Bolt")
+    ProductFactory(name="Nut")
+
+    response = manager_client.get(LIST_URL, {"category": "999999", "q": "bolt"})
+
+    assert response.status_code == 200
+    assert product_names(response) == ["Bolt"]
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (None, ["Current"]),
+        ("active", ["Current"]),
+        ("archived", ["Old"]),
+        ("all", ["Current", "Old"]),
+    ],
+)
+def test_list_status_filter(manager_client, status, expected):
+    ProductFactory(name="Current")
+    ProductFactory(name="Old").archive()
+
+    response = manager_client.get(LIST_URL, {"status": status} if status else {})
+
+    assert product_names(response) == expected
+
+
+def test_list_below_reorder_level_filter_uses_stock_over_all_stores(manager_client):
+    main, annex = StoreFactory(), StoreFactory()
+    plenty = ProductFactory(name="Plenty", reorder_level=5)
+    low = ProductFactory(name="Low", reorder_level=5)
+    at_level = ProductFactory(name="At level", reorder_level=5)
+    split = ProductFactory(name="Split", reorder_level=5)
+    ProductFactory(name="Never stocked", reorder_level=5)
+    ProductFactory(name="Archived low", reorder_level=5).archive()
+    receive(plenty, main, 10)
+    receive(low, main, 3)
+    receive(at_level, annex, 5)
+    receive(split, main, 3)
+    receive(split, annex, 3)  # 6 in all: above the level although each store is below
+
+    response = manager_client.get(LIST_URL, {"below_reorder": "on"})
+
+    assert product_names(response) == ["At level", "Low", "Never stocked"]
+    assert [product.on_hand for product in response.context["object_list"]] == [5, 3, 0]
+    assert b"3 products" in response.content
+
+
+def test_list_below_reorder_level_after_a_sale_brings_stock_down(manager_client):
+    store = StoreFactory()
+    product = ProductFactory(name="Bolt", reorder_level=5)
+    receive(product, store, 8)
+    assert product_names(manager_client.get(LIST_URL, {"below_reorder": "on"})) == []
+
+    make_sale(store=store, lines=[(product, 4)])
+
+    assert product_names(manager_client.get(LIST_URL, {"below_reorder": "on"})) == ["Bolt"]
+
+
+def test_list_below_reorder_level_combines_with_sort_search_and_category(manager_client):
+    store = StoreFactory()
+    fasteners = CategoryFactory()
+    for name, quantity in [("Bolt A", 4), ("Bolt B", 1), ("Bolt C", 50), ("Nut", 1)]:
+        product = ProductFactory(name=name, reorder_level=5, category=fasteners)
+        receive(product, store, quantity)
+    ProductFactory(name="Bolt D", reorder_level=5)  # another category
+
+    response = manager_client.get(
+        LIST_URL,
+        {"below_reorder": "on", "q": "bolt", "category": fasteners.pk, "sort": "-on_hand"},
+    )
+
+    assert product_names(response) == ["Bolt A", "Bolt B"]
+
+
+def test_list_paginates_25_a_page_with_total_count(manager_client):
+    category, supplier = CategoryFactory(), SupplierFactory()
+    for number in range(26):
+        ProductFactory(name=f"Product {number:02d}", category=category, supplier=supplier)
+
+    first = manager_client.get(LIST_URL)
+    second = manager_client.get(LIST_URL, {"page": 2})
+
+    assert product_names(first) == [f"Product {number:02d}" for number in range(25)]
+    assert product_names(second) == ["Product 25"]
+    assert b"26 products" in first.content
+    assert b'href="?page=2"' in first.content
+    assert b"Page 2 of 2" in second.content
+
+
+def test_list_pagination_keeps_filters_in_the_links(manager_client):
+    category = CategoryFactory()
+    ProductFactory.create_batch(26, category=category, reorder_level=5)
+
+    response = manager_client.get(LIST_URL, {"category": category.pk, "below_reorder": "on"})
+
+    assert f'href="?category={category.pk}&amp;below_reorder=on&amp;page=2"'.encode() in (
+        response.content
+    )
+
+
+def test_list_runs_the_same_number_of_queries_for_1_and_25_rows(
+    client, manager, django_assert_num_queries
+):
+    client.force_login(manager)
+    stores = [StoreFactory(), StoreFactory()]
+
+    def add_product():
+        product = ProductFactory(reorder_level=5)  # its own category and supplier
+        for store in stores:
+            receive(product, store, 2)  # 4 in all: below the reorder level
+
+    add_product()
+    # session, user, permissions (group + user), count, rows, then the category
+    # and supplier pickers of the filter form and of the add form
+    with django_assert_num_queries(10):
+        assert len(client.get(LIST_URL).context["object_list"]) == 1
+    for _ in range(24):
+        add_product()
+    with django_assert_num_queries(10):
+        assert len(client.get(LIST_URL, {"sort": "-on_hand"}).context["object_list"]) == 25
+    with django_assert_num_queries(10):
+        response = client.get(LIST_URL, {"below_reorder": "on", "status": "all"})
+        assert len(response.context["object_list"]) == 25
+
+
+# Create
+
+
+def test_create_posts_to_the_list_url_and_stores_sku_upper_case(manager_client, form_data):
+    response = manager_client.post(LIST_URL, form_data(), follow=True)
+
+    product = Product.objects.get()
+    assert product.sku == "BOLT-M8"
+    assert (product.name, product.unit, product.reorder_level) == ("Hex bolt M8", "pcs", 100)
+    assert (product.cost_price, product.sale_price) == (Decimal("0.40"), Decimal("1.25"))
+    assert product.is_active
+    assert response.redirect_chain == [(LIST_URL, 302)]
+    assert "Hex bolt M8 (BOLT-M8) was added." in messages_of(response)
+
+
+def test_create_invalid_rerenders_with_errors_and_typed_values(manager_client, form_data):
+    response = manager_client.post(
+        LIST_URL, form_data(name="", sale_price="abc", description="typed description")
+    )
+
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"name", "sale_price"}
+    content = response.content.decode()
+    assert 'value="bolt-m8"' in content
+    assert 'value="abc"' in content
+    assert "typed description" in content
+    assert "is-invalid" in content
+    assert not Product.objects.exists()
+
+
+@pytest.mark.parametrize("typed", ["ab-1", "AB-1", " Ab-1 "])
+def test_create_sku_duplicate_in_any_case_is_refused(manager_client, form_data, typed):
+    ProductFactory(sku="AB-1")
+
+    response = manager_client.post(LIST_URL, form_data(sku=typed))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"sku": ["Product with this SKU already exists."]}
+    assert Product.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [
+        ("sale_price", "-0.01", "Ensure this value is greater than or equal to 0."),
+        ("cost_price", "-5", "Ensure this value is greater than or equal to 0."),
+        ("sale_price", "abc", "Enter a number."),
+        ("cost_price", "1,50", "Enter a number."),
+        ("sale_price", "NaN", "Enter a number."),
+        ("sale_price", "Infinity", "Enter a number."),
+        ("sale_price", "1e400", "Ensure that there are no more than 12 digits in total."),
+        ("sale_price", "12345678901.00", "Ensure that there are no more than 12 digits in total."),
+        ("cost_price", "1.005", "Ensure that there are no more than 2 decimal places."),
+        ("sale_price", "", "This field is required."),
+        ("reorder_level", "-1", "Ensure this value is greater than or equal to 0."),
+        ("reorder_level", "2.5", "Enter a whole number."),
+        ("reorder_level", "9" * 30, "Ensure this value is less than or equal to 2147483647."),
+    ],
+)
+def test_create_money_and_level_validation(manager_client, form_data, field, value, error):
+    response = manager_client.post(LIST_URL, form_data(**{field: value}))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {field: [error]}
+    assert not Product.objects.exists()
+
+
+def test_create_accepts_the_largest_price_and_zero(manager_client, form_data):
+    manager_client.post(LIST_URL, form_data(sale_price="9999999999.99", cost_price="0"))
+
+    product = Product.objects.get()
+    assert product.sale_price == Decimal("9999999999.99")
+    assert product.cost_price == Decimal("0")
+
+
+@pytest.mark.parametrize("field", ["category", "supplier", "unit"])
+def test_create_refuses_unknown_choices(manager_client, form_data, field):
+    response = manager_client.post(LIST_URL, form_data(**{field: "999999"}))
+
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == [field]
+    assert not Product.objects.exists()
+
+
+def test_create_refuses_an_archived_supplier(manager_client, form_data, supplier):
+    supplier.archive()
+
+    response = manager_client.post(LIST_URL, form_data())
+
+    assert list(response.context["form"].errors) == ["supplier"]
+    assert not Product.objects.exists()
+
+
+# Detail and update
+
+
+def test_detail_shows_stock_per_store_and_movements(manager_client):
+    product = ProductFactory(name="Bolt", reorder_level=5)
+    main = StoreFactory(name="Main", code="MAIN")
+    annex = StoreFactory(name="Annex", code="ANX")
+    purchase = make_purchase(store=main, lines=[(product, 20, Decimal("2.00"))])
+    receive(product, annex, 3)
+    sale = make_sale(store=main, lines=[(product, 4)])
+    stock_adjust(product=product, store=main, user=staff_user(), reason="Found two", change=2)
+
+    response = manager_client.get(product.get_absolute_url())
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert [(level.store.name, level.quantity) for level in response.context["stock_levels"]] == [
+        ("Annex", 3),
+        ("Main", 18),
+    ]
+    assert 'data-testid="on-hand-MAIN">18<' in content
+    assert 'data-testid="on-hand-ANX">3<' in content
+    assert 'data-testid="on-hand-total">21<' in content
+    movements = list(response.context["movements_page"])
+    assert [(m.kind, m.quantity, m.balance_after) for m in movements] == [
+        ("adjustment", 2, 18),
+        ("sale", -4, 16),
+        ("purchase", 3, 3),
+        ("purchase", 20, 20),
+    ]
+    assert f'href="{purchase.get_absolute_url()}"' in content
+    assert f'href="{sale.get_absolute_url()}"' in content
+    assert "Found two" in content
+
+
+@pytest.mark.parametrize("movements", [1, 30])
+def test_detail_query_count_does_not_grow_with_stock_and_movements(
+    client, manager, django_assert_num_queries, movements
+):
+    client.force_login(manager)
+    product = ProductFactory()
+    for _ in range(movements):
+        receive(product, StoreFactory(), 1)
+
+    with django_assert_num_queries(11):
+        response = client.get(product.get_absolute_url())
+
+    assert len(response.context["stock_levels"]) == movements
+    assert len(response.context["movements_page"]) == min(movements, 25)
+
+
+def test_detail_movements_paginate(manager_client):
+    product = ProductFactory()
+    store = StoreFactory()
+    for _ in range(27):
+        receive(product, store, 1)
+
+    response = manager_client.get(product.get_absolute_url(), {"page": 2})
+
+    assert [m.balance_after for m in response.context["movements_page"]] == [2, 1]
+    assert b"Page 2 of 2" in response.content
+
+
+def test_update_on_the_detail_page(manager_client, form_data):
+    product = ProductFactory(sku="OLD-1")
+
+    response = manager_client.post(
+        product.get_absolute_url(),
+        form_data(sku="new-1", name="Renamed", sale_price="3.10"),
+        follow=True,
+    )
+
+    product.refresh_from_db()
+    assert (product.sku, product.name, product.sale_price) == ("NEW-1", "Renamed", Decimal("3.1"))
+    assert response.redirect_chain == [(product.get_absolute_url(), 302)]
+    assert "Renamed (NEW-1) was saved." in messages_of(response)
+
+
+def test_update_keeping_its_own_sku_in_another_case_is_not_a_duplicate(manager_client, form_data):
+    product = ProductFactory(sku="AB-1")
+
+    response = manager_client.post(product.get_absolute_url(), form_data(sku="ab-1"))
+
+    assert response.status_code == 302
+    product.refresh_from_db()
+    assert product.sku == "AB-1"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [({"sku": "taken-1"}, "sku"), ({"cost_price": "-1"}, "cost_price"), ({"name": ""}, "name")],
+)
+def test_update_invalid_changes_nothing(manager_client, form_data, overrides, field):
+    ProductFactory(sku="TAKEN-1")
+    product = ProductFactory(sku="MINE-1", name="Mine", cost_price=Decimal("4.00"))
+
+    response = manager_client.post(product.get_absolute_url(), form_data(**overrides))
+
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == [field]
+    product.refresh_from_db()
+    assert (product.sku, product.name, product.cost_price) == ("MINE-1", "Mine", Decimal("4.00"))
+
+
+def test_update_cannot_touch_average_cost(manager_client, form_data):
+    product = ProductFactory()
+    receive(product, StoreFactory(), 2, unit_cost=Decimal("3.00"))
+
+    manager_client.post(product.get_absolute_url(), form_data(average_cost="999"))
+
+    product.refresh_from_db()
+    assert product.average_cost == Decimal("3.00")
+
+
+# Delete, archive, restore
+
+
+def test_delete_asks_for_confirmation_first(manager_client):
+    product = ProductFactory(name="Bolt", sku="B-1")
+
+    response = manager_client.get(reverse("products:delete", args=[product.pk]))
+
+    assert response.status_code == 200
+    assert "Delete product “Bolt (B-1)”?".encode() in response.content
+    assert Product.objects.filter(pk=product.pk).exists()
+
+
+def test_delete_after_confirmation_removes_a_product_without_history(manager_client):
+    product = ProductFactory(name="Bolt", sku="B-1")
+
+    response = manager_client.post(reverse("products:delete", args=[product.pk]), follow=True)
+
+    assert not Product.objects.filter(pk=product.pk).exists()
+    assert response.redirect_chain == [(LIST_URL, 302)]
+    assert "Bolt (B-1) was deleted." in messages_of(response)
+
+
+def test_delete_refused_while_stock_and_documents_refer_to_it(manager_client):
+    product = ProductFactory(name="Bolt", sku="B-1")
+    store = StoreFactory()
+    receive(product, store, 5)
+    make_sale(store=store, lines=[(product, 1)])
+    movements_before = StockMovement.objects.filter(product=product).count()
+
+    response = manager_client.post(reverse("products:delete", args=[product.pk]), follow=True)
+
+    assert Product.objects.filter(pk=product.pk).exists()
+    assert StockLevel.objects.get(product=product).quantity == 4
+    assert StockMovement.objects.filter(product=product).count() == movements_before == 2
+    assert response.redirect_chain == [(product.get_absolute_url(), 302)]
+    [message] = messages_of(response)
+    assert message.startswith("Bolt (B-1) cannot be deleted: ")
+    for part in ("1 purchase line", "1 sale line", "1 stock level", "2 stock movements"):
+        assert part in message
+    assert message.endswith(
+        "refer to it. Archive it instead: it leaves lists and pickers but stays in history."
+    )
+    assert reverse("products:archive", args=[product.pk]).encode() in response.content
+
+
+def test_archive_hides_it_from_list_and_document_pickers_restore_brings_it_back(manager_client):
+    product = ProductFactory(name="Discontinued bolt")
+    receive(product, StoreFactory(), 5)
+
+    response = manager_client.post(reverse("products:archive", args=[product.pk]), follow=True)
+
+    product.refresh_from_db()
+    assert not product.is_active
+    assert response.redirect_chain == [(product.get_absolute_url(), 302)]
+    assert messages_of(response)[0].startswith("Discontinued bolt (")
+    assert b"Archived</span>" in response.content
+    assert product_names(manager_client.get(LIST_URL)) == []
+    assert product_names(manager_client.get(LIST_URL, {"status": "archived"})) == [
+        "Discontinued bolt"
+    ]
+    for picker_url in (reverse("purchases:create"), reverse("sales:create")):
+        assert b"Discontinued bolt" not in manager_client.get(picker_url).content
+    # History keeps it: stock and movements are untouched.
+    assert StockLevel.objects.get(product=product).quantity == 5
+
+    manager_client.post(reverse("products:restore", args=[product.pk]))
+
+    product.refresh_from_db()
+    assert product.is_active
+    assert product_names(manager_client.get(LIST_URL)) == ["Discontinued bolt"]
+    assert b"Discontinued bolt" in manager_client.get(reverse("purchases:create")).content
+
+
+# Unknown ids and permissions
+
+
+@pytest.mark.parametrize("route", ["detail", "delete"])
+def test_unknown_id_gives_404_in_the_site_layout(manager_client, route):
+    response = manager_client.get(reverse(f"products:{route}", args=[999999]))
+
+    assert response.status_code == 404
+    assert "404.html" in [template.name for template in response.templates]
+    assert b'aria-label="Main navigation"' in response.content
+
+
+@pytest.mark.parametrize("route", ["archive", "restore", "adjust"])
+def test_unknown_id_post_routes_give_404(manager_client, route):
+    assert manager_client.post(reverse(f"products:{route}", args=[999999])).status_code == 404
+
+
+@pytest.mark.parametrize("route", ["list", "detail"])
+def test_user_without_permission_gets_403(user_client, route):
+    product = ProductFactory()
+    args = [product.pk] if route == "detail" else []
+
+    assert user_client.get(reverse(f"products:{route}", args=args)).status_code == 403
+
+
+@pytest.mark.parametrize("route", ["list", "detail"])
+def test_visitor_is_sent_to_login(client, route):
+    product = ProductFactory()
+    target = reverse(f"products:{route}", args=[product.pk] if route == "detail" else [])
+
+    response = client.get(target)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={target}"
+
+
+def test_view_permission_alone_cannot_write_or_adjust(client, user, form_data):
+    user.user_permissions.add(Permission.objects.get(codename="view_product"))
+    client.force_login(user)
+    product = ProductFactory(name="Bolt")
+    store = StoreFactory()
+
+    page = client.get(product.get_absolute_url())
+
+    assert page.status_code == 200
+    assert "adjust_form" not in page.context
+    assert client.post(LIST_URL, form_data()).status_code == 403
+    assert client.post(product.get_absolute_url(), form_data(name="X")).status_code == 403
+    adjust = {
+        "adjust-store": store.pk,
+        "adjust-mode": "counted",
+        "adjust-quantity": "5",
+        "adjust-reason": "count",
+    }
+    assert client.post(reverse("products:adjust", args=[product.pk]), adjust).status_code == 403
+    product.refresh_from_db()
+    assert product.name == "Bolt"
+    assert Product.objects.count() == 1
+    assert not StockLevel.objects.exists()
+    assert not StockMovement.objects.exists()
