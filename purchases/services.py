@@ -33,6 +33,17 @@ def purchase_record(
             notes=notes,
             created_by=user,
         )
+        # Stock first, lines second: inserting a line makes MariaDB/MySQL take
+        # a shared lock on its product (the foreign-key check); taken before
+        # the engine's exclusive product locks, two purchases of one product
+        # would each hold the shared lock the other needs to upgrade: a deadlock.
+        move_stock(
+            store=store,
+            changes=[StockChange(line.product.pk, line.quantity, line.unit_cost) for line in lines],
+            kind=StockMovement.Kind.PURCHASE,
+            user=user,
+            document_id=purchase.pk,
+        )
         PurchaseLine.objects.bulk_create(
             PurchaseLine(
                 purchase=purchase,
@@ -41,13 +52,6 @@ def purchase_record(
                 unit_cost=line.unit_cost,
             )
             for line in lines
-        )
-        move_stock(
-            store=store,
-            changes=[StockChange(line.product.pk, line.quantity, line.unit_cost) for line in lines],
-            kind=StockMovement.Kind.PURCHASE,
-            user=user,
-            document_id=purchase.pk,
         )
     return purchase
 

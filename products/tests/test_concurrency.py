@@ -1,0 +1,430 @@
+"""The stock engine under real concurrency: real threads, one database connection each.
+
+PostgreSQL and MariaDB serialise stock changes with ``SELECT … FOR UPDATE``
+taken in primary-key order. SQLite has no row locks; the project opens every
+transaction with ``BEGIN IMMEDIATE`` so writers queue for the database lock
+(see settings). pytest-django's SQLite test database lives in memory with a
+shared cache, where a blocked writer fails at once with "database table is
+locked" instead of waiting, which is not how the app runs. So on SQLite the
+``threaded_database`` fixture copies the test database into a file and points
+every connection of the test at it, giving the same WAL + IMMEDIATE setup the
+app uses in production.
+
+Each test prints its figures (threads, attempts, successes, seconds) and the
+module prints them all again at the end of the run.
+"""
+
+import sqlite3
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections
+
+from people.tests.factories import CustomerFactory, SupplierFactory
+from products.models import StockMovement
+from products.services import AlreadyVoided, InsufficientStock, stock_adjust
+from products.tests.factories import ProductFactory
+from purchases.models import Purchase
+from purchases.services import PurchaseLineInput, purchase_record, purchase_void
+from purchases.tests.stock_checks import assert_ledger_consistent, on_hand
+from sales.models import Sale
+from sales.services import SaleLineInput, sale_confirm, sale_void
+from stores.tests.factories import StoreFactory
+
+pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
+
+JOIN_TIMEOUT_SECONDS = 120
+
+
+@dataclass
+class Figures:
+    test: str
+    database: str
+    threads: int
+    attempts: int
+    successes: int
+    seconds: float
+
+    def __str__(self):
+        return (
+            f"{self.database:<10} {self.test:<48} threads={self.threads:<3} "
+            f"attempts={self.attempts:<4} successes={self.successes:<4} "
+            f"seconds={self.seconds:.2f}"
+        )
+
+
+_all_figures: list[Figures] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report_figures(request):
+    """At the end of the module, print every test's figures in one block."""
+    yield
+    if not _all_figures:
+        return
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    lines = [str(figures) for figures in _all_figures]
+    if reporter is None:
+        print("\n".join(lines))
+        return
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        reporter.ensure_newline()
+        reporter.section("stock engine concurrency figures", sep="-")
+        for line in lines:
+            reporter.write_line(line)
+    _all_figures.clear()
+
+
+@pytest.fixture
+def record_figures(request, threaded_database):
+    def record(*, threads, attempts, successes, seconds):
+        figures = Figures(
+            request.node.name, threaded_database, threads, attempts, successes, seconds
+        )
+        _all_figures.append(figures)
+        print(figures)
+        return figures
+
+    return record
+
+
+@pytest.fixture
+def threaded_database(transactional_db, tmp_path):
+    """The database every thread of the test connects to; yields the vendor's name.
+
+    On SQLite, a file copy of the in-memory test database (see the module docstring).
+    """
+    if connection.vendor != "sqlite":
+        yield connection.vendor
+        return
+    memory_database = connections["default"]
+    settings_dict = memory_database.settings_dict
+    memory_name = settings_dict["NAME"]
+    file_name = str(tmp_path / "threads.sqlite3")
+    memory_database.ensure_connection()
+    with sqlite3.connect(file_name) as file_copy:
+        memory_database.connection.backup(file_copy)
+    file_copy.close()
+    # Thread connections are made from this settings dict; the main thread's
+    # in-memory connection is set aside (closing it would destroy the test
+    # database) and restored afterwards.
+    settings_dict["NAME"] = file_name
+    connections["default"] = connections.create_connection("default")
+    assert not connections["default"].is_in_memory_db()
+    try:
+        yield "sqlite"
+    finally:
+        connections["default"].close()
+        connections["default"] = memory_database
+        settings_dict["NAME"] = memory_name
+
+
+def run_together(thread_count: int, work) -> tuple[list, float]:
+    """Run ``work(index)`` in ``thread_count`` threads released together by a barrier.
+
+    Returns each thread's result (or the exception it raised) and the seconds
+    from release to the last thread's end. Each thread opens its own
+    connection before the barrier and closes it when done.
+    """
+    barrier = threading.Barrier(thread_count + 1)
+    results: list = [None] * thread_count
+
+    def target(index):
+        try:
+            connection.ensure_connection()
+            barrier.wait()
+            results[index] = work(index)
+        except BaseException as error:  # reported to the test, never lost in the thread
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=target, args=(i,), daemon=True) for i in range(thread_count)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join(JOIN_TIMEOUT_SECONDS)
+    elapsed = time.perf_counter() - started
+    assert not any(thread.is_alive() for thread in threads), "threads still running: a hang"
+    return results, elapsed
+
+
+def unexpected_errors(results, allowed=(InsufficientStock,)) -> list[BaseException]:
+    """Errors other than the domain's own (deadlocks, lock timeouts, integrity errors…)."""
+    errors = []
+    for result in results:
+        items = result if isinstance(result, list) else [result]
+        errors += [
+            item
+            for item in items
+            if isinstance(item, BaseException) and not isinstance(item, allowed)
+        ]
+    return errors
+
+
+@pytest.fixture
+def clerk(django_user_model, threaded_database):
+    return django_user_model.objects.create_user("clerk")
+
+
+@pytest.fixture
+def store(threaded_database):
+    return StoreFactory(name="Main Street")
+
+
+def receive(store, user, *lines):
+    return purchase_record(
+        supplier=SupplierFactory(),
+        store=store,
+        user=user,
+        lines=[
+            PurchaseLineInput(product, quantity, Decimal("3.00")) for product, quantity in lines
+        ],
+    )
+
+
+def test_thirty_threads_selling_the_last_ten_units_sell_exactly_ten(store, clerk, record_figures):
+    widget = ProductFactory(name="Blue Widget")
+    receive(store, clerk, (widget, 10))
+    customer = CustomerFactory()
+    thread_count = 30
+
+    def sell_one(index):
+        return sale_confirm(
+            customer=customer,
+            store=store,
+            user=clerk,
+            lines=[SaleLineInput(widget, 1, Decimal("9.00"))],
+        )
+
+    results, seconds = run_together(thread_count, sell_one)
+
+    assert unexpected_errors(results) == []
+    sales = [result for result in results if isinstance(result, Sale)]
+    refusals = [result for result in results if isinstance(result, InsufficientStock)]
+    record_figures(
+        threads=thread_count, attempts=thread_count, successes=len(sales), seconds=seconds
+    )
+    assert len(sales) == 10
+    assert len(refusals) == 20
+    assert Sale.objects.count() == 10
+    assert on_hand(widget, store) == 0
+    assert StockMovement.objects.filter(kind=StockMovement.Kind.SALE).count() == 10
+    assert_ledger_consistent()
+
+
+def test_interleaved_purchases_and_sales_add_up(store, clerk, record_figures):
+    widget = ProductFactory(name="Blue Widget")
+    gadget = ProductFactory(name="Red Gadget")
+    start = 20
+    receive(store, clerk, (widget, start), (gadget, start))
+    customer = CustomerFactory()
+    supplier = SupplierFactory()
+    thread_count = 16
+    rounds = 6
+
+    def buy_or_sell(index):
+        """Even threads buy 3 of each product, odd threads sell 2 (or 5) of each."""
+        outcomes = []
+        for round_number in range(rounds):
+            # Alternate the line order so locks are requested in both orders.
+            products = [widget, gadget] if (index + round_number) % 2 else [gadget, widget]
+            try:
+                if index % 2 == 0:
+                    outcomes.append(
+                        purchase_record(
+                            supplier=supplier,
+                            store=store,
+                            user=clerk,
+                            lines=[PurchaseLineInput(p, 3, Decimal("4.00")) for p in products],
+                        )
+                    )
+                else:
+                    quantity = 5 if round_number % 3 == 0 else 2
+                    outcomes.append(
+                        sale_confirm(
+                            customer=customer,
+                            store=store,
+                            user=clerk,
+                            lines=[SaleLineInput(p, quantity, Decimal("9.00")) for p in products],
+                        )
+                    )
+            except Exception as error:
+                outcomes.append(error)
+        return outcomes
+
+    results, seconds = run_together(thread_count, buy_or_sell)
+
+    assert unexpected_errors(results) == []
+    outcomes = [outcome for result in results for outcome in result]
+    successes = [o for o in outcomes if isinstance(o, Purchase | Sale)]
+    record_figures(
+        threads=thread_count,
+        attempts=len(outcomes),
+        successes=len(successes),
+        seconds=seconds,
+    )
+    received = Counter()
+    sold = Counter()
+    for document in successes:
+        for line in document.lines.all():
+            (received if isinstance(document, Purchase) else sold)[line.product_id] += line.quantity
+    assert Purchase.objects.count() == 1 + sum(isinstance(o, Purchase) for o in outcomes)
+    assert Sale.objects.count() == sum(isinstance(o, Sale) for o in outcomes)
+    for product in (widget, gadget):
+        assert on_hand(product, store) == start + received[product.pk] - sold[product.pk]
+    assert_ledger_consistent()
+
+
+@pytest.mark.parametrize("operation", ["sale", "purchase"])
+def test_opposite_line_orders_never_deadlock(store, clerk, record_figures, operation):
+    widget = ProductFactory(name="Blue Widget")
+    gadget = ProductFactory(name="Red Gadget")
+    rounds = 25
+    receive(store, clerk, (widget, 2 * rounds), (gadget, 2 * rounds))
+    customer = CustomerFactory()
+    supplier = SupplierFactory()
+    line_orders = [[widget, gadget], [gadget, widget]]
+    round_barrier = threading.Barrier(len(line_orders))
+
+    def record_repeatedly(index):
+        outcomes = []
+        for _ in range(rounds):
+            round_barrier.wait()  # both documents start each round together
+            try:
+                if operation == "sale":
+                    outcomes.append(
+                        sale_confirm(
+                            customer=customer,
+                            store=store,
+                            user=clerk,
+                            lines=[
+                                SaleLineInput(p, 1, Decimal("9.00")) for p in line_orders[index]
+                            ],
+                        )
+                    )
+                else:
+                    outcomes.append(
+                        purchase_record(
+                            supplier=supplier,
+                            store=store,
+                            user=clerk,
+                            lines=[
+                                PurchaseLineInput(p, 1, Decimal("4.00")) for p in line_orders[index]
+                            ],
+                        )
+                    )
+            except Exception as error:
+                outcomes.append(error)
+        return outcomes
+
+    results, seconds = run_together(len(line_orders), record_repeatedly)
+
+    assert unexpected_errors(results, allowed=()) == []
+    attempts = len(line_orders) * rounds
+    record_figures(threads=len(line_orders), attempts=attempts, successes=attempts, seconds=seconds)
+    expected = 2 * rounds + (attempts if operation == "purchase" else -attempts)
+    assert on_hand(widget, store) == expected
+    assert on_hand(gadget, store) == expected
+    assert_ledger_consistent()
+
+
+def test_concurrent_voids_of_one_document_reverse_it_once(store, clerk, record_figures):
+    widget = ProductFactory(name="Blue Widget")
+    receive(store, clerk, (widget, 30))
+    sale = sale_confirm(
+        customer=CustomerFactory(),
+        store=store,
+        user=clerk,
+        lines=[SaleLineInput(widget, 10, Decimal("9.00"))],
+    )
+    purchase = receive(store, clerk, (widget, 10))
+    thread_count = 10
+
+    def void_both(index):
+        outcomes = []
+        for void in (
+            lambda: sale_void(sale=sale, user=clerk, reason=f"thread {index}"),
+            lambda: purchase_void(purchase=purchase, user=clerk, reason=f"thread {index}"),
+        ):
+            try:
+                outcomes.append(void())
+            except Exception as error:
+                outcomes.append(error)
+        return outcomes
+
+    results, seconds = run_together(thread_count, void_both)
+
+    assert unexpected_errors(results, allowed=(AlreadyVoided,)) == []
+    outcomes = [outcome for result in results for outcome in result]
+    successes = [o for o in outcomes if not isinstance(o, BaseException)]
+    record_figures(
+        threads=thread_count, attempts=len(outcomes), successes=len(successes), seconds=seconds
+    )
+    assert len(successes) == 2
+    # 30 received, 10 sold and returned, 10 received and voided.
+    assert on_hand(widget, store) == 30
+    assert StockMovement.objects.filter(kind=StockMovement.Kind.SALE_VOID).count() == 1
+    assert StockMovement.objects.filter(kind=StockMovement.Kind.PURCHASE_VOID).count() == 1
+    assert_ledger_consistent()
+
+
+def test_concurrent_stocktakes_and_sales_keep_the_ledger(store, clerk, record_figures):
+    widget = ProductFactory(name="Blue Widget")
+    receive(store, clerk, (widget, 50))
+    customer = CustomerFactory()
+    thread_count = 12
+    rounds = 5
+
+    def count_or_sell(index):
+        outcomes = []
+        for round_number in range(rounds):
+            try:
+                if index % 3 == 0:
+                    outcomes.append(
+                        stock_adjust(
+                            product=widget,
+                            store=store,
+                            user=clerk,
+                            reason="Stocktake",
+                            counted=20 + round_number,
+                        )
+                    )
+                elif index % 3 == 1:
+                    outcomes.append(
+                        stock_adjust(
+                            product=widget, store=store, user=clerk, reason="Found", change=2
+                        )
+                    )
+                else:
+                    outcomes.append(
+                        sale_confirm(
+                            customer=customer,
+                            store=store,
+                            user=clerk,
+                            lines=[SaleLineInput(widget, 3, Decimal("9.00"))],
+                        )
+                    )
+            except Exception as error:
+                outcomes.append(error)
+        return outcomes
+
+    results, seconds = run_together(thread_count, count_or_sell)
+
+    assert unexpected_errors(results) == []
+    outcomes = [outcome for result in results for outcome in result]
+    record_figures(
+        threads=thread_count,
+        attempts=len(outcomes),
+        successes=sum(not isinstance(o, BaseException) for o in outcomes),
+        seconds=seconds,
+    )
+    assert on_hand(widget, store) >= 0
+    assert_ledger_consistent()
