@@ -1,0 +1,230 @@
+"""Property: whatever sequence of purchases, sales, voids and adjustments happens,
+on-hand is never negative and always equals the ledger, and a refused operation
+changes nothing.
+
+Hypothesis generates the sequences over 2 products × 2 stores; a plain dict of
+expected quantities is the model the database is checked against after every
+step, including *which* operations must be refused and which products they
+must name.
+"""
+
+from collections import Counter, defaultdict
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from people.tests.factories import CustomerFactory, SupplierFactory
+from products.models import Product, StockLevel
+from products.services import AlreadyVoided, InsufficientStock, stock_adjust
+from products.tests.factories import ProductFactory
+from purchases.services import PurchaseLineInput, purchase_record, purchase_void
+from purchases.tests.stock_checks import assert_ledger_consistent, stock_snapshot
+from sales.services import SaleLineInput, sale_confirm, sale_void
+from stores.tests.factories import StoreFactory
+
+pytestmark = pytest.mark.django_db
+
+PRODUCTS = 2
+STORES = 2
+
+product_index = st.integers(0, PRODUCTS - 1)
+store_index = st.integers(0, STORES - 1)
+quantity = st.integers(1, 15)
+unit_cost = st.decimals(min_value=0, max_value=20, places=2)
+document_index = st.integers(0, 50)
+
+operations = st.one_of(
+    st.tuples(
+        st.just("purchase"),
+        store_index,
+        st.lists(st.tuples(product_index, quantity, unit_cost), min_size=1, max_size=3),
+    ),
+    st.tuples(
+        st.just("sale"),
+        store_index,
+        st.lists(st.tuples(product_index, quantity), min_size=1, max_size=3),
+    ),
+    st.tuples(st.just("void_purchase"), document_index),
+    st.tuples(st.just("void_sale"), document_index),
+    st.tuples(st.just("count"), product_index, store_index, st.integers(-2, 30)),
+    st.tuples(st.just("change"), product_index, store_index, st.integers(-15, 15)),
+)
+
+
+@pytest.fixture
+def world(django_user_model):
+    return {
+        "products": [ProductFactory(name=f"Product {i}") for i in range(PRODUCTS)],
+        "stores": [StoreFactory(name=f"Store {i}") for i in range(STORES)],
+        "user": django_user_model.objects.create_user("clerk"),
+        "supplier": SupplierFactory(),
+        "customer": CustomerFactory(),
+    }
+
+
+class Replay:
+    """Applies one generated operation to the database and to the model of expected stock."""
+
+    def __init__(self, world):
+        self.world = world
+        self.expected: dict[tuple[int, int], int] = defaultdict(int)
+        self.purchases: list = []  # (document, {product_id: quantity}, store_id)
+        self.sales: list = []
+        self.voided: set[tuple[str, int]] = set()
+
+    def short_products(self, store_id, needed: Counter) -> set[int]:
+        return {pid for pid, qty in needed.items() if self.expected[pid, store_id] < qty}
+
+    def apply(self, operation) -> None:
+        getattr(self, operation[0])(*operation[1:])
+
+    def expect_refusal(self, call, short: set[int]) -> None:
+        event("refused: insufficient stock")
+        before = stock_snapshot()
+        with pytest.raises(InsufficientStock) as caught:
+            call()
+        assert {s.product.pk for s in caught.value.shortfalls} == short
+        assert stock_snapshot() == before
+
+    def purchase(self, store_i, lines):
+        store = self.world["stores"][store_i]
+        products = self.world["products"]
+        document = purchase_record(
+            supplier=self.world["supplier"],
+            store=store,
+            user=self.world["user"],
+            lines=[PurchaseLineInput(products[p], qty, cost) for p, qty, cost in lines],
+        )
+        received = Counter()
+        for p, qty, _ in lines:
+            received[products[p].pk] += qty
+        for pid, qty in received.items():
+            self.expected[pid, store.pk] += qty
+        self.purchases.append((document, received, store.pk))
+
+    def sale(self, store_i, lines):
+        store = self.world["stores"][store_i]
+        products = self.world["products"]
+        needed = Counter()
+        for p, qty in lines:
+            needed[products[p].pk] += qty
+
+        def confirm():
+            return sale_confirm(
+                customer=self.world["customer"],
+                store=store,
+                user=self.world["user"],
+                lines=[SaleLineInput(products[p], qty, Decimal("9.99")) for p, qty in lines],
+            )
+
+        short = self.short_products(store.pk, needed)
+        if short:
+            self.expect_refusal(confirm, short)
+            return
+        document = confirm()
+        for pid, qty in needed.items():
+            self.expected[pid, store.pk] -= qty
+        self.sales.append((document, needed, store.pk))
+
+    def void_purchase(self, index):
+        if not self.purchases:
+            return
+        document, received, store_id = self.purchases[index % len(self.purchases)]
+
+        def void():
+            return purchase_void(purchase=document, user=self.world["user"], reason="test")
+
+        if ("purchase", document.pk) in self.voided:
+            event("refused: already voided")
+            before = stock_snapshot()
+            with pytest.raises(AlreadyVoided):
+                void()
+            assert stock_snapshot() == before
+            return
+        short = self.short_products(store_id, received)
+        if short:
+            self.expect_refusal(void, short)
+            return
+        void()
+        self.voided.add(("purchase", document.pk))
+        for pid, qty in received.items():
+            self.expected[pid, store_id] -= qty
+
+    def void_sale(self, index):
+        if not self.sales:
+            return
+        document, sold, store_id = self.sales[index % len(self.sales)]
+        if ("sale", document.pk) in self.voided:
+            event("refused: already voided")
+            before = stock_snapshot()
+            with pytest.raises(AlreadyVoided):
+                sale_void(sale=document, user=self.world["user"], reason="test")
+            assert stock_snapshot() == before
+            return
+        sale_void(sale=document, user=self.world["user"], reason="test")
+        self.voided.add(("sale", document.pk))
+        for pid, qty in sold.items():
+            self.expected[pid, store_id] += qty
+
+    def count(self, product_i, store_i, counted):
+        self._adjust(product_i, store_i, counted=counted)
+
+    def change(self, product_i, store_i, change):
+        self._adjust(product_i, store_i, change=change)
+
+    def _adjust(self, product_i, store_i, **mode):
+        product = self.world["products"][product_i]
+        store = self.world["stores"][store_i]
+        current = self.expected[product.pk, store.pk]
+        delta = mode["counted"] - current if "counted" in mode else mode["change"]
+
+        def adjust():
+            return stock_adjust(
+                product=product, store=store, user=self.world["user"], reason="test", **mode
+            )
+
+        if current + delta < 0:
+            self.expect_refusal(adjust, {product.pk})
+            return
+        if delta == 0:
+            before = stock_snapshot()
+            assert adjust() is None
+            assert stock_snapshot() == before
+            return
+        movement = adjust()
+        assert (movement.quantity, movement.balance_after) == (delta, current + delta)
+        self.expected[product.pk, store.pk] += delta
+
+    def check(self) -> None:
+        on_hand = {
+            (product_id, store_id): quantity
+            for product_id, store_id, quantity in StockLevel.objects.values_list(
+                "product_id", "store_id", "quantity"
+            )
+        }
+        assert all(quantity >= 0 for quantity in on_hand.values())
+        assert {key: qty for key, qty in on_hand.items() if qty} == {
+            key: qty for key, qty in self.expected.items() if qty
+        }
+        assert_ledger_consistent()
+        assert not Product.objects.filter(average_cost__lt=0).exists()
+
+
+@settings(
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=st.lists(operations, min_size=1, max_size=25))
+def test_random_stock_operations_keep_on_hand_equal_to_the_ledger(world, steps):
+    # The fixture's rows are shared by every example; each example's own
+    # writes are rolled back so the next one starts from empty stock.
+    with transaction.atomic():
+        replay = Replay(world)
+        for step in steps:
+            replay.apply(step)
+            replay.check()
+        transaction.set_rollback(True)
