@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
+from django.db import models
 from django.db.models import ProtectedError, Q, RestrictedError
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
@@ -198,20 +199,45 @@ class RecordDetailView(MethodPermissionMixin, SuccessMessageMixin, UpdateView):
         return context
 
 
-def describe_protected(error: ProtectedError | RestrictedError) -> str:
-    """'3 products and 1 purchase refer to it' for the records that block a delete."""
-    objects = getattr(error, "protected_objects", None) or error.restricted_objects
-    counts = Counter(type(obj) for obj in objects)
+def count_referrers(record) -> Counter:
+    """Per model, how many records point at ``record`` through a PROTECT or RESTRICT key.
+
+    One COUNT per relation, so a product with a long stock history is checked
+    without loading its movements.
+    """
+    counts = Counter()
+    for relation in record._meta.related_objects:
+        if relation.on_delete not in (models.PROTECT, models.RESTRICT):
+            continue
+        manager = relation.related_model._base_manager
+        if count := manager.filter(**{relation.field.name: record}).count():
+            counts[relation.related_model] += count
+    return counts
+
+
+def describe_referrers(counts: Counter) -> str:
+    """'3 products, 1 purchase and 2 sales refer to it' for the records that block a delete."""
     parts = [
         f"{count} {model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural}"
         for model, count in sorted(counts.items(), key=lambda item: item[0]._meta.verbose_name)
     ]
+    listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
     verb = "refers" if counts.total() == 1 else "refer"
-    return f"{' and '.join(parts)} {verb} to it"
+    return f"{listed} {verb} to it"
+
+
+def describe_protected(error: ProtectedError | RestrictedError) -> str:
+    """:func:`describe_referrers` for the objects a failed delete reports."""
+    objects = getattr(error, "protected_objects", None) or error.restricted_objects
+    return describe_referrers(Counter(type(obj) for obj in objects))
 
 
 class RecordDeleteView(MethodPermissionMixin, DeleteView):
-    """Confirm, then delete; refuse with a clear message while history refers to the record."""
+    """Confirm, then delete; refuse with a clear message while history refers to the record.
+
+    The confirmation page already says when a record cannot be deleted and
+    offers to archive it instead.
+    """
 
     write_action = "delete"
     template_name = "layouts/confirm_delete.html"
@@ -223,23 +249,33 @@ class RecordDeleteView(MethodPermissionMixin, DeleteView):
     def get_success_url(self):
         return self.success_url
 
+    def refuse(self, reason: str):
+        record = self.object
+        messages.error(
+            self.request,
+            f"{record} cannot be deleted: {reason}. "
+            "Archive it instead: it leaves lists and pickers but stays in history.",
+        )
+        return redirect(record)
+
     def form_valid(self, form):
         record = self.object
+        if referrers := count_referrers(record):
+            return self.refuse(describe_referrers(referrers))
         try:
             record.delete()
         except (ProtectedError, RestrictedError) as error:
-            messages.error(
-                self.request,
-                f"{record} cannot be deleted: {describe_protected(error)}. "
-                "Archive it instead: it leaves lists and pickers but stays in history.",
-            )
-            return redirect(record)
+            # Something started referring to it since the check above.
+            return self.refuse(describe_protected(error))
         messages.success(self.request, f"{record} was deleted.")
         return redirect(self.get_success_url())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["verbose_name"] = self.model._meta.verbose_name
+        context["verbose_name_plural"] = self.model._meta.verbose_name_plural
+        referrers = count_referrers(self.object)
+        context["blocked_by"] = describe_referrers(referrers) if referrers else ""
         return context
 
 
