@@ -30,6 +30,20 @@ def money(value, places: int = 2):
     return f"{value:,.{int(places)}f}"
 
 
+@register.filter
+def display_value(bound_field):
+    """What a read-only page shows for a model form's field: a choice's label, not its key.
+
+    A foreign key shows the related record ("Fasteners", not "3"); a field with
+    choices shows its label ("piece", not "pcs").
+    """
+    instance = bound_field.form.instance
+    name = bound_field.name
+    if display := getattr(instance, f"get_{name}_display", None):
+        return display()
+    return getattr(instance, name, bound_field.value())
+
+
 @register.simple_tag
 def elided_page_range(page_obj):
     """Page numbers around the current page, with an ellipsis for the rest."""

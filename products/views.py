@@ -68,6 +68,7 @@ class ProductListView(RecordListCreateView):
 
 class ProductDetailView(RecordDetailView):
     model = Product
+    queryset = Product.objects.select_related("category", "supplier")
     form_class = ProductForm
 
     def get_context_data(self, **kwargs):
