@@ -387,6 +387,33 @@ def test_delete_after_confirmation_removes_an_unused_record(manager_client, kind
     assert "Acme was deleted." in messages_of(response)
 
 
+def test_delete_confirmation_offers_archive_when_history_refers_to_it(manager_client):
+    supplier = SupplierFactory(name="Acme")
+    ProductFactory(supplier=supplier)
+    make_purchase(supplier=supplier, lines=[(ProductFactory(), 1)])
+
+    response = manager_client.get(url(SUPPLIERS, "delete", supplier.pk))
+
+    assert response.context["blocked_by"] == "1 product and 1 purchase refer to it"
+    assert b"Yes, delete" not in response.content
+    assert b"Archive instead" in response.content
+
+
+def test_delete_confirmation_of_an_archived_record_in_use_offers_no_archive(manager_client):
+    customer = CustomerFactory(name="Jo")
+    store = StoreFactory()
+    product = ProductFactory()
+    receive(product, store, 1)
+    make_sale(customer=customer, store=store, lines=[(product, 1)])
+    customer.archive()
+
+    response = manager_client.get(url(CUSTOMERS, "delete", customer.pk))
+
+    assert response.context["blocked_by"] == "1 sale refers to it"
+    assert b"It is already archived" in response.content
+    assert b"Archive instead" not in response.content
+
+
 def test_delete_supplier_refused_while_products_refer_to_it(manager_client):
     supplier = SupplierFactory(name="Acme")
     ProductFactory.create_batch(2, supplier=supplier)

@@ -279,6 +279,17 @@ def test_delete_refused_while_products_refer_to_it(manager_client):
     assert reverse("categories:archive", args=[category.pk]).encode() in response.content
 
 
+def test_delete_confirmation_says_up_front_when_products_refer_to_it(manager_client):
+    category = CategoryFactory(name="Paint")
+    ProductFactory.create_batch(3, category=category)
+
+    response = manager_client.get(reverse("categories:delete", args=[category.pk]))
+
+    assert response.context["blocked_by"] == "3 products refer to it"
+    assert "Category “Paint” cannot be deleted".encode() in response.content
+    assert b"Yes, delete" not in response.content
+
+
 def test_archive_hides_it_from_list_and_pickers_and_restore_brings_it_back(manager_client):
     category = CategoryFactory(name="Seasonal")
     product = ProductFactory(category=category)

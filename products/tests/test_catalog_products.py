@@ -565,6 +565,26 @@ def test_delete_refused_while_stock_and_documents_refer_to_it(manager_client):
     assert reverse("products:archive", args=[product.pk]).encode() in response.content
 
 
+def test_delete_confirmation_counts_history_without_loading_it(
+    manager_client, django_assert_num_queries
+):
+    product = ProductFactory(name="Bolt", sku="B-1")
+    store = StoreFactory()
+    for _ in range(30):
+        receive(product, store, 1)
+    url = reverse("products:delete", args=[product.pk])
+
+    # session, user, permissions (group + user), product, one COUNT per
+    # protecting relation (stock levels, movements, purchase and sale lines)
+    with django_assert_num_queries(9):
+        response = manager_client.get(url)
+
+    assert response.context["blocked_by"] == (
+        "30 purchase lines, 1 stock level and 30 stock movements refer to it"
+    )
+    assert b"Yes, delete" not in response.content
+
+
 def test_archive_hides_it_from_list_and_document_pickers_restore_brings_it_back(manager_client):
     product = ProductFactory(name="Discontinued bolt")
     receive(product, StoreFactory(), 5)
@@ -627,6 +647,25 @@ def test_visitor_is_sent_to_login(client, route):
 
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('login')}?next={target}"
+
+
+def test_view_permission_shows_the_fields_read_only_with_labels(client, user):
+    user.user_permissions.add(Permission.objects.get(codename="view_product"))
+    client.force_login(user)
+    product = ProductFactory(
+        category=CategoryFactory(name="Fasteners"),
+        supplier=SupplierFactory(name="Acme"),
+        unit=Product.Unit.BOX,
+    )
+
+    response = client.get(product.get_absolute_url())
+
+    content = response.content.decode()
+    assert "<dt>Category</dt><dd>Fasteners</dd>" in content
+    assert "<dt>Supplier</dt><dd>Acme</dd>" in content
+    assert "<dt>Unit of measure</dt><dd>box</dd>" in content
+    assert "<dt>Description</dt><dd>—</dd>" in content
+    assert 'name="sku"' not in content
 
 
 def test_view_permission_alone_cannot_write_or_adjust(client, user, form_data):

@@ -1,5 +1,7 @@
 """The store pages: /stores/ (list + add form) and /stores/<id>/ (detail + update)."""
 
+from collections import Counter
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
@@ -332,6 +334,36 @@ def test_delete_refused_while_purchases_and_sales_refer_to_the_store(manager_cli
     assert "Archive it instead" in message
     # The archive button is right there on the page the user lands on.
     assert reverse("stores:archive", args=[store.pk]).encode() in response.content
+
+
+def test_delete_confirmation_says_up_front_when_history_refers_to_it(manager_client):
+    store = StoreFactory(name="Main")
+    receive(ProductFactory(), store, 5)
+
+    response = manager_client.get(reverse("stores:delete", args=[store.pk]))
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Store “Main” cannot be deleted" in content
+    # one purchase, one stock level, one stock movement
+    assert response.context["blocked_by"] == (
+        "1 purchase, 1 stock level and 1 stock movement refer to it"
+    )
+    assert "Yes, delete" not in content
+    assert f'action="{reverse("stores:archive", args=[store.pk])}"' in content
+
+
+def test_delete_refused_when_a_reference_appears_after_the_check(manager_client, monkeypatch):
+    """The database's PROTECT still holds if a purchase arrives between check and delete."""
+    store = StoreFactory(name="Main")
+    receive(ProductFactory(), store, 5)
+    monkeypatch.setattr("inventory_project.crud.count_referrers", lambda record: Counter())
+
+    response = manager_client.post(reverse("stores:delete", args=[store.pk]), follow=True)
+
+    assert Store.objects.filter(pk=store.pk).exists()
+    [message] = [str(m) for m in response.context["messages"]]
+    assert message.startswith("Main cannot be deleted: 1 purchase, 1 stock level and")
 
 
 def test_archive_hides_the_store_from_list_and_pickers_restore_brings_it_back(manager_client):
