@@ -13,6 +13,12 @@ LEFT = 64  # room for the y-axis labels
 BOTTOM = 28  # room for the x-axis labels
 TOP = 12
 MAX_X_LABELS = 10
+# strftime formats per bucket step: (axis label, tooltip and table).
+BUCKET_FORMATS = {
+    "day": ("%d %b", "%d %b %Y"),
+    "month": ("%b %Y", "%B %Y"),
+    "year": ("%Y", "%Y"),
+}
 
 
 def nice_ceiling(value: Decimal) -> Decimal:
@@ -33,19 +39,20 @@ def value_bars(points: list[dict], step: str) -> dict:
     plot_height = HEIGHT - TOP - BOTTOM
     top_value = nice_ceiling(max([max(p["sales"], p["purchases"]) for p in points] or [0]))
     slot = plot_width / max(len(points), 1)
-    bar = max(min(slot * 0.4, 24), 1)
+    # At least a pixel wide while two bars still fit in their slot.
+    bar = min(max(slot * 0.4, 1), slot / 2, 24)
 
     def y(value):
         return TOP + plot_height - float(value / top_value) * plot_height
 
     label_every = max(1, math.ceil(len(points) / MAX_X_LABELS))
-    label_format = "%d %b" if step == "day" else "%b %Y"
+    label_format, title_format = BUCKET_FORMATS[step]
     bars = []
     for index, point in enumerate(points):
         x = LEFT + index * slot + (slot - 2 * bar) / 2
         bars.append(
             {
-                "title": point["bucket"].strftime("%d %b %Y" if step == "day" else "%B %Y"),
+                "title": point["bucket"].strftime(title_format),
                 "label": point["bucket"].strftime(label_format) if index % label_every == 0 else "",
                 "label_x": round(LEFT + index * slot + slot / 2, 1),
                 "sales": point["sales"],
@@ -58,7 +65,12 @@ def value_bars(points: list[dict], step: str) -> dict:
                 "purchases_height": round(TOP + plot_height - y(point["purchases"]), 1),
             }
         )
-    ticks = [{"value": top_value * n / 4, "y": round(y(top_value * n / 4), 1)} for n in range(5)]
+    # Whole numbers on the axis unless the quarters of a small top need cents.
+    tick_places = 0 if top_value >= 4 else 2
+    ticks = [
+        {"value": top_value * n / 4, "y": round(y(top_value * n / 4), 1), "places": tick_places}
+        for n in range(5)
+    ]
     return {
         "width": WIDTH,
         "height": HEIGHT,
