@@ -6,10 +6,11 @@ Every function runs a fixed number of queries whatever the amount of history.
 import datetime
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import DecimalField, F, Max, Min, Sum
+from django.db.models.functions import TruncMonth, TruncYear
+from django.utils import timezone
 
-from dashboard.periods import MAX_DAILY_POINTS, Period
+from dashboard.periods import MAX_DAILY_POINTS, MAX_MONTHLY_POINTS, Period
 from people.models import Customer, Supplier
 from products.models import Category, Product, StockLevel
 from purchases.models import Purchase, PurchaseLine
@@ -53,22 +54,26 @@ def stock_value_by_store() -> list[dict]:
     )
 
 
-def _buckets(period: Period, first_day: datetime.date | None) -> tuple[str, list[datetime.date]]:
-    """The chart's x axis: every day of the period, or every month for long periods."""
-    start = period.start or first_day or period.end
-    if (period.end - start).days < MAX_DAILY_POINTS and period.start is not None:
-        days = (period.end - start).days + 1
-        return "day", [start + datetime.timedelta(days=n) for n in range(days)]
-    months, month = [], start.replace(day=1)
-    while month <= period.end:
-        months.append(month)
-        month = (month + datetime.timedelta(days=32)).replace(day=1)
-    return "month", months
+def _buckets(start: datetime.date, end: datetime.date) -> tuple[str, list[datetime.date]]:
+    """The chart's x axis from ``start`` to ``end``: every day, month or year of it."""
+    if (end - start).days < MAX_DAILY_POINTS:
+        return "day", [start + datetime.timedelta(days=n) for n in range((end - start).days + 1)]
+    # Stepping by year and month numbers, not timedelta, so December 9999 ends cleanly.
+    first_month = start.year * 12 + start.month - 1
+    last_month = end.year * 12 + end.month - 1
+    if last_month - first_month < MAX_MONTHLY_POINTS:
+        return "month", [
+            datetime.date(n // 12, n % 12 + 1, 1) for n in range(first_month, last_month + 1)
+        ]
+    return "year", [datetime.date(year, 1, 1) for year in range(start.year, end.year + 1)]
+
+
+BUCKET_FUNCTIONS = {"month": TruncMonth, "year": TruncYear}
 
 
 def _value_series(lines, document: str, price: str, period: Period, step: str) -> dict:
     date_field = f"{document}__date"
-    bucket = F(date_field) if step == "day" else TruncMonth(date_field)
+    bucket = F(date_field) if step == "day" else BUCKET_FUNCTIONS[step](date_field)
     rows = (
         lines.in_period(period.start, period.end)
         .of_valid_documents()
@@ -81,21 +86,32 @@ def _value_series(lines, document: str, price: str, period: Period, step: str) -
 
 
 def _as_date(value) -> datetime.date:
-    # TruncMonth of a date gives a date on every backend but MariaDB may hand
+    # Truncating a date gives a date on every backend but MariaDB may hand
     # back a datetime; normalise so buckets compare equal.
     return value.date() if isinstance(value, datetime.datetime) else value
 
 
-def value_chart(period: Period) -> dict:
-    """Sales and purchase value per day (or month) over the period, zeros included."""
-    first_day = None
-    if period.start is None:
-        first_dates = [
-            model.objects.not_voided().order_by("date").values_list("date", flat=True).first()
-            for model in (Sale, Purchase)
-        ]
-        first_day = min(filter(None, first_dates), default=None)
-    step, buckets = _buckets(period, first_day)
+def _chart_range(period: Period, today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The days the chart spans: the period, or for an open end, the documents' dates."""
+    if period.start is not None and period.end is not None:
+        return period.start, period.end
+    spans = [
+        model.objects.not_voided()
+        .in_period(period.start, period.end)
+        .aggregate(first=Min("date"), last=Max("date"))
+        for model in (Sale, Purchase)
+    ]
+    firsts = [span["first"] for span in spans if span["first"]]
+    lasts = [span["last"] for span in spans if span["last"]]
+    end = period.end or max([today, *lasts])
+    start = period.start or min(firsts, default=end)
+    return start, end
+
+
+def value_chart(period: Period, today: datetime.date | None = None) -> dict:
+    """Sales and purchase value per day (or month, or year) over the period, zeros included."""
+    start, end = _chart_range(period, today or timezone.localdate())
+    step, buckets = _buckets(start, end)
     sales = _value_series(SaleLine.objects, "sale", "unit_price", period, step)
     purchases = _value_series(PurchaseLine.objects, "purchase", "unit_cost", period, step)
     zero = Decimal("0")
@@ -148,14 +164,17 @@ def needs_attention() -> dict:
 
 
 def latest_documents(limit: int = 5) -> dict:
+    """The latest purchases and sales that were not voided, newest first."""
     return {
         "purchases": list(
-            Purchase.objects.select_related("supplier", "store")
+            Purchase.objects.not_voided()
+            .select_related("supplier", "store")
             .with_totals()
             .order_by("-date", "-pk")[:limit]
         ),
         "sales": list(
-            Sale.objects.select_related("customer", "store")
+            Sale.objects.not_voided()
+            .select_related("customer", "store")
             .with_totals()
             .order_by("-date", "-pk")[:limit]
         ),

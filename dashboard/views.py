@@ -55,6 +55,7 @@ class DashboardView(TemplateView):
             period_form=period_form,
             period=period,
             period_query=urlencode(period.query),
+            period_form_query=urlencode(period.form_query),
             summary=summary,
             value_chart=value_bars(summary["chart"]["points"], summary["chart"]["step"]),
             top_chart=ranking_bars(summary["top_products"]),
