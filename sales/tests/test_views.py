@@ -1,0 +1,495 @@
+"""Sale pages: confirm (one or more lines, refused per line when short), list, detail, void."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from people.tests.factories import CustomerFactory
+from products.models import StockMovement
+from products.tests.factories import ProductFactory
+from purchases.tests.factories import make_purchase, receive
+from purchases.tests.stock_checks import assert_ledger_consistent, on_hand, stock_snapshot
+from sales.models import Sale
+from sales.tests.factories import make_sale
+from stores.tests.factories import StoreFactory
+
+pytestmark = pytest.mark.django_db
+
+CREATE_URL = reverse("sales:create")
+LIST_URL = reverse("sales:list")
+
+
+@pytest.fixture(autouse=True)
+def ledger_stays_consistent():
+    yield
+    assert_ledger_consistent()
+
+
+@pytest.fixture
+def store():
+    return StoreFactory(name="Main Street")
+
+
+@pytest.fixture
+def customer():
+    return CustomerFactory(name="Dana Buyer")
+
+
+@pytest.fixture
+def widget(store):
+    product = ProductFactory(name="Blue Widget", sale_price=Decimal("9.00"))
+    receive(product, store, 3, unit_cost=Decimal("4.00"))
+    return product
+
+
+@pytest.fixture
+def gadget(store):
+    product = ProductFactory(name="Red Gadget", sale_price=Decimal("5.00"))
+    receive(product, store, 10, unit_cost=Decimal("2.00"))
+    return product
+
+
+def sale_form_data(*, customer, store, lines) -> dict:
+    """POST data for the new-sale page; ``lines`` are (product, quantity, unit_price) with
+    raw values as a browser would send them (pk or text; "" for blank)."""
+    data = {
+        "customer": customer.pk,
+        "store": store.pk,
+        "date": "2026-03-02",
+        "notes": "Counter sale",
+        "lines-TOTAL_FORMS": str(len(lines)),
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "1",
+        "lines-MAX_NUM_FORMS": "100",
+    }
+    for index, (product, quantity, unit_price) in enumerate(lines):
+        data[f"lines-{index}-product"] = getattr(product, "pk", product)
+        data[f"lines-{index}-quantity"] = quantity
+        data[f"lines-{index}-unit_price"] = unit_price
+    return data
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+# New sale
+
+
+def test_sale_create_page_shows_one_line(manager_client):
+    response = manager_client.get(CREATE_URL)
+
+    assert response.status_code == 200
+    assert len(response.context["formset"].forms) == 1
+    assert 'name="lines-0-unit_price"' in response.content.decode()
+
+
+def test_sale_create_with_one_line_issues_stock(manager_client, manager, store, customer, widget):
+    response = manager_client.post(
+        CREATE_URL, sale_form_data(customer=customer, store=store, lines=[(widget, "2", "8.50")])
+    )
+
+    sale = Sale.objects.get()
+    assert response.status_code == 302
+    assert response.url == sale.get_absolute_url()
+    assert (sale.customer, sale.store, sale.created_by) == (customer, store, manager)
+    assert (sale.date, sale.notes) == (datetime.date(2026, 3, 2), "Counter sale")
+    assert list(sale.lines.values_list("product_id", "quantity", "unit_price", "unit_cost")) == [
+        (widget.pk, 2, Decimal("8.50"), Decimal("4.0000"))
+    ]
+    assert on_hand(widget, store) == 1
+    movement = StockMovement.objects.get(kind=StockMovement.Kind.SALE)
+    assert (movement.quantity, movement.document_id, movement.created_by) == (-2, sale.pk, manager)
+    assert f"{sale} was recorded." in messages_of(manager_client.get(response.url))
+
+
+def test_sale_create_with_two_lines_issues_both(manager_client, store, customer, widget, gadget):
+    response = manager_client.post(
+        CREATE_URL,
+        sale_form_data(
+            customer=customer, store=store, lines=[(widget, "3", ""), (gadget, "4", "")]
+        ),
+    )
+
+    assert response.status_code == 302
+    sale = Sale.objects.get()
+    assert sale.lines.count() == 2
+    assert (on_hand(widget, store), on_hand(gadget, store)) == (0, 6)
+
+
+def test_sale_create_blank_unit_price_uses_the_sale_price(manager_client, store, customer, widget):
+    manager_client.post(
+        CREATE_URL, sale_form_data(customer=customer, store=store, lines=[(widget, "1", "")])
+    )
+
+    assert Sale.objects.get().lines.get().unit_price == Decimal("9.00")
+
+
+def test_sale_create_short_line_shows_what_is_available_and_writes_nothing(
+    manager_client, store, customer, widget, gadget
+):
+    before = stock_snapshot()
+
+    response = manager_client.post(
+        CREATE_URL,
+        sale_form_data(
+            customer=customer, store=store, lines=[(gadget, "4", "6.25"), (widget, "5", "8.75")]
+        ),
+    )
+
+    assert response.status_code == 200
+    gadget_line, widget_line = response.context["formset"].forms
+    assert not gadget_line.errors
+    assert widget_line.errors["quantity"] == ["Only 3 × Blue Widget in Main Street, 5 requested."]
+    content = response.content.decode()
+    assert "Only 3 × Blue Widget in Main Street, 5 requested" in content
+    assert "Not enough stock: nothing was saved." in content
+    # What the user typed is still there.
+    assert 'name="lines-0-quantity" value="4"' in content
+    assert 'name="lines-0-unit_price" value="6.25"' in content
+    assert 'name="lines-1-quantity" value="5"' in content
+    assert 'name="lines-1-unit_price" value="8.75"' in content
+    assert f'<option value="{widget.pk}" selected>' in content
+    assert stock_snapshot() == before
+
+
+def test_sale_create_short_message_sits_on_the_short_line(
+    manager_client, store, customer, widget, gadget
+):
+    response = manager_client.post(
+        CREATE_URL,
+        sale_form_data(
+            customer=customer, store=store, lines=[(widget, "5", ""), (gadget, "1", "")]
+        ),
+    )
+
+    content = response.content.decode()
+    widget_error = content.index('id="id_lines-0-quantity_error"')
+    assert content.index("Only 3 × Blue Widget", widget_error) < content.index(
+        'name="lines-1-product"'
+    )
+    assert 'id="id_lines-1-quantity_error"' not in content
+
+
+def test_sale_create_every_short_line_gets_its_message(manager_client, store, customer, widget):
+    never_stocked = ProductFactory(name="Green Gizmo")
+    before = stock_snapshot()
+
+    response = manager_client.post(
+        CREATE_URL,
+        sale_form_data(
+            customer=customer, store=store, lines=[(widget, "4", ""), (never_stocked, "1", "")]
+        ),
+    )
+
+    first, second = response.context["formset"].forms
+    assert first.errors["quantity"] == ["Only 3 × Blue Widget in Main Street, 4 requested."]
+    assert second.errors["quantity"] == ["Only 0 × Green Gizmo in Main Street, 1 requested."]
+    assert stock_snapshot() == before
+
+
+def test_sale_create_two_lines_of_one_product_are_counted_together(
+    manager_client, store, customer, widget
+):
+    before = stock_snapshot()
+
+    response = manager_client.post(
+        CREATE_URL,
+        sale_form_data(
+            customer=customer, store=store, lines=[(widget, "2", ""), (widget, "2", "")]
+        ),
+    )
+
+    assert response.status_code == 200
+    for line in response.context["formset"].forms:
+        assert line.errors["quantity"] == ["Only 3 × Blue Widget in Main Street, 4 requested."]
+    assert stock_snapshot() == before
+
+
+def test_sale_create_stock_at_another_store_does_not_count(manager_client, customer, widget):
+    elsewhere = StoreFactory(name="Harbour Road")
+    before = stock_snapshot()
+
+    response = manager_client.post(
+        CREATE_URL, sale_form_data(customer=customer, store=elsewhere, lines=[(widget, "1", "")])
+    )
+
+    assert response.context["formset"].forms[0].errors["quantity"] == [
+        "Only 0 × Blue Widget in Harbour Road, 1 requested."
+    ]
+    assert stock_snapshot() == before
+
+
+BAD_LINES = {
+    "negative quantity": ("quantity", "-1"),
+    "zero quantity": ("quantity", "0"),
+    "huge quantity": ("quantity", "99999999999999999999999"),
+    "non-numeric quantity": ("quantity", "two"),
+    "decimal quantity": ("quantity", "2.5"),
+    "empty quantity": ("quantity", ""),
+    "unknown product": ("product", "999999"),
+    "non-numeric product": ("product", "1 OR 1=1"),
+    "empty product": ("product", ""),
+    "negative unit price": ("unit_price", "-5"),
+    "huge unit price": ("unit_price", "99999999999999999999999"),
+    "non-numeric unit price": ("unit_price", "free"),
+    "not a number unit price": ("unit_price", "NaN"),
+}
+
+
+@pytest.mark.parametrize("field, value", BAD_LINES.values(), ids=BAD_LINES.keys())
+def test_sale_create_bad_line_shows_the_error_and_writes_nothing(
+    manager_client, store, customer, widget, field, value
+):
+    line = {"product": widget, "quantity": "1", "unit_price": "9.00", field: value}
+    before = stock_snapshot()
+
+    response = manager_client.post(
+        CREATE_URL,
+        sale_form_data(
+            customer=customer,
+            store=store,
+            lines=[(line["product"], line["quantity"], line["unit_price"])],
+        ),
+    )
+
+    assert response.status_code == 200
+    assert field in response.context["formset"].forms[0].errors
+    assert stock_snapshot() == before
+
+
+def test_sale_create_bad_header_writes_nothing(manager_client, store, customer, widget):
+    before = stock_snapshot()
+    data = sale_form_data(customer=customer, store=store, lines=[(widget, "1", "")])
+    data["customer"] = "999999"
+
+    response = manager_client.post(CREATE_URL, data)
+
+    assert response.status_code == 200
+    assert "customer" in response.context["form"].errors
+    assert stock_snapshot() == before
+
+
+def test_sale_create_archived_customer_refused(manager_client, store, customer, widget):
+    customer.archive()
+
+    response = manager_client.post(
+        CREATE_URL, sale_form_data(customer=customer, store=store, lines=[(widget, "1", "")])
+    )
+
+    assert "customer" in response.context["form"].errors
+    assert not Sale.objects.exists()
+
+
+def test_sale_create_needs_the_add_permission(user_client, store, customer, widget):
+    response = user_client.post(
+        CREATE_URL, sale_form_data(customer=customer, store=store, lines=[(widget, "1", "")])
+    )
+
+    assert response.status_code == 403
+    assert not Sale.objects.exists()
+
+
+# List
+
+
+def test_sale_list_is_reverse_chronological(manager_client, store, gadget):
+    older = make_sale(store=store, lines=[(gadget, 1)], date=datetime.date(2026, 1, 5))
+    newer = make_sale(store=store, lines=[(gadget, 1)], date=datetime.date(2026, 2, 5))
+    newest_first_recorded = make_sale(
+        store=store, lines=[(gadget, 1)], date=datetime.date(2026, 3, 5)
+    )
+    oldest = make_sale(store=store, lines=[(gadget, 1)], date=datetime.date(2025, 12, 5))
+
+    response = manager_client.get(LIST_URL)
+
+    assert list(response.context["object_list"]) == [newest_first_recorded, newer, older, oldest]
+
+
+def test_sale_list_rows_show_line_count_total_and_gross_profit(
+    manager_client, store, widget, gadget
+):
+    make_sale(store=store, lines=[(widget, 2, Decimal("9.00")), (gadget, 3, Decimal("5.00"))])
+
+    response = manager_client.get(LIST_URL)
+
+    [row] = response.context["object_list"]
+    # Value 2 × 9 + 3 × 5 = 33; cost 2 × 4 + 3 × 2 = 14.
+    assert (row.line_count, row.total_value, row.gross_profit) == (
+        2,
+        Decimal("33.00"),
+        Decimal("19.00"),
+    )
+    content = response.content.decode()
+    assert "$33.00" in content and "$19.00" in content
+
+
+def listed(client, **params) -> set[int]:
+    response = client.get(LIST_URL, params)
+    assert response.status_code == 200
+    return {sale.pk for sale in response.context["object_list"]}
+
+
+def test_sale_list_filters_by_customer_store_dates_and_status(
+    manager_client, store, customer, gadget
+):
+    harbour = StoreFactory(name="Harbour Road")
+    receive(gadget, harbour, 10)
+    jan = make_sale(
+        store=store, customer=customer, lines=[(gadget, 1)], date=datetime.date(2026, 1, 10)
+    )
+    feb = make_sale(store=store, lines=[(gadget, 1)], date=datetime.date(2026, 2, 10))
+    mar = make_sale(
+        store=harbour, customer=customer, lines=[(gadget, 1)], date=datetime.date(2026, 3, 10)
+    )
+    voided = make_sale(store=store, lines=[(gadget, 1)], date=datetime.date(2026, 2, 11))
+    manager_client.post(reverse("sales:void", args=[voided.pk]), {"reason": "Test"})
+    jan, feb, mar, voided = jan.pk, feb.pk, mar.pk, voided.pk
+
+    assert listed(manager_client) == {jan, feb, mar}
+    assert listed(manager_client, customer=customer.pk) == {jan, mar}
+    assert listed(manager_client, store=harbour.pk) == {mar}
+    assert listed(manager_client, date_from="2026-02-01") == {feb, mar}
+    assert listed(manager_client, date_to="2026-01-31") == {jan}
+    assert listed(manager_client, date_from="2026-02-10", date_to="2026-02-10") == {feb}
+    assert listed(manager_client, status="voided") == {voided}
+    assert listed(manager_client, status="all", store=store.pk) == {jan, feb, voided}
+
+
+# Session, user, 2 × permissions, count, the page's rows, customer and store filter options.
+LIST_QUERIES = 8
+
+
+@pytest.mark.parametrize("rows", [1, 25])
+def test_sale_list_query_count_does_not_grow_with_rows(
+    manager_client, django_assert_num_queries, store, customer, gadget, rows
+):
+    receive(gadget, store, 100)
+    for _ in range(rows):
+        make_sale(store=store, customer=CustomerFactory(), lines=[(gadget, 1), (gadget, 2)])
+
+    with django_assert_num_queries(LIST_QUERIES):
+        response = manager_client.get(LIST_URL)
+
+    assert len(response.context["object_list"]) == rows
+
+
+# Detail
+
+
+def test_sale_detail_shows_total_and_gross_profit(manager_client, store, customer, widget, gadget):
+    sale = make_sale(
+        store=store,
+        customer=customer,
+        lines=[(widget, 2, Decimal("9.00")), (gadget, 3, Decimal("5.00"))],
+    )
+
+    response = manager_client.get(sale.get_absolute_url())
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert 'data-testid="document-total">$33.00<' in content
+    assert 'data-testid="document-profit">$19.00<' in content
+    assert "Dana Buyer" in content and "Main Street" in content
+    assert response.context["can_void"]
+
+
+def test_sale_detail_gross_profit_keeps_the_cost_at_the_time_of_sale(manager_client, store, widget):
+    sale = make_sale(store=store, lines=[(widget, 1, Decimal("9.00"))])
+    make_purchase(store=store, lines=[(widget, 1, Decimal("8.00"))])  # average now 5.00
+
+    response = manager_client.get(sale.get_absolute_url())
+
+    assert 'data-testid="document-profit">$5.00<' in response.content.decode()
+
+
+def test_sale_detail_needs_the_view_permission(user_client, store, gadget):
+    sale = make_sale(store=store, lines=[(gadget, 1)])
+
+    assert user_client.get(sale.get_absolute_url()).status_code == 403
+
+
+# Void
+
+
+def test_sale_void_with_reason_returns_the_stock(manager_client, manager, store, widget):
+    sale = make_sale(store=store, lines=[(widget, 3)])
+
+    response = manager_client.post(
+        reverse("sales:void", args=[sale.pk]), {"reason": "Customer returned it"}, follow=True
+    )
+
+    sale.refresh_from_db()
+    assert sale.is_voided
+    assert (sale.voided_by, sale.void_reason) == (manager, "Customer returned it")
+    assert on_hand(widget, store) == 3
+    movement = StockMovement.objects.get(kind=StockMovement.Kind.SALE_VOID)
+    assert (movement.quantity, movement.document_id) == (3, sale.pk)
+    assert f"{sale} was voided; its stock movements were reversed." in messages_of(response)
+    assert "Voided" in response.content.decode()
+
+
+def test_sale_void_without_reason_writes_nothing(manager_client, store, widget):
+    sale = make_sale(store=store, lines=[(widget, 3)])
+    before = stock_snapshot()
+
+    response = manager_client.post(reverse("sales:void", args=[sale.pk]), {}, follow=True)
+
+    assert "Give a reason for voiding." in messages_of(response)
+    assert stock_snapshot() == before
+
+
+def test_sale_void_twice_warns_and_writes_nothing(manager_client, store, widget):
+    sale = make_sale(store=store, lines=[(widget, 3)])
+    url = reverse("sales:void", args=[sale.pk])
+    manager_client.post(url, {"reason": "First"})
+    before = stock_snapshot()
+
+    response = manager_client.post(url, {"reason": "Second"}, follow=True)
+
+    assert f"{sale} was already voided." in messages_of(response)
+    assert stock_snapshot() == before
+
+
+def test_sale_void_needs_the_void_permission(client, django_user_model, store, widget):
+    clerk = django_user_model.objects.create_user("clerk")
+    clerk.user_permissions.add(*Permission.objects.filter(codename__in=["view_sale", "add_sale"]))
+    client.force_login(clerk)
+    sale = make_sale(store=store, lines=[(widget, 3)])
+    before = stock_snapshot()
+
+    response = client.post(reverse("sales:void", args=[sale.pk]), {"reason": "Mine"})
+
+    assert response.status_code == 403
+    assert stock_snapshot() == before
+
+
+# Query bound of confirming a sale with N lines (distinct products, all in stock).
+# Fixed: session, user, 2 × permissions, customer and store choices, 2 × their existence
+# checks, 2 savepoints + 2 releases, the sale, the product locks, the stock-row locks,
+# the movements, the lines = 17.
+# Per line: the product choice, its stock update = 2. A sale leaves average costs alone.
+SALE_CREATE_FIXED_QUERIES = 17
+SALE_CREATE_QUERIES_PER_LINE = 2
+
+
+@pytest.mark.parametrize("line_count", [1, 5, 10])
+def test_sale_create_query_count_is_bounded_by_lines(
+    manager_client, django_assert_num_queries, store, customer, line_count
+):
+    products = ProductFactory.create_batch(line_count)
+    make_purchase(store=store, lines=[(product, 5) for product in products])
+    data = sale_form_data(
+        customer=customer, store=store, lines=[(product, "2", "") for product in products]
+    )
+
+    with django_assert_num_queries(
+        SALE_CREATE_FIXED_QUERIES + SALE_CREATE_QUERIES_PER_LINE * line_count
+    ):
+        response = manager_client.post(CREATE_URL, data)
+
+    assert response.status_code == 302
+    assert Sale.objects.get().lines.count() == line_count
