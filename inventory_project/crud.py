@@ -42,7 +42,7 @@ class ListFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             if isinstance(field.widget, forms.CheckboxInput):
-                css_class = "form-check-input d-block"
+                css_class = "form-check-input"
             elif isinstance(field.widget, forms.Select):
                 css_class = "form-select form-select-sm"
             else:

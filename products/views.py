@@ -33,8 +33,12 @@ class CategoryDetailView(RecordDetailView):
 class ProductFilterForm(ListFilterForm):
     search_fields = ("name", "sku")
 
-    category = forms.ModelChoiceField(queryset=Category.objects.active(), required=False)
-    supplier = forms.ModelChoiceField(queryset=Supplier.objects.active(), required=False)
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.active(), required=False, empty_label="All categories"
+    )
+    supplier = forms.ModelChoiceField(
+        queryset=Supplier.objects.active(), required=False, empty_label="All suppliers"
+    )
     below_reorder = forms.BooleanField(label="At or below reorder level", required=False)
 
     def filter_queryset(self, queryset):

@@ -183,6 +183,11 @@ def test_list_filters_by_category_and_supplier(manager_client):
     assert product_names(by_supplier) == ["Bolt", "Hammer"]
     assert product_names(by_both) == ["Bolt"]
     assert b"2 products" in by_category.content
+    # The filter keeps its choice selected, and offers "all" as the empty choice.
+    assert f'<option value="{fasteners.pk}" selected>Fasteners</option>'.encode() in (
+        by_category.content
+    )
+    assert b'<option value="" selected>All suppliers</option>' in by_category.content
 
 
 def test_list_unknown_category_filter_is_ignored_but_search_applies(manager_client):
