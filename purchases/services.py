@@ -24,6 +24,9 @@ def purchase_record(
     """Record a purchase and receive its lines into ``store``, atomically."""
     if not lines:
         raise ValueError("A purchase needs at least one line.")
+    if any(line.quantity <= 0 for line in lines):
+        # A negative line would move stock the wrong way under the document's name.
+        raise ValueError("Every line needs a quantity above zero.")
     with transaction.atomic():
         purchase = Purchase.objects.create(
             supplier=supplier,

@@ -26,6 +26,9 @@ def sale_confirm(*, customer, store, lines: list[SaleLineInput], user, date=None
     """
     if not lines:
         raise ValueError("A sale needs at least one line.")
+    if any(line.quantity <= 0 for line in lines):
+        # A negative line would move stock the wrong way under the document's name.
+        raise ValueError("Every line needs a quantity above zero.")
     with transaction.atomic():
         sale = Sale.objects.create(
             customer=customer,

@@ -193,6 +193,19 @@ def test_purchase_record_without_lines_writes_nothing(store, clerk):
     assert stock_snapshot() == before
 
 
+@pytest.mark.parametrize("quantity", [0, -5])
+def test_purchase_record_line_without_positive_quantity_writes_nothing(
+    store, widget, clerk, quantity
+):
+    buy(store, clerk, (widget, 10, "3.00"))
+    before = stock_snapshot()
+
+    with pytest.raises(ValueError, match="above zero"):
+        buy(store, clerk, (widget, 5, "3.00"), (widget, quantity, "3.00"))
+
+    assert stock_snapshot() == before
+
+
 # purchase_void
 
 
@@ -409,6 +422,17 @@ def test_sale_confirm_without_lines_writes_nothing(store, clerk):
 
     with pytest.raises(ValueError, match="at least one line"):
         sell(store, clerk)
+
+    assert stock_snapshot() == before
+
+
+@pytest.mark.parametrize("quantity", [0, -5])
+def test_sale_confirm_line_without_positive_quantity_writes_nothing(store, widget, clerk, quantity):
+    buy(store, clerk, (widget, 10, "3.00"))
+    before = stock_snapshot()
+
+    with pytest.raises(ValueError, match="above zero"):
+        sell(store, clerk, (widget, quantity, "9.00"))
 
     assert stock_snapshot() == before
 

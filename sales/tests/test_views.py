@@ -8,6 +8,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from people.tests.factories import CustomerFactory
+from products import services
 from products.models import StockMovement
 from products.tests.factories import ProductFactory
 from purchases.tests.factories import make_purchase, receive
@@ -220,6 +221,36 @@ def test_sale_create_stock_at_another_store_does_not_count(manager_client, custo
     assert response.context["formset"].forms[0].errors["quantity"] == [
         "Only 0 × Blue Widget in Harbour Road, 1 requested."
     ]
+    assert stock_snapshot() == before
+
+
+def test_sale_create_race_caught_by_the_database_is_shown_like_a_shortfall(
+    manager_client, store, customer, widget, gadget, monkeypatch
+):
+    """If the check constraint fires (a race the locks should prevent), the page
+    shows the shortfall on its line instead of a server error."""
+    real_find_shortfalls = services._find_shortfalls
+    calls = []
+
+    def stale_check_first(*args, **kwargs):
+        calls.append(args)
+        return [] if len(calls) == 1 else real_find_shortfalls(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_find_shortfalls", stale_check_first)
+    before = stock_snapshot()
+
+    response = manager_client.post(
+        CREATE_URL,
+        sale_form_data(
+            customer=customer, store=store, lines=[(gadget, "1", ""), (widget, "5", "")]
+        ),
+    )
+
+    assert response.status_code == 200
+    assert len(calls) == 2  # the stale check, then the report after the constraint fired
+    gadget_line, widget_line = response.context["formset"].forms
+    assert not gadget_line.errors
+    assert widget_line.errors["quantity"] == ["Only 3 × Blue Widget in Main Street, 5 requested."]
     assert stock_snapshot() == before
 
 
