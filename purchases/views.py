@@ -1,3 +1,6 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
 from inventory_project.documents import (
     DocumentCreateView,
     DocumentDetailView,
@@ -22,8 +25,13 @@ class PurchaseCreateView(DocumentCreateView):
     formset_class = PurchaseLineFormSet
 
     def get_initial(self):
-        # "Reorder" links from the dashboard open this page with ?product=<id>.
-        product = Product.objects.active().filter(pk=self.request.GET.get("product") or 0).first()
+        # "Reorder" links from the dashboard open this page with ?product=<id>;
+        # anything else in the query string is ignored, never a server error.
+        choice = forms.ModelChoiceField(queryset=Product.objects.active(), required=False)
+        try:
+            product = choice.clean(self.request.GET.get("product"))
+        except ValidationError:
+            product = None
         if product is None:
             return {}, []
         return {"supplier": product.supplier_id}, [

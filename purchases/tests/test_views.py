@@ -98,6 +98,22 @@ def test_purchase_create_page_prefills_a_reorder(manager_client, widget):
     }
 
 
+@pytest.mark.parametrize("value", ["abc", "1.5", "-1", "99999999999999999999999", ""])
+def test_purchase_create_page_ignores_a_bad_reorder_product(manager_client, value):
+    response = manager_client.get(CREATE_URL, {"product": value})
+
+    assert response.status_code == 200
+    assert response.context["formset"].forms[0].initial == {}
+
+
+def test_purchase_create_page_ignores_an_archived_reorder_product(manager_client, widget):
+    widget.archive()
+
+    response = manager_client.get(CREATE_URL, {"product": widget.pk})
+
+    assert response.context["formset"].forms[0].initial == {}
+
+
 def test_purchase_create_with_one_line_receives_stock(
     manager_client, manager, store, supplier, widget
 ):
