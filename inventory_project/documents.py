@@ -215,7 +215,10 @@ class DocumentVoidView(PermissionRequiredMixin, SingleObjectMixin, View):
         document = self.get_object()
         form = VoidForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "Give a reason for voiding.")
+            if form.has_error("reason", "max_length"):
+                messages.error(request, "Keep the reason for voiding to 255 characters or fewer.")
+            else:
+                messages.error(request, "Give a reason for voiding.")
             return redirect(document)
         try:
             self.void(document, request.user, form.cleaned_data["reason"])

@@ -524,6 +524,26 @@ def test_purchase_void_without_reason_writes_nothing(manager_client, store, widg
     assert stock_snapshot() == before
 
 
+def test_purchase_void_with_overlong_reason_says_so_and_writes_nothing(
+    manager_client, store, widget
+):
+    purchase = make_purchase(store=store, lines=[(widget, 10)])
+    before = stock_snapshot()
+
+    response = manager_client.post(
+        reverse("purchases:void", args=[purchase.pk]), {"reason": "x" * 256}, follow=True
+    )
+
+    assert "Keep the reason for voiding to 255 characters or fewer." in messages_of(response)
+    assert stock_snapshot() == before
+
+
+def test_purchase_void_of_unknown_purchase_is_404(manager_client):
+    response = manager_client.post(reverse("purchases:void", args=[999999]), {"reason": "x"})
+
+    assert response.status_code == 404
+
+
 def test_purchase_void_refused_lists_the_products_lacking_stock(
     manager_client, store, widget, gadget
 ):
