@@ -10,8 +10,7 @@ from collections import Counter
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.contrib.messages.views import SuccessMessageMixin
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError, Q, RestrictedError
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
@@ -101,6 +100,25 @@ class CaseInsensitiveUniqueMixin:
         return cleaned_data
 
 
+def save_or_report(form):
+    """Save a valid model form, or put the database's refusal on the form and return None.
+
+    The form checks uniqueness first, but two people saving the same name at
+    the same moment both pass that check; the database's constraint then
+    refuses the second, which gets a form error instead of a server error.
+    """
+    try:
+        with transaction.atomic():
+            return form.save()
+    except IntegrityError:
+        form.add_error(
+            None,
+            "Someone else saved a record that clashes with this one just now "
+            "(the same name, code or SKU). Check the values and try again.",
+        )
+        return None
+
+
 class MethodPermissionMixin(PermissionRequiredMixin):
     """Reading needs the model's view permission; writing needs ``write_action``'s."""
 
@@ -168,15 +186,14 @@ class RecordListCreateView(MethodPermissionMixin, ListView):
 
     def post(self, request, *args, **kwargs):
         form = self.get_form()
-        if form.is_valid():
-            record = form.save()
+        if form.is_valid() and (record := save_or_report(form)):
             messages.success(request, self.success_message % {"object": record})
             return HttpResponseRedirect(request.get_full_path())
         self.object_list = self.get_queryset()
         return self.render_to_response(self.get_context_data(form=form))
 
 
-class RecordDetailView(MethodPermissionMixin, SuccessMessageMixin, UpdateView):
+class RecordDetailView(MethodPermissionMixin, UpdateView):
     """A record's page: its fields, an update form, and what relates to it."""
 
     write_action = "change"
@@ -188,6 +205,18 @@ class RecordDetailView(MethodPermissionMixin, SuccessMessageMixin, UpdateView):
 
     def get_success_message(self, cleaned_data):
         return self.success_message % {"object": self.object}
+
+    def form_valid(self, form):
+        if save_or_report(form) is None:
+            return self.form_invalid(form)
+        messages.success(self.request, self.get_success_message(form.cleaned_data))
+        return HttpResponseRedirect(self.get_success_url())
+
+    def form_invalid(self, form):
+        # The form keeps what was typed; the heading and related lists show
+        # what is saved (validating copied the valid fields onto the instance).
+        self.object = self.get_object()
+        return super().form_invalid(form)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from people.tests.factories import SupplierFactory
+from products.forms import ProductForm
 from products.models import Product, StockLevel, StockMovement
 from products.services import stock_adjust
 from products.tests.factories import CategoryFactory, ProductFactory
@@ -512,6 +513,34 @@ def test_update_invalid_changes_nothing(manager_client, form_data, overrides, fi
     assert list(response.context["form"].errors) == [field]
     product.refresh_from_db()
     assert (product.sku, product.name, product.cost_price) == ("MINE-1", "Mine", Decimal("4.00"))
+
+
+def test_update_invalid_heading_shows_the_saved_name_form_shows_the_typed_one(
+    manager_client, form_data
+):
+    ProductFactory(sku="TAKEN-1")
+    product = ProductFactory(sku="MINE-1", name="Mine")
+
+    response = manager_client.post(
+        product.get_absolute_url(), form_data(sku="taken-1", name="Typed name")
+    )
+
+    content = response.content.decode()
+    assert '<h1 class="h3 mb-0">Mine (MINE-1)' in content
+    assert 'value="Typed name"' in content
+
+
+def test_update_racing_a_duplicate_sku_gets_a_form_error(manager_client, form_data, monkeypatch):
+    ProductFactory(sku="TAKEN-1")
+    product = ProductFactory(sku="MINE-1", name="Mine")
+    monkeypatch.setattr(ProductForm, "validate_unique", lambda form: None)
+
+    response = manager_client.post(product.get_absolute_url(), form_data(sku="taken-1"))
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+    product.refresh_from_db()
+    assert (product.sku, product.name) == ("MINE-1", "Mine")
 
 
 def test_update_cannot_touch_average_cost(manager_client, form_data):

@@ -9,6 +9,7 @@ from django.urls import reverse
 from products.tests.factories import ProductFactory
 from purchases.tests.factories import receive
 from sales.tests.factories import make_sale
+from stores.forms import StoreForm
 from stores.models import Store
 from stores.tests.factories import StoreFactory
 
@@ -203,6 +204,23 @@ def test_create_refuses_a_duplicate_in_another_case(manager_client, data):
 
     assert response.status_code == 200
     assert set(response.context["form"].errors) == set(data)
+    assert Store.objects.count() == 1
+
+
+def test_create_racing_a_duplicate_gets_a_form_error_not_a_server_error(
+    manager_client, monkeypatch
+):
+    """Two clerks add "Main" at once: both pass the form's check, the database refuses one."""
+    StoreFactory(name="Main", code="MAIN")
+    monkeypatch.setattr(StoreForm, "case_insensitive_unique", ())
+    monkeypatch.setattr(StoreForm, "validate_unique", lambda form: None)
+
+    response = manager_client.post(LIST_URL, valid_data(name="Main", code="MAIN"))
+
+    assert response.status_code == 200
+    [error] = response.context["form"].non_field_errors()
+    assert error.startswith("Someone else saved a record that clashes with this one")
+    assert b'value="Main"' in response.content
     assert Store.objects.count() == 1
 
 
