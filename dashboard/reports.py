@@ -1,5 +1,6 @@
 """Sortable, exportable reports: stock on hand now, and sales by product for a period."""
 
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django import forms
@@ -7,7 +8,7 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
 from django.views.generic import ListView
 
-from dashboard.exports import csv_response, rows_in_chunks
+from dashboard.exports import csv_response, rows_in_order
 from dashboard.periods import PeriodForm
 from dashboard.selectors import stock_value_by_store
 from products.models import StockLevel
@@ -26,8 +27,17 @@ class ReportFilterForm(forms.Form):
         self.fields["q"].widget.attrs["class"] = "form-control form-control-sm"
         self.fields["store"].widget.attrs["class"] = "form-select form-select-sm"
 
+    @property
+    def valid_data(self) -> dict:
+        """The fields holding valid values."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return self.cleaned_data
+
     def filter_queryset(self, queryset, product_prefix="product", store_field="store"):
-        data = self.cleaned_data if self.is_valid() else {}
+        """Apply the valid filters; an invalid one (a stale ``?store=`` id) is ignored."""
+        data = self.valid_data
         if term := (data.get("q") or "").strip():
             queryset = queryset.filter(
                 Q(**{f"{product_prefix}__name__icontains": term})
@@ -45,29 +55,44 @@ class SortedReportView(PermissionRequiredMixin, ListView):
     sort_fields: dict[str, str] = {}
     default_sort = ""
     csv_name = ""
-    csv_columns: list[tuple[str, str]] = []  # (field, heading)
-    csv_grouped = False
+    # (field, heading, decimal places): amounts get the same places on every
+    # database (SQLite would give 4 where PostgreSQL gives 2).
+    csv_columns: list[tuple[str, str, int | None]] = []
 
     def get_sort(self) -> str:
         requested = self.request.GET.get("sort", "")
-        return requested if requested.lstrip("-") in self.sort_fields else self.default_sort
+        return requested if requested.removeprefix("-") in self.sort_fields else self.default_sort
 
     def order(self, queryset, tiebreak: str):
         sort = self.get_sort()
         field = self.sort_fields[sort.lstrip("-")]
         return queryset.order_by(f"-{field}" if sort.startswith("-") else field, tiebreak)
 
+    def paginate_queryset(self, queryset, page_size):
+        # As on the list pages: a page that no longer exists shows the nearest one.
+        paginator = self.get_paginator(queryset, page_size)
+        number = self.request.GET.get(self.page_kwarg)
+        page = paginator.get_page(paginator.num_pages if number == "last" else number)
+        return paginator, page, page.object_list, page.has_other_pages()
+
     def get(self, request, *args, **kwargs):
         if request.GET.get("format") == "csv":
             queryset = self.get_queryset()
-            fields = [field for field, _ in self.csv_columns]
-            headings = [heading for _, heading in self.csv_columns]
-            if self.csv_grouped:
-                # Grouped rows have no primary key to page by; there is at most
-                # one row per product, so reading them in one go stays small.
-                rows = queryset.values_list(*fields).iterator()
-            else:
-                rows = rows_in_chunks(queryset, fields)
+            fields = [field for field, _, _ in self.csv_columns]
+            headings = [heading for _, heading, _ in self.csv_columns]
+            exponents = [
+                None if places is None else Decimal(1).scaleb(-places)
+                for _, _, places in self.csv_columns
+            ]
+            # In the page's order; report rows are bounded by the catalogue
+            # (a row per product, or per product and store), not by history.
+            rows = (
+                [
+                    value if exponent is None else Decimal(value).quantize(exponent)
+                    for value, exponent in zip(row, exponents, strict=True)
+                ]
+                for row in rows_in_order(queryset, fields)
+            )
             return csv_response(self.csv_name, headings, rows)
         return super().get(request, *args, **kwargs)
 
@@ -96,12 +121,12 @@ class StockReportView(SortedReportView):
     default_sort = "product"
     csv_name = "stock-on-hand"
     csv_columns = [
-        ("store__name", "Store"),
-        ("product__sku", "SKU"),
-        ("product__name", "Product"),
-        ("quantity", "On hand"),
-        ("product__average_cost", "Average cost"),
-        ("value", "Value"),
+        ("store__name", "Store", None),
+        ("product__sku", "SKU", None),
+        ("product__name", "Product", None),
+        ("quantity", "On hand", None),
+        ("product__average_cost", "Average cost", 4),
+        ("value", "Value", 4),
     ]
 
     def get_queryset(self):
@@ -137,26 +162,25 @@ class SalesByProductView(SortedReportView):
     }
     default_sort = "-value"
     csv_name = "sales-by-product"
-    csv_grouped = True
     csv_columns = [
-        ("product__sku", "SKU"),
-        ("product__name", "Product"),
-        ("units", "Units sold"),
-        ("value", "Sales value"),
-        ("cost", "Cost"),
-        ("profit", "Gross profit"),
+        ("product__sku", "SKU", None),
+        ("product__name", "Product", None),
+        ("units", "Units sold", None),
+        ("value", "Sales value", 2),
+        ("cost", "Cost", 4),
+        ("profit", "Gross profit", 4),
     ]
 
     def get_queryset(self):
         self.period_form = PeriodForm(self.request.GET or None)
         self.period = self.period_form.get_period()
         self.filter_form = ReportFilterForm(self.request.GET or None)
-        lines = self.filter_form.filter_queryset(
+        self.lines = self.filter_form.filter_queryset(
             SaleLine.objects.of_valid_documents().in_period(self.period.start, self.period.end),
             store_field="sale__store",
         )
         rows = (
-            lines.values("product_id", "product__sku", "product__name")
+            self.lines.values("product_id", "product__sku", "product__name")
             .annotate(
                 units=Sum("quantity"),
                 value=Sum(F("quantity") * F("unit_price"), output_field=VALUE),
@@ -171,5 +195,10 @@ class SalesByProductView(SortedReportView):
         context["filter_form"] = self.filter_form
         context["period_form"] = self.period_form
         context["period"] = self.period
-        context["period_query"] = urlencode(self.period.query)
+        # The sales list shows the sales these rows come from (it has no product search).
+        sales_query = dict(self.period.query)
+        if store := self.filter_form.valid_data.get("store"):
+            sales_query["store"] = store.pk
+        context["sales_list_query"] = urlencode(sales_query)
+        context["totals"] = self.lines.totals()
         return context
