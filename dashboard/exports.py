@@ -40,8 +40,10 @@ class _Echo:
         return value
 
 
-def rows_in_chunks(queryset, fields: list[str], chunk_size: int = CHUNK_SIZE) -> Iterator[tuple]:
+def rows_in_chunks(queryset, fields: list[str], chunk_size: int | None = None) -> Iterator[tuple]:
     """Yield ``values_list(*fields)`` rows in primary-key order, ``chunk_size`` per query."""
+    # Read CHUNK_SIZE when called, not when defined, so it can be tuned (and patched in tests).
+    chunk_size = chunk_size or CHUNK_SIZE
     last_pk = 0
     while True:
         chunk = list(
@@ -54,13 +56,47 @@ def rows_in_chunks(queryset, fields: list[str], chunk_size: int = CHUNK_SIZE) ->
         last_pk = chunk[-1][0]
 
 
+def rows_in_order(queryset, fields: list[str], chunk_size: int | None = None) -> Iterator[tuple]:
+    """Yield ``values_list(*fields)`` rows in the queryset's own order, ``chunk_size`` per query.
+
+    For reports sorted by any column, where primary-key pages would lose the
+    order. The queryset's ordering must end with a unique field, so slices
+    neither overlap nor skip; offsets grow with the row count, so use it for
+    tables bounded by the catalogue (products × stores), not for history.
+    """
+    chunk_size = chunk_size or CHUNK_SIZE
+    rows = queryset.values_list(*fields)
+    offset = 0
+    while True:
+        chunk = list(rows[offset : offset + chunk_size])
+        yield from chunk
+        if len(chunk) < chunk_size:
+            return
+        offset += chunk_size
+
+
+# A cell starting with one of these is run as a formula by spreadsheet programs.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """One value as spreadsheets should see it: local times, no formulas, blank for None."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).isoformat(timespec="seconds")
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def csv_response(filename: str, header: list[str], rows: Iterable) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
 
     def lines():
         yield writer.writerow(header)
         for row in rows:
-            yield writer.writerow(["" if value is None else value for value in row])
+            yield writer.writerow([csv_cell(value) for value in row])
 
     stamp = timezone.localdate().isoformat()
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
