@@ -49,10 +49,10 @@ def rows_in_chunks(queryset, fields: list[str], chunk_size: int | None = None) -
         chunk = list(
             queryset.filter(pk__gt=last_pk).order_by("pk").values_list("pk", *fields)[:chunk_size]
         )
-        if not chunk:
-            return
         for row in chunk:
             yield row[1:]
+        if len(chunk) < chunk_size:
+            return
         last_pk = chunk[-1][0]
 
 
