@@ -19,7 +19,7 @@ class ArchivableModel(models.Model):
     """
 
     is_active = models.BooleanField("active", default=True, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ArchivableQuerySet.as_manager()

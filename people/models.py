@@ -24,7 +24,7 @@ class Party(ArchivableModel):
 class Supplier(Party):
     """A business the stores buy products from."""
 
-    contact_person = models.CharField(max_length=200, blank=True)
+    contact_person = models.CharField(max_length=200, blank=True, db_index=True)
 
     class Meta(Party.Meta):
         pass

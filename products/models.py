@@ -1,10 +1,10 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q, Sum
-from django.db.models.functions import Coalesce, Upper
+from django.db.models.functions import Coalesce, Lower, Upper
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,6 +22,8 @@ class Category(ArchivableModel):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "categories"
+        # Case-insensitive, as for stores (see Store.Meta).
+        constraints = [models.UniqueConstraint(Lower("name"), name="category_name_ci_unique")]
 
     def __str__(self):
         return self.name
@@ -63,7 +65,10 @@ class Product(ArchivableModel):
     unit = models.CharField("unit of measure", max_length=8, choices=Unit, default=Unit.PIECE)
     cost_price = models.DecimalField(**MONEY, default=Decimal("0.00"))
     sale_price = models.DecimalField(**MONEY, default=Decimal("0.00"), db_index=True)
-    reorder_level = models.PositiveIntegerField(default=0)
+    # Capped at the smallest integer column of the three databases.
+    reorder_level = models.PositiveIntegerField(
+        default=0, validators=[MaxValueValidator(2_147_483_647)]
+    )
     # Moving-average cost of the units on hand, kept by the stock engine.
     average_cost = models.DecimalField(
         max_digits=14, decimal_places=4, default=Decimal("0"), editable=False

@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 
 from inventory_project.models import ArchivableModel
@@ -16,6 +17,13 @@ class Store(ArchivableModel):
 
     class Meta:
         ordering = ["name"]
+        # Case-insensitive uniqueness. MariaDB cannot index expressions, but
+        # its default collation already compares without case, so the plain
+        # unique fields above give the same guarantee there.
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="store_name_ci_unique"),
+            models.UniqueConstraint(Lower("code"), name="store_code_ci_unique"),
+        ]
 
     def __str__(self):
         return self.name
