@@ -1,0 +1,238 @@
+import re
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+from django.db.models import Max, Min
+from django.utils import timezone
+
+from dashboard import demo_data
+from people.models import Customer, Supplier
+from products.models import Category, Product, StockLevel, StockMovement
+from products.tests.factories import ProductFactory
+from purchases.models import Purchase, PurchaseLine
+from purchases.tests.factories import make_purchase, staff_user
+from purchases.tests.stock_checks import ledger_differences
+from sales.models import Sale, SaleLine
+from sales.tests.factories import make_sale
+from stores.models import Store
+
+pytestmark = pytest.mark.django_db
+
+# The bulk path (medium and large) at a size a test can afford.
+TINY_BULK = demo_data.DemoSize(
+    stores=3,
+    categories=6,
+    suppliers=10,
+    customers=30,
+    products=120,
+    days=60,
+    purchases=150,
+    purchase_lines=700,
+    sales=500,
+    sale_lines=1_800,
+)
+
+
+CATALOGUE = ("Store", "Category", "Supplier", "Customer", "Product", "StockLevel", "User")
+DOCUMENTS = ("Purchase", "PurchaseLine", "Sale", "SaleLine")
+
+
+def seed_demo(*args) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def printed_password(output: str) -> str:
+    return re.search(r"username demo, password (\S+)", output).group(1)
+
+
+def verify_stock() -> str:
+    out = StringIO()
+    call_command("verify_stock", stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict:
+    models = [Store, Category, Supplier, Customer, Product, Purchase, PurchaseLine, Sale]
+    models += [SaleLine, StockLevel, StockMovement, get_user_model()]
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def fingerprint() -> dict:
+    """What the seeded data says, without primary keys (they differ between runs)."""
+    return {
+        "counts": counts(),
+        "stock": sorted(StockLevel.objects.values_list("product__sku", "store__code", "quantity")),
+        "average_costs": sorted(Product.objects.values_list("sku", "average_cost")),
+        "sales": list(
+            Sale.objects.order_by("pk").values_list(
+                "date", "customer__name", "store__code", "void_reason"
+            )
+        ),
+        "purchases": list(
+            Purchase.objects.order_by("pk").values_list(
+                "date", "supplier__name", "store__code", "reference", "void_reason"
+            )
+        ),
+        "sold": SaleLine.objects.totals(),
+        "bought": PurchaseLine.objects.totals(),
+    }
+
+
+@pytest.fixture
+def tiny_bulk_size(monkeypatch):
+    """``--size medium`` writes TINY_BULK through the bulk path."""
+    monkeypatch.setitem(demo_data.SIZES, "medium", TINY_BULK)
+
+
+def test_seed_demo_small_builds_a_consistent_business(settings):
+    settings.DEBUG = True
+
+    output = seed_demo()
+
+    seeded = counts()
+    assert {name: seeded[name] for name in CATALOGUE} == {
+        "Store": 3,
+        "Category": 6,
+        "Supplier": 8,
+        "Customer": 20,
+        "Product": 50,
+        "StockLevel": 150,
+        "User": 1,
+    }
+    assert Purchase.objects.count() > 100
+    assert Sale.objects.count() > 300
+    today = timezone.localdate()
+    assert Sale.objects.aggregate(first=Min("date"), last=Max("date")) == {
+        "first": today - timedelta(days=119),
+        "last": today,
+    }
+    assert "OK: all 150 stock levels match the ledger" in verify_stock()
+    assert ledger_differences() == []
+    # Voids and stocktake adjustments went through the engine too.
+    assert Purchase.objects.filter(voided_at__isnull=False).exists()
+    assert Sale.objects.filter(voided_at__isnull=False).exists()
+    assert StockMovement.objects.filter(kind=StockMovement.Kind.ADJUSTMENT).exists()
+    # The dashboard has something to warn about, including products sold out.
+    assert Product.objects.below_reorder_level().count() >= 6
+    assert Product.objects.with_on_hand().filter(on_hand=0).count() >= 2
+    assert not Product.objects.filter(average_cost=0).exists()
+    assert not SaleLine.objects.filter(unit_cost=0).exists()
+
+    demo = get_user_model().objects.get(username="demo")
+    assert demo.is_superuser and demo.is_staff and demo.is_active
+    assert demo.check_password(printed_password(output))
+    assert "Seeded small demo data" in output
+
+
+def test_seed_demo_twice_adds_nothing_and_keeps_the_login_working():
+    # Records of the user's own are kept beside the demo data.
+    own_product = ProductFactory(sku="OWN-1")
+    make_purchase(lines=[(own_product, 3)], user=staff_user())
+    first_output = seed_demo("--force")
+    seeded = counts()
+
+    second_output = seed_demo("--force")
+
+    assert counts() == seeded
+    assert seeded["Product"] == 51
+    assert "Demo data already present (stores HARBOUR, MAIN, NORTH); nothing added" in (
+        second_output
+    )
+    demo = get_user_model().objects.get(username="demo")
+    assert demo.check_password(printed_password(second_output))
+    assert not demo.check_password(printed_password(first_output))
+    assert "OK: all 151 stock levels" in verify_stock()
+
+
+def test_seed_demo_without_debug_or_force_refuses_and_writes_nothing(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match=r"DEBUG is off.*Nothing was written.*--force"):
+        seed_demo()
+
+    assert not get_user_model().objects.exists()
+    assert not Store.objects.exists()
+    assert not Product.objects.exists()
+
+
+@pytest.mark.parametrize("size", ["small", "medium"])
+def test_seed_demo_same_seed_gives_same_data(size, tiny_bulk_size):
+    with transaction.atomic():
+        seed_demo("--force", "--size", size, "--seed", "7")
+        first = fingerprint()
+        transaction.set_rollback(True)
+    assert not Store.objects.exists()
+
+    with transaction.atomic():
+        seed_demo("--force", "--size", size, "--seed", "7")
+        second = fingerprint()
+        transaction.set_rollback(True)
+
+    assert first == second
+    assert first["counts"]["Sale"] > 0
+
+
+def test_seed_demo_other_seed_gives_other_data(tiny_bulk_size):
+    """The fingerprint above is fine enough to see a different seed."""
+    with transaction.atomic():
+        seed_demo("--force", "--size", "medium", "--seed", "7")
+        first = fingerprint()
+        transaction.set_rollback(True)
+
+    seed_demo("--force", "--size", "medium", "--seed", "8")
+    other_seed = fingerprint()
+
+    assert other_seed["stock"] != first["stock"]
+    assert other_seed["sold"] != first["sold"]
+    assert other_seed["sales"] != first["sales"]
+
+
+def test_seed_demo_bulk_path_writes_exact_sizes_and_a_consistent_ledger(tiny_bulk_size):
+    output = seed_demo("--force", "--size", "medium")
+
+    seeded = counts()
+    assert {name: seeded[name] for name in CATALOGUE + DOCUMENTS} == {
+        "Store": 3,
+        "Category": 6,
+        "Supplier": 10,
+        "Customer": 30,
+        "Product": 120,
+        "StockLevel": seeded["StockLevel"],
+        "User": 1,
+        "Purchase": 150,
+        "PurchaseLine": 700,
+        "Sale": 500,
+        "SaleLine": 1_800,
+    }
+    assert "History: 100%" in output
+    assert verify_stock().startswith("OK: all")
+    # Every balance_after is the running sum of its (product, store) ledger.
+    assert ledger_differences() == []
+    assert not Sale.objects.filter(lines__isnull=True).exists()
+    assert not SaleLine.objects.filter(unit_cost=0).exists()
+    assert StockMovement.objects.filter(kind=StockMovement.Kind.SALE).count() == 1_800
+    assert StockMovement.objects.filter(kind=StockMovement.Kind.PURCHASE).count() == 700
+
+
+def test_seed_demo_bulk_path_leaves_the_engine_working_on_top(tiny_bulk_size):
+    seed_demo("--force", "--size", "medium")
+    level = StockLevel.objects.filter(quantity__gt=0).select_related("product", "store").first()
+    last_ids = (Purchase.objects.aggregate(Max("pk")), Sale.objects.aggregate(Max("pk")))
+
+    # New documents get fresh ids (the sequences were moved past the bulk ones).
+    purchase = make_purchase(store=level.store, lines=[(level.product, 5)])
+    sale = make_sale(store=level.store, lines=[(level.product, level.quantity + 5)])
+
+    assert purchase.pk > last_ids[0]["pk__max"]
+    assert sale.pk > last_ids[1]["pk__max"]
+    level.refresh_from_db()
+    assert level.quantity == 0
+    assert verify_stock().startswith("OK: all")
+    assert ledger_differences() == []

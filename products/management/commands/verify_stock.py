@@ -1,0 +1,103 @@
+"""``manage.py verify_stock``: check that every stock level equals the sum of its ledger.
+
+The stock engine keeps ``StockLevel.quantity`` and the ``StockMovement`` ledger
+in step inside one transaction; this command proves it after the fact (after
+a bulk import, a restore, or a suspected bug) and fails loudly if not.
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import (
+    BigIntegerField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from products.models import Product, StockLevel, StockMovement
+from stores.models import Store
+
+
+def ledger_sum(product, store):
+    """The sum of the movements of one (product, store), as a correlated subquery."""
+    return Subquery(
+        StockMovement.objects.filter(product=product, store=store)
+        .order_by()
+        .values("product")
+        .annotate(total=Sum("quantity"))
+        .values("total"),
+        output_field=BigIntegerField(),
+    )
+
+
+def stock_differences():
+    """Every (product, store) whose stock level differs from its ledger, in one query.
+
+    Rows are ``(product_id, store_id, on_hand, ledger, has_stock_level)``. Two
+    halves of one UNION: stock levels whose ledger sums to something else
+    (including levels with no movements at all), and movements whose
+    (product, store) has no stock level.
+    """
+    levels = (
+        StockLevel.objects.order_by()
+        .annotate(
+            on_hand=F("quantity"),
+            ledger=Coalesce(ledger_sum(OuterRef("product"), OuterRef("store")), 0),
+            has_stock_level=Value(1, output_field=IntegerField()),
+        )
+        .filter(~Q(on_hand=F("ledger")))
+        .values_list("product_id", "store_id", "on_hand", "ledger", "has_stock_level")
+    )
+    orphan_movements = (
+        StockMovement.objects.order_by()
+        .filter(
+            ~Exists(StockLevel.objects.filter(product=OuterRef("product"), store=OuterRef("store")))
+        )
+        .values("product_id", "store_id")
+        .annotate(
+            on_hand=Value(0, output_field=BigIntegerField()),
+            ledger=Sum("quantity"),
+            has_stock_level=Value(0, output_field=IntegerField()),
+        )
+        .values_list("product_id", "store_id", "on_hand", "ledger", "has_stock_level")
+    )
+    return levels.union(orphan_movements, all=True).order_by("product_id", "store_id")
+
+
+class Command(BaseCommand):
+    help = (
+        "Recompute every product's on-hand quantity per store from the stock movement "
+        "ledger and report any difference; exits non-zero when there is one."
+    )
+
+    def handle(self, *args, **options):
+        differences = list(stock_differences())
+        if not differences:
+            levels = StockLevel.objects.count()
+            movements = StockMovement.objects.count()
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"OK: all {levels:,} stock levels match the ledger ({movements:,} movements)."
+                )
+            )
+            return
+
+        products = Product.objects.in_bulk({row[0] for row in differences})
+        stores = Store.objects.in_bulk({row[1] for row in differences})
+        for product_id, store_id, on_hand, ledger, has_stock_level in differences:
+            product, store = products[product_id], stores[store_id]
+            where = f"{product.sku} {product.name} at {store.code} {store.name}"
+            if has_stock_level:
+                self.stdout.write(
+                    f"{where}: on hand {on_hand}, ledger {ledger} (off by {on_hand - ledger:+})"
+                )
+            else:
+                self.stdout.write(f"{where}: no stock level row, ledger {ledger}")
+        raise CommandError(
+            f"{len(differences)} stock level(s) differ from the ledger; see the lines above."
+        )
