@@ -1,0 +1,490 @@
+"""Every URL of the project, opened by a visitor, a user without a role, a clerk and a manager.
+
+The table ``ROUTES`` says who may use each route with GET and with POST; a route
+added without an entry fails ``test_route_table_classifies_every_url``. Path
+parameters are filled with real records (one of each, a purchase and a sale
+made through the services), and each POST carries data that would succeed, so
+a refusal is the permission check and not a form error. Every HTML answer is
+also scanned for what the Content Security Policy would block.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from urllib.parse import quote
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from dashboard.roles import CLERK, MANAGER
+from people.models import Customer, Supplier
+from people.tests.factories import CustomerFactory, SupplierFactory
+from products.models import Category, Product, StockLevel, StockMovement
+from products.tests.factories import CategoryFactory, ProductFactory
+from purchases.models import Purchase, PurchaseLine
+from purchases.tests.factories import make_purchase
+from sales.models import Sale, SaleLine
+from sales.tests.factories import make_sale
+from stores.models import Store
+from stores.tests.factories import StoreFactory
+
+pytestmark = pytest.mark.django_db
+
+# Who may use a route with a method:
+#   "public"     anyone, signed in or not;
+#   "signed-in"  any signed-in user, even one without a role;
+#   "clerk"      the Clerk role (and the Manager role);
+#   "manager"    the Manager role only.
+# "/405" means those who pass that check get 405: the route does not take the method.
+# Everyone below "public" sends a visitor to the login page first.
+ROUTES = {
+    # route name: (GET, POST)
+    "welcome": ("public", "public/405"),
+    "healthz": ("public", "public"),
+    "login": ("public", "public"),
+    "admin:login": ("public", "public"),
+    "logout": ("signed-in/405", "signed-in"),
+    "password_change": ("signed-in", "signed-in"),
+    "password_change_done": ("signed-in", "signed-in/405"),
+    "dashboard:index": ("signed-in", "signed-in/405"),
+    # Stores, categories, products, suppliers: clerks only look.
+    "stores:list": ("clerk", "manager"),
+    "stores:detail": ("clerk", "manager"),
+    "stores:delete": ("manager", "manager"),
+    "stores:archive": ("manager/405", "manager"),
+    "stores:restore": ("manager/405", "manager"),
+    "categories:list": ("clerk", "manager"),
+    "categories:detail": ("clerk", "manager"),
+    "categories:delete": ("manager", "manager"),
+    "categories:archive": ("manager/405", "manager"),
+    "categories:restore": ("manager/405", "manager"),
+    "products:list": ("clerk", "manager"),
+    "products:detail": ("clerk", "manager"),  # POST: update, i.e. price changes
+    "products:delete": ("manager", "manager"),
+    "products:archive": ("manager/405", "manager"),
+    "products:restore": ("manager/405", "manager"),
+    "products:adjust": ("manager/405", "manager"),
+    "suppliers:list": ("clerk", "manager"),
+    "suppliers:detail": ("clerk", "manager"),
+    "suppliers:delete": ("manager", "manager"),
+    "suppliers:archive": ("manager/405", "manager"),
+    "suppliers:restore": ("manager/405", "manager"),
+    # Customers: clerks add and edit them, but do not delete or archive them.
+    "customers:list": ("clerk", "clerk"),
+    "customers:detail": ("clerk", "clerk"),
+    "customers:delete": ("manager", "manager"),
+    "customers:archive": ("manager/405", "manager"),
+    "customers:restore": ("manager/405", "manager"),
+    # Documents: clerks record them; only managers void them.
+    "purchases:list": ("clerk", "clerk/405"),
+    "purchases:create": ("clerk", "clerk"),
+    "purchases:detail": ("clerk", "clerk/405"),
+    "purchases:void": ("manager/405", "manager"),
+    "sales:list": ("clerk", "clerk/405"),
+    "sales:create": ("clerk", "clerk"),
+    "sales:detail": ("clerk", "clerk/405"),
+    "sales:void": ("manager/405", "manager"),
+    # Reports and exports are reading.
+    "reports:stock": ("clerk", "clerk/405"),
+    "reports:sales-by-product": ("clerk", "clerk/405"),
+    "reports:products-csv": ("clerk", "clerk/405"),
+    "reports:purchase-lines-csv": ("clerk", "clerk/405"),
+    "reports:sale-lines-csv": ("clerk", "clerk/405"),
+    "reports:movements-csv": ("clerk", "clerk/405"),
+}
+
+# The admin's own pages are Django's; only its login page is part of the sweep.
+SWEPT_ADMIN_ROUTES = {"admin:login"}
+
+LEVELS = ["public", "signed-in", "clerk", "manager"]
+ROLES = ["visitor", "no role", "clerk", "manager"]
+# The least level each kind of user passes.
+PASSES = {"visitor": {"public"}, "no role": {"public", "signed-in"}}
+PASSES["clerk"] = PASSES["no role"] | {"clerk"}
+PASSES["manager"] = PASSES["clerk"] | {"manager"}
+
+# Which record fills the <pk> of each namespace.
+RECORD_OF_NAMESPACE = {
+    "stores": "store",
+    "categories": "category",
+    "products": "product",
+    "suppliers": "supplier",
+    "customers": "customer",
+    "purchases": "purchase",
+    "sales": "sale",
+}
+
+
+def walk_routes(patterns=None, namespace="", params=()):
+    """Yield (route name, path parameter names) for every named URL pattern of the project."""
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        names = (*params, *entry.pattern.regex.groupindex)
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from walk_routes(entry.url_patterns, inner, names)
+        elif isinstance(entry, URLPattern):
+            yield f"{namespace}{entry.name}", tuple(names)
+
+
+def swept_routes() -> dict[str, tuple[str, ...]]:
+    return {
+        name: params
+        for name, params in walk_routes()
+        if not name.startswith("admin:") or name in SWEPT_ADMIN_ROUTES
+    }
+
+
+@dataclass
+class World:
+    """One of each record, with a purchase and a sale that went through the stock engine."""
+
+    store: Store
+    category: Category
+    supplier: Supplier
+    customer: Customer
+    product: Product
+    purchase: Purchase
+    sale: Sale
+
+
+def build_world() -> World:
+    store = StoreFactory(name="Main store", code="MAIN")
+    category = CategoryFactory()
+    supplier = SupplierFactory()
+    customer = CustomerFactory()
+    product = ProductFactory(category=category, supplier=supplier)
+    make_purchase(store=store, supplier=supplier, lines=[(product, 10)])
+    # Enough stock besides this purchase's that voiding it is allowed.
+    purchase = make_purchase(store=store, supplier=supplier, lines=[(product, 10)])
+    sale = make_sale(store=store, customer=customer, lines=[(product, 2)])
+    return World(store, category, supplier, customer, product, purchase, sale)
+
+
+def route_url(name: str, world: World) -> str:
+    params = swept_routes()[name]
+    if not params:
+        return reverse(name)
+    assert params == ("pk",), f"{name}: fill its parameters {params} in route_url()"
+    record = getattr(world, RECORD_OF_NAMESPACE[name.split(":")[0]])
+    return reverse(name, kwargs={"pk": record.pk})
+
+
+def document_post(world: World, party: str) -> dict:
+    """A valid new purchase (party "supplier") or sale (party "customer") of one line."""
+    return {
+        party: getattr(world, party).pk,
+        "store": world.store.pk,
+        "date": datetime.date.today().isoformat(),
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "1",
+        "lines-MAX_NUM_FORMS": "100",
+        "lines-0-product": world.product.pk,
+        "lines-0-quantity": "1",
+    }
+
+
+def product_post(world: World, **changes) -> dict:
+    return {
+        "sku": "NEW-1",
+        "name": "New product",
+        "category": world.category.pk,
+        "supplier": world.supplier.pk,
+        "unit": "pcs",
+        "cost_price": "1.00",
+        "sale_price": "2.00",
+        "reorder_level": "0",
+        **changes,
+    }
+
+
+def post_data(name: str, world: World) -> dict:
+    """Data with which a POST to ``name`` would succeed for a user allowed to make it."""
+    p = world.product
+    return {
+        "login": {"username": "nobody", "password": "wrong"},
+        "admin:login": {"username": "nobody", "password": "wrong"},
+        "stores:list": {"name": "New store", "code": "NEW"},
+        "stores:detail": {"name": "Renamed store", "code": world.store.code},
+        "categories:list": {"name": "New category"},
+        "categories:detail": {"name": "Renamed category"},
+        "products:list": product_post(world),
+        "products:detail": product_post(world, sku=p.sku, name=p.name, sale_price="99.00"),
+        "products:adjust": {
+            "adjust-store": world.store.pk,
+            "adjust-mode": "change",
+            "adjust-quantity": "3",
+            "adjust-reason": "Found in the back room",
+        },
+        "suppliers:list": {"name": "New supplier"},
+        "suppliers:detail": {"name": "Renamed supplier"},
+        "customers:list": {"name": "New customer"},
+        "customers:detail": {"name": "Renamed customer"},
+        "purchases:create": document_post(world, "supplier"),
+        "sales:create": document_post(world, "customer"),
+        "purchases:void": {"reason": "Entered twice"},
+        "sales:void": {"reason": "Entered twice"},
+    }.get(name, {})
+
+
+SNAPSHOT_MODELS = [
+    Store,
+    Category,
+    Supplier,
+    Customer,
+    Product,
+    StockLevel,
+    StockMovement,
+    Purchase,
+    PurchaseLine,
+    Sale,
+    SaleLine,
+    Group,
+]
+
+
+def snapshot() -> dict:
+    """Every row of the inventory tables (and the role groups' permissions)."""
+    rows = {
+        model.__name__: list(model.objects.order_by("pk").values()) for model in SNAPSHOT_MODELS
+    }
+    rows["Group permissions"] = list(
+        Group.permissions.through.objects.order_by("pk").values_list("group_id", "permission_id")
+    )
+    return rows
+
+
+def role_user(django_user_model, role: str):
+    """A user holding only ``role``'s group (``None``: signed in but without a role)."""
+    username = f"{role or 'norole'}-user".lower()
+    user = django_user_model.objects.create_user(username, password="pw-role-user-123")
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+ROLE_GROUPS = {"no role": None, "clerk": CLERK, "manager": MANAGER}
+
+
+def client_for(role: str, django_user_model) -> Client:
+    client = Client()
+    if role != "visitor":
+        client.force_login(role_user(django_user_model, ROLE_GROUPS[role]))
+    return client
+
+
+class InlineCodeFinder(HTMLParser):
+    """Collects what a strict Content Security Policy blocks: inline scripts, styles, handlers."""
+
+    def __init__(self):
+        super().__init__()
+        self.problems = []
+        self._in_inline_script = False
+
+    def handle_starttag(self, tag, attrs):
+        names = {name.lower() for name, _ in attrs}
+        if tag == "script" and "src" not in names:
+            self._in_inline_script = True
+        if tag == "style":
+            self.problems.append("<style> element")
+        if "style" in names:
+            self.problems.append(f"style attribute on <{tag}>")
+        self.problems += [f"{name} handler on <{tag}>" for name in names if name.startswith("on")]
+        for name, value in attrs:
+            if (value or "").strip().lower().startswith("javascript:"):
+                self.problems.append(f"javascript: URL in {name} of <{tag}>")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_inline_script = False
+
+    def handle_data(self, data):
+        if self._in_inline_script and data.strip():
+            self.problems.append(f"inline <script>: {data.strip()[:60]}")
+
+
+def inline_code(html: str) -> list[str]:
+    finder = InlineCodeFinder()
+    finder.feed(html)
+    finder.close()
+    return finder.problems
+
+
+def assert_page_is_csp_clean(response):
+    """An HTML answer carries the security headers and nothing the policy would block."""
+    if not response["Content-Type"].startswith("text/html"):
+        return
+    policy = response["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy
+    assert not re.search(r"https?://", policy), policy
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert inline_code(response.content.decode()) == []
+
+
+def assert_forbidden_in_layout(response):
+    """A 403 rendered as the site's own page, navigation included."""
+    assert response.status_code == 403
+    assert "403.html" in [template.name for template in response.templates]
+    content = response.content.decode()
+    assert 'aria-label="Main navigation"' in content
+    assert "Not allowed" in content
+
+
+SWEEP = [
+    pytest.param(name, method, role, id=f"{role}-{method}-{name}")
+    for name in ROUTES
+    for method in ["GET", "POST"]
+    for role in ROLES
+]
+
+
+# The table -----------------------------------------------------------------------------------
+
+
+def test_route_table_classifies_every_url():
+    found = set(swept_routes())
+
+    assert not found - set(ROUTES), "classify the new routes in ROUTES"
+    assert not set(ROUTES) - found, "ROUTES names routes that no longer exist"
+
+
+def test_route_table_uses_known_levels_only():
+    for name, rules in ROUTES.items():
+        for rule in rules:
+            assert rule.removesuffix("/405") in LEVELS, (name, rule)
+
+
+def test_route_walk_sees_path_parameters_and_namespaces():
+    routes = swept_routes()
+
+    assert routes["products:adjust"] == ("pk",)
+    assert routes["sales:list"] == ()
+    assert "admin:index" not in routes and "admin:login" in routes
+
+
+def test_route_url_fills_every_parameter_with_a_real_record():
+    world = build_world()
+
+    assert route_url("sales:void", world) == f"/sales/{world.sale.pk}/void/"
+    assert route_url("categories:detail", world) == f"/categories/{world.category.pk}/"
+    for name in ROUTES:
+        assert "<" not in route_url(name, world), name
+
+
+# The sweep -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "method", "role"), SWEEP)
+def test_route_answers_each_kind_of_user_as_the_table_says(django_user_model, name, method, role):
+    world = build_world()
+    url = route_url(name, world)
+    client = client_for(role, django_user_model)
+    rule = ROUTES[name][0 if method == "GET" else 1]
+    level, takes_method = rule.removesuffix("/405"), not rule.endswith("/405")
+    before = snapshot()
+
+    data = post_data(name, world)
+    response = client.get(url) if method == "GET" else client.post(url, data)
+
+    status = response.status_code
+    if level not in PASSES[role]:
+        if role == "visitor":
+            assert status == 302, f"{method} {url}: {status}"
+            assert response.url == f"{reverse('login')}?next={quote(url)}"
+        else:
+            assert_forbidden_in_layout(response)
+        # Refused before anything was looked at, let alone written.
+        assert snapshot() == before
+    elif not takes_method:
+        assert status == 405, f"{method} {url}: {status}"
+        assert snapshot() == before
+    else:
+        assert status in (200, 302), f"{method} {url}: {status}"
+        if status == 302 and level != "public" and name != "logout":
+            assert not response.url.startswith(reverse("login")), response.url
+    assert_page_is_csp_clean(response)
+
+
+@pytest.mark.parametrize(
+    "name", [name for name, (get, post) in ROUTES.items() if post == "manager"]
+)
+def test_manager_post_to_manager_only_route_changes_something(django_user_model, name):
+    """The clerk's refusals above are meaningful: the same POST by a manager does its work."""
+    world = build_world()
+    client = client_for("manager", django_user_model)
+    before = snapshot()
+
+    response = client.post(route_url(name, world), post_data(name, world))
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    if not name.endswith((":delete", ":restore")):  # history blocks deleting; nothing to restore
+        assert snapshot() != before
+
+
+@pytest.mark.parametrize(
+    "name", [name for name, (get, post) in ROUTES.items() if post == "clerk" and name != "logout"]
+)
+def test_clerk_post_to_clerk_route_records_it(django_user_model, name):
+    world = build_world()
+    client = client_for("clerk", django_user_model)
+    before = snapshot()
+
+    response = client.post(route_url(name, world), post_data(name, world))
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert snapshot() != before
+
+
+def test_sweep_reaches_every_html_page_type_as_manager(django_user_model):
+    """Every GET page a manager can open renders, with the headers and no inline code."""
+    world = build_world()
+    client = client_for("manager", django_user_model)
+    templates = set()
+
+    for name, (get, _) in ROUTES.items():
+        if get.endswith("/405"):
+            continue
+        response = client.get(route_url(name, world), follow=True)
+        assert response.status_code == 200, name
+        assert_page_is_csp_clean(response)
+        templates |= {template.name for template in response.templates}
+
+    assert {
+        "layouts/list.html",
+        "layouts/detail.html",
+        "layouts/confirm_delete.html",
+        "layouts/document_list.html",
+        "layouts/document_detail.html",
+        "layouts/document_form.html",
+        "dashboard/index.html",
+        "dashboard/report_stock.html",
+        "dashboard/report_sales_by_product.html",
+        "registration/password_change_form.html",
+        "admin/login.html",
+    } <= templates
+
+
+# Static files and the pages anyone may open -------------------------------------------------
+
+
+def test_static_file_is_served_to_visitor_without_login(settings):
+    # Tests do not run collectstatic, so let WhiteNoise find files the way runserver does.
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.WHITENOISE_AUTOREFRESH = True
+
+    response = Client().get("/static/css/app.css")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/css")
+
+
+@pytest.mark.parametrize("name", [name for name, (get, _) in ROUTES.items() if get == "public"])
+def test_public_page_answers_visitor_without_redirect(client, name):
+    response = client.get(reverse(name))
+
+    assert response.status_code == 200
