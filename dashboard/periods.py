@@ -24,8 +24,11 @@ class Period:
 
     @property
     def query(self) -> dict:
-        """The list-page filters that show the same documents (``date_from``/``date_to``)."""
-        query = {}
+        """The list-page filters that show the documents these totals count.
+
+        Totals leave voided documents out, so the links ask for valid ones only.
+        """
+        query = {"status": "valid"}
         if self.start:
             query["date_from"] = self.start.isoformat()
         if self.end:

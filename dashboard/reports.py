@@ -11,6 +11,7 @@ from django.views.generic import ListView
 from dashboard.exports import csv_response, rows_in_order
 from dashboard.periods import PeriodForm
 from dashboard.selectors import stock_value_by_store
+from inventory_project.crud import FilterForm, NearestPageMixin
 from products.models import StockLevel
 from sales.models import COST_TOTAL, SaleLine
 from stores.models import Store
@@ -18,22 +19,9 @@ from stores.models import Store
 VALUE = DecimalField(max_digits=24, decimal_places=4)
 
 
-class ReportFilterForm(forms.Form):
+class ReportFilterForm(FilterForm):
     q = forms.CharField(label="Product", required=False, max_length=100)
     store = forms.ModelChoiceField(queryset=Store.objects.order_by("name"), required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["q"].widget.attrs["class"] = "form-control form-control-sm"
-        self.fields["store"].widget.attrs["class"] = "form-select form-select-sm"
-
-    @property
-    def valid_data(self) -> dict:
-        """The fields holding valid values."""
-        if not self.is_bound:
-            return {}
-        self.is_valid()
-        return self.cleaned_data
 
     def filter_queryset(self, queryset, product_prefix="product", store_field="store"):
         """Apply the valid filters; an invalid one (a stale ``?store=`` id) is ignored."""
@@ -48,7 +36,7 @@ class ReportFilterForm(forms.Form):
         return queryset
 
 
-class SortedReportView(PermissionRequiredMixin, ListView):
+class SortedReportView(PermissionRequiredMixin, NearestPageMixin, ListView):
     """A report table, sortable by column, paginated, and as CSV with ``?format=csv``."""
 
     paginate_by = 50
@@ -67,13 +55,6 @@ class SortedReportView(PermissionRequiredMixin, ListView):
         sort = self.get_sort()
         field = self.sort_fields[sort.lstrip("-")]
         return queryset.order_by(f"-{field}" if sort.startswith("-") else field, tiebreak)
-
-    def paginate_queryset(self, queryset, page_size):
-        # As on the list pages: a page that no longer exists shows the nearest one.
-        paginator = self.get_paginator(queryset, page_size)
-        number = self.request.GET.get(self.page_kwarg)
-        page = paginator.get_page(paginator.num_pages if number == "last" else number)
-        return paginator, page, page.object_list, page.has_other_pages()
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("format") == "csv":

@@ -24,18 +24,12 @@ def model_permission(model, action: str) -> str:
     return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
 
 
-class ListFilterForm(forms.Form):
-    """The GET form of a list page: a search box and the archived filter.
+class FilterForm(forms.Form):
+    """A GET form that narrows a list: styled small, and forgiving of bad values.
 
-    Subclasses add filter fields and extend :meth:`filter_queryset`.
+    A field with an invalid value (say a stale ``?category=`` id from a
+    bookmark) is ignored; the others, like the search term, still apply.
     """
-
-    STATUS_CHOICES = [("active", "Active"), ("archived", "Archived"), ("all", "All")]
-
-    q = forms.CharField(label="Search", required=False, max_length=100)
-    status = forms.ChoiceField(label="Status", choices=STATUS_CHOICES, required=False)
-
-    search_fields: tuple[str, ...] = ("name",)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,15 +44,38 @@ class ListFilterForm(forms.Form):
 
     @property
     def valid_data(self) -> dict:
-        """The fields holding valid values.
-
-        A field with an invalid value (say a stale ``?category=`` id from a
-        bookmark) is ignored; the others, like the search term, still apply.
-        """
+        """The fields holding valid values."""
         if not self.is_bound:
             return {}
         self.is_valid()
         return self.cleaned_data
+
+
+class NearestPageMixin:
+    """ListView mixin: a page that no longer exists (or ``?page=last``) shows the nearest one.
+
+    Bookmarked pages outlive the rows they showed; a 404 for them helps no one.
+    """
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size)
+        number = self.request.GET.get(self.page_kwarg)
+        page = paginator.get_page(paginator.num_pages if number == "last" else number)
+        return paginator, page, page.object_list, page.has_other_pages()
+
+
+class ListFilterForm(FilterForm):
+    """The GET form of a list page: a search box and the archived filter.
+
+    Subclasses add filter fields and extend :meth:`filter_queryset`.
+    """
+
+    STATUS_CHOICES = [("active", "Active"), ("archived", "Archived"), ("all", "All")]
+
+    q = forms.CharField(label="Search", required=False, max_length=100)
+    status = forms.ChoiceField(label="Status", choices=STATUS_CHOICES, required=False)
+
+    search_fields: tuple[str, ...] = ("name",)
 
     def filter_queryset(self, queryset):
         """Narrow ``queryset`` to what the form asks for."""
@@ -129,7 +146,7 @@ class MethodPermissionMixin(PermissionRequiredMixin):
         return (model_permission(self.model, action),)
 
 
-class RecordListCreateView(MethodPermissionMixin, ListView):
+class RecordListCreateView(MethodPermissionMixin, NearestPageMixin, ListView):
     """A list with search, sort, filters and pagination, and an add form on the same page.
 
     POST to the list URL creates a record; invalid input re-renders the page with
@@ -163,13 +180,6 @@ class RecordListCreateView(MethodPermissionMixin, ListView):
         # The primary key breaks ties so a page never repeats or skips a row.
         order_by = [f"-{field}" if descending else field for field in ordering]
         return queryset.order_by(*order_by, "-pk" if descending else "pk")
-
-    def paginate_queryset(self, queryset, page_size):
-        # A bookmarked page that no longer exists (rows were deleted or
-        # archived since) shows the nearest page instead of a 404.
-        paginator = self.get_paginator(queryset, page_size)
-        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
-        return paginator, page, page.object_list, page.has_other_pages()
 
     def get_form(self):
         return self.form_class(self.request.POST if self.request.method == "POST" else None)

@@ -5,24 +5,30 @@ the views stay thin: they validate, call the service, and turn a domain error
 into a message.
 """
 
+import datetime
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.views.generic import DetailView, ListView, TemplateView, View
 from django.views.generic.detail import SingleObjectMixin
 
-from inventory_project.crud import model_permission
+from inventory_project.crud import FilterForm, NearestPageMixin, model_permission
 from products.models import Product
 from products.services import AlreadyVoided, InsufficientStock
 from purchases.models import MAX_LINE_QUANTITY
 from stores.models import Store
 
 
-class DocumentFilterForm(forms.Form):
-    """The GET form of a document list: store, date range, voided or not."""
+class DocumentFilterForm(FilterForm):
+    """The GET form of a document list: party, store, date range, voided or not.
 
-    STATUS_CHOICES = [("", "Not voided"), ("voided", "Voided"), ("all", "All")]
+    Voided documents stay visible (marked) unless the user asks for valid ones only.
+    """
+
+    STATUS_CHOICES = [("", "All"), ("valid", "Not voided"), ("voided", "Voided")]
 
     store = forms.ModelChoiceField(queryset=Store.objects.all(), required=False)
     date_from = forms.DateField(
@@ -35,28 +41,46 @@ class DocumentFilterForm(forms.Form):
 
     party_field = ""  # "supplier" or "customer", set by the subclass
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            is_select = isinstance(field.widget, forms.Select)
-            field.widget.attrs.setdefault(
-                "class",
-                "form-select form-select-sm" if is_select else "form-control form-control-sm",
-            )
-
     def filter_queryset(self, queryset):
-        data = self.cleaned_data if self.is_valid() else {}
+        data = self.valid_data
         if data.get(self.party_field):
             queryset = queryset.filter(**{self.party_field: data[self.party_field]})
         if data.get("store"):
             queryset = queryset.filter(store=data["store"])
         queryset = queryset.in_period(data.get("date_from"), data.get("date_to"))
         status = data.get("status") or ""
-        if status == "":
+        if status == "valid":
             queryset = queryset.filter(voided_at__isnull=True)
         elif status == "voided":
             queryset = queryset.filter(voided_at__isnull=False)
         return queryset
+
+
+class DocumentHeaderForm(forms.ModelForm):
+    """The header of a new purchase or sale: who, where, when.
+
+    Stock documents are dated today or earlier, as in most stock systems: a
+    future date would let history change after the fact.
+    """
+
+    EARLIEST_DATE = datetime.date(2000, 1, 1)
+
+    party_model = None  # Supplier or Customer, set by the subclass
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[self.party_model._meta.model_name].queryset = active_parties(self.party_model)
+        self.fields["store"].queryset = active_parties(Store)
+
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        if date > timezone.localdate():
+            raise forms.ValidationError("The date cannot be in the future.", code="future")
+        if date < self.EARLIEST_DATE:
+            raise forms.ValidationError(
+                f"The date cannot be before {self.EARLIEST_DATE:%d %B %Y}.", code="too_early"
+            )
+        return date
 
 
 class DocumentLineForm(forms.Form):
@@ -108,7 +132,7 @@ def active_parties(model):
     return model.objects.active().order_by("name")
 
 
-class DocumentListView(PermissionRequiredMixin, ListView):
+class DocumentListView(PermissionRequiredMixin, NearestPageMixin, ListView):
     paginate_by = 25
     filter_form_class: type[DocumentFilterForm]
 

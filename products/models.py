@@ -98,9 +98,18 @@ class Product(ArchivableModel):
     def get_absolute_url(self):
         return reverse("products:detail", args=[self.pk])
 
-    def save(self, *args, **kwargs):
+    def save(self, *args, update_fields=None, **kwargs):
         self.sku = self.sku.strip().upper()
-        super().save(*args, **kwargs)
+        if update_fields is None and not self._state.adding:
+            # average_cost belongs to the stock engine, which updates it under
+            # a row lock; writing back the value this instance read earlier
+            # could undo a purchase recorded meanwhile.
+            update_fields = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "average_cost"
+            ]
+        super().save(*args, update_fields=update_fields, **kwargs)
 
 
 class StockLevel(models.Model):
@@ -115,7 +124,8 @@ class StockLevel(models.Model):
     quantity = models.BigIntegerField(default=0)
 
     class Meta:
-        ordering = ["store__name", "product__name"]
+        # No default ordering: an ordering across joins would make MariaDB lock
+        # the joined store and product rows too in the engine's SELECT ... FOR UPDATE.
         constraints = [
             models.UniqueConstraint(fields=["product", "store"], name="stock_level_product_store"),
             models.CheckConstraint(condition=Q(quantity__gte=0), name="stock_level_quantity_gte_0"),

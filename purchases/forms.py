@@ -2,16 +2,17 @@ from django import forms
 
 from inventory_project.documents import (
     DocumentFilterForm,
+    DocumentHeaderForm,
     DocumentLineForm,
-    active_parties,
     document_line_formset,
 )
 from people.models import Supplier
 from purchases.models import Purchase
-from stores.models import Store
 
 
-class PurchaseForm(forms.ModelForm):
+class PurchaseForm(DocumentHeaderForm):
+    party_model = Supplier
+
     class Meta:
         model = Purchase
         fields = ["supplier", "store", "reference", "date", "notes"]
@@ -19,11 +20,6 @@ class PurchaseForm(forms.ModelForm):
             "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["supplier"].queryset = active_parties(Supplier)
-        self.fields["store"].queryset = active_parties(Store)
 
 
 class PurchaseLineForm(DocumentLineForm):

@@ -11,6 +11,7 @@ from products.models import Product
 from purchases.forms import PurchaseFilterForm, PurchaseForm, PurchaseLineFormSet
 from purchases.models import Purchase
 from purchases.services import PurchaseLineInput, purchase_record, purchase_void
+from stores.models import Store
 
 
 class PurchaseListView(DocumentListView):
@@ -25,18 +26,23 @@ class PurchaseCreateView(DocumentCreateView):
     formset_class = PurchaseLineFormSet
 
     def get_initial(self):
-        # "Reorder" links from the dashboard open this page with ?product=<id>;
-        # anything else in the query string is ignored, never a server error.
-        choice = forms.ModelChoiceField(queryset=Product.objects.active(), required=False)
-        try:
-            product = choice.clean(self.request.GET.get("product"))
-        except ValidationError:
-            product = None
+        # "Reorder" links from the dashboard open this page with ?product=<id>
+        # (and &store=<id> for one store); anything unusable in the query
+        # string is ignored, never a server error.
+        product = self._active_choice(Product, "product")
         if product is None:
             return {}, []
-        return {"supplier": product.supplier_id}, [
-            {"product": product.pk, "unit_cost": product.cost_price}
-        ]
+        header = {"supplier": product.supplier_id}
+        if store := self._active_choice(Store, "store"):
+            header["store"] = store.pk
+        return header, [{"product": product.pk, "unit_cost": product.cost_price}]
+
+    def _active_choice(self, model, parameter):
+        choice = forms.ModelChoiceField(queryset=model.objects.active(), required=False)
+        try:
+            return choice.clean(self.request.GET.get(parameter))
+        except ValidationError:
+            return None
 
     def record(self, form, line_forms):
         return purchase_record(

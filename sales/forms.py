@@ -2,16 +2,17 @@ from django import forms
 
 from inventory_project.documents import (
     DocumentFilterForm,
+    DocumentHeaderForm,
     DocumentLineForm,
-    active_parties,
     document_line_formset,
 )
 from people.models import Customer
 from sales.models import Sale
-from stores.models import Store
 
 
-class SaleForm(forms.ModelForm):
+class SaleForm(DocumentHeaderForm):
+    party_model = Customer
+
     class Meta:
         model = Sale
         fields = ["customer", "store", "date", "notes"]
@@ -19,11 +20,6 @@ class SaleForm(forms.ModelForm):
             "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = active_parties(Customer)
-        self.fields["store"].queryset = active_parties(Store)
 
 
 class SaleLineForm(DocumentLineForm):

@@ -666,7 +666,7 @@ def test_dashboard_period_numbers_link_to_the_list_of_the_same_documents(
     query, (start, end) = (
         (CUSTOM, CUSTOM_DAYS) if key == "custom" else ({"period": key}, PERIOD_DAYS[key])
     )
-    expected_filters = {}
+    expected_filters = {"status": "valid"}
     if start:
         expected_filters["date_from"] = start.isoformat()
     if end:

@@ -362,7 +362,7 @@ def expected_ids(documents, kind, *, party=None, store=None, start=None, end=Non
             continue
         if (store and document.store != store) or (start and document.date < start):
             continue
-        if (end and document.date > end) or (status == "" and document.is_voided):
+        if (end and document.date > end) or (status == "valid" and document.is_voided):
             continue
         if status == "voided" and not document.is_voided:
             continue
@@ -372,7 +372,7 @@ def expected_ids(documents, kind, *, party=None, store=None, start=None, end=Non
 
 FILTER_CASES = [
     ({}, {}),
-    ({"status": "all"}, {"status": "all"}),
+    ({"status": "valid"}, {"status": "valid"}),
     ({"status": "voided"}, {"status": "voided"}),
     ({"store": "north"}, {"store": "north"}),
     ({"party": "first"}, {"party": "first"}),

@@ -144,8 +144,8 @@ def test_period_query_filters_lists_by_the_same_days():
     _, period = period_for({"period": "7d"})
     _, all_time = period_for({"period": "all"})
 
-    assert period.query == {"date_from": "2026-03-04", "date_to": "2026-03-10"}
-    assert all_time.query == {}
+    assert period.query == {"status": "valid", "date_from": "2026-03-04", "date_to": "2026-03-10"}
+    assert all_time.query == {"status": "valid"}
 
 
 @pytest.mark.parametrize(
