@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from inventory_project.admin import ReadOnlyAdmin
 from products.forms import CategoryForm, ProductForm
 from products.models import Category, Product, StockLevel, StockMovement
 
@@ -43,19 +44,6 @@ class ProductAdmin(admin.ModelAdmin):
     autocomplete_fields = ["category", "supplier"]
     readonly_fields = ["average_cost"]
     inlines = [StockLevelInline]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Stock changes only through the stock engine, so the admin only shows them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(StockLevel)
