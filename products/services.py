@@ -236,10 +236,9 @@ def stock_adjust(
             # Lock in the engine's order before reading, so the difference we
             # compute is still true when it is applied.
             Product.objects.select_for_update().filter(pk=product.pk).get()
-            # order_by("pk") replaces StockLevel's default ordering, whose joins
-            # would make MariaDB/MySQL lock the store and product rows too
-            # (FOR UPDATE locks every joined table there) and deadlock with
-            # anyone whose foreign-key check holds a shared lock on the store.
+            # No joins in a locking query: MariaDB/MySQL's FOR UPDATE locks
+            # every joined table's rows too, which deadlocks with anyone whose
+            # foreign-key check holds a shared lock on the store.
             current = (
                 StockLevel.objects.select_for_update()
                 .filter(product=product, store=store)
