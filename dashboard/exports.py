@@ -30,7 +30,16 @@ CHUNK_SIZE = 2000
 
 
 def start_of_day(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    """Local midnight at the start of ``day``, in UTC.
+
+    Midnight of 1 January of year 1 east of Greenwich falls before the first
+    instant a datetime can hold in UTC; the earliest instant stands in for it.
+    """
+    midnight = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    try:
+        return midnight.astimezone(datetime.UTC)
+    except OverflowError:
+        return datetime.datetime.min.replace(tzinfo=datetime.UTC)
 
 
 class _Echo:
@@ -235,9 +244,14 @@ class SaleLineExportView(CsvExportView):
         return csv_response("sale-lines", header, rows())
 
 
+# The largest id a BigAutoField holds: a longer number names no record (and
+# SQLite cannot even compare with it).
+MAX_ID = 2**63 - 1
+
+
 class MovementFilterForm(forms.Form):
-    product = forms.IntegerField(required=False, min_value=1)
-    store = forms.IntegerField(required=False, min_value=1)
+    product = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    store = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     kind = forms.ChoiceField(choices=[("", "Any"), *StockMovement.Kind.choices], required=False)
     date_from = forms.DateField(required=False)
     date_to = forms.DateField(required=False)
@@ -255,7 +269,8 @@ class MovementFilterForm(forms.Form):
         # needed in the database (MariaDB often has none).
         if data.get("date_from"):
             movements = movements.filter(created_at__gte=start_of_day(data["date_from"]))
-        if data.get("date_to"):
+        # The last day a date can hold has no next day: it leaves the range open.
+        if data.get("date_to") and data["date_to"] < datetime.date.max:
             next_day = data["date_to"] + datetime.timedelta(days=1)
             movements = movements.filter(created_at__lt=start_of_day(next_day))
         return movements
