@@ -29,9 +29,12 @@ class FilterForm(forms.Form):
 
     A field with an invalid value (say a stale ``?category=`` id from a
     bookmark) is ignored; the others, like the search term, still apply.
+    Its element ids start with "filter_" so they never clash with the ids of an
+    add form on the same page (both may have a "category" field).
     """
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "filter_%s")
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             if isinstance(field.widget, forms.CheckboxInput):

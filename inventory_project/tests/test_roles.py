@@ -108,14 +108,6 @@ def test_roles_data_migration_reverse_removes_the_groups():
     assert not Group.objects.filter(name__in=ROLES).exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "dashboard has no models module, so Django never sends it post_migrate and "
-        "DashboardConfig's sync_roles never runs (after migrate or flush); fix: add an empty "
-        "dashboard/models.py"
-    ),
-)
 def test_migrate_puts_back_a_permission_removed_from_a_role_and_removes_an_added_one():
     clerk = Group.objects.get(name=CLERK)
     clerk.permissions.add(Permission.objects.get(codename="delete_product"))

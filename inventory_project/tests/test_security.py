@@ -354,13 +354,6 @@ def test_400_page_for_a_bad_host_is_in_the_layout_with_headers():
     assert inline_code(response.content.decode()) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "CommonMiddleware answers a bad Host with a 400 before XFrameOptionsMiddleware (listed "
-        "after it) runs; fix: list XFrameOptionsMiddleware right after SecurityMiddleware"
-    ),
-)
 def test_400_page_for_a_bad_host_carries_x_frame_options():
     response = Client(HTTP_HOST="evil.example.com").get(reverse("login"))
 
