@@ -1,0 +1,176 @@
+"""Regenerate the README's screenshots from demo data.
+
+    python -m e2e.screenshots            (from the repository root)
+    python e2e/screenshots.py [--output docs/screenshots] [--width 1400]
+
+Builds a throwaway SQLite database in a temporary folder, migrates it, seeds it
+with ``manage.py seed_demo --force``, serves the app with ``runserver`` on a free
+port, signs in as the demo user through the login form and saves full-page
+screenshots of the dashboard, a product page and the new-sale form. Nothing
+outside the temporary folder and the output folder is touched.
+
+Needs the ``playwright`` package and a system Chromium (/usr/bin/chromium or
+``$CHROMIUM_PATH``); no browser is downloaded.
+"""
+
+import argparse
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # run as a script: make ``e2e`` importable
+    sys.path.insert(0, str(REPO))
+
+from e2e.browser import CHROMIUM_ARGS, chromium_missing, chromium_path  # noqa: E402
+
+DEMO_LOGIN = re.compile(r"username (?P<username>\S+), password (?P<password>\S+)")
+SERVER_START_SECONDS = 60
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def manage(env: dict, *arguments: str) -> str:
+    """Run a manage.py command in the throwaway environment; its output, or exit on failure."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *arguments],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        sys.exit(
+            f"manage.py {' '.join(arguments)} failed ({result.returncode}):\n"
+            f"{result.stdout}{result.stderr}"
+        )
+    return result.stdout
+
+
+def wait_for_server(url: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"runserver stopped with exit code {server.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.3)
+    sys.exit(f"The app did not answer at {url} within {SERVER_START_SECONDS} s")
+
+
+def take_screenshots(base_url: str, username: str, password: str, output: Path, width: int):
+    from playwright.sync_api import expect, sync_playwright
+
+    from e2e.actions import document_line, fill_line, labelled, log_in
+
+    output.mkdir(parents=True, exist_ok=True)
+    saved = []
+
+    def save(page, name: str) -> None:
+        page.wait_for_load_state("networkidle")
+        path = output / f"{name}.png"
+        page.screenshot(path=path, full_page=True, animations="disabled")
+        saved.append(path)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            base_url=base_url, viewport={"width": width, "height": 900}, locale="en-US"
+        )
+        page = context.new_page()
+        log_in(page, username, password)
+        expect(page.get_by_test_id("top-products-chart")).to_be_visible()
+        save(page, "dashboard")
+
+        # The best seller of the period, reached the way a user would: from the dashboard.
+        top_products = page.get_by_test_id("top-products-table")
+        page.locator("details").filter(has=top_products).get_by_text("Show as a table").click()
+        top_products.get_by_role("link").first.click()
+        expect(page.get_by_test_id("on-hand-total")).to_be_visible()
+        save(page, "product")
+
+        # The new-sale form, filled in with two lines but not confirmed.
+        page.goto("/sales/new/")
+        customer = page.get_by_label(labelled("Customer"))
+        customer.select_option(index=1)
+        page.get_by_label(labelled("Store")).select_option(index=1)
+        products = document_line(page, 0).get_by_label(labelled("Product"))
+        first, second = (
+            option.strip() for option in products.locator("option").all_inner_texts()[1:3]
+        )
+        fill_line(document_line(page, 0), first, 2)
+        page.get_by_role("button", name="+ Add line").click()
+        fill_line(document_line(page, 1), second, 1)
+        page.get_by_label("Notes").fill("Delivery on Friday morning")
+        page.get_by_role("button", name="Confirm sale").focus()
+        save(page, "new-sale")
+        browser.close()
+    return saved
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--output", type=Path, default=REPO / "docs" / "screenshots")
+    parser.add_argument("--width", type=int, default=1400, help="window width in CSS pixels")
+    options = parser.parse_args(argv)
+
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        sys.exit("playwright is not installed: pip install -r requirements-dev.txt")
+    if chromium_path() is None:
+        sys.exit(chromium_missing().replace("e2e tests skipped", "install Debian's chromium"))
+
+    with tempfile.TemporaryDirectory(prefix="stockroom-screenshots-") as folder:
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{Path(folder) / 'demo.sqlite3'}",
+            "DEBUG": "true",  # runserver serves the static files
+            "DJANGO_SETTINGS_MODULE": "inventory_project.settings",
+            "PYTHONUNBUFFERED": "1",
+        }
+        env.pop("CACHE_URL", None)
+        print(f"Building a demo database in {folder}…")
+        manage(env, "migrate", "--noinput")
+        seeded = manage(env, "seed_demo", "--force")
+        login = DEMO_LOGIN.search(seeded)
+        if login is None:
+            sys.exit(f"seed_demo did not print the demo login:\n{seeded}")
+
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        with open(Path(folder) / "server.log", "w") as server_log:
+            server = subprocess.Popen(
+                [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+                cwd=REPO,
+                env=env,
+                stdout=server_log,
+                stderr=subprocess.STDOUT,
+            )
+            try:
+                wait_for_server(f"{base_url}/", server)
+                saved = take_screenshots(
+                    base_url, login["username"], login["password"], options.output, options.width
+                )
+            finally:
+                server.terminate()
+                server.wait(timeout=10)
+    for path in saved:
+        print(f"Saved {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
+
+
+if __name__ == "__main__":
+    main()
