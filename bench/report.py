@@ -101,8 +101,8 @@ def render_run(key: str, run: dict, small: dict | None) -> list[str]:
     lines += [
         "",
         "| Page | p50 ms | p95 ms | p99 ms | req/s | p95 ÷ baseline (≤ 5) | "
-        "p95 large ÷ small (≤ 2) |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "p95 large ÷ small (≤ 2) | load avg |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     base = run["pages"][BASELINE]["p95"]
     for label, page in run["pages"].items():
@@ -115,7 +115,7 @@ def render_run(key: str, run: dict, small: dict | None) -> list[str]:
         errors = f" ({page['server_errors']} errors)" if page["server_errors"] else ""
         lines.append(
             f"| {label}{errors} | {ms(page['p50'])} | {ms(page['p95'])} | {ms(page['p99'])} | "
-            f"{page['rps']:.1f} | {vs_base} | {vs_small} |"
+            f"{page['rps']:.1f} | {vs_base} | {vs_small} | {page.get('load_average', 0):.1f} |"
         )
     dash, sql = run["dashboard_single_client"], run["dashboard_sql"]
     ratio = dash["median_ms"] / sql["median_ms"]
