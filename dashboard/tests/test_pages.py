@@ -25,6 +25,7 @@ SECTIONS = {
     "Sales": "sales:list",
     "Customers": "customers:list",
     "Suppliers": "suppliers:list",
+    "Reports": "reports:stock",
 }
 
 # src/href values that leave the site: http://, https:// or protocol-relative //host.
