@@ -164,6 +164,9 @@ def fail_until_locked(client: Client, username: str, address: str = "10.0.0.1"):
     ]
 
 
+COOL_OFF = datetime.timedelta(hours=django_settings.AXES_COOLOFF_TIME)
+
+
 def move_clock(monkeypatch, by: datetime.timedelta):
     """Make django-axes see a time ``by`` later than now."""
     later = timezone.now() + by
@@ -172,10 +175,25 @@ def move_clock(monkeypatch, by: datetime.timedelta):
 
 
 def test_throttling_is_configured_for_username_and_address_with_a_cool_off():
-    assert django_settings.AXES_FAILURE_LIMIT == 5
     assert django_settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
-    assert django_settings.AXES_COOLOFF_TIME == 0.25  # hours: 15 minutes
     assert django_settings.AXES_LOCKOUT_TEMPLATE == "registration/locked_out.html"
+    assert django_settings.AXES_RESET_ON_SUCCESS
+
+
+def test_throttling_limit_and_cool_off_are_read_from_the_environment():
+    code = """
+    from django.conf import settings
+    print(settings.AXES_ENABLED, settings.AXES_FAILURE_LIMIT, settings.AXES_COOLOFF_TIME)
+    """
+    default = run_in_production(code, DEBUG="true")
+    configured = run_in_production(
+        code, DEBUG="true", AXES_FAILURE_LIMIT="3", AXES_COOLOFF_MINUTES="30"
+    )
+    switched_off = run_in_production(code, DEBUG="true", AXES_ENABLED="false")
+
+    assert default.stdout.split() == ["True", "5", "0.25"], default.stderr  # 15 minutes
+    assert configured.stdout.split() == ["True", "3", "0.5"], configured.stderr
+    assert switched_off.stdout.split()[0] == "False", switched_off.stderr
 
 
 def test_throttling_is_off_in_tests_that_do_not_test_it(client, django_user_model):
@@ -216,7 +234,7 @@ def test_throttling_locks_out_after_the_limit_with_the_lockout_page(
     assert locked.status_code == django_settings.AXES_HTTP_RESPONSE_CODE == 429
     assert "registration/locked_out.html" in [template.name for template in locked.templates]
     content = locked.content.decode()
-    assert "Too many failed logins" in content and "0:15:00" in content
+    assert "Too many failed logins" in content and str(COOL_OFF) in content
     assert_page_is_csp_clean(locked)
 
 
@@ -237,7 +255,7 @@ def test_throttling_still_locked_just_before_the_cool_off_ends(
 ):
     role_user(django_user_model, "Clerk")
     fail_until_locked(client, "clerk-user")
-    move_clock(monkeypatch, datetime.timedelta(minutes=14))
+    move_clock(monkeypatch, COOL_OFF - datetime.timedelta(minutes=1))
 
     response = log_in(client, "clerk-user", PASSWORD)
 
@@ -250,7 +268,7 @@ def test_throttling_allows_login_again_after_the_cool_off(
 ):
     role_user(django_user_model, "Clerk")
     fail_until_locked(client, "clerk-user")
-    move_clock(monkeypatch, datetime.timedelta(minutes=15, seconds=5))
+    move_clock(monkeypatch, COOL_OFF + datetime.timedelta(seconds=5))
 
     response = log_in(client, "clerk-user", PASSWORD)
 
@@ -418,7 +436,14 @@ PRODUCTION_ENV = {
     "SECURE_HSTS_PRELOAD": "true",
 }
 # What the settings read; a child process gets only what the test gives it.
-SETTINGS_VARIABLES_PREFIXES = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "SECURE_")
+SETTINGS_VARIABLES_PREFIXES = (
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "SECURE_",
+    "AXES_",
+)
 SETTINGS_VARIABLES = {"DJANGO_SETTINGS_MODULE", "SESSION_COOKIE_AGE", "CACHE_URL"}
 
 PRELUDE = textwrap.dedent(
