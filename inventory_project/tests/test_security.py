@@ -444,7 +444,12 @@ SETTINGS_VARIABLES_PREFIXES = (
     "SECURE_",
     "AXES_",
 )
-SETTINGS_VARIABLES = {"DJANGO_SETTINGS_MODULE", "SESSION_COOKIE_AGE", "CACHE_URL"}
+SETTINGS_VARIABLES = {
+    "DJANGO_SETTINGS_MODULE",
+    "SESSION_COOKIE_AGE",
+    "CACHE_URL",
+    "BEHIND_TLS_PROXY",
+}
 
 PRELUDE = textwrap.dedent(
     """
@@ -505,6 +510,37 @@ def test_check_deploy_fails_when_a_production_variable_is_missing(change, warnin
 
     assert result.returncode != 0
     assert warning in result.stderr + result.stdout
+
+
+def test_ssl_redirect_sends_plain_http_to_https(settings):
+    settings.SECURE_SSL_REDIRECT = True
+
+    response = Client().get(reverse("login"))
+
+    assert response.status_code == 301
+    assert response.url == "https://testserver/accounts/login/"
+
+
+def test_behind_tls_proxy_forwarded_https_is_served_with_hsts(settings):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+
+    response = Client().get(reverse("login"), headers={"x-forwarded-proto": "https"})
+
+    assert response.status_code == 200
+    assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_behind_tls_proxy_is_read_from_the_environment():
+    code = "from django.conf import settings; print(settings.SECURE_PROXY_SSL_HEADER)"
+
+    behind = run_in_production(code, DEBUG="true", BEHIND_TLS_PROXY="true")
+    direct = run_in_production(code, DEBUG="true")
+
+    assert behind.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https')", behind.stderr
+    assert direct.stdout.strip() == "None", direct.stderr
 
 
 # Sessions and passwords ----------------------------------------------------------------------
