@@ -1,6 +1,8 @@
 # Two commands for a newcomer:
 #   make run    set up, migrate, seed demo data, serve on http://127.0.0.1:8000
 #   make test   set up and run the whole test suite
+# Also: make serve (production serving with gunicorn), make screenshots,
+# make bench (see docs/PERFORMANCE.md), make lint, make check.
 # Override the interpreter with PYTHON=/path/to/python3.12 (3.12 or newer),
 # the port with PORT=8001, test options with PYTEST_ARGS="-x -k sale".
 
@@ -9,7 +11,7 @@ VENV_PYTHON := $(VENV)/bin/python
 REQUIREMENTS := requirements.txt requirements-dev.txt
 PORT ?= 8000
 
-.PHONY: run test lint check clean
+.PHONY: run test serve screenshots bench lint check clean
 
 # Find a Python that Django 6 supports: $PYTHON if given, else the newest
 # python3.x on PATH (pyenv shims honour .python-version), else python3.
@@ -41,6 +43,22 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(VENV_PYTHON) -m pytest $(PYTEST_ARGS)
+
+# Production serving: needs DEBUG=false, SECRET_KEY, ALLOWED_HOSTS... in the
+# environment or .env (see .env.example and docs/DEPLOY.md).
+serve: $(VENV)/.installed
+	$(VENV_PYTHON) manage.py migrate --noinput
+	$(VENV_PYTHON) manage.py collectstatic --noinput
+	PORT=$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py inventory_project.wsgi
+
+# docs/screenshots/*.png from demo data, in headless Chromium.
+screenshots: $(VENV)/.installed
+	$(VENV_PYTHON) -m e2e.screenshots
+
+# The performance benchmark (docs/PERFORMANCE.md); BENCH_ARGS="--smoke" for a quick run.
+bench: $(VENV)/.installed
+	$(VENV_PYTHON) -m pip install --quiet -r requirements-bench.txt
+	$(VENV_PYTHON) -m bench $(BENCH_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -6,6 +6,7 @@ from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
 from dashboard.charts import ranking_bars, value_bars
@@ -29,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 
 @login_not_required
+@require_safe
 def healthz(request):
     """For load balancers: 200 when the app can reach its database, 503 when it cannot."""
     try:

@@ -104,7 +104,7 @@ def test_seed_demo_small_builds_a_consistent_business(settings):
         "Customer": 20,
         "Product": 50,
         "StockLevel": 150,
-        "User": 1,
+        "User": 3,  # demo, demo-manager, demo-clerk
     }
     assert Purchase.objects.count() > 100
     assert Sale.objects.count() > 300
@@ -149,6 +149,22 @@ def test_seed_demo_twice_adds_nothing_and_keeps_the_login_working():
     assert demo.check_password(printed_password(second_output))
     assert not demo.check_password(printed_password(first_output))
     assert "OK: all 151 stock levels" in verify_stock()
+
+
+def test_seed_demo_prints_one_working_login_per_role(client, settings):
+    settings.DEBUG = True
+
+    output = seed_demo()
+
+    for username, role in (("demo-manager", "Manager"), ("demo-clerk", "Clerk")):
+        password = re.search(rf"{role} login: username {username}, password (\S+)", output)[1]
+        user = get_user_model().objects.get(username=username)
+        assert [group.name for group in user.groups.all()] == [role]
+        assert not user.is_superuser and not user.is_staff
+        assert client.login(username=username, password=password)
+        client.logout()
+    clerk = get_user_model().objects.get(username="demo-clerk")
+    assert clerk.has_perm("sales.add_sale") and not clerk.has_perm("sales.void_sale")
 
 
 def test_seed_demo_without_debug_or_force_refuses_and_writes_nothing(settings):
@@ -205,7 +221,7 @@ def test_seed_demo_bulk_path_writes_exact_sizes_and_a_consistent_ledger(tiny_bul
         "Customer": 30,
         "Product": 120,
         "StockLevel": seeded["StockLevel"],
-        "User": 1,
+        "User": 3,
         "Purchase": 150,
         "PurchaseLine": 700,
         "Sale": 500,

@@ -14,6 +14,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
@@ -21,6 +22,7 @@ from django.utils import timezone
 
 from dashboard.demo_data import DEMO_STORE_CODES, SIZES
 from dashboard.management.demo_history import BulkHistory, ServiceHistory, create_catalogue
+from dashboard.roles import CLERK, MANAGER, ensure_roles
 from people.models import Customer, Supplier
 from products.models import Category, Product, StockLevel, StockMovement
 from purchases.models import Purchase, PurchaseLine
@@ -28,6 +30,8 @@ from sales.models import Sale, SaleLine
 from stores.models import Store
 
 DEMO_USERNAME = "demo"
+# One login per role, so the difference between them can be tried out.
+DEMO_ROLE_USERS = {"demo-manager": MANAGER, "demo-clerk": CLERK}
 DEFAULT_SEED = 2024
 
 
@@ -40,6 +44,20 @@ def ensure_demo_user(password: str):
     user.set_password(password)
     user.save()
     return user, created
+
+
+def ensure_role_users() -> dict[str, str]:
+    """Create (or reset) one demo login per role; returns username -> new password."""
+    ensure_roles()
+    passwords = {}
+    for username, role in DEMO_ROLE_USERS.items():
+        user, _ = get_user_model().objects.get_or_create(username=username)
+        user.is_active, user.is_staff, user.is_superuser = True, False, False
+        passwords[username] = secrets.token_urlsafe(9)
+        user.set_password(passwords[username])
+        user.save()
+        user.groups.set([Group.objects.get(name=role)])
+    return passwords
 
 
 class Command(BaseCommand):
@@ -88,6 +106,7 @@ class Command(BaseCommand):
         # memory (and on SQLite quote all its parameters with extra queries).
         with override_settings(DEBUG=False), transaction.atomic():
             user, created = ensure_demo_user(password)
+            role_passwords = ensure_role_users()
             existing = list(
                 Store.objects.filter(code__in=DEMO_STORE_CODES).values_list("code", flat=True)
             )
@@ -106,6 +125,12 @@ class Command(BaseCommand):
                 f"username {DEMO_USERNAME}, password {password}"
             )
         )
+        for username, role in DEMO_ROLE_USERS.items():
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"{role} login: username {username}, password {role_passwords[username]}"
+                )
+            )
 
     def seed(self, size_name: str, seed: int, user) -> None:
         size = SIZES[size_name]
