@@ -381,3 +381,27 @@ def test_user_without_role_is_refused_lists_in_the_layout(django_user_model):
 
     assert response.status_code == 403
     assert 'aria-label="Main navigation"' in response.content.decode()
+
+
+def main_navigation(response) -> str:
+    content = response.content.decode()
+    return content[content.index('aria-label="Main navigation"') : content.index("</nav>")]
+
+
+@pytest.mark.parametrize("role", ["clerk", "manager"])
+def test_navigation_shows_clerks_and_managers_every_section(django_user_model, role):
+    client = client_for(role, django_user_model)
+
+    navigation = main_navigation(client.get(reverse("dashboard:index")))
+
+    for name in [
+        "stores:list",
+        "categories:list",
+        "products:list",
+        "purchases:list",
+        "sales:list",
+        "customers:list",
+        "suppliers:list",
+        "reports:stock",
+    ]:
+        assert f'href="{reverse(name)}"' in navigation, name
