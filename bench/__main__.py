@@ -551,7 +551,13 @@ def parse_args(argv):
     return args
 
 
+def stop_on_sigterm(signum, frame):
+    # Unwinds through the finally blocks, so gunicorn is stopped too.
+    raise SystemExit(f"stopped by signal {signum}")
+
+
 def main(argv=None) -> int:
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     args = parse_args(argv)
     args.scratch.mkdir(parents=True, exist_ok=True)
     results_path = args.scratch / "results.json"

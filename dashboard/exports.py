@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -170,7 +170,8 @@ class PurchaseLineExportView(CsvExportView):
 
     def get(self, request):
         purchases = PurchaseFilterForm(request.GET or None).filter_queryset(Purchase.objects.all())
-        lines = PurchaseLine.objects.filter(purchase__in=purchases.values("pk"))
+        # EXISTS, not purchase__in: see SaleLineExportView.
+        lines = PurchaseLine.objects.filter(Exists(purchases.filter(pk=OuterRef("purchase_id"))))
         fields = [
             "purchase_id",
             "purchase__date",
@@ -207,7 +208,10 @@ class SaleLineExportView(CsvExportView):
 
     def get(self, request):
         sales = SaleFilterForm(request.GET or None).filter_queryset(Sale.objects.all())
-        lines = SaleLine.objects.filter(sale__in=sales.values("pk"))
+        # EXISTS, not sale__in: with IN (SELECT ...) SQLite walks every sale
+        # for each chunk and sorts, so each chunk cost as much as the whole
+        # table (about 1 s per 2,000 lines at a million lines: minutes in all).
+        lines = SaleLine.objects.filter(Exists(sales.filter(pk=OuterRef("sale_id"))))
         fields = [
             "sale_id",
             "sale__date",
