@@ -43,7 +43,7 @@ pytestmark = pytest.mark.django_db
 ROUTES = {
     # route name: (GET, POST)
     "welcome": ("public", "public/405"),
-    "healthz": ("public", "public"),
+    "healthz": ("public", "public/405"),
     "login": ("public", "public"),
     "admin:login": ("public", "public"),
     "logout": ("signed-in/405", "signed-in"),
