@@ -44,8 +44,8 @@ def nav_links(html: str) -> dict[str, str]:
 # Navigation ---------------------------------------------------------------------------------
 
 
-def test_nav_bar_links_to_every_section(user_client):
-    response = user_client.get(reverse("password_change"))
+def test_nav_bar_links_to_every_section(manager_client):
+    response = manager_client.get(reverse("password_change"))
 
     links = nav_links(response.content.decode())
     assert links == {label: reverse(name) for label, name in SECTIONS.items()}
@@ -273,3 +273,9 @@ def test_server_error_page_renders_without_context_or_database():
     assert "Something went wrong" in html
     assert "{%" not in html and "{{" not in html
     assert EXTERNAL_ASSET.findall(html) == []
+
+
+def test_nav_bar_offers_a_user_without_a_role_only_the_dashboard(user_client):
+    response = user_client.get(reverse("password_change"))
+
+    assert nav_links(response.content.decode()) == {"Dashboard": reverse("dashboard:index")}
