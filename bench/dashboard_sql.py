@@ -40,57 +40,59 @@ WITH sold AS (
 ), latest_purchases AS (
     SELECT id FROM purchases_purchase WHERE voided_at IS NULL ORDER BY date DESC, id DESC LIMIT 5
 )
-SELECT 'count' AS section, 'stores' AS k, CAST(COUNT(*) AS NUMERIC) AS a, NULL AS b, NULL AS c
+SELECT 'count' AS section, 'stores' AS k, CAST(COUNT(*) AS NUMERIC) AS a,
+    {n} AS b, {n} AS c
     FROM stores_store WHERE is_active
-UNION ALL SELECT 'count', 'categories', COUNT(*), NULL, NULL FROM products_category WHERE is_active
-UNION ALL SELECT 'count', 'products', COUNT(*), NULL, NULL FROM products_product WHERE is_active
-UNION ALL SELECT 'count', 'customers', COUNT(*), NULL, NULL FROM people_customer WHERE is_active
-UNION ALL SELECT 'count', 'suppliers', COUNT(*), NULL, NULL FROM people_supplier WHERE is_active
+UNION ALL SELECT 'count', 'categories', COUNT(*), {n}, {n} FROM products_category WHERE is_active
+UNION ALL SELECT 'count', 'products', COUNT(*), {n}, {n} FROM products_product WHERE is_active
+UNION ALL SELECT 'count', 'customers', COUNT(*), {n}, {n} FROM people_customer WHERE is_active
+UNION ALL SELECT 'count', 'suppliers', COUNT(*), {n}, {n} FROM people_supplier WHERE is_active
 UNION ALL SELECT 'sold', NULL, SUM(units), SUM(value), SUM(cost) FROM sold
-UNION ALL SELECT 'purchased', NULL, SUM(units), SUM(value), NULL FROM bought
-UNION ALL SELECT 'chart-sales', month, SUM(value), NULL, NULL FROM sold GROUP BY month
-UNION ALL SELECT 'chart-purchases', month, value, NULL, NULL FROM bought
+UNION ALL SELECT 'purchased', NULL, SUM(units), SUM(value), {n} FROM bought
+UNION ALL SELECT 'chart-sales', month, SUM(value), {n}, {n} FROM sold GROUP BY month
+UNION ALL SELECT 'chart-purchases', month, value, {n}, {n} FROM bought
 UNION ALL SELECT * FROM (
-    SELECT 'top', CAST(s.product_id AS TEXT), SUM(s.units), SUM(s.value), NULL
+    SELECT 'top', CAST(s.product_id AS TEXT), SUM(s.units), SUM(s.value), {n}
     FROM sold s GROUP BY s.product_id ORDER BY SUM(s.value) DESC, s.product_id LIMIT 10
 ) top
 UNION ALL SELECT 'stock', CAST(s.store_id AS TEXT), SUM(s.quantity),
-    SUM(s.quantity * p.average_cost), NULL
+    SUM(s.quantity * p.average_cost), {n}
     FROM products_stocklevel s JOIN products_product p ON p.id = s.product_id
     WHERE s.quantity > 0 GROUP BY s.store_id
-UNION ALL SELECT 'attention-per-store', NULL, COUNT(*), NULL, NULL
+UNION ALL SELECT 'attention-per-store', NULL, COUNT(*), {n}, {n}
     FROM products_stocklevel s
     JOIN products_product p ON p.id = s.product_id
     JOIN stores_store st ON st.id = s.store_id
     WHERE p.is_active AND st.is_active AND s.quantity <= p.reorder_level
 UNION ALL SELECT * FROM (
-    SELECT 'attention-per-store-row', CAST(s.id AS TEXT), s.quantity, NULL, NULL
+    SELECT 'attention-per-store-row', CAST(s.id AS TEXT), s.quantity, {n}, {n}
     FROM products_stocklevel s
     JOIN products_product p ON p.id = s.product_id
     JOIN stores_store st ON st.id = s.store_id
     WHERE p.is_active AND st.is_active AND s.quantity <= p.reorder_level
     ORDER BY s.quantity, p.name, s.id LIMIT 10
 ) attention_per_store
-UNION ALL SELECT 'attention-total', NULL, COUNT(*), NULL, NULL
+UNION ALL SELECT 'attention-total', NULL, COUNT(*), {n}, {n}
     FROM products_product p LEFT JOIN on_hand h ON h.product_id = p.id
     WHERE p.is_active AND COALESCE(h.units, 0) <= p.reorder_level
 UNION ALL SELECT * FROM (
-    SELECT 'attention-total-row', CAST(p.id AS TEXT), COALESCE(h.units, 0), NULL, NULL
+    SELECT 'attention-total-row', CAST(p.id AS TEXT), COALESCE(h.units, 0), {n}, {n}
     FROM products_product p LEFT JOIN on_hand h ON h.product_id = p.id
     WHERE p.is_active AND COALESCE(h.units, 0) <= p.reorder_level
     ORDER BY COALESCE(h.units, 0), p.name, p.id LIMIT 10
 ) attention_total
-UNION ALL SELECT 'latest-sale', CAST(l.sale_id AS TEXT), SUM(l.quantity * l.unit_price), NULL, NULL
+UNION ALL SELECT 'latest-sale', CAST(l.sale_id AS TEXT), SUM(l.quantity * l.unit_price), {n}, {n}
     FROM sales_saleline l WHERE l.sale_id IN (SELECT id FROM latest_sales) GROUP BY l.sale_id
 UNION ALL SELECT 'latest-purchase', CAST(l.purchase_id AS TEXT),
-    SUM(l.quantity * l.unit_cost), NULL, NULL
+    SUM(l.quantity * l.unit_cost), {n}, {n}
     FROM purchases_purchaseline l WHERE l.purchase_id IN (SELECT id FROM latest_purchases)
     GROUP BY l.purchase_id
 """
 
 
 def dashboard_sql(vendor: str) -> str:
-    return DASHBOARD_SQL.format(month=MONTH[vendor])
+    # PostgreSQL types a bare NULL as text, which no UNION with numbers accepts.
+    return DASHBOARD_SQL.format(month=MONTH[vendor], n="CAST(NULL AS NUMERIC)")
 
 
 def connect(vendor: str, target: str):

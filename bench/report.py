@@ -97,6 +97,7 @@ def render_run(key: str, run: dict, small: dict | None) -> list[str]:
             f"Seeding (`seed_demo --size {run['size']}`): {seeding['seed']['seconds']:.0f} s "
             f"wall, peak RSS {seeding['seed']['peak_rss_mb']:.0f} MB "
             f"(migrate before it: {seeding['migrate']['seconds']:.0f} s)."
+            + (f" {seeding['note']}" if seeding.get("note") else "")
         )
     lines += [
         "",
@@ -175,7 +176,11 @@ def render(results: dict) -> str:
         f"scenario, no think time; gunicorn with {settings.get('workers')} sync workers.",
         "",
     ]
-    for key in sorted(k for k in results if "/" in k):
+    sizes = ["small", "medium", "large"]
+    for key in sorted(
+        (k for k in results if "/" in k),
+        key=lambda k: (k.split("/")[0], sizes.index(k.split("/")[1])),
+    ):
         run = results[key]
         small = results.get(f"{run['vendor']}/small") if run["size"] != "small" else None
         figures += render_run(key, run, small)
