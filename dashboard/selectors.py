@@ -8,18 +8,15 @@ from decimal import Decimal
 
 from django.db.models import (
     CharField,
-    Count,
     DecimalField,
     F,
     IntegerField,
     Max,
     Min,
-    OuterRef,
-    Subquery,
     Sum,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce, Substr
+from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
 from dashboard.periods import MAX_DAILY_POINTS, MAX_MONTHLY_POINTS, Period
@@ -199,39 +196,10 @@ def needs_attention() -> dict:
     }
 
 
-def _line_totals(line_model, document: str, **sums) -> dict:
-    """Per-document line count and sums as correlated subqueries, one row each."""
-    lines = line_model.objects.filter(**{document: OuterRef("pk")}).order_by().values(document)
-
-    def one(aggregate, output_field):
-        return Coalesce(
-            Subquery(lines.annotate(result=aggregate).values("result"), output_field=output_field),
-            Value(0, output_field=output_field),
-        )
-
-    return {
-        "line_count": one(Count("pk"), IntegerField()),
-        **{name: one(Sum(expression), STOCK_VALUE) for name, expression in sums.items()},
-    }
-
-
 def latest_documents(limit: int = 5) -> dict:
-    """The latest purchases and sales that were not voided, newest first.
-
-    Totals come from correlated subqueries, computed for these few rows only:
-    ``with_totals()`` joins and groups every document before the LIMIT applies.
-    """
-    sales = Sale.objects.annotate(
-        **_line_totals(
-            SaleLine,
-            "sale",
-            total_value=F("quantity") * F("unit_price"),
-            total_cost=F("quantity") * F("unit_cost"),
-        )
-    ).annotate(gross_profit=F("total_value") - F("total_cost"))
-    purchases = Purchase.objects.annotate(
-        **_line_totals(PurchaseLine, "purchase", total_value=F("quantity") * F("unit_cost"))
-    )
+    """The latest purchases and sales that were not voided, newest first."""
+    sales = Sale.objects.with_totals()
+    purchases = Purchase.objects.with_totals()
     return {
         "purchases": list(
             purchases.not_voided()

@@ -3,7 +3,17 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, DecimalField, F, Q, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +29,31 @@ class DocumentQuerySet(models.QuerySet):
 
     def not_voided(self):
         return self.filter(voided_at__isnull=True)
+
+    def annotate_line_totals(self, **sums):
+        """Annotate ``line_count`` and each named sum over the document's lines.
+
+        ``sums`` maps a name to ``(expression, output_field)``. They are
+        correlated subqueries, so the database totals only the rows a page
+        actually shows; joining and grouping every line would total all of
+        history before ORDER BY and LIMIT apply.
+        """
+        line_model = self.model._meta.get_field("lines").related_model
+        document = self.model._meta.model_name
+        lines = line_model.objects.filter(**{document: OuterRef("pk")}).order_by().values(document)
+
+        def total(aggregate, output_field):
+            return Coalesce(
+                Subquery(
+                    lines.annotate(result=aggregate).values("result"), output_field=output_field
+                ),
+                Value(0, output_field=output_field),
+            )
+
+        return self.annotate(
+            line_count=total(Count("pk"), IntegerField()),
+            **{name: total(Sum(expression), field) for name, (expression, field) in sums.items()},
+        )
 
     def in_period(self, start=None, end=None):
         """Documents dated from ``start`` to ``end``, both days included."""
@@ -76,14 +111,7 @@ class Document(models.Model):
 class PurchaseQuerySet(DocumentQuerySet):
     def with_totals(self):
         """Annotate ``line_count`` and ``total_value`` in the same query."""
-        return self.annotate(
-            line_count=Count("lines"),
-            total_value=Coalesce(
-                Sum(F("lines__quantity") * F("lines__unit_cost")),
-                Decimal("0"),
-                output_field=TOTAL,
-            ),
-        )
+        return self.annotate_line_totals(total_value=(F("quantity") * F("unit_cost"), TOTAL))
 
 
 class Purchase(Document):

@@ -22,20 +22,10 @@ COST_TOTAL = DecimalField(max_digits=24, decimal_places=4)
 class SaleQuerySet(DocumentQuerySet):
     def with_totals(self):
         """Annotate ``line_count``, ``total_value``, ``total_cost`` and ``gross_profit``."""
-        total_value = Coalesce(
-            Sum(F("lines__quantity") * F("lines__unit_price")), Decimal("0"), output_field=TOTAL
-        )
-        total_cost = Coalesce(
-            Sum(F("lines__quantity") * F("lines__unit_cost")),
-            Decimal("0"),
-            output_field=COST_TOTAL,
-        )
-        return self.annotate(
-            line_count=Count("lines"),
-            total_value=total_value,
-            total_cost=total_cost,
-            gross_profit=F("total_value") - F("total_cost"),
-        )
+        return self.annotate_line_totals(
+            total_value=(F("quantity") * F("unit_price"), TOTAL),
+            total_cost=(F("quantity") * F("unit_cost"), COST_TOTAL),
+        ).annotate(gross_profit=F("total_value") - F("total_cost"))
 
 
 class Sale(Document):
