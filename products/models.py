@@ -183,6 +183,9 @@ class StockMovement(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["product", "store", "-created_at"], name="movement_product_store"),
+            # The product page's latest movements across all stores: without it
+            # PostgreSQL walks the created_at index backwards over every product.
+            models.Index(fields=["product", "-created_at", "-id"], name="movement_product_recent"),
             models.Index(fields=["kind", "document_id"], name="movement_document"),
         ]
         constraints = [
