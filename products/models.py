@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q, Sum
+from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, Lower, Upper
 from django.urls import reverse
 from django.utils import timezone
@@ -34,8 +34,23 @@ class Category(ArchivableModel):
 
 class ProductQuerySet(ArchivableQuerySet):
     def with_on_hand(self):
-        """Annotate ``on_hand``: the quantity held across all stores."""
-        return self.annotate(on_hand=Coalesce(Sum("stock_levels__quantity"), 0))
+        """Annotate ``on_hand``: the quantity held across all stores.
+
+        A correlated subquery rather than a join: the database then sums the
+        stock levels of the rows a page shows only, the name index serves the
+        ordering, and the paginator's COUNT needs no join. Joining and grouping
+        summed every product's stock before ORDER BY and LIMIT applied.
+        """
+        per_product = (
+            StockLevel.objects.filter(product=OuterRef("pk"))
+            .order_by()
+            .values("product")
+            .annotate(total=Sum("quantity"))
+            .values("total")
+        )
+        return self.annotate(
+            on_hand=Coalesce(Subquery(per_product, output_field=models.BigIntegerField()), 0)
+        )
 
     def below_reorder_level(self):
         """Products whose total on-hand is at or below their reorder level."""
