@@ -16,7 +16,7 @@ from django.views.generic import DetailView, ListView, TemplateView, View
 from django.views.generic.detail import SingleObjectMixin
 
 from inventory_project.crud import FilterForm, NearestPageMixin, model_permission
-from products.models import Product
+from products.forms import ProductField
 from products.services import AlreadyVoided, InsufficientStock
 from purchases.models import MAX_LINE_QUANTITY
 from stores.models import Store
@@ -84,9 +84,13 @@ class DocumentHeaderForm(forms.ModelForm):
 
 
 class DocumentLineForm(forms.Form):
-    """One order line. ``price_field`` is "unit_cost" (purchases) or "unit_price" (sales)."""
+    """One order line. ``price_field`` is "unit_cost" (purchases) or "unit_price" (sales).
 
-    product = forms.ModelChoiceField(queryset=Product.objects.active())
+    The product is typed or searched for (see ProductField), not chosen from a
+    list: a shop has far too many products for a <select> on every line.
+    """
+
+    product = ProductField()
     quantity = forms.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
 
     price_field = ""
@@ -105,11 +109,6 @@ class DocumentLineForm(forms.Form):
 
 
 class BaseDocumentLineFormSet(forms.BaseFormSet):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for form in self.forms:
-            form.fields["product"].queryset = Product.objects.active().order_by("name")
-
     @property
     def filled_forms(self):
         """The line forms the user filled in (blank extra rows are ignored)."""

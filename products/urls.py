@@ -7,6 +7,7 @@ from products.views import (
     CategoryListView,
     ProductDetailView,
     ProductListView,
+    ProductSearchView,
     StockAdjustView,
 )
 
@@ -14,5 +15,6 @@ from products.views import (
 category_patterns = record_urlpatterns("categories", Category, CategoryListView, CategoryDetailView)
 product_patterns = [
     *record_urlpatterns("products", Product, ProductListView, ProductDetailView),
+    path("search/", ProductSearchView.as_view(), name="search"),
     path("<int:pk>/adjust/", StockAdjustView.as_view(), name="adjust"),
 ]

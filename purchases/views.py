@@ -35,7 +35,8 @@ class PurchaseCreateView(DocumentCreateView):
         header = {"supplier": product.supplier_id}
         if store := self._active_choice(Store, "store"):
             header["store"] = store.pk
-        return header, [{"product": product.pk, "unit_cost": product.cost_price}]
+        # The product itself, not its key: the line shows its SKU and name without a query.
+        return header, [{"product": product, "unit_cost": product.cost_price}]
 
     def _active_choice(self, model, parameter):
         choice = forms.ModelChoiceField(queryset=model.objects.active(), required=False)

@@ -67,6 +67,7 @@ ROUTES = {
     "products:archive": ("manager/405", "manager"),
     "products:restore": ("manager/405", "manager"),
     "products:adjust": ("manager/405", "manager"),
+    "products:search": ("clerk", "clerk/405"),  # the order lines' product picker
     "suppliers:list": ("clerk", "manager"),
     "suppliers:detail": ("clerk", "manager"),
     "suppliers:delete": ("manager", "manager"),
@@ -182,7 +183,7 @@ def document_post(world: World, party: str) -> dict:
         "lines-INITIAL_FORMS": "0",
         "lines-MIN_NUM_FORMS": "1",
         "lines-MAX_NUM_FORMS": "100",
-        "lines-0-product": world.product.pk,
+        "lines-0-product": world.product.sku,
         "lines-0-quantity": "1",
     }
 

@@ -50,7 +50,7 @@ def gadget():
 
 def purchase_form_data(*, supplier, store, lines, **header) -> dict:
     """POST data for the new-purchase page; ``lines`` are (product, quantity, unit_cost) with
-    raw values as a browser would send them (pk or text; "" for blank)."""
+    raw values as a browser would send them (a product as its SKU; text; "" for blank)."""
     data = {
         "supplier": supplier.pk,
         "store": store.pk,
@@ -64,7 +64,7 @@ def purchase_form_data(*, supplier, store, lines, **header) -> dict:
         **header,
     }
     for index, (product, quantity, unit_cost) in enumerate(lines):
-        data[f"lines-{index}-product"] = getattr(product, "pk", product)
+        data[f"lines-{index}-product"] = getattr(product, "sku", product)
         data[f"lines-{index}-quantity"] = quantity
         data[f"lines-{index}-unit_cost"] = unit_cost
     return data
@@ -93,9 +93,12 @@ def test_purchase_create_page_prefills_a_reorder(manager_client, widget):
 
     assert response.context["form"].initial["supplier"] == widget.supplier_id
     assert response.context["formset"].forms[0].initial == {
-        "product": widget.pk,
+        "product": widget,
         "unit_cost": Decimal("2.50"),
     }
+    content = response.content.decode()
+    assert f'name="lines-0-product" value="{widget.sku}"' in content
+    assert 'id="id_lines-0-product_helptext" class="form-text">Blue Widget<' in content
 
 
 @pytest.mark.parametrize("value", ["abc", "1.5", "-1", "99999999999999999999999", ""])
@@ -313,7 +316,44 @@ def test_purchase_create_archived_product_refused(manager_client, store, supplie
         CREATE_URL, purchase_form_data(supplier=supplier, store=store, lines=[(widget, "1", "")])
     )
 
-    assert "product" in response.context["formset"].forms[0].errors
+    assert response.context["formset"].forms[0].errors["product"] == [
+        f"Blue Widget ({widget.sku}) is archived: it can no longer be bought or sold."
+    ]
+    assert not Purchase.objects.exists()
+
+
+def test_purchase_create_takes_the_sku_in_any_case(manager_client, store, supplier, widget):
+    typed = f"  {widget.sku.lower()} "
+
+    response = manager_client.post(
+        CREATE_URL, purchase_form_data(supplier=supplier, store=store, lines=[(typed, "2", "")])
+    )
+
+    assert response.status_code == 302
+    assert Purchase.objects.get().lines.get().product == widget
+
+
+def test_purchase_create_takes_the_product_key_from_scripts(
+    manager_client, store, supplier, widget
+):
+    response = manager_client.post(
+        CREATE_URL,
+        purchase_form_data(supplier=supplier, store=store, lines=[(str(widget.pk), "2", "")]),
+    )
+
+    assert response.status_code == 302
+    assert Purchase.objects.get().lines.get().product == widget
+
+
+def test_purchase_create_unknown_sku_refused(manager_client, store, supplier):
+    response = manager_client.post(
+        CREATE_URL, purchase_form_data(supplier=supplier, store=store, lines=[("nope-1", "1", "")])
+    )
+
+    assert response.context["formset"].forms[0].errors["product"] == [
+        "No active product with SKU nope-1."
+    ]
+    assert 'name="lines-0-product" value="nope-1"' in response.content.decode()
     assert not Purchase.objects.exists()
 
 

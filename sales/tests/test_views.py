@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from people.tests.factories import CustomerFactory
 from products import services
-from products.models import StockMovement
+from products.models import Product, StockMovement
 from products.tests.factories import ProductFactory
 from purchases.tests.factories import make_purchase, receive
 from purchases.tests.stock_checks import assert_ledger_consistent, on_hand, stock_snapshot
@@ -55,7 +55,7 @@ def gadget(store):
 
 def sale_form_data(*, customer, store, lines) -> dict:
     """POST data for the new-sale page; ``lines`` are (product, quantity, unit_price) with
-    raw values as a browser would send them (pk or text; "" for blank)."""
+    raw values as a browser would send them (a product as its SKU; text; "" for blank)."""
     data = {
         "customer": customer.pk,
         "store": store.pk,
@@ -67,7 +67,7 @@ def sale_form_data(*, customer, store, lines) -> dict:
         "lines-MAX_NUM_FORMS": "100",
     }
     for index, (product, quantity, unit_price) in enumerate(lines):
-        data[f"lines-{index}-product"] = getattr(product, "pk", product)
+        data[f"lines-{index}-product"] = getattr(product, "sku", product)
         data[f"lines-{index}-quantity"] = quantity
         data[f"lines-{index}-unit_price"] = unit_price
     return data
@@ -153,7 +153,9 @@ def test_sale_create_short_line_shows_what_is_available_and_writes_nothing(
     assert 'name="lines-0-unit_price" value="6.25"' in content
     assert 'name="lines-1-quantity" value="5"' in content
     assert 'name="lines-1-unit_price" value="8.75"' in content
-    assert f'<option value="{widget.pk}" selected>' in content
+    # The product of each line too, as its SKU with its name under it.
+    assert f'name="lines-1-product" value="{widget.sku}"' in content
+    assert 'id="id_lines-1-product_helptext" class="form-text">Blue Widget<' in content
     assert stock_snapshot() == before
 
 
@@ -264,6 +266,8 @@ BAD_LINES = {
     "unknown product": ("product", "999999"),
     "non-numeric product": ("product", "1 OR 1=1"),
     "empty product": ("product", ""),
+    "unknown SKU": ("product", "NO-SUCH-SKU"),
+    "over-long SKU": ("product", "X" * 300),
     "negative unit price": ("unit_price", "-5"),
     "huge unit price": ("unit_price", "99999999999999999999999"),
     "non-numeric unit price": ("unit_price", "free"),
@@ -290,6 +294,108 @@ def test_sale_create_bad_line_shows_the_error_and_writes_nothing(
     assert response.status_code == 200
     assert field in response.context["formset"].forms[0].errors
     assert stock_snapshot() == before
+
+
+def test_sale_create_takes_the_sku_in_any_case(manager_client, store, customer, widget):
+    response = manager_client.post(
+        CREATE_URL,
+        sale_form_data(customer=customer, store=store, lines=[(widget.sku.lower(), "1", "")]),
+    )
+
+    assert response.status_code == 302
+    assert Sale.objects.get().lines.get().product == widget
+
+
+def test_sale_create_takes_the_product_key_from_scripts(manager_client, store, customer, widget):
+    response = manager_client.post(
+        CREATE_URL, sale_form_data(customer=customer, store=store, lines=[(widget.pk, "1", "")])
+    )
+
+    assert response.status_code == 302
+    assert Sale.objects.get().lines.get().product == widget
+
+
+def test_sale_create_a_numeric_sku_wins_over_a_product_key(manager_client, store, customer):
+    keyed = ProductFactory(name="Keyed")
+    numbered = ProductFactory(sku=str(keyed.pk), name="Numbered")
+    receive(numbered, store, 5)
+
+    response = manager_client.post(
+        CREATE_URL, sale_form_data(customer=customer, store=store, lines=[(str(keyed.pk), "1", "")])
+    )
+
+    assert response.status_code == 302
+    assert Sale.objects.get().lines.get().product == numbered
+
+
+def test_sale_create_unknown_sku_says_so_and_keeps_what_was_typed(
+    manager_client, store, customer, widget
+):
+    before = stock_snapshot()
+
+    response = manager_client.post(
+        CREATE_URL, sale_form_data(customer=customer, store=store, lines=[("blu-9", "1", "")])
+    )
+
+    assert response.context["formset"].forms[0].errors["product"] == [
+        "No active product with SKU blu-9."
+    ]
+    content = response.content.decode()
+    assert 'name="lines-0-product" value="blu-9"' in content
+    assert "No active product with SKU blu-9." in content
+    assert stock_snapshot() == before
+
+
+def test_sale_create_archived_product_says_so(manager_client, store, customer, widget):
+    widget.archive()
+    before = stock_snapshot()
+
+    response = manager_client.post(
+        CREATE_URL, sale_form_data(customer=customer, store=store, lines=[(widget, "1", "")])
+    )
+
+    assert response.context["formset"].forms[0].errors["product"] == [
+        f"Blue Widget ({widget.sku}) is archived: it can no longer be bought or sold."
+    ]
+    assert stock_snapshot() == before
+
+
+def test_sale_create_product_name_is_escaped_under_the_field(manager_client, store, customer):
+    product = ProductFactory(name="<b>Bold</b> & co")
+    data = sale_form_data(customer=customer, store=store, lines=[(product, "1", "")])
+    data["customer"] = "999999"  # an error elsewhere, so the line is shown again
+
+    response = manager_client.post(CREATE_URL, data)
+
+    content = response.content.decode()
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; co" in content
+    assert "<b>Bold</b>" not in content
+
+
+# Rendering the new-sale page: the session, the user, the permissions, the customers and
+# the stores of the header's pickers. No product is read: the lines search for them.
+SALE_CREATE_PAGE_QUERIES = 6
+
+
+@pytest.mark.parametrize("product_count", [0, 500])
+def test_sale_create_page_queries_do_not_grow_with_the_catalogue(
+    manager_client, django_assert_num_queries, product_count
+):
+    template = ProductFactory()
+    Product.objects.bulk_create(
+        Product(
+            sku=f"BULK-{number}",
+            name=f"Bulk {number}",
+            category=template.category,
+            supplier=template.supplier,
+        )
+        for number in range(product_count)
+    )
+
+    with django_assert_num_queries(SALE_CREATE_PAGE_QUERIES):
+        response = manager_client.get(CREATE_URL)
+
+    assert response.status_code == 200
 
 
 def test_sale_create_bad_header_writes_nothing(manager_client, store, customer, widget):
