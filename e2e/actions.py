@@ -66,9 +66,22 @@ def document_line(page: Page, index: int) -> Locator:
     return page.get_by_test_id("line").nth(index)
 
 
+def product_picker(line: Locator) -> Locator:
+    return line.get_by_role("combobox", name=labelled("Product"))
+
+
+def choose_product(line: Locator, typed: str, product: str) -> None:
+    """Type into the line's product picker, key by key, and click the suggestion of ``product``
+    (its name; the suggestions read "SKU — name")."""
+    product_picker(line).press_sequentially(typed)
+    line.get_by_role("option", name=re.compile(rf" — {re.escape(product)}$")).click()
+    expect(line).to_contain_text(product)  # the name shows under the field
+
+
 def fill_line(line: Locator, product: str, quantity: int, price: str | None = None) -> None:
-    """One order line: product (its option label), quantity and, optionally, the unit price."""
-    line.get_by_label(labelled("Product")).select_option(label=product)
+    """One order line: product (found by typing its name), quantity and, optionally, the
+    unit price."""
+    choose_product(line, product, product)
     line.get_by_label(labelled("Quantity")).fill(str(quantity))
     if price is not None:
         line.get_by_label(re.compile(r"^\s*Unit (cost|price)\s*$")).fill(price)

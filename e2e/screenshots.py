@@ -74,7 +74,7 @@ def wait_for_server(url: str, server: subprocess.Popen) -> None:
 def take_screenshots(base_url: str, username: str, password: str, output: Path, width: int):
     from playwright.sync_api import expect, sync_playwright
 
-    from e2e.actions import document_line, fill_line, labelled, log_in
+    from e2e.actions import document_line, labelled, log_in, product_picker
 
     output.mkdir(parents=True, exist_ok=True)
     saved = []
@@ -107,13 +107,14 @@ def take_screenshots(base_url: str, username: str, password: str, output: Path, 
         customer = page.get_by_label(labelled("Customer"))
         customer.select_option(index=1)
         page.get_by_label(labelled("Store")).select_option(index=1)
-        products = document_line(page, 0).get_by_label(labelled("Product"))
-        first, second = (
-            option.strip() for option in products.locator("option").all_inner_texts()[1:3]
-        )
-        fill_line(document_line(page, 0), first, 2)
-        page.get_by_role("button", name="+ Add line").click()
-        fill_line(document_line(page, 1), second, 1)
+        # The first and the second product the picker suggests for "a".
+        for index, quantity in enumerate((2, 1)):
+            if index:
+                page.get_by_role("button", name="+ Add line").click()
+            line = document_line(page, index)
+            product_picker(line).press_sequentially("a")
+            line.get_by_role("option").nth(index).click()
+            line.get_by_label(labelled("Quantity")).fill(str(quantity))
         page.get_by_label("Notes").fill("Delivery on Friday morning")
         page.get_by_role("button", name="Confirm sale").focus()
         save(page, "new-sale")

@@ -28,8 +28,8 @@
   addButton.addEventListener("click", function () {
     container.appendChild(template.content.cloneNode(true));
     renumber();
-    const selects = container.querySelectorAll(".line-form select");
-    if (selects.length) selects[selects.length - 1].focus();
+    const products = container.querySelectorAll(".line-form [name$='-product']");
+    if (products.length) products[products.length - 1].focus();
   });
   container.addEventListener("click", function (event) {
     const button = event.target.closest(".remove-line");
