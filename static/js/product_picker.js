@@ -58,6 +58,8 @@
       if (!products.length) {
         const empty = document.createElement("li");
         empty.className = "dropdown-item-text text-body-secondary";
+        empty.setAttribute("role", "option");
+        empty.setAttribute("aria-disabled", "true");
         empty.textContent = "No matching product";
         listbox.appendChild(empty);
       }
@@ -66,7 +68,7 @@
     }
 
     function highlight(index) {
-      const options = listbox.querySelectorAll("[role=option]");
+      const options = listbox.querySelectorAll("[data-index]");
       if (!options.length) return;
       active = (index + options.length) % options.length;
       options.forEach(function (option, position) {
@@ -134,7 +136,7 @@
     // mousedown, not click: the field keeps the focus, so blur does not close the list first.
     listbox.addEventListener("mousedown", function (event) {
       event.preventDefault();
-      const option = event.target.closest("[role=option]");
+      const option = event.target.closest("[data-index]");
       if (option) choose(Number(option.dataset.index));
     });
   }
