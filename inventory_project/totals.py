@@ -1,0 +1,110 @@
+"""Running totals kept next to the documents they count (see ``DailyTotals``)."""
+
+from decimal import Decimal
+
+from django.db import IntegrityError, connections
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Round
+
+# The most decimal places a total has (costs); finer digits are float noise.
+COMPARED_PLACES = Decimal("0.0001")
+
+
+def add_to_totals(model, key: str, rows: dict, using: str = "default") -> None:
+    """Add to the counters of ``model``'s rows, creating missing rows, in one statement.
+
+    ``rows`` maps each row's ``key`` value to ``{counter: amount}``; amounts are
+    all added (a document counted) or all taken away (a document voided).
+
+    Adding is one ``INSERT … ON CONFLICT DO UPDATE`` (``ON DUPLICATE KEY
+    UPDATE`` on MariaDB/MySQL): two transactions adding to the same new row
+    cannot both insert it, and neither reads a value to write it back. A
+    read-then-write would lose one of two concurrent additions; INSERT IGNORE
+    followed by UPDATE can deadlock on MariaDB (both take a shared lock on the
+    existing row, then both wait to upgrade it).
+    """
+    if not rows:
+        return
+    if any(amount < 0 for amounts in rows.values() for amount in amounts.values()):
+        _take_from_totals(model, key, rows, using)
+        return
+    connection = connections[using]
+    meta = model._meta
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    counters = list(next(iter(rows.values())))
+    fields = [meta.get_field(name) for name in [key, *counters]]
+    columns = ", ".join(quote(field.column) for field in fields)
+    values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
+    params = [
+        field.get_db_prep_save(value, connection)
+        for key_value, amounts in sorted(rows.items())
+        for field, value in zip(fields, [key_value, *amounts.values()], strict=True)
+    ]
+    if connection.vendor == "mysql":
+        new_value = "{column} + VALUES({column})"
+        conflict = "ON DUPLICATE KEY UPDATE "
+    else:  # PostgreSQL and SQLite share the syntax
+        new_value = f"{table}.{{column}} + EXCLUDED.{{column}}"
+        conflict = f"ON CONFLICT ({quote(fields[0].column)}) DO UPDATE SET "
+    updates = []
+    for field in fields[1:]:
+        column = quote(field.column)
+        total = new_value.format(column=column)
+        if field.get_internal_type() == "DecimalField":  # see _rounded
+            total = f"ROUND({total}, {field.decimal_places})"
+        updates.append(f"{column} = {total}")
+    conflict += ", ".join(updates)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values} {conflict}", params)
+
+
+def _take_from_totals(model, key: str, rows: dict, using: str) -> None:
+    # A voided document comes out of rows that exist, since it was counted.
+    # The upsert cannot do it: the CHECK constraints (no negative totals)
+    # apply to the row it proposes to insert, before the conflict is seen.
+    changes = {}
+    for name in next(iter(rows.values())):
+        field = model._meta.get_field(name)
+        amount = Case(
+            *[When(**{key: value}, then=Value(amounts[name])) for value, amounts in rows.items()],
+            output_field=field,
+        )
+        changes[name] = _rounded(F(name) + amount, field)
+    updated = model.objects.using(using).filter(**{f"{key}__in": list(rows)}).update(**changes)
+    if updated != len(rows):
+        raise IntegrityError(
+            f"{model._meta.verbose_name}: {len(rows) - updated} of the rows a voided document "
+            "was counted in are missing; run `manage.py rebuild_totals`."
+        )
+
+
+def _rounded(total, field):
+    # SQLite adds decimals as floating point: without rounding, 0.1 + 0.2 - 0.3
+    # leaves a total of -0.00000000000000006 that the CHECK (>= 0) refuses,
+    # and the error grows with every addition.
+    if field.get_internal_type() == "DecimalField":
+        return Round(total, field.decimal_places, output_field=field)
+    return total
+
+
+def totals_differences(what: str, expected: dict, stored: dict, fields: list[str]) -> list[str]:
+    """Describe each key whose ``stored`` totals differ from the ``expected`` ones.
+
+    Both map a key (a day, a product) to a dict of ``fields``; a missing key
+    counts as all zeros, so rows brought back to zero by voids are no difference.
+    """
+    zero = dict.fromkeys(fields, 0)
+
+    def comparable(row: dict) -> dict:
+        # SQLite sums decimals as floating point: 781.760000000001 is 781.76.
+        return {
+            name: value.quantize(COMPARED_PLACES) if isinstance(value, Decimal) else value
+            for name, value in row.items()
+        }
+
+    return [
+        f"{what} {key}: stored {stored.get(key, zero)}, recomputed {expected.get(key, zero)}"
+        for key in sorted(expected.keys() | stored.keys())
+        if comparable(stored.get(key, zero)) != comparable(expected.get(key, zero))
+    ]
