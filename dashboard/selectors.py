@@ -22,8 +22,8 @@ from django.utils import timezone
 from dashboard.periods import MAX_DAILY_POINTS, MAX_MONTHLY_POINTS, Period
 from people.models import Customer, Supplier
 from products.models import Category, Product, StockLevel
-from purchases.models import Purchase, PurchaseLine
-from sales.models import Sale, SaleLine
+from purchases.models import Purchase, PurchaseDay
+from sales.models import ProductSales, Sale, SaleDay, SaleLine
 from stores.models import Store
 
 STOCK_VALUE = DecimalField(max_digits=24, decimal_places=4)
@@ -43,10 +43,14 @@ def record_counts() -> dict:
 
 
 def period_totals(period: Period) -> dict:
-    """Purchase and sale totals for the period; voided documents count in none of them."""
+    """Purchase and sale totals for the period; voided documents count in none of them.
+
+    Read from the daily totals the services keep, one row per day, instead of
+    every line of the period.
+    """
     return {
-        "purchased": PurchaseLine.objects.in_period(period.start, period.end).totals(),
-        "sold": SaleLine.objects.in_period(period.start, period.end).totals(),
+        "purchased": PurchaseDay.objects.in_period(period.start, period.end).totals(),
+        "sold": SaleDay.objects.in_period(period.start, period.end).totals(),
     }
 
 
@@ -92,22 +96,18 @@ def _bucket_date(value, step: str) -> datetime.date:
     return datetime.date(int(value[:4]), 1, 1)
 
 
-def _value_series(lines, document: str, price: str, period: Period, step: str) -> dict:
-    date_field = f"{document}__date"
+def _value_series(day_model, period: Period, step: str) -> dict:
     bucket = (
-        F(date_field)
-        if step == "day"
-        else Substr(Cast(date_field, CharField()), 1, BUCKET_LENGTHS[step])
+        F("date") if step == "day" else Substr(Cast("date", CharField()), 1, BUCKET_LENGTHS[step])
     )
     rows = (
-        lines.in_period(period.start, period.end)
-        .of_valid_documents()
+        day_model.objects.in_period(period.start, period.end)
         .annotate(bucket=bucket)
         .values("bucket")
-        .annotate(value=Sum(F("quantity") * F(price), output_field=STOCK_VALUE))
+        .annotate(total=Sum("value"))
         .order_by("bucket")
     )
-    return {_bucket_date(row["bucket"], step): row["value"] for row in rows}
+    return {_bucket_date(row["bucket"], step): row["total"] for row in rows}
 
 
 def _as_date(value) -> datetime.date:
@@ -121,10 +121,10 @@ def _chart_range(period: Period, today: datetime.date) -> tuple[datetime.date, d
     if period.start is not None and period.end is not None:
         return period.start, period.end
     spans = [
-        model.objects.not_voided()
+        _days_with_documents(model)
         .in_period(period.start, period.end)
         .aggregate(first=Min("date"), last=Max("date"))
-        for model in (Sale, Purchase)
+        for model in (SaleDay, PurchaseDay)
     ]
     firsts = [span["first"] for span in spans if span["first"]]
     lasts = [span["last"] for span in spans if span["last"]]
@@ -137,8 +137,8 @@ def value_chart(period: Period, today: datetime.date | None = None) -> dict:
     """Sales and purchase value per day (or month, or year) over the period, zeros included."""
     start, end = _chart_range(period, today or timezone.localdate())
     step, buckets = _buckets(start, end)
-    sales = _value_series(SaleLine.objects, "sale", "unit_price", period, step)
-    purchases = _value_series(PurchaseLine.objects, "purchase", "unit_cost", period, step)
+    sales = _value_series(SaleDay, period, step)
+    purchases = _value_series(PurchaseDay, period, step)
     zero = Decimal("0")
     return {
         "step": step,
@@ -149,8 +149,30 @@ def value_chart(period: Period, today: datetime.date | None = None) -> dict:
     }
 
 
+def _days_with_documents(day_model):
+    # A day whose documents were all voided keeps its row, at zero.
+    return day_model.objects.filter(documents__gt=0)
+
+
+def _covers_all_sales(period: Period) -> bool:
+    span = _days_with_documents(SaleDay).aggregate(first=Min("date"), last=Max("date"))
+    if span["first"] is None:
+        return True
+    return (period.start is None or period.start <= span["first"]) and (
+        period.end is None or period.end >= span["last"]
+    )
+
+
 def top_products(period: Period, limit: int = TOP_PRODUCTS) -> list[dict]:
     """The products with the highest sales value in the period."""
+    if _covers_all_sales(period):
+        # All of history: the per-product totals the services keep, not every line.
+        rows = (
+            ProductSales.objects.filter(units__gt=0)
+            .values("product_id", "product__name", "product__sku", "units", "value")
+            .order_by("-value", "product_id")[:limit]
+        )
+        return list(rows)
     # Grouped by product_id + 0, not product_id: with the bare column SQLite
     # walks the lines in product_id index order, one random row read per line
     # (seconds over a million lines); the expression makes it scan the table.

@@ -18,13 +18,26 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from inventory_project.totals import add_to_totals
+
 # One line may not move more than this many units: anything larger is a typo,
 # and it keeps every total far from integer overflow.
 MAX_LINE_QUANTITY = 1_000_000
 TOTAL = DecimalField(max_digits=20, decimal_places=2)
 
 
-class DocumentQuerySet(models.QuerySet):
+class DatedQuerySet(models.QuerySet):
+    def in_period(self, start=None, end=None):
+        """Rows dated from ``start`` to ``end``, both days included."""
+        queryset = self
+        if start:
+            queryset = queryset.filter(date__gte=start)
+        if end:
+            queryset = queryset.filter(date__lte=end)
+        return queryset
+
+
+class DocumentQuerySet(DatedQuerySet):
     """Reads shared by purchases and sales."""
 
     def not_voided(self):
@@ -55,15 +68,6 @@ class DocumentQuerySet(models.QuerySet):
             **{name: total(Sum(expression), field) for name, (expression, field) in sums.items()},
         )
 
-    def in_period(self, start=None, end=None):
-        """Documents dated from ``start`` to ``end``, both days included."""
-        queryset = self
-        if start:
-            queryset = queryset.filter(date__gte=start)
-        if end:
-            queryset = queryset.filter(date__lte=end)
-        return queryset
-
 
 class DocumentLineQuerySet(models.QuerySet):
     """Reads shared by purchase and sale lines; ``document`` names the line's parent field."""
@@ -82,6 +86,48 @@ class DocumentLineQuerySet(models.QuerySet):
         if end:
             queryset = queryset.filter(**{f"{self.document}__date__lte": end})
         return queryset
+
+
+class DailyTotalsQuerySet(DatedQuerySet):
+    def add(self, date, **amounts) -> None:
+        """Add ``amounts`` (negative ones take away) to the totals of ``date``."""
+        add_to_totals(self.model, "date", {date: amounts}, using=self.db)
+
+    def totals(self) -> dict:
+        """The documents, units and value of these days together."""
+        return self.aggregate(**self.summed())
+
+    def summed(self) -> dict:
+        return {
+            "documents": Coalesce(Sum("documents"), 0),
+            "units": Coalesce(Sum("units"), 0),
+            "value": Coalesce(Sum("value"), Decimal("0"), output_field=TOTAL),
+        }
+
+
+class DailyTotals(models.Model):
+    """One day's totals of the documents that were not voided.
+
+    Kept by the app's services in the same transaction that records or voids
+    a document, so the dashboard reads one row per day instead of every line
+    of history; ``verify_stock`` checks them against the lines.
+    """
+
+    date = models.DateField(unique=True)
+    documents = models.BigIntegerField(default=0)
+    units = models.BigIntegerField(default=0)
+    value = models.DecimalField(max_digits=20, decimal_places=2, default=Decimal("0"))
+
+    objects = DailyTotalsQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["date"]
+        # Written by the services only; no one is given rights to edit them.
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.date}: {self.documents} documents, {self.units} units, {self.value}"
 
 
 class Document(models.Model):
@@ -136,6 +182,18 @@ class Purchase(Document):
 
     def get_absolute_url(self):
         return reverse("purchases:detail", args=[self.pk])
+
+
+class PurchaseDay(DailyTotals):
+    """Purchases per day (see :class:`DailyTotals`)."""
+
+    class Meta(DailyTotals.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(documents__gte=0, units__gte=0, value__gte=0),
+                name="purchase_day_totals_gte_0",
+            )
+        ]
 
 
 class PurchaseLineQuerySet(DocumentLineQuerySet):

@@ -4,11 +4,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 
+from inventory_project.totals import totals_differences
 from products.models import Product, StockMovement
 from products.services import AlreadyVoided, StockChange, move_stock
-from purchases.models import Purchase, PurchaseLine
+from purchases.models import TOTAL, Purchase, PurchaseDay, PurchaseLine
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ def purchase_record(
             )
             for line in lines
         )
+        _add_to_daily_totals(purchase.date, lines, sign=1)
     return purchase
 
 
@@ -71,11 +74,11 @@ def purchase_void(*, purchase: Purchase, user, reason: str) -> Purchase:
         purchase = Purchase.objects.select_for_update().get(pk=purchase.pk)
         if purchase.is_voided:
             raise AlreadyVoided(f"{purchase} was already voided.")
+        lines = list(purchase.lines.all())
         move_stock(
             store=purchase.store,
             changes=[
-                StockChange(line.product_id, -line.quantity, line.unit_cost)
-                for line in purchase.lines.all()
+                StockChange(line.product_id, -line.quantity, line.unit_cost) for line in lines
             ],
             kind=StockMovement.Kind.PURCHASE_VOID,
             user=user,
@@ -86,4 +89,53 @@ def purchase_void(*, purchase: Purchase, user, reason: str) -> Purchase:
         purchase.voided_by = user
         purchase.void_reason = reason[:255]
         purchase.save(update_fields=["voided_at", "voided_by", "void_reason"])
+        _add_to_daily_totals(purchase.date, lines, sign=-1)
     return purchase
+
+
+def _add_to_daily_totals(date, lines, *, sign: int) -> None:
+    """Count a purchase in its day's totals (``sign`` 1), or take it out again (-1).
+
+    The last write of the transaction: every purchase of the day updates this
+    one row, so it is locked for as short a time as possible.
+    """
+    PurchaseDay.objects.add(
+        date,
+        documents=sign,
+        units=sign * sum(line.quantity for line in lines),
+        value=sign * sum((line.quantity * line.unit_cost for line in lines), Decimal("0")),
+    )
+
+
+def expected_daily_totals(line_model=PurchaseLine):
+    """Per-day totals computed from the lines of purchases not voided: what PurchaseDay holds.
+
+    Takes the line model so the data migration can pass its historical one.
+    """
+    return (
+        line_model.objects.filter(purchase__voided_at__isnull=True)
+        .values(day=F("purchase__date"))
+        .annotate(
+            documents=Count("purchase", distinct=True),
+            units=Sum("quantity"),
+            value=Sum(F("quantity") * F("unit_cost"), output_field=TOTAL),
+        )
+        .order_by("day")
+    )
+
+
+def rebuild_totals(line_model=PurchaseLine, day_model=PurchaseDay) -> None:
+    """Recompute every PurchaseDay from the lines (after a bulk import or a restore)."""
+    day_model.objects.all().delete()
+    day_model.objects.bulk_create(
+        (day_model(date=row.pop("day"), **row) for row in expected_daily_totals(line_model)),
+        batch_size=1000,
+    )
+
+
+def totals_differences_from_lines() -> list[str]:
+    """Each day whose stored totals differ from its lines' (empty when all agree)."""
+    fields = ["documents", "units", "value"]
+    expected = {row.pop("day"): row for row in expected_daily_totals()}
+    stored = {row.pop("date"): row for row in PurchaseDay.objects.values("date", *fields)}
+    return totals_differences("Purchases on", expected, stored, fields)

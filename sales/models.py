@@ -6,9 +6,12 @@ from django.db.models import Count, DecimalField, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
+from inventory_project.totals import add_to_totals
 from purchases.models import (
     MAX_LINE_QUANTITY,
     TOTAL,
+    DailyTotals,
+    DailyTotalsQuerySet,
     Document,
     DocumentLineQuerySet,
     DocumentQuerySet,
@@ -17,6 +20,17 @@ from purchases.models import (
 # Costs carry the four decimal places of the average cost they come from, on
 # every database (SQLite would otherwise round them to cents).
 COST_TOTAL = DecimalField(max_digits=24, decimal_places=4)
+
+
+def with_profit(totals: dict) -> dict:
+    """Add gross ``profit`` and ``margin`` (% of value, None without sales) to sale totals."""
+    totals["profit"] = totals["value"] - totals["cost"]
+    totals["margin"] = (
+        (totals["profit"] / totals["value"] * 100).quantize(Decimal("0.1"))
+        if totals["value"]
+        else None
+    )
+    return totals
 
 
 class SaleQuerySet(DocumentQuerySet):
@@ -60,13 +74,7 @@ class SaleLineQuerySet(DocumentLineQuerySet):
                 Sum(F("quantity") * F("unit_cost")), Decimal("0"), output_field=COST_TOTAL
             ),
         )
-        totals["profit"] = totals["value"] - totals["cost"]
-        totals["margin"] = (
-            (totals["profit"] / totals["value"] * 100).quantize(Decimal("0.1"))
-            if totals["value"]
-            else None
-        )
-        return totals
+        return with_profit(totals)
 
 
 class SaleLine(models.Model):
@@ -106,3 +114,69 @@ class SaleLine(models.Model):
     @property
     def gross_profit(self) -> Decimal:
         return self.quantity * (self.unit_price - self.unit_cost)
+
+
+class SaleDayQuerySet(DailyTotalsQuerySet):
+    def totals(self) -> dict:
+        """Sales, units, value, cost, gross profit and margin (%) of these days together."""
+        return with_profit(super().totals())
+
+    def summed(self) -> dict:
+        return {
+            **super().summed(),
+            "cost": Coalesce(Sum("cost"), Decimal("0"), output_field=COST_TOTAL),
+        }
+
+
+class SaleDay(DailyTotals):
+    """Sales per day (see :class:`~purchases.models.DailyTotals`), with their cost."""
+
+    cost = models.DecimalField(max_digits=24, decimal_places=4, default=Decimal("0"))
+
+    objects = SaleDayQuerySet.as_manager()
+
+    class Meta(DailyTotals.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(documents__gte=0, units__gte=0, value__gte=0, cost__gte=0),
+                name="sale_day_totals_gte_0",
+            )
+        ]
+
+
+class ProductSalesQuerySet(models.QuerySet):
+    def add(self, per_product: dict[int, dict]) -> None:
+        """Add amounts (negative ones take away) to products' all-time sales, in one statement.
+
+        ``per_product`` maps a product id to ``{"units": …, "value": …}``.
+        """
+        add_to_totals(self.model, "product_id", per_product, using=self.db)
+
+
+class ProductSales(models.Model):
+    """A product's all-time sales that were not voided: the all-time top products.
+
+    Kept by :mod:`sales.services` like :class:`SaleDay`, after the stock engine
+    has locked the product row, so concurrent sales of one product queue there.
+    """
+
+    product = models.OneToOneField(
+        "products.Product", on_delete=models.PROTECT, primary_key=True, related_name="+"
+    )
+    units = models.BigIntegerField(default=0)
+    value = models.DecimalField(max_digits=20, decimal_places=2, default=Decimal("0"))
+
+    objects = ProductSalesQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "product sales"
+        default_permissions = ()  # written by the services only, as SaleDay
+        indexes = [models.Index(fields=["-value", "product"], name="product_sales_ranking")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(units__gte=0, value__gte=0), name="product_sales_totals_gte_0"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.units} units of product {self.product_id} for {self.value}"

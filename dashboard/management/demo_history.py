@@ -42,8 +42,10 @@ from products.models import Category, Product, StockLevel, StockMovement
 from products.services import _new_average_cost, stock_adjust
 from purchases.models import Purchase, PurchaseLine
 from purchases.services import PurchaseLineInput, purchase_record, purchase_void
+from purchases.services import rebuild_totals as rebuild_purchase_totals
 from sales.models import Sale, SaleLine
 from sales.services import SaleLineInput, sale_confirm, sale_void
+from sales.services import rebuild_totals as rebuild_sale_totals
 from stores.models import Store
 
 Kind = StockMovement.Kind
@@ -603,6 +605,9 @@ class BulkHistory:
             self.write_stock_levels()
             self.write_average_costs()
             self.reset_sequences()
+            # Written behind the services' back, so total it the way a restore would.
+            rebuild_purchase_totals()
+            rebuild_sale_totals()
 
     def working_day(self, day: date, slots: int) -> Iterator[datetime]:
         """Evenly spaced times from 08:00 to 18:00, never later than now."""

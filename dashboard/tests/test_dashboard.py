@@ -482,7 +482,7 @@ def test_dashboard_needs_attention_reorder_link_prefills_product_and_supplier(ma
     assert page.status_code == 200
     assert page.context["form"].initial["supplier"] == product.supplier_id
     line = page.context["formset"].forms[0]
-    assert line.initial["product"] == product.pk
+    assert line.initial["product"] == product
     assert line.initial["unit_cost"] == D("7.25")
 
 

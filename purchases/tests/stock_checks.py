@@ -8,8 +8,10 @@ operation :func:`assert_ledger_consistent` must hold.
 from collections import defaultdict
 
 from products.models import Product, StockLevel, StockMovement
-from purchases.models import Purchase, PurchaseLine
-from sales.models import Sale, SaleLine
+from purchases.models import Purchase, PurchaseDay, PurchaseLine
+from purchases.services import totals_differences_from_lines as purchase_totals_differences
+from sales.models import ProductSales, Sale, SaleDay, SaleLine
+from sales.services import totals_differences_from_lines as sale_totals_differences
 
 
 def stock_snapshot() -> dict:
@@ -34,12 +36,21 @@ def stock_snapshot() -> dict:
         "sale_lines": list(
             SaleLine.objects.order_by("pk").values_list("pk", "product_id", "quantity")
         ),
+        "purchase_days": list(PurchaseDay.objects.values_list("date", "documents", "units")),
+        "sale_days": list(SaleDay.objects.values_list("date", "documents", "units")),
+        "product_sales": list(
+            ProductSales.objects.order_by("product_id").values_list("product_id", "units")
+        ),
     }
 
 
 def ledger_differences() -> list[str]:
-    """Where on-hand differs from the ledger, or a balance_after from its running sum."""
-    differences = []
+    """Where on-hand differs from the ledger, or a balance_after from its running sum,
+    or the dashboard's running totals from the document lines."""
+    differences = [
+        *purchase_totals_differences(),
+        *sale_totals_differences(),
+    ]
     running: dict[tuple[int, int], int] = defaultdict(int)
     for product_id, store_id, quantity, balance_after in StockMovement.objects.order_by(
         "pk"

@@ -1,5 +1,8 @@
 """``manage.py verify_stock``: check that every stock level equals the sum of its ledger.
 
+It also checks the running totals kept beside the stock (``PurchaseDay``,
+``SaleDay``, ``ProductSales``) against the document lines.
+
 The stock engine keeps ``StockLevel.quantity`` and the ``StockMovement`` ledger
 in step inside one transaction; this command proves it after the fact (after
 a bulk import, a restore, or a suspected bug) and fails loudly if not.
@@ -20,6 +23,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from products.models import Product, StockLevel, StockMovement
+from purchases.services import totals_differences_from_lines as purchase_totals_differences
+from sales.services import totals_differences_from_lines as sale_totals_differences
 from stores.models import Store
 
 
@@ -72,20 +77,35 @@ def stock_differences():
 class Command(BaseCommand):
     help = (
         "Recompute every product's on-hand quantity per store from the stock movement "
-        "ledger and report any difference; exits non-zero when there is one."
+        "ledger, and the dashboard's running totals from the document lines, and report "
+        "any difference; exits non-zero when there is one."
     )
 
     def handle(self, *args, **options):
+        # The running totals the dashboard reads are written in the same
+        # transactions as the stock, so they are checked with it.
+        totals_differences = [
+            *purchase_totals_differences(),
+            *sale_totals_differences(),
+        ]
+        for difference in totals_differences:
+            self.stdout.write(difference)
         differences = list(stock_differences())
-        if not differences:
+        if not differences and not totals_differences:
             levels = StockLevel.objects.count()
             movements = StockMovement.objects.count()
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"OK: all {levels:,} stock levels match the ledger ({movements:,} movements)."
+                    f"OK: all {levels:,} stock levels match the ledger ({movements:,} movements), "
+                    "and the daily and per-product totals match the document lines."
                 )
             )
             return
+        if not differences:
+            raise CommandError(
+                f"{len(totals_differences)} running total(s) differ from the document lines; "
+                "see the lines above. `manage.py rebuild_totals` recomputes them."
+            )
 
         products = Product.objects.in_bulk({row[0] for row in differences})
         stores = Store.objects.in_bulk({row[1] for row in differences})
