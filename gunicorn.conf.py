@@ -4,8 +4,13 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
-# The usual rule for synchronous workers: two per core, plus one.
+# The usual rule: two workers per core, plus one.
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+# Threaded workers, even with one thread: their main loop keeps telling the
+# arbiter it is alive while a request runs, so `timeout` restarts a worker that
+# hangs, not one streaming a long CSV export. A synchronous worker is silent
+# while it serves, and a million-line export (~40 s) came close to the limit.
+worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30

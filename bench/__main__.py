@@ -41,7 +41,6 @@ SERVER_ENV = {
     "LOG_LEVEL": "WARNING",
     # Workers stay up for the whole run, so their peak memory can be read.
     "GUNICORN_MAX_REQUESTS": "0",
-    "GUNICORN_TIMEOUT": "300",
 }
 
 
@@ -478,11 +477,15 @@ def bench_target(target: Target, args, scratch: Path, previous: dict) -> dict:
             server, "/dashboard/?period=all", args.repeat
         )
         result["dashboard_sql"] = time_dashboard_sql(
-            target.vendor, target.driver_target, args.repeat
+            target.vendor, target.driver_target, args.repeat, source="lines"
+        )
+        result["dashboard_sql_totals"] = time_dashboard_sql(
+            target.vendor, target.driver_target, args.repeat, source="totals"
         )
         log(
             f"  all-time dashboard {result['dashboard_single_client']['median_ms']:.0f} ms, "
-            f"hand-written SQL {result['dashboard_sql']['median_ms']:.0f} ms"
+            f"hand-written SQL from the lines {result['dashboard_sql']['median_ms']:.0f} ms, "
+            f"from the running totals {result['dashboard_sql_totals']['median_ms']:.1f} ms"
         )
         result["csv"] = csv_export(server, args.csv_repeat)
         log(
