@@ -95,6 +95,12 @@ class Product(ArchivableModel):
     class Meta:
         ordering = ["name"]
         permissions = [("adjust_stock", "Can adjust stock levels (stocktake)")]
+        indexes = [
+            # The products list: active ones by name. With only the is_active
+            # index SQLite fetched every active product, computed its on-hand
+            # and sorted them all to show 25.
+            models.Index(fields=["is_active", "name", "id"], name="product_active_name"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(sku=Upper("sku")), name="product_sku_upper_case"),
             models.CheckConstraint(condition=Q(cost_price__gte=0), name="product_cost_price_gte_0"),
