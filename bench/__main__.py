@@ -138,7 +138,13 @@ def django_json(target: Target, *args: str) -> dict:
 
 def seed(target: Target, scratch: Path, seed_number: int, reuse: bool) -> dict | None:
     if reuse and target.exists():
-        log(f"{target.vendor}/{target.size}: reusing the existing database")
+        # Migrated anyway, as an upgraded deployment would be (new indexes, say).
+        log(f"{target.vendor}/{target.size}: reusing the existing database, migrate")
+        run_timed(
+            [PYTHON, "manage.py", "migrate", "--noinput"],
+            target.env,
+            scratch / f"migrate_{target.vendor}_{target.size}.log",
+        )
         return None
     target.recreate()
     log(f"{target.vendor}/{target.size}: migrate")
