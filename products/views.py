@@ -3,13 +3,13 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import View
 
 from inventory_project.crud import ListFilterForm, RecordDetailView, RecordListCreateView
+from inventory_project.pickers import RecordSearchView
 from people.models import Supplier
-from products.forms import CategoryForm, ProductForm, ProductSearchForm, StockAdjustmentForm
+from products.forms import CategoryForm, ProductForm, StockAdjustmentForm
 from products.models import Category, Product, StockMovement
 from products.services import InsufficientStock, stock_adjust
 
@@ -96,7 +96,7 @@ class ProductDetailView(RecordDetailView):
         return context
 
 
-class ProductSearchView(PermissionRequiredMixin, View):
+class ProductSearchView(RecordSearchView):
     """JSON for the order lines' product picker: active products whose SKU starts with ``q``
     or whose name contains it, by name, at most ``LIMIT``.
 
@@ -104,16 +104,8 @@ class ProductSearchView(PermissionRequiredMixin, View):
     """
 
     permission_required = "products.view_product"
-    http_method_names = ["get"]
-    LIMIT = 20
 
-    def get(self, request):
-        form = ProductSearchForm(request.GET)
-        if not form.is_valid():
-            return JsonResponse({"error": " ".join(form.errors["q"])}, status=400)
-        term = form.cleaned_data["q"]
-        if not term:
-            return JsonResponse({"results": []})
+    def results(self, term, options):
         # SKUs are stored upper-case, so a plain prefix match (which the SKU's
         # unique index serves) is case-insensitive; the name index gives the order.
         products = (
@@ -122,7 +114,7 @@ class ProductSearchView(PermissionRequiredMixin, View):
             .order_by("name", "pk")
             .values("id", "sku", "name", "sale_price", "cost_price", "unit")[: self.LIMIT]
         )
-        return JsonResponse({"results": list(products)})
+        return list(products)
 
 
 class StockAdjustView(PermissionRequiredMixin, View):

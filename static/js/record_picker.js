@@ -1,23 +1,41 @@
-// Search-as-you-type for the product field of order lines (ARIA combobox with a listbox).
-// Typing a SKU or part of a name lists matching products from the URL in the field's
-// data-product-search; choosing one puts its SKU in the field and its name in the help
-// text under it. The server resolves the SKU, so the field works the same without
-// JavaScript (type the SKU). Lines added later (order_lines.js) are set up on focus.
+// Search-as-you-type for record pickers (inventory_project/pickers.py): the product of an
+// order line, the customer or supplier of a document or of a list's filter. An ARIA
+// combobox with a listbox. The input's data attributes say:
+//   data-record-search      the URL answering ?q= with {"results": [...]}
+//   data-record-text        the result's property the input takes ("sku", "name")
+//   data-record-none        the (disabled) entry shown when nothing matches
+//   data-record-list-label  the listbox's accessible name
+//   data-hint               the help text shown while nothing is chosen
+// Each result line reads "<text> — <name> — <detail>" (repeats left out). Choosing one
+// puts its text in the input, the rest in the help text under it, and its id in the
+// hidden "<name>_pk" input if the form has one (for names several records may share).
+// The server resolves what is typed, so the input works the same without JavaScript.
+// Inputs added later (order_lines.js) are set up on focus.
 (function () {
   "use strict";
   const DEBOUNCE_MS = 200;
+  const SELECTOR = "input[data-record-search]";
   let pickers = 0;
+
+  function parts(record, textProperty) {
+    const text = String(record[textProperty]);
+    const rest = [record.name, record.detail].filter(function (part) {
+      return part && part !== text;
+    });
+    return { text: text, rest: rest };
+  }
 
   function setUp(input) {
     if (input.dataset.pickerReady) return;
     input.dataset.pickerReady = "true";
+    const textProperty = input.dataset.recordText || "name";
     const listbox = document.createElement("ul");
-    // An id of its own, not derived from the line's: order_lines.js renumbers those.
-    listbox.id = "product-picker-" + ++pickers;
+    // An id of its own, not derived from the input's: order_lines.js renumbers those.
+    listbox.id = "record-picker-" + ++pickers;
     listbox.className = "dropdown-menu w-100 overflow-auto";
     listbox.style.maxHeight = "20rem";
     listbox.setAttribute("role", "listbox");
-    listbox.setAttribute("aria-label", "Matching products");
+    listbox.setAttribute("aria-label", input.dataset.recordListLabel || "Matches");
     input.parentElement.classList.add("position-relative");
     input.after(listbox);
     input.setAttribute("role", "combobox");
@@ -25,13 +43,17 @@
     input.setAttribute("aria-expanded", "false");
     input.setAttribute("aria-controls", listbox.id);
 
-    let products = [];
+    let records = [];
     let active = -1;
     let timer = null;
     let request = null;
 
     function helpText() {
       return document.getElementById(input.id + "_helptext");
+    }
+
+    function chosenKey() {
+      return input.form ? input.form.elements.namedItem(input.name + "_pk") : null;
     }
 
     function close() {
@@ -42,25 +64,26 @@
     }
 
     function show(results) {
-      products = results;
+      records = results;
       active = -1;
       listbox.replaceChildren();
-      products.forEach(function (product, index) {
+      records.forEach(function (record, index) {
+        const shown = parts(record, textProperty);
         const option = document.createElement("li");
         option.id = listbox.id + "-" + index;
         option.className = "dropdown-item text-wrap";
         option.setAttribute("role", "option");
         option.setAttribute("aria-selected", "false");
-        option.textContent = product.sku + " — " + product.name;
+        option.textContent = [shown.text].concat(shown.rest).join(" — ");
         option.dataset.index = index;
         listbox.appendChild(option);
       });
-      if (!products.length) {
+      if (!records.length) {
         const empty = document.createElement("li");
         empty.className = "dropdown-item-text text-body-secondary";
         empty.setAttribute("role", "option");
         empty.setAttribute("aria-disabled", "true");
-        empty.textContent = "No matching product";
+        empty.textContent = input.dataset.recordNone || "No match";
         listbox.appendChild(empty);
       }
       listbox.classList.add("show");
@@ -80,10 +103,13 @@
     }
 
     function choose(index) {
-      const product = products[index];
-      input.value = product.sku;
+      const record = records[index];
+      const shown = parts(record, textProperty);
+      input.value = shown.text;
+      const key = chosenKey();
+      if (key) key.value = record.id;
       const help = helpText();
-      if (help) help.textContent = product.name;
+      if (help) help.textContent = shown.rest.join(" — ");
       close();
     }
 
@@ -95,7 +121,9 @@
         return;
       }
       request = new AbortController();
-      const url = input.dataset.productSearch + "?q=" + encodeURIComponent(term);
+      // The URL may carry options of its own (?active=1).
+      const url = new URL(input.dataset.recordSearch, document.baseURI);
+      url.searchParams.set("q", term);
       fetch(url, { headers: { Accept: "application/json" }, signal: request.signal })
         .then(function (response) {
           return response.ok ? response.json() : { results: [] };
@@ -109,9 +137,11 @@
     }
 
     input.addEventListener("input", function () {
-      // What is typed is no longer the product named under the field.
+      // What is typed is no longer the record named under the field.
       const help = helpText();
       if (help) help.textContent = input.dataset.hint || "";
+      const key = chosenKey();
+      if (key) key.value = "";
       clearTimeout(timer);
       timer = setTimeout(search, DEBOUNCE_MS);
     });
@@ -125,7 +155,7 @@
         }
         highlight(active + (event.key === "ArrowDown" ? 1 : -1));
       } else if (event.key === "Enter" && open && active >= 0) {
-        event.preventDefault(); // choose the product, do not submit the form
+        event.preventDefault(); // choose the record, do not submit the form
         choose(active);
       } else if (event.key === "Escape" && open) {
         event.preventDefault();
@@ -141,8 +171,8 @@
     });
   }
 
-  document.querySelectorAll("input[data-product-search]").forEach(setUp);
+  document.querySelectorAll(SELECTOR).forEach(setUp);
   document.addEventListener("focusin", function (event) {
-    if (event.target.matches("input[data-product-search]")) setUp(event.target);
+    if (event.target.matches(SELECTOR)) setUp(event.target);
   });
 })();
