@@ -25,6 +25,9 @@ from stores.models import Store
 class DocumentFilterForm(FilterForm):
     """The GET form of a document list: party, store, date range, voided or not.
 
+    The party (supplier or customer, a PartyField declared by the subclass) is
+    typed or searched for; archived ones are taken too, for their history.
+
     Voided documents stay visible (marked) unless the user asks for valid ones only.
     """
 
@@ -59,17 +62,17 @@ class DocumentFilterForm(FilterForm):
 class DocumentHeaderForm(forms.ModelForm):
     """The header of a new purchase or sale: who, where, when.
 
+    Who (the supplier or customer) is a PartyField, typed or searched for, not a
+    <select>: a shop may have thousands of customers. Only active ones are taken.
+
     Stock documents are dated today or earlier, as in most stock systems: a
     future date would let history change after the fact.
     """
 
     EARLIEST_DATE = datetime.date(2000, 1, 1)
 
-    party_model = None  # Supplier or Customer, set by the subclass
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields[self.party_model._meta.model_name].queryset = active_parties(self.party_model)
         self.fields["store"].queryset = active_parties(Store)
 
     def clean_date(self):

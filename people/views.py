@@ -1,5 +1,13 @@
-from inventory_project.crud import ListFilterForm, RecordDetailView, RecordListCreateView
-from people.forms import CustomerForm, SupplierForm
+from django import forms
+
+from inventory_project.crud import (
+    ListFilterForm,
+    RecordDetailView,
+    RecordListCreateView,
+    model_permission,
+)
+from inventory_project.pickers import RecordSearchForm, RecordSearchView
+from people.forms import CustomerForm, SupplierForm, describe_party
 from people.models import Customer, Supplier
 from purchases.models import Purchase
 from sales.models import Sale
@@ -57,3 +65,35 @@ class CustomerDetailView(RecordDetailView):
             .order_by("-date", "-pk")[:RECENT_DOCUMENTS]
         )
         return context
+
+
+class PartySearchForm(RecordSearchForm):
+    active = forms.ChoiceField(
+        choices=[("", "Active and archived"), ("1", "Active only")], required=False
+    )
+
+
+class PartySearchView(RecordSearchView):
+    """JSON for the customer and supplier pickers: those whose name contains ``q``, by name,
+    at most ``LIMIT``; with ``active=1`` only active ones (new documents take no others).
+
+    The list filters search archived ones too, for their history, marked in the detail.
+    ``{"results": [{"id", "name", "detail"}, ...]}``, the detail as under the field
+    (see describe_party).
+    """
+
+    form_class = PartySearchForm
+    model = None  # Customer or Supplier, set in urls.py
+
+    def get_permission_required(self):
+        return (model_permission(self.model, "view"),)
+
+    def results(self, term, options):
+        parties = self.model.objects.filter(name__icontains=term)
+        if options["active"]:
+            parties = parties.filter(is_active=True)
+        parties = parties.only("name", "email", "phone", "is_active").order_by("name", "pk")
+        return [
+            {"id": party.pk, "name": party.name, "detail": describe_party(party)}
+            for party in parties[: self.LIMIT]
+        ]

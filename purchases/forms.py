@@ -6,12 +6,13 @@ from inventory_project.documents import (
     DocumentLineForm,
     document_line_formset,
 )
+from people.forms import PartyField
 from people.models import Supplier
 from purchases.models import Purchase
 
 
 class PurchaseForm(DocumentHeaderForm):
-    party_model = Supplier
+    supplier = PartyField(Supplier)
 
     class Meta:
         model = Purchase
@@ -39,7 +40,7 @@ PurchaseLineFormSet = document_line_formset(PurchaseLineForm)
 
 
 class PurchaseFilterForm(DocumentFilterForm):
-    supplier = forms.ModelChoiceField(queryset=Supplier.objects.order_by("name"), required=False)
+    supplier = PartyField(Supplier, active_only=False, required=False)
 
     party_field = "supplier"
     field_order = ["supplier", "store", "date_from", "date_to", "status"]

@@ -6,12 +6,13 @@ from inventory_project.documents import (
     DocumentLineForm,
     document_line_formset,
 )
+from people.forms import PartyField
 from people.models import Customer
 from sales.models import Sale
 
 
 class SaleForm(DocumentHeaderForm):
-    party_model = Customer
+    customer = PartyField(Customer)
 
     class Meta:
         model = Sale
@@ -39,7 +40,7 @@ SaleLineFormSet = document_line_formset(SaleLineForm)
 
 
 class SaleFilterForm(DocumentFilterForm):
-    customer = forms.ModelChoiceField(queryset=Customer.objects.order_by("name"), required=False)
+    customer = PartyField(Customer, active_only=False, required=False)
 
     party_field = "customer"
     field_order = ["customer", "store", "date_from", "date_to", "status"]

@@ -73,12 +73,14 @@ ROUTES = {
     "suppliers:delete": ("manager", "manager"),
     "suppliers:archive": ("manager/405", "manager"),
     "suppliers:restore": ("manager/405", "manager"),
+    "suppliers:search": ("clerk", "clerk/405"),  # the purchases' supplier picker
     # Customers: clerks add and edit them, but do not delete or archive them.
     "customers:list": ("clerk", "clerk"),
     "customers:detail": ("clerk", "clerk"),
     "customers:delete": ("manager", "manager"),
     "customers:archive": ("manager/405", "manager"),
     "customers:restore": ("manager/405", "manager"),
+    "customers:search": ("clerk", "clerk/405"),  # the sales' customer picker
     # Documents: clerks record them; only managers void them.
     "purchases:list": ("clerk", "clerk/405"),
     "purchases:create": ("clerk", "clerk"),
