@@ -78,6 +78,23 @@ def choose_product(line: Locator, typed: str, product: str) -> None:
     expect(line).to_contain_text(product)  # the name shows under the field
 
 
+def party_picker(scope: Page | Locator, label: str) -> Locator:
+    """The customer or supplier picker labelled ``label`` (a new document's or a list filter's)."""
+    return scope.get_by_role("combobox", name=labelled(label))
+
+
+def choose_party(
+    scope: Page | Locator, label: str, name: str, typed: str | None = None, detail: str = ""
+) -> None:
+    """Type into the customer or supplier picker, key by key, and click the suggestion of
+    ``name`` (the suggestions read "name — #number · email"; ``detail`` picks a namesake)."""
+    picker = party_picker(scope, label)
+    picker.press_sequentially(typed or name)
+    suggestion = re.compile(rf"^{re.escape(name)} — .*{re.escape(detail)}")
+    scope.get_by_role("option", name=suggestion).first.click()
+    expect(picker).to_have_value(name)
+
+
 def fill_line(line: Locator, product: str, quantity: int, price: str | None = None) -> None:
     """One order line: product (found by typing its name), quantity and, optionally, the
     unit price."""

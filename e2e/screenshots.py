@@ -74,7 +74,7 @@ def wait_for_server(url: str, server: subprocess.Popen) -> None:
 def take_screenshots(base_url: str, username: str, password: str, output: Path, width: int):
     from playwright.sync_api import expect, sync_playwright
 
-    from e2e.actions import document_line, labelled, log_in, product_picker
+    from e2e.actions import document_line, labelled, log_in, party_picker, product_picker
 
     output.mkdir(parents=True, exist_ok=True)
     saved = []
@@ -104,8 +104,9 @@ def take_screenshots(base_url: str, username: str, password: str, output: Path, 
 
         # The new-sale form, filled in with two lines but not confirmed.
         page.goto("/sales/new/")
-        customer = page.get_by_label(labelled("Customer"))
-        customer.select_option(index=1)
+        # The first customer the picker suggests for "a".
+        party_picker(page, "Customer").press_sequentially("a")
+        page.get_by_role("option").first.click()
         page.get_by_label(labelled("Store")).select_option(index=1)
         # The first and the second product the picker suggests for "a".
         for index, quantity in enumerate((2, 1)):
