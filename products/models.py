@@ -52,6 +52,19 @@ class ProductQuerySet(ArchivableQuerySet):
             on_hand=Coalesce(Subquery(per_product, output_field=models.BigIntegerField()), 0)
         )
 
+    def attach_on_hand(self, products: list) -> list:
+        """Set ``on_hand`` on each of ``products`` (already fetched), in one query."""
+        totals = dict(
+            StockLevel.objects.filter(product__in=products)
+            .order_by()
+            .values("product")
+            .annotate(total=Sum("quantity"))
+            .values_list("product", "total")
+        )
+        for product in products:
+            product.on_hand = totals.get(product.pk, 0)
+        return products
+
     def below_reorder_level(self):
         """Products whose total on-hand is at or below their reorder level."""
         return self.with_on_hand().filter(on_hand__lte=F("reorder_level"))

@@ -69,7 +69,20 @@ class ProductListView(RecordListCreateView):
     }
 
     def get_base_queryset(self):
-        return Product.objects.select_related("category", "supplier").with_on_hand()
+        queryset = Product.objects.select_related("category", "supplier")
+        if self.get_sort().removeprefix("-") == "on_hand":
+            # Sorting by it needs every row's; otherwise see paginate_queryset.
+            queryset = queryset.with_on_hand()
+        return queryset
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator, page, rows, is_paginated = super().paginate_queryset(queryset, page_size)
+        if "on_hand" not in queryset.query.annotations:
+            # The page's on-hand in a second query: inside the paginated one,
+            # PostgreSQL sums the stock of every row the OFFSET skips too
+            # (1.1 s for page 500 of 20,000 products).
+            rows = page.object_list = Product.objects.attach_on_hand(list(rows))
+        return paginator, page, rows, is_paginated
 
 
 class ProductDetailView(RecordDetailView):

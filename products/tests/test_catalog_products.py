@@ -305,12 +305,15 @@ def test_list_runs_the_same_number_of_queries_for_1_and_25_rows(
             receive(product, store, 2)  # 4 in all: below the reorder level
 
     add_product()
-    # session, user, permissions (group + user), count, rows, then the category
-    # and supplier pickers of the filter form and of the add form
-    with django_assert_num_queries(10):
+    # session, user, permissions (group + user), count, rows, the rows' on-hand, then
+    # the category and supplier pickers of the filter form and of the add form
+    with django_assert_num_queries(11):
         assert len(client.get(LIST_URL).context["object_list"]) == 1
     for _ in range(24):
         add_product()
+    with django_assert_num_queries(11):
+        assert len(client.get(LIST_URL).context["object_list"]) == 25
+    # Sorted or filtered by on-hand, the rows come with it (one query fewer).
     with django_assert_num_queries(10):
         assert len(client.get(LIST_URL, {"sort": "-on_hand"}).context["object_list"]) == 25
     with django_assert_num_queries(10):
