@@ -238,6 +238,12 @@ def test_database_postgres_url_selects_postgresql_backend():
     assert database["CONN_HEALTH_CHECKS"] is True
 
 
+def test_database_postgres_sessions_run_without_jit_compilation():
+    database = database_settings(DEBUG="true", DATABASE_URL="postgres://u@db.example.com/inventory")
+
+    assert database["OPTIONS"]["options"] == "-c jit=off"
+
+
 def test_database_mysql_url_selects_mysql_backend_with_utf8mb4():
     database = database_settings(DEBUG="true", DATABASE_URL="mysql://root@127.0.0.1:3306/inventory")
 
