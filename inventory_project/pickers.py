@@ -90,12 +90,17 @@ class RecordBoundField(BoundField):
     value given as a bare key is looked up, once.
     """
 
-    @cached_property
+    @property
     def chosen_record(self) -> models.Model | None:
         if self.form.is_bound:
             return getattr(self.form, "cleaned_data", {}).get(self.name)
+        return self.initial_record
+
+    @cached_property
+    def initial_record(self) -> models.Model | None:
         if isinstance(self.initial, models.Model) or self.initial in (None, ""):
             return self.initial or None
+        # A key, e.g. the supplier of a reorder link's product.
         key = key_in(str(self.initial))
         return self.field.queryset().filter(pk=key).first() if key is not None else None
 
