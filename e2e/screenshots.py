@@ -106,7 +106,8 @@ def take_screenshots(base_url: str, username: str, password: str, output: Path, 
         page.goto("/sales/new/")
         # The first customer the picker suggests for "a".
         party_picker(page, "Customer").press_sequentially("a")
-        page.get_by_role("option").first.click()
+        # Its suggestions read "name — #number · email"; the store <select>'s options do not.
+        page.get_by_role("option", name=re.compile(" — ")).first.click()
         page.get_by_label(labelled("Store")).select_option(index=1)
         # The first and the second product the picker suggests for "a".
         for index, quantity in enumerate((2, 1)):
