@@ -10,7 +10,6 @@ import datetime
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
-from django import forms
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
@@ -18,8 +17,9 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.views import View
 
+from dashboard.forms import MovementFilterForm
+from products.forms import ProductFilterForm
 from products.models import Product, StockMovement
-from products.views import ProductFilterForm
 from purchases.forms import PurchaseFilterForm
 from purchases.models import Purchase, PurchaseLine
 from sales.forms import SaleFilterForm
@@ -27,19 +27,6 @@ from sales.models import Sale, SaleLine
 from stores.models import Store
 
 CHUNK_SIZE = 2000
-
-
-def start_of_day(day: datetime.date) -> datetime.datetime:
-    """Local midnight at the start of ``day``, in UTC.
-
-    Midnight of 1 January of year 1 east of Greenwich falls before the first
-    instant a datetime can hold in UTC; the earliest instant stands in for it.
-    """
-    midnight = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-    try:
-        return midnight.astimezone(datetime.UTC)
-    except OverflowError:
-        return datetime.datetime.min.replace(tzinfo=datetime.UTC)
 
 
 class _Echo:
@@ -246,38 +233,6 @@ class SaleLineExportView(CsvExportView):
                 yield (*row, total, (total - quantity * cost).quantize(Decimal("0.01")))
 
         return csv_response("sale-lines", header, rows())
-
-
-# The largest id a BigAutoField holds: a longer number names no record (and
-# SQLite cannot even compare with it).
-MAX_ID = 2**63 - 1
-
-
-class MovementFilterForm(forms.Form):
-    product = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    store = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    kind = forms.ChoiceField(choices=[("", "Any"), *StockMovement.Kind.choices], required=False)
-    date_from = forms.DateField(required=False)
-    date_to = forms.DateField(required=False)
-
-    LOOKUPS = {"product": "product_id", "store": "store_id", "kind": "kind"}
-
-    def filter_queryset(self, movements):
-        """Apply the valid filters; an invalid value (say ``product=abc``) is ignored."""
-        self.is_valid()
-        data = getattr(self, "cleaned_data", {})
-        for field, lookup in self.LOOKUPS.items():
-            if data.get(field) not in (None, ""):
-                movements = movements.filter(**{lookup: data[field]})
-        # Whole local days, compared as aware datetimes: no time zone tables
-        # needed in the database (MariaDB often has none).
-        if data.get("date_from"):
-            movements = movements.filter(created_at__gte=start_of_day(data["date_from"]))
-        # The last day a date can hold has no next day: it leaves the range open.
-        if data.get("date_to") and data["date_to"] < datetime.date.max:
-            next_day = data["date_to"] + datetime.timedelta(days=1)
-            movements = movements.filter(created_at__lt=start_of_day(next_day))
-        return movements
 
 
 class MovementExportView(CsvExportView):

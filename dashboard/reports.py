@@ -3,37 +3,19 @@
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models import DecimalField, ExpressionWrapper, F, Sum
 from django.views.generic import ListView
 
+from core.crud import NearestPageMixin
+from core.models import COST_TOTAL
 from dashboard.exports import csv_response, rows_in_order
-from dashboard.periods import PeriodForm
+from dashboard.forms import PeriodForm, ReportFilterForm
 from dashboard.selectors import stock_value_by_store
-from inventory_project.crud import FilterForm, NearestPageMixin
 from products.models import StockLevel
-from sales.models import COST_TOTAL, SaleLine
-from stores.models import Store
+from sales.models import SaleLine
 
 VALUE = DecimalField(max_digits=24, decimal_places=4)
-
-
-class ReportFilterForm(FilterForm):
-    q = forms.CharField(label="Product", required=False, max_length=100)
-    store = forms.ModelChoiceField(queryset=Store.objects.order_by("name"), required=False)
-
-    def filter_queryset(self, queryset, product_prefix="product", store_field="store"):
-        """Apply the valid filters; an invalid one (a stale ``?store=`` id) is ignored."""
-        data = self.valid_data
-        if term := (data.get("q") or "").strip():
-            queryset = queryset.filter(
-                Q(**{f"{product_prefix}__name__icontains": term})
-                | Q(**{f"{product_prefix}__sku__icontains": term})
-            )
-        if data.get("store"):
-            queryset = queryset.filter(**{store_field: data["store"]})
-        return queryset
 
 
 class SortedReportView(PermissionRequiredMixin, NearestPageMixin, ListView):

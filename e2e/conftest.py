@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from dashboard.roles import CLERK, MANAGER, ensure_roles
+from accounts.roles import CLERK, MANAGER, ensure_roles
 from e2e.browser import (
     CHROMIUM_ARGS,
     PLAYWRIGHT_MISSING,

@@ -48,12 +48,17 @@ INSTALLED_APPS = [
     "axes",
     # Bootstrap's compiled CSS/JS, installed from PyPI (django-bootstrap-static).
     "bootstrap",
+    # The project's apps, lowest layer first; each imports only from those
+    # above it in this list (see [tool.importlinter] in pyproject.toml).
+    "core",
     "stores",
     "people",
+    "accounts",
     "products",
     "purchases",
     "sales",
     "dashboard",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -117,9 +122,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "inventory_project.context_processors.site",
+                "core.context_processors.site",
             ],
-            "libraries": {"listing": "inventory_project.templatetags"},
         },
     },
 ]

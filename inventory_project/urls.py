@@ -3,8 +3,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from core.views import WelcomeView, healthz
 from dashboard.urls import report_patterns
-from dashboard.views import WelcomeView, healthz
 from people.urls import customer_patterns, supplier_patterns
 from products.urls import category_patterns, product_patterns
 

@@ -2,7 +2,8 @@ from django import forms
 from django.urls import reverse_lazy
 from django.utils.text import format_lazy
 
-from inventory_project.pickers import RecordField, RecordInput, key_in
+from core.crud import ListFilterForm
+from core.pickers import RecordField, RecordInput, RecordSearchForm, key_in
 from people.models import Customer, Party, Supplier
 
 CONTACT_WIDGETS = {
@@ -99,3 +100,13 @@ class PartyField(RecordField):
 
     def describe(self, record: Party) -> str:
         return describe_party(record)
+
+
+class PartyFilterForm(ListFilterForm):
+    search_fields = ("name", "email", "phone")
+
+
+class PartySearchForm(RecordSearchForm):
+    active = forms.ChoiceField(
+        choices=[("", "Active and archived"), ("1", "Active only")], required=False
+    )

@@ -1,7 +1,7 @@
 from django.db import models
 from django.urls import reverse
 
-from inventory_project.models import ArchivableModel
+from core.models import ArchivableModel
 
 
 class Party(ArchivableModel):

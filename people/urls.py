@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inventory_project.crud import record_urlpatterns
+from core.crud import record_urlpatterns
 from people.models import Customer, Supplier
 from people.views import (
     CustomerDetailView,

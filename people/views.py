@@ -1,22 +1,15 @@
-from django import forms
-
-from inventory_project.crud import (
-    ListFilterForm,
-    RecordDetailView,
-    RecordListCreateView,
-    model_permission,
+from core.crud import RecordDetailView, RecordListCreateView, model_permission
+from core.pickers import RecordSearchView
+from people.forms import (
+    CustomerForm,
+    PartyFilterForm,
+    PartySearchForm,
+    SupplierForm,
+    describe_party,
 )
-from inventory_project.pickers import RecordSearchForm, RecordSearchView
-from people.forms import CustomerForm, SupplierForm, describe_party
 from people.models import Customer, Supplier
-from purchases.models import Purchase
-from sales.models import Sale
 
 RECENT_DOCUMENTS = 20
-
-
-class PartyFilterForm(ListFilterForm):
-    search_fields = ("name", "email", "phone")
 
 
 PARTY_SORT_FIELDS = {"name": "name", "email": "email", "phone": "phone", "created": "created_at"}
@@ -36,9 +29,10 @@ class SupplierDetailView(RecordDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["products"] = self.object.products.select_related("category").order_by("name")
+        # Through the reverse relation: people sits below the document apps
+        # and never imports them.
         context["purchases"] = (
-            Purchase.objects.filter(supplier=self.object)
-            .select_related("store", "supplier")
+            self.object.purchases.select_related("store", "supplier")
             .with_totals()
             .order_by("-date", "-pk")[:RECENT_DOCUMENTS]
         )
@@ -59,18 +53,11 @@ class CustomerDetailView(RecordDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["sales"] = (
-            Sale.objects.filter(customer=self.object)
-            .select_related("store", "customer")
+            self.object.sales.select_related("store", "customer")
             .with_totals()
             .order_by("-date", "-pk")[:RECENT_DOCUMENTS]
         )
         return context
-
-
-class PartySearchForm(RecordSearchForm):
-    active = forms.ChoiceField(
-        choices=[("", "Active and archived"), ("1", "Active only")], required=False
-    )
 
 
 class PartySearchView(RecordSearchView):

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from inventory_project.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 from products.forms import CategoryForm, ProductForm
 from products.models import Category, Product, StockLevel, StockMovement
 

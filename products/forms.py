@@ -2,11 +2,11 @@ from django import forms
 from django.db.models import Q
 from django.urls import reverse_lazy
 
-from inventory_project.crud import CaseInsensitiveUniqueMixin
-from inventory_project.pickers import RecordField, RecordInput, key_in
+from core.crud import CaseInsensitiveUniqueMixin, ListFilterForm
+from core.models import MAX_LINE_QUANTITY
+from core.pickers import RecordField, RecordInput, key_in
 from people.models import Supplier
 from products.models import Category, Product
-from purchases.models import MAX_LINE_QUANTITY
 from stores.models import Store
 
 
@@ -128,3 +128,26 @@ class ProductField(RecordField):
 
     def describe(self, record: Product) -> str:
         return record.name
+
+
+class ProductFilterForm(ListFilterForm):
+    search_fields = ("name", "sku")
+
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.active(), required=False, empty_label="All categories"
+    )
+    supplier = forms.ModelChoiceField(
+        queryset=Supplier.objects.active(), required=False, empty_label="All suppliers"
+    )
+    below_reorder = forms.BooleanField(label="At or below reorder level", required=False)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        data = self.valid_data
+        if data.get("category"):
+            queryset = queryset.filter(category=data["category"])
+        if data.get("supplier"):
+            queryset = queryset.filter(supplier=data["supplier"])
+        if data.get("below_reorder"):
+            queryset = queryset.below_reorder_level()
+        return queryset

@@ -8,7 +8,12 @@ from django.db.models.functions import Coalesce, Lower, Upper
 from django.urls import reverse
 from django.utils import timezone
 
-from inventory_project.models import ArchivableModel, ArchivableQuerySet
+from core.models import ArchivableModel, ArchivableQuerySet
+
+# Constraints the stock engine recognises when a race reaches the database
+# (see products.services.move_stock): one name, used in Meta and in the engine.
+STOCK_LEVEL_QUANTITY_GTE_0 = "stock_level_quantity_gte_0"
+MOVEMENT_BALANCE_AFTER_GTE_0 = "movement_balance_after_gte_0"
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
@@ -162,7 +167,7 @@ class StockLevel(models.Model):
         # the joined store and product rows too in the engine's SELECT ... FOR UPDATE.
         constraints = [
             models.UniqueConstraint(fields=["product", "store"], name="stock_level_product_store"),
-            models.CheckConstraint(condition=Q(quantity__gte=0), name="stock_level_quantity_gte_0"),
+            models.CheckConstraint(condition=Q(quantity__gte=0), name=STOCK_LEVEL_QUANTITY_GTE_0),
         ]
 
     def __str__(self):
@@ -225,7 +230,7 @@ class StockMovement(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(quantity=0), name="movement_quantity_not_0"),
             models.CheckConstraint(
-                condition=Q(balance_after__gte=0), name="movement_balance_after_gte_0"
+                condition=Q(balance_after__gte=0), name=MOVEMENT_BALANCE_AFTER_GTE_0
             ),
         ]
 

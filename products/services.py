@@ -12,7 +12,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 
-from products.models import Product, StockLevel, StockMovement
+from core.exceptions import OperationRefused
+from products.models import (
+    MOVEMENT_BALANCE_AFTER_GTE_0,
+    STOCK_LEVEL_QUANTITY_GTE_0,
+    Product,
+    StockLevel,
+    StockMovement,
+)
 
 AVERAGE_COST_PLACES = Decimal("0.0001")
 
@@ -44,7 +51,7 @@ class Shortfall:
         )
 
 
-class InsufficientStock(Exception):
+class InsufficientStock(OperationRefused):
     """Some lines ask for more than the store holds; nothing was written."""
 
     def __init__(self, shortfalls: list[Shortfall]):
@@ -55,17 +62,26 @@ class InsufficientStock(Exception):
         return next((s for s in self.shortfalls if s.product.pk == product_id), None)
 
 
-class AlreadyVoided(Exception):
-    """The document was voided before; voiding it again would move its stock twice."""
-
-
-def _new_average_cost(average: Decimal, on_hand: int, quantity: int, value: Decimal) -> Decimal:
+def new_average_cost(average: Decimal, on_hand: int, quantity: int, value: Decimal) -> Decimal:
     """Moving average after ``quantity`` units worth ``value`` enter (or leave) ``on_hand``."""
     remaining = on_hand + quantity
     if remaining <= 0:
         return average
     new_average = (average * on_hand + value) / remaining
     return max(new_average, Decimal("0")).quantize(AVERAGE_COST_PLACES, rounding=ROUND_HALF_UP)
+
+
+# The CHECK constraints that refuse negative stock: if one fires, a race got
+# past the locks, and the user is told of a shortfall as usual.
+NEGATIVE_STOCK_CONSTRAINTS = (STOCK_LEVEL_QUANTITY_GTE_0, MOVEMENT_BALANCE_AFTER_GTE_0)
+
+
+@dataclass
+class _LockedStock:
+    """What :func:`move_stock` holds locked: the products and their stock rows at one store."""
+
+    products: dict[int, Product]
+    levels: dict[int, StockLevel]
 
 
 def move_stock(
@@ -80,7 +96,9 @@ def move_stock(
     """Apply ``changes`` at ``store`` atomically and write one ledger row per product.
 
     Raises :class:`InsufficientStock`, listing every short product, when any
-    product would go below zero; then nothing at all is written.
+    product would go below zero; then nothing at all is written. The steps:
+    lock, check, apply; a race that still reaches the database's constraints
+    is reported as a shortfall too.
     """
     net_quantity: dict[int, int] = defaultdict(int)
     valued: dict[int, list[StockChange]] = defaultdict(list)
@@ -93,82 +111,116 @@ def move_stock(
 
     try:
         with transaction.atomic():
-            # Locks are always taken in the same order (products by primary
-            # key, then their stock rows by primary key), so two operations
-            # touching the same products in opposite line order wait for each
-            # other instead of deadlocking. The product lock also guards the
-            # moving-average cost and the creation of missing stock rows.
-            products = {
-                product.pk: product
-                for product in Product.objects.select_for_update()
-                .filter(pk__in=product_ids)
-                .order_by("pk")
-            }
-            levels = {
-                level.product_id: level
-                for level in StockLevel.objects.select_for_update()
-                .filter(store=store, product_id__in=product_ids)
-                .order_by("pk")
-            }
-
-            available = {pid: levels[pid].quantity if pid in levels else 0 for pid in product_ids}
-            shortfalls = _find_shortfalls(products, store, available, net_quantity)
-            if shortfalls:
-                raise InsufficientStock(shortfalls)
-
-            _update_average_costs(products, net_quantity, valued, product_ids)
-
-            missing = [pid for pid in product_ids if pid not in levels]
-            if missing:
-                # Safe without ignore_conflicts: the product locks above keep
-                # anyone else from creating the same rows meanwhile.
-                for level in StockLevel.objects.bulk_create(
-                    [StockLevel(product_id=pid, store=store, quantity=0) for pid in missing]
-                ):
-                    levels[level.product_id] = level
-
-            movements = []
-            for pid in product_ids:
-                level = levels[pid]
-                StockLevel.objects.filter(pk=level.pk).update(
-                    quantity=F("quantity") + net_quantity[pid]
-                )
-                # We hold the row lock, so the new balance is known without re-reading.
-                level.quantity += net_quantity[pid]
-                movements.append(
-                    StockMovement(
-                        product=products[pid],
-                        store=store,
-                        quantity=net_quantity[pid],
-                        balance_after=level.quantity,
-                        kind=kind,
-                        document_id=document_id,
-                        note=note[:255],
-                        created_by=user,
-                    )
-                )
-            StockMovement.objects.bulk_create(movements)
+            locked = _lock(store, product_ids)
+            _check(locked, store, net_quantity)
+            return _apply(
+                locked,
+                store,
+                net_quantity,
+                valued,
+                kind=kind,
+                user=user,
+                document_id=document_id,
+                note=note,
+            )
     except IntegrityError as error:
-        # The check constraint fired: a race the locks should have prevented.
-        # Report it the way a normal shortfall is reported, never as a 500.
-        if "quantity_gte_0" not in str(error) and "balance_after_gte_0" not in str(error):
+        if not any(name in str(error) for name in NEGATIVE_STOCK_CONSTRAINTS):
             raise
-        # Everything above was rolled back; report what the store holds now.
-        products = Product.objects.in_bulk(product_ids)
-        available = dict(
-            StockLevel.objects.filter(store=store, product_id__in=product_ids).values_list(
-                "product_id", "quantity"
+        raise _race_shortfall(store, net_quantity) from error
+
+
+def _lock(store, product_ids: list[int]) -> _LockedStock:
+    """Lock the products, then their stock rows at ``store``, each by primary key.
+
+    Locks are always taken in the same order (products by primary key, then
+    their stock rows by primary key), so two operations touching the same
+    products in opposite line order wait for each other instead of
+    deadlocking. The product lock also guards the moving-average cost and the
+    creation of missing stock rows.
+    """
+    products = {
+        product.pk: product
+        for product in Product.objects.select_for_update().filter(pk__in=product_ids).order_by("pk")
+    }
+    levels = {
+        level.product_id: level
+        for level in StockLevel.objects.select_for_update()
+        .filter(store=store, product_id__in=product_ids)
+        .order_by("pk")
+    }
+    return _LockedStock(products, levels)
+
+
+def _check(locked: _LockedStock, store, net_quantity: dict[int, int]) -> None:
+    """Raise :class:`InsufficientStock` naming every product that would go below zero."""
+    available = {
+        pid: locked.levels[pid].quantity if pid in locked.levels else 0 for pid in locked.products
+    }
+    shortfalls = _find_shortfalls(locked.products, store, available, net_quantity)
+    if shortfalls:
+        raise InsufficientStock(shortfalls)
+
+
+def _apply(
+    locked: _LockedStock, store, net_quantity, valued, *, kind, user, document_id, note
+) -> list[StockMovement]:
+    """Write average costs, stock levels and one ledger row per product (all checked)."""
+    products, levels = locked.products, locked.levels
+    product_ids = sorted(products)
+    _update_average_costs(products, net_quantity, valued, product_ids)
+
+    missing = [pid for pid in product_ids if pid not in levels]
+    if missing:
+        # Safe without ignore_conflicts: the product locks keep anyone else
+        # from creating the same rows meanwhile.
+        for level in StockLevel.objects.bulk_create(
+            [StockLevel(product_id=pid, store=store, quantity=0) for pid in missing]
+        ):
+            levels[level.product_id] = level
+
+    movements = []
+    for pid in product_ids:
+        level = levels[pid]
+        StockLevel.objects.filter(pk=level.pk).update(quantity=F("quantity") + net_quantity[pid])
+        # We hold the row lock, so the new balance is known without re-reading.
+        level.quantity += net_quantity[pid]
+        movements.append(
+            StockMovement(
+                product=products[pid],
+                store=store,
+                quantity=net_quantity[pid],
+                balance_after=level.quantity,
+                kind=kind,
+                document_id=document_id,
+                note=note[:255],
+                created_by=user,
             )
         )
-        shortfalls = _find_shortfalls(
-            products, store, {pid: available.get(pid, 0) for pid in product_ids}, net_quantity
-        ) or [
-            Shortfall(products[pid], store.name, available.get(pid, 0), -net_quantity[pid])
-            for pid in product_ids
-            if net_quantity[pid] < 0
-        ]
-        raise InsufficientStock(shortfalls) from error
+    StockMovement.objects.bulk_create(movements)
     return movements
+
+
+def _race_shortfall(store, net_quantity: dict[int, int]) -> InsufficientStock:
+    """The shortfall to report when a negative-stock constraint fired.
+
+    Everything the operation wrote was rolled back; the message says what the
+    store holds now, as a normal shortfall would, never a 500.
+    """
+    product_ids = sorted(pid for pid, quantity in net_quantity.items() if quantity != 0)
+    products = Product.objects.in_bulk(product_ids)
+    available = dict(
+        StockLevel.objects.filter(store=store, product_id__in=product_ids).values_list(
+            "product_id", "quantity"
+        )
+    )
+    shortfalls = _find_shortfalls(
+        products, store, {pid: available.get(pid, 0) for pid in product_ids}, net_quantity
+    ) or [
+        Shortfall(products[pid], store.name, available.get(pid, 0), -net_quantity[pid])
+        for pid in product_ids
+        if net_quantity[pid] < 0
+    ]
+    return InsufficientStock(shortfalls)
 
 
 def _find_shortfalls(products, store, available, net_quantity) -> list[Shortfall]:
@@ -208,7 +260,7 @@ def _update_average_costs(products, net_quantity, valued, product_ids) -> None:
             ),
             Decimal("0"),
         )
-        new_average = _new_average_cost(
+        new_average = new_average_cost(
             product.average_cost, on_hand.get(pid, 0), net_quantity[pid], value
         )
         if new_average != product.average_cost:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inventory_project.crud import record_urlpatterns
+from core.crud import record_urlpatterns
 from products.models import Category, Product
 from products.views import (
     CategoryDetailView,

@@ -1,4 +1,3 @@
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.paginator import Paginator
@@ -6,10 +5,9 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import View
 
-from inventory_project.crud import ListFilterForm, RecordDetailView, RecordListCreateView
-from inventory_project.pickers import RecordSearchView
-from people.models import Supplier
-from products.forms import CategoryForm, ProductForm, StockAdjustmentForm
+from core.crud import RecordDetailView, RecordListCreateView
+from core.pickers import RecordSearchView
+from products.forms import CategoryForm, ProductFilterForm, ProductForm, StockAdjustmentForm
 from products.models import Category, Product, StockMovement
 from products.services import InsufficientStock, stock_adjust
 
@@ -30,29 +28,6 @@ class CategoryDetailView(RecordDetailView):
             self.object.products.select_related("supplier").with_on_hand().order_by("name")
         )
         return context
-
-
-class ProductFilterForm(ListFilterForm):
-    search_fields = ("name", "sku")
-
-    category = forms.ModelChoiceField(
-        queryset=Category.objects.active(), required=False, empty_label="All categories"
-    )
-    supplier = forms.ModelChoiceField(
-        queryset=Supplier.objects.active(), required=False, empty_label="All suppliers"
-    )
-    below_reorder = forms.BooleanField(label="At or below reorder level", required=False)
-
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        data = self.valid_data
-        if data.get("category"):
-            queryset = queryset.filter(category=data["category"])
-        if data.get("supplier"):
-            queryset = queryset.filter(supplier=data["supplier"])
-        if data.get("below_reorder"):
-            queryset = queryset.below_reorder_level()
-        return queryset
 
 
 class ProductListView(RecordListCreateView):

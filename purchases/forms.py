@@ -1,13 +1,9 @@
 from django import forms
 
-from inventory_project.documents import (
-    DocumentFilterForm,
-    DocumentHeaderForm,
-    DocumentLineForm,
-    document_line_formset,
-)
+from core.documents import DocumentHeaderForm, document_line_formset
 from people.forms import PartyField
 from people.models import Supplier
+from products.documents import DocumentLineForm, StockDocumentFilterForm
 from purchases.models import Purchase
 
 
@@ -39,7 +35,7 @@ class PurchaseLineForm(DocumentLineForm):
 PurchaseLineFormSet = document_line_formset(PurchaseLineForm)
 
 
-class PurchaseFilterForm(DocumentFilterForm):
+class PurchaseFilterForm(StockDocumentFilterForm):
     supplier = PartyField(Supplier, active_only=False, required=False)
 
     party_field = "supplier"

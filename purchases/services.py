@@ -7,10 +7,12 @@ from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
-from inventory_project.totals import totals_differences
+from core.exceptions import AlreadyVoided
+from core.models import TOTAL
+from core.totals import totals_differences
 from products.models import Product, StockMovement
-from products.services import AlreadyVoided, StockChange, move_stock
-from purchases.models import TOTAL, Purchase, PurchaseDay, PurchaseLine
+from products.services import StockChange, move_stock
+from purchases.models import Purchase, PurchaseDay, PurchaseLine
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,8 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from inventory_project.documents import (
-    DocumentCreateView,
-    DocumentDetailView,
-    DocumentListView,
-    DocumentVoidView,
-)
+from core.documents import DocumentDetailView, DocumentListView, DocumentVoidView
+from products.documents import StockDocumentCreateView
 from products.models import Product
 from purchases.forms import PurchaseFilterForm, PurchaseForm, PurchaseLineFormSet
 from purchases.models import Purchase
@@ -19,7 +15,7 @@ class PurchaseListView(DocumentListView):
     filter_form_class = PurchaseFilterForm
 
 
-class PurchaseCreateView(DocumentCreateView):
+class PurchaseCreateView(StockDocumentCreateView):
     model = Purchase
     template_name = "purchases/purchase_form.html"
     form_class = PurchaseForm

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from inventory_project.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 from sales.models import Sale, SaleLine
 
 

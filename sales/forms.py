@@ -1,13 +1,9 @@
 from django import forms
 
-from inventory_project.documents import (
-    DocumentFilterForm,
-    DocumentHeaderForm,
-    DocumentLineForm,
-    document_line_formset,
-)
+from core.documents import DocumentHeaderForm, document_line_formset
 from people.forms import PartyField
 from people.models import Customer
+from products.documents import DocumentLineForm, StockDocumentFilterForm
 from sales.models import Sale
 
 
@@ -39,7 +35,7 @@ class SaleLineForm(DocumentLineForm):
 SaleLineFormSet = document_line_formset(SaleLineForm)
 
 
-class SaleFilterForm(DocumentFilterForm):
+class SaleFilterForm(StockDocumentFilterForm):
     customer = PartyField(Customer, active_only=False, required=False)
 
     party_field = "customer"

@@ -2,12 +2,12 @@ from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, DecimalField, F, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from inventory_project.totals import add_to_totals
-from purchases.models import (
+from core.models import (
+    COST_TOTAL,
     MAX_LINE_QUANTITY,
     TOTAL,
     DailyTotals,
@@ -16,10 +16,7 @@ from purchases.models import (
     DocumentLineQuerySet,
     DocumentQuerySet,
 )
-
-# Costs carry the four decimal places of the average cost they come from, on
-# every database (SQLite would otherwise round them to cents).
-COST_TOTAL = DecimalField(max_digits=24, decimal_places=4)
+from core.totals import add_to_totals
 
 
 def with_profit(totals: dict) -> dict:
@@ -129,7 +126,7 @@ class SaleDayQuerySet(DailyTotalsQuerySet):
 
 
 class SaleDay(DailyTotals):
-    """Sales per day (see :class:`~purchases.models.DailyTotals`), with their cost."""
+    """Sales per day (see :class:`~core.models.DailyTotals`), with their cost."""
 
     cost = models.DecimalField(max_digits=24, decimal_places=4, default=Decimal("0"))
 

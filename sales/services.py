@@ -8,11 +8,12 @@ from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
-from inventory_project.totals import totals_differences
+from core.exceptions import AlreadyVoided
+from core.models import COST_TOTAL, TOTAL
+from core.totals import totals_differences
 from products.models import Product, StockMovement
-from products.services import AlreadyVoided, StockChange, move_stock
-from purchases.models import TOTAL
-from sales.models import COST_TOTAL, ProductSales, Sale, SaleDay, SaleLine
+from products.services import StockChange, move_stock
+from sales.models import ProductSales, Sale, SaleDay, SaleLine
 
 
 @dataclass(frozen=True)

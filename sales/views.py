@@ -1,9 +1,5 @@
-from inventory_project.documents import (
-    DocumentCreateView,
-    DocumentDetailView,
-    DocumentListView,
-    DocumentVoidView,
-)
+from core.documents import DocumentDetailView, DocumentListView, DocumentVoidView
+from products.documents import StockDocumentCreateView
 from sales.forms import SaleFilterForm, SaleForm, SaleLineFormSet
 from sales.models import Sale
 from sales.services import SaleLineInput, sale_confirm, sale_void
@@ -14,7 +10,7 @@ class SaleListView(DocumentListView):
     filter_form_class = SaleFilterForm
 
 
-class SaleCreateView(DocumentCreateView):
+class SaleCreateView(StockDocumentCreateView):
     model = Sale
     template_name = "sales/sale_form.html"
     form_class = SaleForm

@@ -1,6 +1,6 @@
 from django import forms
 
-from inventory_project.crud import CaseInsensitiveUniqueMixin
+from core.crud import CaseInsensitiveUniqueMixin, ListFilterForm
 from stores.models import Store
 
 
@@ -14,3 +14,7 @@ class StoreForm(CaseInsensitiveUniqueMixin, forms.ModelForm):
 
     def clean_code(self):
         return self.cleaned_data["code"].strip().upper()
+
+
+class StoreFilterForm(ListFilterForm):
+    search_fields = ("name", "code")

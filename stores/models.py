@@ -2,7 +2,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from inventory_project.models import ArchivableModel
+from core.models import ArchivableModel
 
 
 class Store(ArchivableModel):

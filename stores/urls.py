@@ -1,4 +1,4 @@
-from inventory_project.crud import record_urlpatterns
+from core.crud import record_urlpatterns
 from stores.models import Store
 from stores.views import StoreDetailView, StoreListView
 

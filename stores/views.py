@@ -1,12 +1,8 @@
 from django.core.paginator import Paginator
 
-from inventory_project.crud import ListFilterForm, RecordDetailView, RecordListCreateView
-from stores.forms import StoreForm
+from core.crud import RecordDetailView, RecordListCreateView
+from stores.forms import StoreFilterForm, StoreForm
 from stores.models import Store
-
-
-class StoreFilterForm(ListFilterForm):
-    search_fields = ("name", "code")
 
 
 class StoreListView(RecordListCreateView):

@@ -124,7 +124,7 @@ def test_welcome_page_shows_visitor_what_the_system_does_and_login_button(client
     response = client.get("/")
 
     assert response.status_code == 200
-    assert "dashboard/welcome.html" in [t.name for t in response.templates]
+    assert "core/welcome.html" in [t.name for t in response.templates]
     content = response.content.decode()
     assert "Purchases" in content and "sales" in content
     assert f'href="{reverse("login")}"' in content

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from dashboard.periods import PeriodForm
+from dashboard.forms import PeriodForm
 from dashboard.selectors import dashboard_summary
 from people.tests.factories import CustomerFactory, SupplierFactory
 from products.tests.factories import CategoryFactory, ProductFactory

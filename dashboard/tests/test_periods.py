@@ -5,7 +5,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from dashboard.periods import Period, PeriodForm
+from dashboard.forms import PeriodForm
+from dashboard.periods import Period
 
 TODAY = datetime.date(2026, 3, 10)
 

@@ -19,7 +19,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from dashboard.roles import CLERK, MANAGER
+from accounts.roles import CLERK, MANAGER
 from people.models import Customer, Supplier
 from people.tests.factories import CustomerFactory, SupplierFactory
 from products.models import Category, Product, StockLevel, StockMovement

@@ -24,9 +24,10 @@ from decimal import Decimal
 import pytest
 from django.db import connection, connections
 
+from core.exceptions import AlreadyVoided
 from people.tests.factories import CustomerFactory, SupplierFactory
 from products.models import StockMovement
-from products.services import AlreadyVoided, InsufficientStock, stock_adjust
+from products.services import InsufficientStock, stock_adjust
 from products.tests.factories import ProductFactory
 from purchases.models import Purchase
 from purchases.services import PurchaseLineInput, purchase_record, purchase_void

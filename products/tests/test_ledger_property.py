@@ -16,9 +16,10 @@ from django.db import transaction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from core.exceptions import AlreadyVoided
 from people.tests.factories import CustomerFactory, SupplierFactory
 from products.models import Product, StockLevel
-from products.services import AlreadyVoided, InsufficientStock, stock_adjust
+from products.services import InsufficientStock, stock_adjust
 from products.tests.factories import ProductFactory
 from purchases.services import PurchaseLineInput, purchase_record, purchase_void
 from purchases.tests.stock_checks import assert_ledger_consistent, stock_snapshot

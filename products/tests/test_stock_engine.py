@@ -10,11 +10,11 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
+from core.exceptions import AlreadyVoided
 from people.tests.factories import CustomerFactory, SupplierFactory
 from products import services
 from products.models import Product, StockLevel, StockMovement
 from products.services import (
-    AlreadyVoided,
     InsufficientStock,
     StockChange,
     move_stock,

@@ -377,7 +377,7 @@ def test_delete_refused_when_a_reference_appears_after_the_check(manager_client,
     """The database's PROTECT still holds if a purchase arrives between check and delete."""
     store = StoreFactory(name="Main")
     receive(ProductFactory(), store, 5)
-    monkeypatch.setattr("inventory_project.crud.count_referrers", lambda record: Counter())
+    monkeypatch.setattr("core.crud.count_referrers", lambda record: Counter())
 
     response = manager_client.post(reverse("stores:delete", args=[store.pk]), follow=True)
 

@@ -7,7 +7,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from dashboard.roles import ROLES, ensure_roles
+from accounts.roles import ROLES, ensure_roles
 
 PASSWORD_VARIABLE = "INVENTORY_USER_PASSWORD"
 

@@ -1,5 +1,13 @@
-"""Running totals kept next to the documents they count (see ``DailyTotals``)."""
+"""Running totals kept next to the documents they count (see ``DailyTotals``).
 
+Each document app that keeps totals registers them here from its
+``AppConfig.ready()``, so the checks and commands that cover every document
+type (``verify_stock``, ``rebuild_totals``) find them without importing the
+document apps: lower layers never import higher ones.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, connections
@@ -108,3 +116,29 @@ def totals_differences(what: str, expected: dict, stored: dict, fields: list[str
         for key in sorted(expected.keys() | stored.keys())
         if comparable(stored.get(key, zero)) != comparable(expected.get(key, zero))
     ]
+
+
+@dataclass(frozen=True)
+class RunningTotals:
+    """One document type's running totals, as the integrity commands see them."""
+
+    name: str  # "purchases", "sales"
+    # Each stored total that differs from the document lines, described (empty: all agree).
+    differences: Callable[[], list[str]]
+    # Recompute every total from the lines (no one may record documents meanwhile).
+    rebuild: Callable[[], None]
+    # What is stored now, for a report: "12 purchase days".
+    describe: Callable[[], str]
+
+
+_registry: dict[str, RunningTotals] = {}
+
+
+def register_running_totals(totals: RunningTotals) -> None:
+    """Make ``totals`` known to ``verify_stock`` and ``rebuild_totals`` (idempotent by name)."""
+    _registry[totals.name] = totals
+
+
+def registered_running_totals() -> list[RunningTotals]:
+    """Every registered document type's totals, in the order the apps were loaded."""
+    return list(_registry.values())

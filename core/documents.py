@@ -1,8 +1,10 @@
-"""Views and forms shared by the two stock documents, purchases and sales.
+"""Views and forms shared by every document type (purchases, sales, and those to come).
 
 Each app configures them (model, forms, the service that records or voids);
-the views stay thin: they validate, call the service, and turn a domain error
-into a message.
+the views stay thin: they validate, call the service, and turn a domain
+refusal (:class:`~core.exceptions.OperationRefused`) into a message. What is
+particular to stock documents (a line naming a product, the store filter, a
+shortfall shown on its line) is in :mod:`products.documents`.
 """
 
 import datetime
@@ -15,15 +17,12 @@ from django.utils import timezone
 from django.views.generic import DetailView, ListView, TemplateView, View
 from django.views.generic.detail import SingleObjectMixin
 
-from inventory_project.crud import FilterForm, NearestPageMixin, model_permission
-from products.forms import ProductField
-from products.services import AlreadyVoided, InsufficientStock
-from purchases.models import MAX_LINE_QUANTITY
-from stores.models import Store
+from core.crud import FilterForm, NearestPageMixin, model_permission
+from core.exceptions import AlreadyVoided, OperationRefused
 
 
 class DocumentFilterForm(FilterForm):
-    """The GET form of a document list: party, store, date range, voided or not.
+    """The GET form of a document list: party, date range, voided or not.
 
     The party (supplier or customer, a PartyField declared by the subclass) is
     typed or searched for; archived ones are taken too, for their history.
@@ -33,7 +32,6 @@ class DocumentFilterForm(FilterForm):
 
     STATUS_CHOICES = [("", "All"), ("valid", "Not voided"), ("voided", "Voided")]
 
-    store = forms.ModelChoiceField(queryset=Store.objects.all(), required=False)
     date_from = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -48,8 +46,6 @@ class DocumentFilterForm(FilterForm):
         data = self.valid_data
         if data.get(self.party_field):
             queryset = queryset.filter(**{self.party_field: data[self.party_field]})
-        if data.get("store"):
-            queryset = queryset.filter(store=data["store"])
         queryset = queryset.in_period(data.get("date_from"), data.get("date_to"))
         status = data.get("status") or ""
         if status == "valid":
@@ -70,10 +66,14 @@ class DocumentHeaderForm(forms.ModelForm):
     """
 
     EARLIEST_DATE = datetime.date(2000, 1, 1)
+    # Foreign keys whose <select> offers active records only, by name.
+    active_choice_fields = ("store",)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["store"].queryset = active_parties(Store)
+        for name in self.active_choice_fields:
+            field = self.fields[name]
+            field.queryset = field.queryset.active().order_by("name")
 
     def clean_date(self):
         date = self.cleaned_data["date"]
@@ -84,31 +84,6 @@ class DocumentHeaderForm(forms.ModelForm):
                 f"The date cannot be before {self.EARLIEST_DATE:%d %B %Y}.", code="too_early"
             )
         return date
-
-
-class DocumentLineForm(forms.Form):
-    """One order line. ``price_field`` is "unit_cost" (purchases) or "unit_price" (sales).
-
-    The product is typed or searched for (see ProductField), not chosen from a
-    list: a shop has far too many products for a <select> on every line.
-    """
-
-    product = ProductField()
-    quantity = forms.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
-
-    price_field = ""
-    default_price_field = ""  # the product's field a blank price falls back to
-
-    def clean(self):
-        cleaned = super().clean()
-        product = cleaned.get("product")
-        if (
-            product
-            and cleaned.get(self.price_field) is None
-            and self.price_field not in self.errors
-        ):
-            cleaned[self.price_field] = getattr(product, self.default_price_field)
-        return cleaned
 
 
 class BaseDocumentLineFormSet(forms.BaseFormSet):
@@ -128,10 +103,6 @@ def document_line_formset(line_form):
         max_num=100,
         validate_max=True,
     )
-
-
-def active_parties(model):
-    return model.objects.active().order_by("name")
 
 
 class DocumentListView(PermissionRequiredMixin, NearestPageMixin, ListView):
@@ -185,8 +156,8 @@ class DocumentCreateView(PermissionRequiredMixin, TemplateView):
         if form.is_valid() and formset.is_valid():
             try:
                 document = self.record(form, formset.filled_forms)
-            except InsufficientStock as error:
-                self.show_shortfalls(form, formset, error)
+            except OperationRefused as error:
+                self.show_refusal(form, formset, error)
             else:
                 messages.success(request, f"{document} was recorded.")
                 return redirect(document)
@@ -195,13 +166,9 @@ class DocumentCreateView(PermissionRequiredMixin, TemplateView):
     def record(self, form, line_forms):
         raise NotImplementedError
 
-    def show_shortfalls(self, form, formset, error: InsufficientStock) -> None:
-        """Put each shortfall on the lines of its product, keeping what was typed."""
-        for line_form in formset.filled_forms:
-            shortfall = error.for_product(line_form.cleaned_data["product"].pk)
-            if shortfall:
-                line_form.add_error("quantity", f"{shortfall}.")
-        form.add_error(None, "Not enough stock: nothing was saved. " + f"{error}.")
+    def show_refusal(self, form, formset, error: OperationRefused) -> None:
+        """Show why the service refused the document, keeping what was typed."""
+        form.add_error(None, f"Nothing was saved: {error}.")
 
 
 class DocumentDetailView(PermissionRequiredMixin, DetailView):
@@ -248,10 +215,10 @@ class DocumentVoidView(PermissionRequiredMixin, SingleObjectMixin, View):
             return redirect(document)
         try:
             self.void(document, request.user, form.cleaned_data["reason"])
-        except InsufficientStock as error:
-            messages.error(request, f"{document} cannot be voided: {error}.")
         except AlreadyVoided as error:
             messages.warning(request, str(error))
+        except OperationRefused as error:
+            messages.error(request, f"{document} cannot be voided: {error}.")
         else:
             messages.success(request, f"{document} was voided; its stock movements were reversed.")
         return redirect(document)

@@ -4,8 +4,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
-from dashboard.management.commands import create_user as create_user_command
-from dashboard.roles import CLERK, MANAGER, ROLES
+from accounts.management.commands import create_user as create_user_command
+from accounts.roles import CLERK, MANAGER, ROLES
 
 pytestmark = pytest.mark.django_db
 

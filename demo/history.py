@@ -24,7 +24,7 @@ from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
-from dashboard.demo_data import (
+from demo.catalogue import (
     CATEGORIES,
     CUSTOMERS,
     PRODUCTS,
@@ -39,7 +39,7 @@ from dashboard.demo_data import (
 )
 from people.models import Customer, Supplier
 from products.models import Category, Product, StockLevel, StockMovement
-from products.services import _new_average_cost, stock_adjust
+from products.services import new_average_cost, stock_adjust
 from purchases.models import Purchase, PurchaseLine
 from purchases.services import PurchaseLineInput, purchase_record, purchase_void
 from purchases.services import rebuild_totals as rebuild_purchase_totals
@@ -542,7 +542,7 @@ class BulkHistory:
 
     def move_value(self, product_id: int, quantity: int, unit_cost: Decimal) -> None:
         """Move the average cost as the engine does when units carrying a value move."""
-        self.average_cost[product_id] = _new_average_cost(
+        self.average_cost[product_id] = new_average_cost(
             self.average_cost[product_id],
             self.total_on_hand[product_id],
             quantity,

@@ -9,10 +9,19 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.recorder import MigrationRecorder
 from django.test import Client
 from django.urls import Resolver404, resolve, reverse
 
-from dashboard.roles import CLERK, MANAGER, ROLES, ensure_roles, role_permissions
+from accounts.roles import (
+    CLERK,
+    CLERK_PERMISSIONS,
+    INVENTORY_APPS,
+    MANAGER,
+    ROLES,
+    ensure_roles,
+    role_permissions,
+)
 from inventory_project.tests.test_url_sweep import (
     PASSES,
     ROUTES,
@@ -90,8 +99,8 @@ def test_manager_role_holds_every_inventory_permission_and_nothing_else():
 
 def test_roles_data_migration_creates_both_groups_on_a_database_without_them():
     Group.objects.filter(name__in=ROLES).delete()
-    migration = importlib.import_module("dashboard.migrations.0001_roles")
-    state = MigrationExecutor(connection).loader.project_state(("dashboard", "0001_roles"))
+    migration = importlib.import_module("accounts.migrations.0001_roles")
+    state = MigrationExecutor(connection).loader.project_state(("accounts", "0001_roles"))
 
     migration.create_roles(state.apps, None)
 
@@ -100,12 +109,45 @@ def test_roles_data_migration_creates_both_groups_on_a_database_without_them():
 
 
 def test_roles_data_migration_reverse_removes_the_groups():
-    migration = importlib.import_module("dashboard.migrations.0001_roles")
-    state = MigrationExecutor(connection).loader.project_state(("dashboard", "0001_roles"))
+    migration = importlib.import_module("accounts.migrations.0001_roles")
+    state = MigrationExecutor(connection).loader.project_state(("accounts", "0001_roles"))
 
     migration.remove_roles(state.apps, None)
 
     assert not Group.objects.filter(name__in=ROLES).exists()
+
+
+# Migrating needs a real transaction of its own (SQLite refuses schema changes inside one).
+@pytest.mark.django_db(transaction=True)
+def test_a_database_that_ran_the_roles_migration_in_dashboard_migrates_forward_unchanged(
+    django_user_model,
+):
+    # Given a database from before the roles moved to accounts: dashboard's
+    # roles migration recorded as applied, accounts' not, and people in the groups.
+    recorder = MigrationRecorder(connection)
+    recorder.record_unapplied("accounts", "0001_roles")
+    recorder.record_applied("dashboard", "0001_roles")
+    groups_before = dict(Group.objects.filter(name__in=ROLES).values_list("name", "pk"))
+    alice = django_user_model.objects.create_user("alice")
+    alice.groups.add(Group.objects.get(name=MANAGER))
+
+    call_command("migrate", verbosity=0)
+
+    # Then the accounts migration ran, and the same groups hold the same
+    # permissions and the same people.
+    assert ("accounts", "0001_roles") in recorder.applied_migrations()
+    assert dict(Group.objects.filter(name__in=ROLES).values_list("name", "pk")) == groups_before
+    assert group_permissions(MANAGER) == EXPECTED_MANAGER
+    assert group_permissions(CLERK) == EXPECTED_CLERK
+    assert list(alice.groups.values_list("name", flat=True)) == [MANAGER]
+
+
+def test_the_roles_migration_carries_its_own_copy_of_the_roles():
+    migration = importlib.import_module("accounts.migrations.0001_roles")
+
+    assert (migration.MANAGER, migration.CLERK) == ROLES
+    assert migration.CLERK_PERMISSIONS == CLERK_PERMISSIONS
+    assert migration.INVENTORY_APPS == INVENTORY_APPS
 
 
 def test_migrate_puts_back_a_permission_removed_from_a_role_and_removes_an_added_one():

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
-from dashboard import demo_data
+from demo import catalogue
 from people.models import Customer, Supplier
 from products.models import Category, Product, StockLevel, StockMovement
 from products.tests.factories import ProductFactory
@@ -24,7 +24,7 @@ from stores.models import Store
 pytestmark = pytest.mark.django_db
 
 # The bulk path (medium and large) at a size a test can afford.
-TINY_BULK = demo_data.DemoSize(
+TINY_BULK = catalogue.DemoSize(
     stores=3,
     categories=6,
     suppliers=10,
@@ -88,7 +88,7 @@ def fingerprint() -> dict:
 @pytest.fixture
 def tiny_bulk_size(monkeypatch):
     """``--size medium`` writes TINY_BULK through the bulk path."""
-    monkeypatch.setitem(demo_data.SIZES, "medium", TINY_BULK)
+    monkeypatch.setitem(catalogue.SIZES, "medium", TINY_BULK)
 
 
 def test_seed_demo_small_builds_a_consistent_business(settings):

@@ -4,7 +4,7 @@
 
 ``small`` (the default, used by ``make run``) trades for four months through
 the real services; ``medium`` and ``large`` write years of history in bulk
-(see :mod:`dashboard.management.demo_history`). Running it again adds nothing:
+(see :mod:`demo.history`). Running it again adds nothing:
 once the demo stores exist it only makes sure the demo login works.
 """
 
@@ -20,9 +20,9 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from dashboard.demo_data import DEMO_STORE_CODES, SIZES
-from dashboard.management.demo_history import BulkHistory, ServiceHistory, create_catalogue
-from dashboard.roles import CLERK, MANAGER, ensure_roles
+from accounts.roles import CLERK, MANAGER, ensure_roles
+from demo.catalogue import DEMO_STORE_CODES, SIZES
+from demo.history import BulkHistory, ServiceHistory, create_catalogue
 from people.models import Customer, Supplier
 from products.models import Category, Product, StockLevel, StockMovement
 from purchases.models import Purchase, PurchaseLine

@@ -24,7 +24,7 @@ class DownDatabase:
 
 
 def test_healthz_is_503_when_the_database_is_down(client, monkeypatch):
-    monkeypatch.setattr("dashboard.views.connection", DownDatabase())
+    monkeypatch.setattr("core.views.connection", DownDatabase())
 
     response = client.get("/healthz")
 
@@ -51,9 +51,9 @@ def test_log_lines_are_json_with_the_request_context(client, manager, monkeypatc
     handler = logging.Handler()
     handler.emit = records.append
     handler.addFilter(RequestContextFilter())
-    logger = logging.getLogger("dashboard.views")
+    logger = logging.getLogger("core.views")
     logger.addHandler(handler)
-    monkeypatch.setattr("dashboard.views.connection", DownDatabase())
+    monkeypatch.setattr("core.views.connection", DownDatabase())
     client.force_login(manager)
     try:
         response = client.get("/healthz", headers={"X-Request-ID": "req-42"})

@@ -1,0 +1,193 @@
+"""Abstract building blocks shared by the domain apps' models.
+
+Records that are archived instead of deleted, and the stock documents
+(purchases, sales, and the document types that follow them): their header,
+the reads on their lines, and the running totals kept beside them. Nothing
+here knows a concrete document type.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, DecimalField, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from core.totals import add_to_totals
+
+
+class ArchivableQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def archived(self):
+        return self.filter(is_active=False)
+
+
+class ArchivableModel(models.Model):
+    """A record that is archived instead of deleted once history refers to it.
+
+    Archived records leave pickers and default lists but stay in history and
+    can be restored.
+    """
+
+    is_active = models.BooleanField("active", default=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ArchivableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def archive(self) -> None:
+        """Hide the record from pickers and default lists, keeping its history."""
+        self.is_active = False
+        self.save(update_fields=["is_active", "updated_at"])
+
+    archive.alters_data = True
+
+    def restore(self) -> None:
+        """Bring an archived record back into pickers and lists."""
+        self.is_active = True
+        self.save(update_fields=["is_active", "updated_at"])
+
+    restore.alters_data = True
+
+
+# One line may not move more than this many units: anything larger is a typo,
+# and it keeps every total far from integer overflow.
+MAX_LINE_QUANTITY = 1_000_000
+TOTAL = DecimalField(max_digits=20, decimal_places=2)
+# Costs carry the four decimal places of the average cost they come from, on
+# every database (SQLite would otherwise round them to cents).
+COST_TOTAL = DecimalField(max_digits=24, decimal_places=4)
+
+
+class DatedQuerySet(models.QuerySet):
+    def in_period(self, start=None, end=None):
+        """Rows dated from ``start`` to ``end``, both days included."""
+        queryset = self
+        if start:
+            queryset = queryset.filter(date__gte=start)
+        if end:
+            queryset = queryset.filter(date__lte=end)
+        return queryset
+
+
+class DocumentQuerySet(DatedQuerySet):
+    """Reads shared by purchases and sales."""
+
+    def not_voided(self):
+        return self.filter(voided_at__isnull=True)
+
+    def annotate_line_totals(self, **sums):
+        """Annotate ``line_count`` and each named sum over the document's lines.
+
+        ``sums`` maps a name to ``(expression, output_field)``. They are
+        correlated subqueries, so the database totals only the rows a page
+        actually shows; joining and grouping every line would total all of
+        history before ORDER BY and LIMIT apply.
+        """
+        line_model = self.model._meta.get_field("lines").related_model
+        document = self.model._meta.model_name
+        lines = line_model.objects.filter(**{document: OuterRef("pk")}).order_by().values(document)
+
+        def total(aggregate, output_field):
+            return Coalesce(
+                Subquery(
+                    lines.annotate(result=aggregate).values("result"), output_field=output_field
+                ),
+                Value(0, output_field=output_field),
+            )
+
+        return self.annotate(
+            line_count=total(Count("pk"), IntegerField()),
+            **{name: total(Sum(expression), field) for name, (expression, field) in sums.items()},
+        )
+
+
+class DocumentLineQuerySet(models.QuerySet):
+    """Reads shared by purchase and sale lines; ``document`` names the line's parent field."""
+
+    document = ""
+
+    def of_valid_documents(self):
+        """Lines of documents that were not voided: the only ones any total counts."""
+        return self.filter(**{f"{self.document}__voided_at__isnull": True})
+
+    def in_period(self, start=None, end=None):
+        """Lines of documents dated from ``start`` to ``end``, both days included."""
+        queryset = self
+        if start:
+            queryset = queryset.filter(**{f"{self.document}__date__gte": start})
+        if end:
+            queryset = queryset.filter(**{f"{self.document}__date__lte": end})
+        return queryset
+
+
+class DailyTotalsQuerySet(DatedQuerySet):
+    def add(self, date, **amounts) -> None:
+        """Add ``amounts`` (negative ones take away) to the totals of ``date``."""
+        add_to_totals(self.model, "date", {date: amounts}, using=self.db)
+
+    def totals(self) -> dict:
+        """The documents, units and value of these days together."""
+        return self.aggregate(**self.summed())
+
+    def summed(self) -> dict:
+        return {
+            "documents": Coalesce(Sum("documents"), 0),
+            "units": Coalesce(Sum("units"), 0),
+            "value": Coalesce(Sum("value"), Decimal("0"), output_field=TOTAL),
+        }
+
+
+class DailyTotals(models.Model):
+    """One day's totals of the documents that were not voided.
+
+    Kept by the app's services in the same transaction that records or voids
+    a document, so the dashboard reads one row per day instead of every line
+    of history; ``verify_stock`` checks them against the lines.
+    """
+
+    date = models.DateField(unique=True)
+    documents = models.BigIntegerField(default=0)
+    units = models.BigIntegerField(default=0)
+    value = models.DecimalField(max_digits=20, decimal_places=2, default=Decimal("0"))
+
+    objects = DailyTotalsQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["date"]
+        # Written by the services only; no one is given rights to edit them.
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.date}: {self.documents} documents, {self.units} units, {self.value}"
+
+
+class Document(models.Model):
+    """What purchases and sales share: when, who, and how they were voided."""
+
+    date = models.DateField(default=timezone.localdate, db_index=True)
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    void_reason = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-date", "-pk"]
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
