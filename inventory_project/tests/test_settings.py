@@ -8,6 +8,7 @@ those processes, so only the variables given here count.
 import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -334,3 +335,105 @@ def test_sqlite_immediate_transaction_takes_write_lock_at_begin(tmp_path):
     finally:
         holder.communicate("\n", timeout=60)
     assert holder.returncode == 0
+
+
+# The test settings are hermetic ------------------------------------------------------------
+
+# What the suite relies on; none of it may follow a .env file or the caller's environment.
+PINNED_SETTINGS = """
+import json
+import shutil
+from django.conf import settings
+names = [
+    "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "TIME_ZONE", "SITE_NAME",
+    "CURRENCY_SYMBOL", "SESSION_COOKIE_AGE", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
+    "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD", "AXES_ENABLED", "AXES_FAILURE_LIMIT", "AXES_COOLOFF_TIME",
+    "LOG_LEVEL", "STORAGES", "CACHES",
+]
+pinned = {name: getattr(settings, name) for name in names}
+pinned["SECURE_PROXY_SSL_HEADER"] = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+database = settings.DATABASES["default"]
+pinned["DATABASE"] = [database["ENGINE"], database["CONN_MAX_AGE"], database["OPTIONS"]]
+print(json.dumps(pinned, default=str, sort_keys=True))
+"""
+
+# A developer's values, as `cp .env.example .env` and a shell with DEBUG=true would give.
+HOSTILE_ENVIRONMENT = {
+    "DEBUG": "true",
+    "SECRET_KEY": "a-developer-key",
+    "ALLOWED_HOSTS": "dev.example.com",
+    "CSRF_TRUSTED_ORIGINS": "https://dev.example.com",
+    "TIME_ZONE": "Asia/Tokyo",
+    "SITE_NAME": "My Shop",
+    "CURRENCY_SYMBOL": "€",
+    "SESSION_COOKIE_AGE": "60",
+    "SESSION_COOKIE_SECURE": "false",
+    "CSRF_COOKIE_SECURE": "false",
+    "SECURE_SSL_REDIRECT": "true",
+    "SECURE_HSTS_SECONDS": "60",
+    "BEHIND_TLS_PROXY": "true",
+    "AXES_FAILURE_LIMIT": "1",
+    "LOG_LEVEL": "DEBUG",
+    "CACHE_URL": "redis://127.0.0.1:6379/9",
+    "SQLITE_TIMEOUT": "1",
+    "CONN_MAX_AGE": "600",
+}
+
+
+def pinned_test_settings(project_dir: Path, **variables: str) -> dict:
+    """The settings the suite relies on, as inventory_project.test_settings in ``project_dir``
+    builds them, in a new interpreter whose environment holds ``variables``."""
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in SETTINGS_VARIABLES and name not in HOSTILE_ENVIRONMENT
+    }
+    environment.pop("DJANGO_READ_DOT_ENV_FILE", None)
+    environment.update(
+        variables,
+        DJANGO_SETTINGS_MODULE="inventory_project.test_settings",
+        PYTHONPATH=str(project_dir),
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", PINNED_SETTINGS],
+        cwd=project_dir,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_test_settings_ignore_a_dot_env_file_and_the_callers_environment(tmp_path):
+    # Given a copy of the settings package with a .env beside it: .env.example
+    # with every value changed, as a developer would adjust it.
+    shutil.copytree(
+        BASE_DIR / "inventory_project",
+        tmp_path / "inventory_project",
+        ignore=shutil.ignore_patterns("tests", "__pycache__"),
+    )
+    shutil.copy(BASE_DIR / ".env.example", tmp_path / ".env.example")
+    dot_env = (BASE_DIR / ".env.example").read_text() + "".join(
+        f"{name}={value}\n" for name, value in HOSTILE_ENVIRONMENT.items()
+    )
+    (tmp_path / ".env").write_text(dot_env)
+
+    clean = pinned_test_settings(BASE_DIR)
+    with_dot_env = pinned_test_settings(tmp_path)
+    with_environment = pinned_test_settings(BASE_DIR, **HOSTILE_ENVIRONMENT)
+
+    assert with_dot_env == clean
+    assert with_environment == clean
+    assert clean["DEBUG"] is False
+    assert clean["SESSION_COOKIE_SECURE"] is True and clean["CSRF_COOKIE_SECURE"] is True
+
+
+def test_test_settings_take_the_database_from_database_url():
+    postgres = pinned_test_settings(
+        BASE_DIR, DATABASE_URL="postgres://postgres@127.0.0.1:5432/inventory"
+    )
+
+    assert postgres["DATABASE"][0] == "django.db.backends.postgresql"
