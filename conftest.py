@@ -1,7 +1,11 @@
 """Fixtures shared by every app's tests."""
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group
+
+from accounts.roles import MANAGER
+from products.tests.stock_checks import assert_ledger_consistent
+from stores.tests.factories import StoreFactory
 
 
 @pytest.fixture
@@ -12,13 +16,9 @@ def user(django_user_model):
 
 @pytest.fixture
 def manager(django_user_model):
-    """A user with every permission of the inventory apps (what the Manager role will hold)."""
+    """A user holding the Manager role itself (the group the roles migration keeps)."""
     manager = django_user_model.objects.create_user("manager", password="pw-manager-123")
-    manager.user_permissions.set(
-        Permission.objects.filter(
-            content_type__app_label__in=["stores", "people", "products", "purchases", "sales"]
-        )
-    )
+    manager.groups.add(Group.objects.get(name=MANAGER))
     return manager
 
 
@@ -32,3 +32,20 @@ def manager_client(client, manager):
 def user_client(client, user):
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def store():
+    """The store most stock tests trade in."""
+    return StoreFactory(name="Main Street")
+
+
+@pytest.fixture
+def ledger_stays_consistent():
+    """After the test: on-hand equals the ledger, and every running total its lines.
+
+    Modules that move stock use it for every test:
+    ``pytestmark = [..., pytest.mark.usefixtures("ledger_stays_consistent")]``.
+    """
+    yield
+    assert_ledger_consistent()

@@ -14,9 +14,9 @@ from demo import catalogue
 from people.models import Customer, Supplier
 from products.models import Category, Product, StockLevel, StockMovement
 from products.tests.factories import ProductFactory
+from products.tests.stock_checks import ledger_differences
 from purchases.models import Purchase, PurchaseLine
 from purchases.tests.factories import make_purchase, staff_user
-from purchases.tests.stock_checks import ledger_differences
 from sales.models import Sale, SaleLine
 from sales.tests.factories import make_sale
 from stores.models import Store

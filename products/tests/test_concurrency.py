@@ -29,14 +29,19 @@ from people.tests.factories import CustomerFactory, SupplierFactory
 from products.models import StockMovement
 from products.services import InsufficientStock, stock_adjust
 from products.tests.factories import ProductFactory
+from products.tests.stock_checks import assert_ledger_consistent, on_hand
 from purchases.models import Purchase
 from purchases.services import PurchaseLineInput, purchase_record, purchase_void
-from purchases.tests.stock_checks import assert_ledger_consistent, on_hand
 from sales.models import Sale
 from sales.services import SaleLineInput, sale_confirm, sale_void
-from stores.tests.factories import StoreFactory
 
-pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
+# Every test runs on the threaded database, set up before any other fixture
+# writes (so the shared store fixture's row is where the threads look).
+pytestmark = [
+    pytest.mark.concurrency,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("threaded_database"),
+]
 
 JOIN_TIMEOUT_SECONDS = 120
 
@@ -173,11 +178,6 @@ def unexpected_errors(results, allowed=(InsufficientStock,)) -> list[BaseExcepti
 @pytest.fixture
 def clerk(django_user_model, threaded_database):
     return django_user_model.objects.create_user("clerk")
-
-
-@pytest.fixture
-def store(threaded_database):
-    return StoreFactory(name="Main Street")
 
 
 def receive(store, user, *lines):

@@ -21,8 +21,8 @@ from people.tests.factories import CustomerFactory, SupplierFactory
 from products.models import Product, StockLevel
 from products.services import InsufficientStock, stock_adjust
 from products.tests.factories import ProductFactory
+from products.tests.stock_checks import assert_ledger_consistent, stock_snapshot
 from purchases.services import PurchaseLineInput, purchase_record, purchase_void
-from purchases.tests.stock_checks import assert_ledger_consistent, stock_snapshot
 from sales.services import SaleLineInput, sale_confirm, sale_void
 from stores.tests.factories import StoreFactory
 

@@ -21,32 +21,21 @@ from products.services import (
     stock_adjust,
 )
 from products.tests.factories import ProductFactory
+from products.tests.stock_checks import on_hand, stock_snapshot
 from purchases.models import Purchase
 from purchases.services import PurchaseLineInput, purchase_record, purchase_void
-from purchases.tests.stock_checks import assert_ledger_consistent, on_hand, stock_snapshot
 from sales.models import Sale, SaleLine
 from sales.services import SaleLineInput, sale_confirm, sale_void
 from stores.tests.factories import StoreFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ledger_stays_consistent")]
 
 Kind = StockMovement.Kind
-
-
-@pytest.fixture(autouse=True)
-def ledger_stays_consistent():
-    yield
-    assert_ledger_consistent()
 
 
 @pytest.fixture
 def clerk(django_user_model):
     return django_user_model.objects.create_user("clerk")
-
-
-@pytest.fixture
-def store():
-    return StoreFactory(name="Main Street")
 
 
 @pytest.fixture

@@ -11,27 +11,16 @@ from people.models import Supplier
 from people.tests.factories import SupplierFactory
 from products.models import StockMovement
 from products.tests.factories import ProductFactory
+from products.tests.stock_checks import on_hand, stock_snapshot
 from purchases.models import Purchase
 from purchases.tests.factories import make_purchase
-from purchases.tests.stock_checks import assert_ledger_consistent, on_hand, stock_snapshot
 from sales.tests.factories import make_sale
 from stores.tests.factories import StoreFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ledger_stays_consistent")]
 
 CREATE_URL = reverse("purchases:create")
 LIST_URL = reverse("purchases:list")
-
-
-@pytest.fixture(autouse=True)
-def ledger_stays_consistent():
-    yield
-    assert_ledger_consistent()
-
-
-@pytest.fixture
-def store():
-    return StoreFactory(name="Main Street")
 
 
 @pytest.fixture

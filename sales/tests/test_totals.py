@@ -14,16 +14,15 @@ from dashboard.periods import Period
 from dashboard.selectors import period_totals, top_products
 from products.services import InsufficientStock
 from products.tests.factories import ProductFactory
+from products.tests.stock_checks import stock_snapshot
 from purchases.models import PurchaseDay
 from purchases.services import purchase_void
 from purchases.services import rebuild_totals as rebuild_purchase_totals
 from purchases.tests.factories import make_purchase, receive, staff_user
-from purchases.tests.stock_checks import stock_snapshot
 from sales.models import ProductSales, SaleDay
 from sales.services import rebuild_totals as rebuild_sale_totals
 from sales.services import sale_void
 from sales.tests.factories import make_sale
-from stores.tests.factories import StoreFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,11 +37,6 @@ def day_row(model, date) -> dict:
 
 def product_row(product) -> dict:
     return ProductSales.objects.filter(product=product).values("units", "value").get()
-
-
-@pytest.fixture
-def store():
-    return StoreFactory()
 
 
 @pytest.fixture

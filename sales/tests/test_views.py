@@ -12,27 +12,16 @@ from people.tests.factories import CustomerFactory
 from products import services
 from products.models import Product, StockMovement
 from products.tests.factories import ProductFactory
+from products.tests.stock_checks import on_hand, stock_snapshot
 from purchases.tests.factories import make_purchase, receive
-from purchases.tests.stock_checks import assert_ledger_consistent, on_hand, stock_snapshot
 from sales.models import Sale
 from sales.tests.factories import make_sale
 from stores.tests.factories import StoreFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ledger_stays_consistent")]
 
 CREATE_URL = reverse("sales:create")
 LIST_URL = reverse("sales:list")
-
-
-@pytest.fixture(autouse=True)
-def ledger_stays_consistent():
-    yield
-    assert_ledger_consistent()
-
-
-@pytest.fixture
-def store():
-    return StoreFactory(name="Main Street")
 
 
 @pytest.fixture

@@ -2,20 +2,30 @@
 and the ledger invariant.
 
 A failed operation must leave :func:`stock_snapshot` unchanged; after any
-operation :func:`assert_ledger_consistent` must hold.
+operation :func:`assert_ledger_consistent` must hold (the root conftest's
+``ledger_stays_consistent`` fixture checks it after a test).
+
+The engine's tests sit below the document apps, so the documents' tables are
+looked up by name and their running totals through the registry they fill
+(see core.totals), as verify_stock does.
 """
 
 from collections import defaultdict
 
+from django.apps import apps
+
+from core.totals import registered_running_totals
 from products.models import Product, StockLevel, StockMovement
-from purchases.models import Purchase, PurchaseDay, PurchaseLine
-from purchases.services import totals_differences_from_lines as purchase_totals_differences
-from sales.models import ProductSales, Sale, SaleDay, SaleLine
-from sales.services import totals_differences_from_lines as sale_totals_differences
 
 
 def stock_snapshot() -> dict:
     """Every row a purchase, sale, void or adjustment can write, as comparable values."""
+    Purchase, PurchaseLine, PurchaseDay = (
+        apps.get_model("purchases", name) for name in ("Purchase", "PurchaseLine", "PurchaseDay")
+    )
+    Sale, SaleLine, SaleDay, ProductSales = (
+        apps.get_model("sales", name) for name in ("Sale", "SaleLine", "SaleDay", "ProductSales")
+    )
     return {
         "stock_levels": sorted(
             StockLevel.objects.values_list("product_id", "store_id", "quantity")
@@ -48,8 +58,7 @@ def ledger_differences() -> list[str]:
     """Where on-hand differs from the ledger, or a balance_after from its running sum,
     or the dashboard's running totals from the document lines."""
     differences = [
-        *purchase_totals_differences(),
-        *sale_totals_differences(),
+        difference for totals in registered_running_totals() for difference in totals.differences()
     ]
     running: dict[tuple[int, int], int] = defaultdict(int)
     for product_id, store_id, quantity, balance_after in StockMovement.objects.order_by(
