@@ -1,0 +1,129 @@
+"""Migrations are history: they carry their own code, and a fresh database migrates from zero.
+
+CI runs these on SQLite, PostgreSQL and MariaDB.
+"""
+
+import ast
+import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from accounts.roles import ROLES
+from core.totals import registered_running_totals
+from purchases.models import PurchaseDay
+from sales.models import ProductSales, SaleDay
+
+PROJECT_PACKAGES = {
+    "inventory_project", "core", "stores", "people", "accounts", "products", "purchases",
+    "sales", "dashboard", "demo",
+}  # fmt: skip
+
+
+def imported_modules(path: Path) -> set[str]:
+    modules = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            modules.add(node.module)
+    return modules
+
+
+def test_no_migration_imports_project_code():
+    migrations = sorted(Path(settings.BASE_DIR).glob("*/migrations/0*.py"))
+    assert migrations, "no migrations found"
+
+    offending = {
+        str(path.relative_to(settings.BASE_DIR)): sorted(
+            module for module in imported_modules(path) if module.split(".")[0] in PROJECT_PACKAGES
+        )
+        for path in migrations
+    }
+
+    assert {path: modules for path, modules in offending.items() if modules} == {}
+
+
+def migrate_to(targets) -> None:
+    """Migrate to ``targets`` with a fresh executor (it reads what is applied when made)."""
+    MigrationExecutor(connection).migrate(targets)
+
+
+def write_history_before_the_running_totals(apps) -> None:
+    """A purchase, a sale and a voided sale, written as the first migrations' models were."""
+    user = apps.get_model("auth", "User").objects.create(username="history")
+    store = apps.get_model("stores", "Store").objects.create(name="Main Street", code="MAIN")
+    supplier = apps.get_model("people", "Supplier").objects.create(name="Acme")
+    customer = apps.get_model("people", "Customer").objects.create(name="Dana")
+    category = apps.get_model("products", "Category").objects.create(name="Fasteners")
+    bolt = apps.get_model("products", "Product").objects.create(
+        sku="BOLT", name="Bolt", category=category, supplier=supplier
+    )
+    purchase = apps.get_model("purchases", "Purchase").objects.create(
+        supplier=supplier, store=store, date=datetime.date(2026, 3, 1), created_by=user
+    )
+    apps.get_model("purchases", "PurchaseLine").objects.create(
+        purchase=purchase, product=bolt, quantity=10, unit_cost=Decimal("2.50")
+    )
+    sale_model = apps.get_model("sales", "Sale")
+    sale_line_model = apps.get_model("sales", "SaleLine")
+    for voided_at in (None, datetime.datetime(2026, 3, 3, tzinfo=datetime.UTC)):
+        sale = sale_model.objects.create(
+            customer=customer,
+            store=store,
+            date=datetime.date(2026, 3, 2),
+            created_by=user,
+            voided_at=voided_at,
+        )
+        sale_line_model.objects.create(
+            sale=sale,
+            product=bolt,
+            quantity=4,
+            unit_price=Decimal("4.00"),
+            unit_cost=Decimal("2.5000"),
+        )
+
+
+# Schema changes need a transaction of their own (SQLite refuses them inside one).
+@pytest.mark.django_db(transaction=True)
+def test_a_fresh_database_migrates_from_zero_and_totals_the_history_it_holds():
+    migrated_apps = MigrationExecutor(connection).loader.migrated_apps
+    try:
+        # Given an empty database, migrated to just before the running totals,
+        # holding history written by those first migrations' models.
+        migrate_to([(label, None) for label in migrated_apps])
+        before_totals = [("purchases", "0001_initial"), ("sales", "0001_initial")]
+        migrate_to(before_totals)
+        loader = MigrationExecutor(connection).loader
+        write_history_before_the_running_totals(loader.project_state(before_totals).apps)
+
+        # When every migration runs from there.
+        call_command("migrate", verbosity=0)
+
+        # Then the data migrations totalled that history with their frozen code,
+        # agreeing with the live code's check, and the roles exist.
+        assert list(PurchaseDay.objects.values_list("date", "documents", "units", "value")) == [
+            (datetime.date(2026, 3, 1), 1, 10, Decimal("25.00"))
+        ]
+        assert list(SaleDay.objects.values_list("date", "documents", "units", "value")) == [
+            (datetime.date(2026, 3, 2), 1, 4, Decimal("16.00"))
+        ]
+        assert list(ProductSales.objects.values_list("units", "value")) == [(4, Decimal("16.00"))]
+        assert [d for totals in registered_running_totals() for d in totals.differences()] == []
+        assert set(Group.objects.values_list("name", flat=True)) >= set(ROLES)
+        assert (
+            MigrationExecutor(connection).migration_plan(
+                MigrationExecutor(connection).loader.graph.leaf_nodes()
+            )
+            == []
+        )
+    finally:
+        # Content types were deleted and made again with new keys.
+        ContentType.objects.clear_cache()
