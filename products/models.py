@@ -247,10 +247,19 @@ class StockMovement(models.Model):
         raise TypeError("Stock movements are immutable.")
 
     def get_document_url(self) -> str | None:
-        if self.document_id is None:
+        url_name = _document_url_names.get(self.kind)
+        if self.document_id is None or url_name is None:
             return None
-        if self.kind in (self.Kind.PURCHASE, self.Kind.PURCHASE_VOID):
-            return reverse("purchases:detail", args=[self.document_id])
-        if self.kind in (self.Kind.SALE, self.Kind.SALE_VOID):
-            return reverse("sales:detail", args=[self.document_id])
-        return None
+        return reverse(url_name, args=[self.document_id])
+
+
+# The detail page of the document each kind of movement comes from, filled by
+# the document apps in their AppConfig.ready(): the ledger links to documents
+# without importing the apps that own them.
+_document_url_names: dict[str, str] = {}
+
+
+def register_movement_documents(kinds, url_name: str) -> None:
+    """Link movements of ``kinds`` to the document page named ``url_name`` ("sales:detail")."""
+    for kind in kinds:
+        _document_url_names[kind] = url_name

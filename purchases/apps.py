@@ -5,10 +5,15 @@ class PurchasesConfig(AppConfig):
     name = "purchases"
 
     def ready(self):
+        """Make purchases known to the layers below, which never import it: the ledger's
+        links to documents, and the running-totals checks and rebuild."""
         from core.totals import RunningTotals, register_running_totals
+        from products.models import StockMovement, register_movement_documents
         from purchases import services
         from purchases.models import PurchaseDay
 
+        Kind = StockMovement.Kind
+        register_movement_documents([Kind.PURCHASE, Kind.PURCHASE_VOID], "purchases:detail")
         register_running_totals(
             RunningTotals(
                 name="purchases",

@@ -5,10 +5,15 @@ class SalesConfig(AppConfig):
     name = "sales"
 
     def ready(self):
+        """Make sales known to the layers below, which never import it: the ledger's
+        links to documents, and the running-totals checks and rebuild."""
         from core.totals import RunningTotals, register_running_totals
+        from products.models import StockMovement, register_movement_documents
         from sales import services
         from sales.models import ProductSales, SaleDay
 
+        Kind = StockMovement.Kind
+        register_movement_documents([Kind.SALE, Kind.SALE_VOID], "sales:detail")
         register_running_totals(
             RunningTotals(
                 name="sales",

@@ -18,12 +18,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.tests.factories import staff_user
 from dashboard.forms import PeriodForm
 from dashboard.selectors import dashboard_summary
 from people.tests.factories import CustomerFactory, SupplierFactory
 from products.tests.factories import CategoryFactory, ProductFactory
 from purchases.services import purchase_void
-from purchases.tests.factories import make_purchase, receive, staff_user
+from purchases.tests.factories import make_purchase, receive
 from sales.services import sale_void
 from sales.tests.factories import make_sale
 from stores.tests.factories import StoreFactory

@@ -13,12 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 import dashboard.exports
+from accounts.tests.factories import staff_user
 from people.tests.factories import CustomerFactory, SupplierFactory
 from products.models import StockMovement
 from products.services import stock_adjust
 from products.tests.factories import CategoryFactory, ProductFactory
 from purchases.services import purchase_void
-from purchases.tests.factories import make_purchase, receive, staff_user
+from purchases.tests.factories import make_purchase, receive
 from sales.models import Sale, SaleLine
 from sales.services import sale_void
 from sales.tests.factories import make_sale

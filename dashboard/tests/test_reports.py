@@ -12,9 +12,10 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.tests.factories import staff_user
 from products.models import StockLevel
 from products.tests.factories import ProductFactory
-from purchases.tests.factories import make_purchase, receive, staff_user
+from purchases.tests.factories import make_purchase, receive
 from sales.services import sale_void
 from sales.tests.factories import make_sale
 from stores.tests.factories import StoreFactory

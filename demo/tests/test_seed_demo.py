@@ -10,13 +10,14 @@ from django.db import transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
+from accounts.tests.factories import staff_user
 from demo import catalogue
 from people.models import Customer, Supplier
 from products.models import Category, Product, StockLevel, StockMovement
 from products.tests.factories import ProductFactory
 from products.tests.stock_checks import ledger_differences
 from purchases.models import Purchase, PurchaseLine
-from purchases.tests.factories import make_purchase, staff_user
+from purchases.tests.factories import make_purchase
 from sales.models import Sale, SaleLine
 from sales.tests.factories import make_sale
 from stores.models import Store

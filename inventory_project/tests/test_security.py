@@ -16,7 +16,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from dashboard import views as dashboard_views
 from inventory_project.tests.test_url_sweep import (
     assert_page_is_csp_clean,
     build_world,
@@ -390,7 +389,7 @@ def test_500_page_renders_without_context_and_with_headers(django_user_model, mo
     def broken(period):
         raise RuntimeError("the database fell over")
 
-    monkeypatch.setattr(dashboard_views, "dashboard_summary", broken)
+    monkeypatch.setattr("dashboard.views.dashboard_summary", broken)
     client = client_for("clerk", django_user_model)
     client.raise_request_exception = False
 

@@ -3,7 +3,8 @@ from decimal import Decimal
 import factory
 
 from people.tests.factories import SupplierFactory
-from products.models import Category, Product
+from products.models import Category, Product, StockMovement
+from products.services import StockChange, move_stock
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -24,3 +25,19 @@ class ProductFactory(factory.django.DjangoModelFactory):
     cost_price = Decimal("4.00")
     sale_price = Decimal("10.00")
     reorder_level = 5
+
+
+def stock_up(product, store, quantity, unit_cost=Decimal("4.00")):
+    """Put ``quantity`` of ``product`` on hand at ``store`` through the stock engine.
+
+    For tests that need stock but no purchase document: it is a stock
+    adjustment (counted in) at ``unit_cost``, so the ledger, the average cost
+    and ``verify_stock`` stay right. Tests of purchases use their own factories.
+    """
+    [movement] = move_stock(
+        store=store,
+        changes=[StockChange(product.pk, quantity, unit_cost)],
+        kind=StockMovement.Kind.ADJUSTMENT,
+        note="Test stock",
+    )
+    return movement

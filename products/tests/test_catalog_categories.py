@@ -7,8 +7,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from products.models import Category, Product
-from products.tests.factories import CategoryFactory, ProductFactory
-from purchases.tests.factories import receive
+from products.tests.factories import CategoryFactory, ProductFactory, stock_up
 from stores.tests.factories import StoreFactory
 
 pytestmark = pytest.mark.django_db
@@ -177,8 +176,8 @@ def test_detail_shows_its_products_with_stock(manager_client):
     bolt = ProductFactory(name="Bolt", category=category)
     ProductFactory(name="Anchor", category=category).archive()
     ProductFactory(name="Hammer")  # another category's
-    receive(bolt, StoreFactory(), 7)
-    receive(bolt, StoreFactory(), 5)
+    stock_up(bolt, StoreFactory(), 7)
+    stock_up(bolt, StoreFactory(), 5)
 
     response = manager_client.get(category.get_absolute_url())
 

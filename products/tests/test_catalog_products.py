@@ -9,10 +9,7 @@ from django.urls import reverse
 from people.tests.factories import SupplierFactory
 from products.forms import ProductForm
 from products.models import Product, StockLevel, StockMovement
-from products.services import stock_adjust
-from products.tests.factories import CategoryFactory, ProductFactory
-from purchases.tests.factories import make_purchase, receive, staff_user
-from sales.tests.factories import make_sale
+from products.tests.factories import CategoryFactory, ProductFactory, stock_up
 from stores.tests.factories import StoreFactory
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +71,7 @@ def test_list_shows_product_columns_and_total_count(manager_client):
         sale_price=Decimal("1234.50"),
         reorder_level=2,
     )
-    receive(product, StoreFactory(), 7)
+    stock_up(product, StoreFactory(), 7)
 
     response = manager_client.get(LIST_URL)
 
@@ -129,10 +126,10 @@ def three_products():
         supplier=SupplierFactory(name="Able"),
         sale_price=Decimal("20.00"),
     )
-    receive(a, store, 30)
-    receive(b, store, 10)
-    receive(c, store, 20)
-    receive(c, StoreFactory(), 15)  # 35 in all: on-hand is the total over stores
+    stock_up(a, store, 30)
+    stock_up(b, store, 10)
+    stock_up(c, store, 20)
+    stock_up(c, StoreFactory(), 15)  # 35 in all: on-hand is the total over stores
     return a, b, c
 
 
@@ -227,11 +224,11 @@ def test_list_below_reorder_level_filter_uses_stock_over_all_stores(manager_clie
     split = ProductFactory(name="Split", reorder_level=5)
     ProductFactory(name="Never stocked", reorder_level=5)
     ProductFactory(name="Archived low", reorder_level=5).archive()
-    receive(plenty, main, 10)
-    receive(low, main, 3)
-    receive(at_level, annex, 5)
-    receive(split, main, 3)
-    receive(split, annex, 3)  # 6 in all: above the level although each store is below
+    stock_up(plenty, main, 10)
+    stock_up(low, main, 3)
+    stock_up(at_level, annex, 5)
+    stock_up(split, main, 3)
+    stock_up(split, annex, 3)  # 6 in all: above the level although each store is below
 
     response = manager_client.get(LIST_URL, {"below_reorder": "on"})
 
@@ -240,23 +237,12 @@ def test_list_below_reorder_level_filter_uses_stock_over_all_stores(manager_clie
     assert b"3 products" in response.content
 
 
-def test_list_below_reorder_level_after_a_sale_brings_stock_down(manager_client):
-    store = StoreFactory()
-    product = ProductFactory(name="Bolt", reorder_level=5)
-    receive(product, store, 8)
-    assert product_names(manager_client.get(LIST_URL, {"below_reorder": "on"})) == []
-
-    make_sale(store=store, lines=[(product, 4)])
-
-    assert product_names(manager_client.get(LIST_URL, {"below_reorder": "on"})) == ["Bolt"]
-
-
 def test_list_below_reorder_level_combines_with_sort_search_and_category(manager_client):
     store = StoreFactory()
     fasteners = CategoryFactory()
     for name, quantity in [("Bolt A", 4), ("Bolt B", 1), ("Bolt C", 50), ("Nut", 1)]:
         product = ProductFactory(name=name, reorder_level=5, category=fasteners)
-        receive(product, store, quantity)
+        stock_up(product, store, quantity)
     ProductFactory(name="Bolt D", reorder_level=5)  # another category
 
     response = manager_client.get(
@@ -302,7 +288,7 @@ def test_list_runs_the_same_number_of_queries_for_1_and_25_rows(
     def add_product():
         product = ProductFactory(reorder_level=5)  # its own category and supplier
         for store in stores:
-            receive(product, store, 2)  # 4 in all: below the reorder level
+            stock_up(product, store, 2)  # 4 in all: below the reorder level
 
     add_product()
     # session, user, permissions (group + user), count, rows, the rows' on-hand, then
@@ -417,38 +403,6 @@ def test_create_refuses_an_archived_supplier(manager_client, form_data, supplier
 # Detail and update
 
 
-def test_detail_shows_stock_per_store_and_movements(manager_client):
-    product = ProductFactory(name="Bolt", reorder_level=5)
-    main = StoreFactory(name="Main", code="MAIN")
-    annex = StoreFactory(name="Annex", code="ANX")
-    purchase = make_purchase(store=main, lines=[(product, 20, Decimal("2.00"))])
-    receive(product, annex, 3)
-    sale = make_sale(store=main, lines=[(product, 4)])
-    stock_adjust(product=product, store=main, user=staff_user(), reason="Found two", change=2)
-
-    response = manager_client.get(product.get_absolute_url())
-
-    assert response.status_code == 200
-    content = response.content.decode()
-    assert [(level.store.name, level.quantity) for level in response.context["stock_levels"]] == [
-        ("Annex", 3),
-        ("Main", 18),
-    ]
-    assert 'data-testid="on-hand-MAIN">18<' in content
-    assert 'data-testid="on-hand-ANX">3<' in content
-    assert 'data-testid="on-hand-total">21<' in content
-    movements = list(response.context["movements_page"])
-    assert [(m.kind, m.quantity, m.balance_after) for m in movements] == [
-        ("adjustment", 2, 18),
-        ("sale", -4, 16),
-        ("purchase", 3, 3),
-        ("purchase", 20, 20),
-    ]
-    assert f'href="{purchase.get_absolute_url()}"' in content
-    assert f'href="{sale.get_absolute_url()}"' in content
-    assert "Found two" in content
-
-
 @pytest.mark.parametrize("movements", [1, 30])
 def test_detail_query_count_does_not_grow_with_stock_and_movements(
     client, manager, django_assert_num_queries, movements
@@ -456,7 +410,7 @@ def test_detail_query_count_does_not_grow_with_stock_and_movements(
     client.force_login(manager)
     product = ProductFactory()
     for _ in range(movements):
-        receive(product, StoreFactory(), 1)
+        stock_up(product, StoreFactory(), 1)
 
     with django_assert_num_queries(11):
         response = client.get(product.get_absolute_url())
@@ -469,7 +423,7 @@ def test_detail_movements_paginate(manager_client):
     product = ProductFactory()
     store = StoreFactory()
     for _ in range(27):
-        receive(product, store, 1)
+        stock_up(product, store, 1)
 
     response = manager_client.get(product.get_absolute_url(), {"page": 2})
 
@@ -548,7 +502,7 @@ def test_update_racing_a_duplicate_sku_gets_a_form_error(manager_client, form_da
 
 def test_update_cannot_touch_average_cost(manager_client, form_data):
     product = ProductFactory()
-    receive(product, StoreFactory(), 2, unit_cost=Decimal("3.00"))
+    stock_up(product, StoreFactory(), 2, unit_cost=Decimal("3.00"))
 
     manager_client.post(product.get_absolute_url(), form_data(average_cost="999"))
 
@@ -579,52 +533,9 @@ def test_delete_after_confirmation_removes_a_product_without_history(manager_cli
     assert "Bolt (B-1) was deleted." in messages_of(response)
 
 
-def test_delete_refused_while_stock_and_documents_refer_to_it(manager_client):
-    product = ProductFactory(name="Bolt", sku="B-1")
-    store = StoreFactory()
-    receive(product, store, 5)
-    make_sale(store=store, lines=[(product, 1)])
-    movements_before = StockMovement.objects.filter(product=product).count()
-
-    response = manager_client.post(reverse("products:delete", args=[product.pk]), follow=True)
-
-    assert Product.objects.filter(pk=product.pk).exists()
-    assert StockLevel.objects.get(product=product).quantity == 4
-    assert StockMovement.objects.filter(product=product).count() == movements_before == 2
-    assert response.redirect_chain == [(product.get_absolute_url(), 302)]
-    [message] = messages_of(response)
-    assert message.startswith("Bolt (B-1) cannot be deleted: ")
-    for part in ("1 purchase line", "1 sale line", "1 stock level", "2 stock movements"):
-        assert part in message
-    assert message.endswith(
-        "refer to it. Archive it instead: it leaves lists and pickers but stays in history."
-    )
-    assert reverse("products:archive", args=[product.pk]).encode() in response.content
-
-
-def test_delete_confirmation_counts_history_without_loading_it(
-    manager_client, django_assert_num_queries
-):
-    product = ProductFactory(name="Bolt", sku="B-1")
-    store = StoreFactory()
-    for _ in range(30):
-        receive(product, store, 1)
-    url = reverse("products:delete", args=[product.pk])
-
-    # session, user, permissions (group + user), product, one COUNT per
-    # protecting relation (stock levels, movements, purchase and sale lines)
-    with django_assert_num_queries(9):
-        response = manager_client.get(url)
-
-    assert response.context["blocked_by"] == (
-        "30 purchase lines, 1 stock level and 30 stock movements refer to it"
-    )
-    assert b"Yes, delete" not in response.content
-
-
 def test_archive_hides_it_from_list_and_document_pickers_restore_brings_it_back(manager_client):
     product = ProductFactory(name="Discontinued bolt")
-    receive(product, StoreFactory(), 5)
+    stock_up(product, StoreFactory(), 5)
 
     response = manager_client.post(reverse("products:archive", args=[product.pk]), follow=True)
 

@@ -3,16 +3,10 @@ so the stock and ledger in tests are always consistent."""
 
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
-
+from accounts.tests.factories import staff_user
 from people.tests.factories import SupplierFactory
 from purchases.services import PurchaseLineInput, purchase_record
 from stores.tests.factories import StoreFactory
-
-
-def staff_user():
-    user, _ = get_user_model().objects.get_or_create(username="factory-clerk")
-    return user
 
 
 def make_purchase(*, store=None, supplier=None, lines, user=None, **kwargs):

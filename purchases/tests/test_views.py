@@ -10,11 +10,11 @@ from django.urls import reverse
 from people.models import Supplier
 from people.tests.factories import SupplierFactory
 from products.models import StockMovement
+from products.services import stock_adjust
 from products.tests.factories import ProductFactory
 from products.tests.stock_checks import on_hand, stock_snapshot
 from purchases.models import Purchase
 from purchases.tests.factories import make_purchase
-from sales.tests.factories import make_sale
 from stores.tests.factories import StoreFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ledger_stays_consistent")]
@@ -665,10 +665,12 @@ def test_purchase_void_of_unknown_purchase_is_404(manager_client):
 
 
 def test_purchase_void_refused_lists_the_products_lacking_stock(
-    manager_client, store, widget, gadget
+    manager_client, manager, store, widget, gadget
 ):
     purchase = make_purchase(store=store, lines=[(widget, 10), (gadget, 5)])
-    make_sale(store=store, lines=[(widget, 4), (gadget, 5)])
+    # Stock leaves the store after the purchase (as a sale would take it).
+    stock_adjust(product=widget, store=store, user=manager, reason="Taken out", change=-4)
+    stock_adjust(product=gadget, store=store, user=manager, reason="Taken out", change=-5)
     before = stock_snapshot()
 
     response = manager_client.post(

@@ -1,7 +1,7 @@
 """Sales are made through the stock engine, so tests see consistent stock and ledger."""
 
+from accounts.tests.factories import staff_user
 from people.tests.factories import CustomerFactory
-from purchases.tests.factories import staff_user
 from sales.services import SaleLineInput, sale_confirm
 from stores.tests.factories import StoreFactory
 

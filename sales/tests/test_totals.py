@@ -1,4 +1,7 @@
-"""The running totals the dashboard reads: kept by the services, checked and rebuilt."""
+"""The sales running totals the dashboard reads: kept by the services, checked and rebuilt.
+
+Tests that read them through the dashboard's selectors, or that need purchases, are in
+dashboard/tests/test_running_totals.py and inventory_project/tests/test_purchases_and_sales.py."""
 
 import datetime
 from decimal import Decimal as D
@@ -10,17 +13,11 @@ from django.core.management.base import CommandError
 from django.db import IntegrityError
 from django.db.models import F
 
-from dashboard.periods import Period
-from dashboard.selectors import period_totals, top_products
+from accounts.tests.factories import staff_user
 from products.services import InsufficientStock
-from products.tests.factories import ProductFactory
+from products.tests.factories import ProductFactory, stock_up
 from products.tests.stock_checks import stock_snapshot
-from purchases.models import PurchaseDay
-from purchases.services import purchase_void
-from purchases.services import rebuild_totals as rebuild_purchase_totals
-from purchases.tests.factories import make_purchase, receive, staff_user
 from sales.models import ProductSales, SaleDay
-from sales.services import rebuild_totals as rebuild_sale_totals
 from sales.services import sale_void
 from sales.tests.factories import make_sale
 
@@ -28,7 +25,6 @@ pytestmark = pytest.mark.django_db
 
 MONDAY = datetime.date(2026, 3, 2)
 TUESDAY = datetime.date(2026, 3, 3)
-ALL_TIME = Period("all", "All time", None, None)
 
 
 def day_row(model, date) -> dict:
@@ -42,14 +38,14 @@ def product_row(product) -> dict:
 @pytest.fixture
 def bolt(store):
     product = ProductFactory(name="Bolt", sale_price=D("2.50"))
-    receive(product, store, 100, D("1.00"))
+    stock_up(product, store, 100, D("1.00"))
     return product
 
 
 @pytest.fixture
 def nut(store):
     product = ProductFactory(name="Nut", sale_price=D("0.40"))
-    receive(product, store, 100, D("0.10"))
+    stock_up(product, store, 100, D("0.10"))
     return product
 
 
@@ -63,29 +59,6 @@ def test_sales_add_to_their_day_and_products(store, bolt, nut):
     assert day_row(SaleDay, TUESDAY) == {"documents": 1, "units": 2, "value": D("5.00")}
     assert product_row(bolt) == {"units": 6, "value": D("14.50")}
     assert product_row(nut) == {"units": 15, "value": D("6.50")}
-
-
-def test_void_takes_a_sale_out_and_leaves_the_day_at_zero(store, bolt):
-    sale = make_sale(store=store, date=MONDAY, lines=[(bolt, 3)])
-
-    sale_void(sale=sale, user=staff_user(), reason="Keyed twice")
-
-    assert day_row(SaleDay, MONDAY) == {"documents": 0, "units": 0, "value": D("0")}
-    assert SaleDay.objects.get(date=MONDAY).cost == 0
-    assert product_row(bolt) == {"units": 0, "value": D("0")}
-    assert period_totals(ALL_TIME)["sold"]["documents"] == 0
-    assert top_products(ALL_TIME) == []
-
-
-def test_purchases_add_to_their_day_and_voids_take_them_out(store, bolt):
-    purchase = make_purchase(store=store, date=MONDAY, lines=[(bolt, 10, D("1.25"))])
-    make_purchase(store=store, date=MONDAY, lines=[(bolt, 4, D("1.00"))])
-
-    assert day_row(PurchaseDay, MONDAY) == {"documents": 2, "units": 14, "value": D("16.50")}
-
-    purchase_void(purchase=purchase, user=staff_user(), reason="Wrong supplier")
-
-    assert day_row(PurchaseDay, MONDAY) == {"documents": 1, "units": 4, "value": D("4.00")}
 
 
 def test_a_refused_sale_changes_no_total(store, bolt, nut):
@@ -111,23 +84,6 @@ def test_voiding_a_sale_that_was_never_counted_fails_and_changes_nothing(store, 
     assert stock_snapshot() == before
 
 
-def test_all_time_top_products_read_the_product_totals_and_match_the_lines(store, bolt, nut):
-    make_sale(store=store, date=MONDAY, lines=[(bolt, 3), (nut, 10)])
-    make_sale(store=store, date=TUESDAY, lines=[(nut, 40)])
-    # A period starting after the first sale is totalled from the lines instead.
-    from_tuesday = Period("custom", "From Tuesday", TUESDAY, None)
-
-    ranking = top_products(ALL_TIME)
-
-    assert [(row["product__name"], row["units"], row["value"]) for row in ranking] == [
-        ("Nut", 50, D("20.00")),
-        ("Bolt", 3, D("7.50")),
-    ]
-    assert [(row["product__name"], row["units"]) for row in top_products(from_tuesday)] == [
-        ("Nut", 40)
-    ]
-
-
 def test_verify_stock_reports_a_wrong_total_and_rebuild_totals_repairs_it(store, bolt):
     make_sale(store=store, date=MONDAY, lines=[(bolt, 3)])
     SaleDay.objects.filter(date=MONDAY).update(units=F("units") + 1)
@@ -143,19 +99,3 @@ def test_verify_stock_reports_a_wrong_total_and_rebuild_totals_repairs_it(store,
     assert day_row(SaleDay, MONDAY)["units"] == 3
     assert product_row(bolt) == {"units": 3, "value": D("7.50")}
     call_command("verify_stock", stdout=StringIO())
-
-
-def test_rebuilding_from_the_lines_gives_what_the_services_kept(store, bolt, nut):
-    make_sale(store=store, date=MONDAY, lines=[(bolt, 3), (nut, 10)])
-    voided = make_sale(store=store, date=TUESDAY, lines=[(nut, 1)])
-    sale_void(sale=voided, user=staff_user(), reason="Test")
-    kept = stock_snapshot()
-
-    rebuild_purchase_totals()
-    rebuild_sale_totals()
-
-    rebuilt = stock_snapshot()
-    # The rebuild leaves out the day emptied by the void; every other row is equal.
-    assert rebuilt["sale_days"] == [row for row in kept["sale_days"] if row[1]]
-    assert rebuilt["purchase_days"] == kept["purchase_days"]
-    assert rebuilt["product_sales"] == kept["product_sales"]

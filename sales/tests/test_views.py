@@ -11,9 +11,8 @@ from people.models import Customer
 from people.tests.factories import CustomerFactory
 from products import services
 from products.models import Product, StockMovement
-from products.tests.factories import ProductFactory
+from products.tests.factories import ProductFactory, stock_up
 from products.tests.stock_checks import on_hand, stock_snapshot
-from purchases.tests.factories import make_purchase, receive
 from sales.models import Sale
 from sales.tests.factories import make_sale
 from stores.tests.factories import StoreFactory
@@ -32,14 +31,14 @@ def customer():
 @pytest.fixture
 def widget(store):
     product = ProductFactory(name="Blue Widget", sale_price=Decimal("9.00"))
-    receive(product, store, 3, unit_cost=Decimal("4.00"))
+    stock_up(product, store, 3, unit_cost=Decimal("4.00"))
     return product
 
 
 @pytest.fixture
 def gadget(store):
     product = ProductFactory(name="Red Gadget", sale_price=Decimal("5.00"))
-    receive(product, store, 10, unit_cost=Decimal("2.00"))
+    stock_up(product, store, 10, unit_cost=Decimal("2.00"))
     return product
 
 
@@ -308,7 +307,7 @@ def test_sale_create_takes_the_product_key_from_scripts(manager_client, store, c
 def test_sale_create_a_numeric_sku_wins_over_a_product_key(manager_client, store, customer):
     keyed = ProductFactory(name="Keyed")
     numbered = ProductFactory(sku=str(keyed.pk), name="Numbered")
-    receive(numbered, store, 5)
+    stock_up(numbered, store, 5)
 
     response = manager_client.post(
         CREATE_URL, sale_form_data(customer=customer, store=store, lines=[(str(keyed.pk), "1", "")])
@@ -547,7 +546,7 @@ def test_sale_list_filters_by_customer_store_dates_and_status(
     manager_client, store, customer, gadget
 ):
     harbour = StoreFactory(name="Harbour Road")
-    receive(gadget, harbour, 10)
+    stock_up(gadget, harbour, 10)
     jan = make_sale(
         store=store, customer=customer, lines=[(gadget, 1)], date=datetime.date(2026, 1, 10)
     )
@@ -643,7 +642,7 @@ LIST_QUERIES = 7
 def test_sale_list_query_count_does_not_grow_with_rows(
     manager_client, django_assert_num_queries, store, customer, gadget, rows
 ):
-    receive(gadget, store, 100)
+    stock_up(gadget, store, 100)
     for _ in range(rows):
         make_sale(store=store, customer=CustomerFactory(), lines=[(gadget, 1), (gadget, 2)])
 
@@ -703,7 +702,8 @@ def test_sale_detail_shows_total_and_gross_profit(manager_client, store, custome
 
 def test_sale_detail_gross_profit_keeps_the_cost_at_the_time_of_sale(manager_client, store, widget):
     sale = make_sale(store=store, lines=[(widget, 1, Decimal("9.00"))])
-    make_purchase(store=store, lines=[(widget, 1, Decimal("8.00"))])  # average now 5.00
+    stock_up(widget, store, 1, unit_cost=Decimal("8.00"))
+    assert Product.objects.get(pk=widget.pk).average_cost == Decimal("5.3333")  # it moved
 
     response = manager_client.get(sale.get_absolute_url())
 
@@ -786,7 +786,8 @@ def test_sale_create_query_count_is_bounded_by_lines(
     manager_client, django_assert_num_queries, store, customer, line_count
 ):
     products = ProductFactory.create_batch(line_count)
-    make_purchase(store=store, lines=[(product, 5) for product in products])
+    for product in products:
+        stock_up(product, store, 5, unit_cost=product.cost_price)
     data = sale_form_data(
         customer=customer, store=store, lines=[(product, "2", "") for product in products]
     )

@@ -1,4 +1,4 @@
-// Search-as-you-type for record pickers (inventory_project/pickers.py): the product of an
+// Search-as-you-type for record pickers (core/pickers.py): the product of an
 // order line, the customer or supplier of a document or of a list's filter. An ARIA
 // combobox with a listbox. The input's data attributes say:
 //   data-record-search      the URL answering ?q= with {"results": [...]}

@@ -1,14 +1,9 @@
 """The store pages: /stores/ (list + add form) and /stores/<id>/ (detail + update)."""
 
-from collections import Counter
-
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from products.tests.factories import ProductFactory
-from purchases.tests.factories import receive
-from sales.tests.factories import make_sale
 from stores.forms import StoreForm
 from stores.models import Store
 from stores.tests.factories import StoreFactory
@@ -249,39 +244,6 @@ def test_list_hides_add_form_without_add_permission(client, user):
 # Detail and update
 
 
-def test_detail_shows_update_form_and_stock_held(manager_client):
-    store = StoreFactory(name="Main")
-    other = StoreFactory(name="Annex")
-    bolt = ProductFactory(name="Bolt", reorder_level=5)
-    nut = ProductFactory(name="Nut", reorder_level=5)
-    receive(bolt, store, 12)
-    receive(nut, store, 3)
-    receive(nut, other, 40)
-
-    response = manager_client.get(store.get_absolute_url())
-
-    assert response.status_code == 200
-    assert response.context["form"].instance == store
-    levels = list(response.context["stock_page"])
-    assert [(level.product.name, level.quantity) for level in levels] == [("Bolt", 12), ("Nut", 3)]
-    assert b'class="table-warning"' in response.content  # Nut is below its reorder level
-
-
-def test_detail_runs_the_same_number_of_queries_for_1_and_25_stock_lines(
-    client, manager, django_assert_num_queries
-):
-    client.force_login(manager)
-    store = StoreFactory()
-    receive(ProductFactory(), store, 1)
-    url = store.get_absolute_url()
-    with django_assert_num_queries(7):
-        client.get(url)
-    for _ in range(24):
-        receive(ProductFactory(), store, 1)
-    with django_assert_num_queries(7):
-        assert len(client.get(url).context["stock_page"]) == 25
-
-
 def test_update_on_the_detail_page(manager_client):
     store = StoreFactory(name="Main", code="MAIN")
 
@@ -336,80 +298,6 @@ def test_delete_after_confirmation_removes_an_unused_store(manager_client):
     assert not Store.objects.filter(pk=store.pk).exists()
     assert response.redirect_chain == [(LIST_URL, 302)]
     assert "Main was deleted." in [str(m) for m in response.context["messages"]]
-
-
-def test_delete_refused_while_purchases_and_sales_refer_to_the_store(manager_client):
-    store = StoreFactory(name="Main")
-    product = ProductFactory()
-    receive(product, store, 5)
-    make_sale(store=store, lines=[(product, 2)])
-
-    response = manager_client.post(reverse("stores:delete", args=[store.pk]), follow=True)
-
-    assert Store.objects.filter(pk=store.pk).exists()
-    assert response.redirect_chain == [(store.get_absolute_url(), 302)]
-    [message] = [str(m) for m in response.context["messages"]]
-    assert message.startswith("Main cannot be deleted: ")
-    assert "1 purchase" in message and "1 sale" in message
-    assert "Archive it instead" in message
-    # The archive button is right there on the page the user lands on.
-    assert reverse("stores:archive", args=[store.pk]).encode() in response.content
-
-
-def test_delete_confirmation_says_up_front_when_history_refers_to_it(manager_client):
-    store = StoreFactory(name="Main")
-    receive(ProductFactory(), store, 5)
-
-    response = manager_client.get(reverse("stores:delete", args=[store.pk]))
-
-    assert response.status_code == 200
-    content = response.content.decode()
-    assert "Store “Main” cannot be deleted" in content
-    # one purchase, one stock level, one stock movement
-    assert response.context["blocked_by"] == (
-        "1 purchase, 1 stock level and 1 stock movement refer to it"
-    )
-    assert "Yes, delete" not in content
-    assert f'action="{reverse("stores:archive", args=[store.pk])}"' in content
-
-
-def test_delete_refused_when_a_reference_appears_after_the_check(manager_client, monkeypatch):
-    """The database's PROTECT still holds if a purchase arrives between check and delete."""
-    store = StoreFactory(name="Main")
-    receive(ProductFactory(), store, 5)
-    monkeypatch.setattr("core.crud.count_referrers", lambda record: Counter())
-
-    response = manager_client.post(reverse("stores:delete", args=[store.pk]), follow=True)
-
-    assert Store.objects.filter(pk=store.pk).exists()
-    [message] = [str(m) for m in response.context["messages"]]
-    assert message.startswith("Main cannot be deleted: 1 purchase, 1 stock level and")
-
-
-def test_archive_hides_the_store_from_list_and_pickers_restore_brings_it_back(manager_client):
-    store = StoreFactory(name="Closed Shop")
-    ProductFactory()
-
-    response = manager_client.post(reverse("stores:archive", args=[store.pk]), follow=True)
-
-    store.refresh_from_db()
-    assert not store.is_active
-    [message] = [str(m) for m in response.context["messages"]]
-    assert message.startswith("Closed Shop was archived.")
-    assert b"Archived" in response.content
-    assert names(manager_client.get(LIST_URL)) == []
-    assert names(manager_client.get(LIST_URL, {"status": "archived"})) == ["Closed Shop"]
-    for picker_url in (reverse("purchases:create"), reverse("sales:create")):
-        assert b"Closed Shop" not in manager_client.get(picker_url).content
-    product_page = manager_client.get(ProductFactory().get_absolute_url())
-    assert store not in product_page.context["adjust_form"].fields["store"].queryset
-
-    manager_client.post(reverse("stores:restore", args=[store.pk]))
-
-    store.refresh_from_db()
-    assert store.is_active
-    assert names(manager_client.get(LIST_URL)) == ["Closed Shop"]
-    assert b"Closed Shop" in manager_client.get(reverse("purchases:create")).content
 
 
 def test_archive_refuses_get(manager_client):

@@ -5,10 +5,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import F
 
+from accounts.tests.factories import staff_user
 from products.models import StockLevel, StockMovement
 from products.services import stock_adjust
 from products.tests.factories import ProductFactory
-from purchases.tests.factories import receive, staff_user
+from purchases.tests.factories import receive
 from sales.services import sale_void
 from sales.tests.factories import make_sale
 from stores.tests.factories import StoreFactory
