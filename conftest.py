@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from accounts.roles import MANAGER
+from products import services
 from products.tests.stock_checks import assert_ledger_consistent
 from stores.tests.factories import StoreFactory
 
@@ -35,9 +36,20 @@ def user_client(client, user):
 
 
 @pytest.fixture
+def clerk(django_user_model):
+    """A user to record documents with, when permissions are not what is tested."""
+    return django_user_model.objects.create_user("clerk")
+
+
+@pytest.fixture
 def store():
     """The store most stock tests trade in."""
     return StoreFactory(name="Main Street")
+
+
+@pytest.fixture
+def other_store():
+    return StoreFactory(name="Harbour Road")
 
 
 @pytest.fixture
@@ -49,3 +61,22 @@ def ledger_stays_consistent():
     """
     yield
     assert_ledger_consistent()
+
+
+@pytest.fixture
+def skip_the_stock_check(monkeypatch):
+    """Simulate the race the row locks prevent: the engine's check, before writing,
+    sees nothing short, so only the database's check constraint can stop the write.
+
+    Ask for it with ``request.getfixturevalue`` after the test's setup, so the
+    setup's own stock operations are checked as usual.
+    """
+    real_find_shortfalls = services._find_shortfalls
+    calls = []
+
+    def stale_check_first(*args, **kwargs):
+        calls.append(args)
+        return [] if len(calls) == 1 else real_find_shortfalls(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_find_shortfalls", stale_check_first)
+    return calls

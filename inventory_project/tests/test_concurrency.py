@@ -175,11 +175,6 @@ def unexpected_errors(results, allowed=(InsufficientStock,)) -> list[BaseExcepti
     return errors
 
 
-@pytest.fixture
-def clerk(django_user_model, threaded_database):
-    return django_user_model.objects.create_user("clerk")
-
-
 def receive(store, user, *lines):
     return purchase_record(
         supplier=SupplierFactory(),

@@ -16,7 +16,6 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from products import services
 from products.models import Product, StockLevel, StockMovement
 from products.services import (
     InsufficientStock,
@@ -30,11 +29,6 @@ from products.tests.stock_checks import on_hand, stock_snapshot
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ledger_stays_consistent")]
 
 Kind = StockMovement.Kind
-
-
-@pytest.fixture
-def clerk(django_user_model):
-    return django_user_model.objects.create_user("clerk")
 
 
 @pytest.fixture
@@ -193,21 +187,6 @@ def test_move_stock_mixed_changes_apply_only_when_all_fit(store, widget, gadget,
 
     assert [s.product for s in caught.value.shortfalls] == [widget]
     assert stock_snapshot() == before
-
-
-@pytest.fixture
-def skip_the_stock_check(monkeypatch):
-    """Simulate the race the row locks prevent: the engine's check, before writing,
-    sees nothing short, so only the database's check constraint can stop the write."""
-    real_find_shortfalls = services._find_shortfalls
-    calls = []
-
-    def stale_check_first(*args, **kwargs):
-        calls.append(args)
-        return [] if len(calls) == 1 else real_find_shortfalls(*args, **kwargs)
-
-    monkeypatch.setattr(services, "_find_shortfalls", stale_check_first)
-    return calls
 
 
 def test_check_constraint_firing_becomes_insufficient_stock(store, widget, clerk, request):

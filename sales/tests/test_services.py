@@ -14,28 +14,16 @@ from django.db import IntegrityError
 
 from core.exceptions import AlreadyVoided
 from people.tests.factories import CustomerFactory
-from products import services
 from products.models import Product, StockLevel, StockMovement
 from products.services import InsufficientStock
 from products.tests.factories import ProductFactory, stock_up
 from products.tests.stock_checks import on_hand, stock_snapshot
 from sales.models import Sale, SaleLine
 from sales.services import SaleLineInput, sale_confirm, sale_void
-from stores.tests.factories import StoreFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ledger_stays_consistent")]
 
 Kind = StockMovement.Kind
-
-
-@pytest.fixture
-def clerk(django_user_model):
-    return django_user_model.objects.create_user("clerk")
-
-
-@pytest.fixture
-def other_store():
-    return StoreFactory(name="Harbour Road")
 
 
 @pytest.fixture
@@ -51,21 +39,6 @@ def gadget():
 @pytest.fixture
 def gizmo():
     return ProductFactory(name="Green Gizmo", cost_price=Decimal("1.00"))
-
-
-@pytest.fixture
-def skip_the_stock_check(monkeypatch):
-    """Simulate the race the row locks prevent: the engine's check, before writing,
-    sees nothing short, so only the database's check constraint can stop the write."""
-    real_find_shortfalls = services._find_shortfalls
-    calls = []
-
-    def stale_check_first(*args, **kwargs):
-        calls.append(args)
-        return [] if len(calls) == 1 else real_find_shortfalls(*args, **kwargs)
-
-    monkeypatch.setattr(services, "_find_shortfalls", stale_check_first)
-    return calls
 
 
 def sell(store, user, *lines, **kwargs):
