@@ -10,6 +10,7 @@ shortfall shown on its line) is in :mod:`products.documents`.
 import datetime
 
 from django import forms
+from django.forms.formsets import TOTAL_FORM_COUNT
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.shortcuts import redirect
@@ -86,7 +87,31 @@ class DocumentHeaderForm(forms.ModelForm):
         return date
 
 
+# The most lines one document holds. A post that claims more is refused before a
+# form is built for each claimed line (see BaseDocumentLineFormSet).
+MAX_DOCUMENT_LINES = 100
+
+
 class BaseDocumentLineFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        **forms.BaseFormSet.default_error_messages,
+        "too_many_forms": "A document can have at most %(num)d lines.",
+    }
+
+    def total_form_count(self):
+        """How many line forms to build: none at all for a post claiming too many.
+
+        Django would build ``absolute_max`` forms and render them all again with
+        the error; a 200-byte post with ``TOTAL_FORMS=100000`` then cost seconds
+        of CPU and megabytes of page. Refusing it with no line costs what a
+        normal post does; ``full_clean`` still reports "too many lines".
+        """
+        if self.is_bound:
+            claimed = self.management_form.cleaned_data.get(TOTAL_FORM_COUNT) or 0
+            if claimed > self.absolute_max:
+                return 0
+        return super().total_form_count()
+
     @property
     def filled_forms(self):
         """The line forms the user filled in (blank extra rows are ignored)."""
@@ -100,8 +125,9 @@ def document_line_formset(line_form):
         extra=0,
         min_num=1,
         validate_min=True,
-        max_num=100,
+        max_num=MAX_DOCUMENT_LINES,
         validate_max=True,
+        absolute_max=MAX_DOCUMENT_LINES,
     )
 
 

@@ -635,3 +635,39 @@ def test_document_formset_tampered_management_form_is_safe(django_user_model, ma
             assert snapshot() == before
 
     assert each_payload(client, check, payloads) == {}
+
+
+@pytest.mark.parametrize("party", ["supplier", "customer"])
+def test_document_claiming_too_many_lines_is_refused_at_the_cost_of_a_normal_post(
+    django_user_model, party
+):
+    world = build_world()
+    client = client_for("manager", django_user_model)
+    route = reverse("purchases:create" if party == "supplier" else "sales:create")
+    before = snapshot()
+    # A normal post refused for one bad field, and the "formset bomb": 200 bytes
+    # claiming 100,000 lines, for which Django alone would build 1,100 forms.
+    normal = client.post(route, {**document_post(world, party), "lines-0-quantity": "abc"})
+
+    bomb = client.post(route, {**document_post(world, party), "lines-TOTAL_FORMS": "100000"})
+
+    assert bomb.status_code == 200
+    assert "A document can have at most 100 lines." in bomb.content.decode()
+    assert len(bomb.context["formset"].forms) == 0
+    assert len(bomb.content) < 1.2 * len(normal.content)
+    assert snapshot() == before
+
+
+def test_purchase_of_exactly_the_most_lines_allowed_is_recorded(django_user_model):
+    world = build_world()
+    client = client_for("manager", django_user_model)
+    data = {**document_post(world, "supplier"), "lines-TOTAL_FORMS": "100"}
+    data |= {f"lines-{n}-product": world.product.sku for n in range(100)}
+    data |= {f"lines-{n}-quantity": "1" for n in range(100)}
+    purchases = Purchase.objects.count()
+
+    response = client.post(reverse("purchases:create"), data)
+
+    assert response.status_code == 302
+    assert Purchase.objects.count() == purchases + 1
+    assert Purchase.objects.latest("pk").lines.count() == 100
