@@ -10,9 +10,9 @@ shortfall shown on its line) is in :mod:`products.documents`.
 import datetime
 
 from django import forms
-from django.forms.formsets import TOTAL_FORM_COUNT
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.forms.formsets import TOTAL_FORM_COUNT
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.generic import DetailView, ListView, TemplateView, View
