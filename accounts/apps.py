@@ -1,11 +1,18 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
+from django.contrib.auth.management import create_permissions
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import post_migrate
 
 
-def sync_roles(sender, **kwargs):
+def sync_roles(sender, using=DEFAULT_DB_ALIAS, **kwargs):
     """Keep the Manager and Clerk groups in step with permissions added by later migrations."""
     from accounts.roles import ensure_roles
 
+    # Django creates each app's permissions when that app's post_migrate is
+    # sent, in INSTALLED_APPS order, and accounts comes before the apps above
+    # it: create them all now, so the roles get the newest ones too.
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using)
     ensure_roles()
 
 

@@ -12,7 +12,8 @@ MANAGER = "Manager"
 CLERK = "Clerk"
 ROLES = (MANAGER, CLERK)
 
-INVENTORY_APPS = ("stores", "people", "products", "purchases", "sales")
+# The apps whose permissions the roles are made of (the dashboard's: seeing it).
+INVENTORY_APPS = ("stores", "people", "products", "purchases", "sales", "dashboard")
 
 CLERK_PERMISSIONS = (
     "purchases.add_purchase",

@@ -139,10 +139,11 @@ def test_welcome_page_redirects_signed_in_user_to_dashboard(user_client):
     assert response.url == reverse("dashboard:index") == "/dashboard/"
 
 
-def test_dashboard_answers_signed_in_user(user_client):
+def test_dashboard_answers_signed_in_user_without_a_role_with_no_access(user_client):
     response = user_client.get(reverse("dashboard:index"))
 
-    assert response.status_code == 200
+    assert response.status_code == 403
+    assert "has no role yet" in response.content.decode()
 
 
 # Login and logout ---------------------------------------------------------------------------

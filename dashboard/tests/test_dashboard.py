@@ -13,11 +13,13 @@ from html import unescape
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.roles import CLERK
 from accounts.tests.factories import staff_user
 from dashboard.forms import PeriodForm
 from dashboard.selectors import dashboard_summary
@@ -841,8 +843,21 @@ def test_dashboard_visitor_is_sent_to_login(client):
     assert response.url.startswith(reverse("login"))
 
 
-def test_dashboard_any_signed_in_user_may_see_it(user_client, history):
+def test_dashboard_user_without_a_role_sees_no_figures_and_whom_to_ask(user_client, history):
     response = user_client.get(reverse("dashboard:index"))
+
+    assert response.status_code == 403
+    assert "summary" not in response.context
+    assert "Ask a manager of the shop" in response.content.decode()
+    assert response.templates[0].name == "dashboard/no_access.html"
+
+
+def test_dashboard_clerk_may_see_it(client, history, django_user_model):
+    clerk = django_user_model.objects.create_user("clerk-on-shift")
+    clerk.groups.add(Group.objects.get(name=CLERK))
+    client.force_login(clerk)
+
+    response = client.get(reverse("dashboard:index"))
 
     assert response.status_code == 200
     assert response.context["summary"]["sold"]["documents"] == len(

@@ -275,7 +275,7 @@ def test_server_error_page_renders_without_context_or_database():
     assert EXTERNAL_ASSET.findall(html) == []
 
 
-def test_nav_bar_offers_a_user_without_a_role_only_the_dashboard(user_client):
+def test_nav_bar_offers_a_user_without_a_role_no_section(user_client):
     response = user_client.get(reverse("password_change"))
 
-    assert nav_links(response.content.decode()) == {"Dashboard": reverse("dashboard:index")}
+    assert nav_links(response.content.decode()) == {}

@@ -49,7 +49,7 @@ ROUTES = {
     "logout": ("signed-in/405", "signed-in"),
     "password_change": ("signed-in", "signed-in"),
     "password_change_done": ("signed-in", "signed-in/405"),
-    "dashboard:index": ("signed-in", "signed-in/405"),
+    "dashboard:index": ("clerk", "clerk/405"),
     # Stores, categories, products, suppliers: clerks only look.
     "stores:list": ("clerk", "manager"),
     "stores:detail": ("clerk", "manager"),
