@@ -53,6 +53,22 @@ class RequestContextFilter(logging.Filter):
         return True
 
 
+class ClientErrorFilter(logging.Filter):
+    """A 4xx answer is logged as one line, without the traceback of the exception behind it.
+
+    Django logs a refused permission (403) or a missing page with the exception
+    attached; a sweep of forbidden URLs then filled the log with tracebacks of
+    code that worked as meant. Server errors (5xx) keep theirs.
+    """
+
+    def filter(self, record):
+        status_code = getattr(record, "status_code", None)
+        if status_code is not None and status_code < 500 and record.exc_info:
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request context, exception."""
 

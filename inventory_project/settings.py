@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # After authentication: it needs to know whether the user is signed in.
+    "core.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout page.
     "axes.middleware.AxesMiddleware",
@@ -236,13 +238,16 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_context": {"()": "inventory_project.log.RequestContextFilter"}},
+    "filters": {
+        "request_context": {"()": "inventory_project.log.RequestContextFilter"},
+        "client_errors": {"()": "inventory_project.log.ClientErrorFilter"},
+    },
     "formatters": {"json": {"()": "inventory_project.log.JsonFormatter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "json",
-            "filters": ["request_context"],
+            "filters": ["request_context", "client_errors"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

@@ -3,10 +3,12 @@
 Uses /healthz with its database down (see core/tests/test_healthz.py) to make a log line.
 """
 
+import io
 import json
 import logging
 
 import pytest
+from django.urls import reverse
 
 from core.tests.test_healthz import DownDatabase
 from inventory_project.log import JsonFormatter, RequestContextFilter
@@ -46,3 +48,40 @@ def test_log_lines_are_json_with_the_request_context(client, manager, monkeypatc
     assert line["path"] == "/healthz"
     assert line["user"] == "manager"
     assert "OperationalError" in line["exception"]
+
+
+@pytest.fixture
+def console_log():
+    """What the project's console handler writes, as it is configured in settings."""
+    [console] = [h for h in logging.getLogger().handlers if isinstance(h.formatter, JsonFormatter)]
+    stream = io.StringIO()
+    previous = console.setStream(stream)
+    try:
+        yield stream
+    finally:
+        console.setStream(previous)
+
+
+def test_a_refused_permission_is_logged_as_one_line_without_a_traceback(user_client, console_log):
+    response = user_client.get(reverse("products:list"))
+
+    assert response.status_code == 403
+    [line] = [json.loads(line) for line in console_log.getvalue().splitlines()]
+    assert line["level"] == "WARNING"
+    assert line["status_code"] == 403
+    assert line["path"] == "/products/"
+    assert "exception" not in line
+
+
+def test_a_server_error_keeps_its_traceback_in_the_log(manager_client, console_log, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the dashboard broke")
+
+    monkeypatch.setattr("dashboard.views.dashboard_summary", broken)
+    manager_client.raise_request_exception = False
+
+    response = manager_client.get(reverse("dashboard:index"))
+
+    assert response.status_code == 500
+    lines = [json.loads(line) for line in console_log.getvalue().splitlines()]
+    assert any("RuntimeError: the dashboard broke" in line.get("exception", "") for line in lines)
