@@ -2,12 +2,13 @@ from django.db import models
 from django.urls import reverse
 
 from core.models import ArchivableModel
+from core.text import NameField
 
 
 class Party(ArchivableModel):
     """What suppliers and customers have in common: who they are and how to reach them."""
 
-    name = models.CharField(max_length=200, db_index=True)
+    name = NameField(max_length=200, db_index=True)
     email = models.EmailField(blank=True, db_index=True)
     phone = models.CharField(max_length=40, blank=True, db_index=True)
     address = models.TextField(blank=True)

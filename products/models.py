@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import ArchivableModel, ArchivableQuerySet
+from core.text import CodeField, NameField
 
 # Constraints the stock engine recognises when a race reaches the database
 # (see products.services.move_stock): one name, used in Meta and in the engine.
@@ -21,7 +22,7 @@ MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator
 class Category(ArchivableModel):
     """A group of products, e.g. "Fasteners"."""
 
-    name = models.CharField(max_length=120, unique=True)
+    name = NameField(max_length=120, unique=True)
     description = models.TextField(blank=True)
 
     class Meta:
@@ -89,8 +90,8 @@ class Product(ArchivableModel):
     # Stored upper-case (see save()), so uniqueness is case-insensitive on
     # every database, including MariaDB where functional unique indexes are
     # not available.
-    sku = models.CharField("SKU", max_length=40, unique=True)
-    name = models.CharField(max_length=200, db_index=True)
+    sku = CodeField("SKU", max_length=40, unique=True)
+    name = NameField(max_length=200, db_index=True)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
     supplier = models.ForeignKey(
         "people.Supplier", on_delete=models.PROTECT, related_name="products"

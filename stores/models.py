@@ -3,13 +3,14 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 
 from core.models import ArchivableModel
+from core.text import CodeField, NameField
 
 
 class Store(ArchivableModel):
     """A shop or warehouse that holds stock."""
 
-    name = models.CharField(max_length=120, unique=True)
-    code = models.CharField(
+    name = NameField(max_length=120, unique=True)
+    code = CodeField(
         max_length=20, unique=True, help_text="Short code printed on documents, e.g. MAIN."
     )
     address = models.TextField(blank=True)
