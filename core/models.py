@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Count, DecimalField, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from core.totals import add_to_totals
@@ -59,6 +60,33 @@ class ArchivableModel(models.Model):
 # One line may not move more than this many units: anything larger is a typo,
 # and it keeps every total far from integer overflow.
 MAX_LINE_QUANTITY = 1_000_000
+# Money a shop can mean. A unit price or cost above MAX_UNIT_PRICE, or a line
+# worth more than MAX_LINE_VALUE, is a typo: forms refuse it and check
+# constraints forbid it. A document holds at most 100 lines
+# (core.documents.MAX_DOCUMENT_LINES), so it is worth at most 10,000,000,000.00.
+# The running totals (numeric(20,2), up to about 10^18) would need 10^10 lines
+# of the largest value in one day, or on one product over all time, to
+# overflow; average costs never exceed the largest cost that came in.
+MAX_UNIT_PRICE = Decimal("1000000.00")
+MAX_LINE_VALUE = Decimal("100000000.00")
+
+
+def bounded_line_constraints(prefix: str, price_field: str) -> list[models.CheckConstraint]:
+    """Check constraints of a document line: its price, and quantity × price, within the bounds."""
+    return [
+        models.CheckConstraint(
+            condition=models.Q(**{f"{price_field}__lte": MAX_UNIT_PRICE}),
+            name=f"{prefix}_{price_field}_lte_max",
+        ),
+        models.CheckConstraint(
+            condition=LessThanOrEqual(
+                models.F("quantity") * models.F(price_field), Value(MAX_LINE_VALUE)
+            ),
+            name=f"{prefix}_value_lte_max",
+        ),
+    ]
+
+
 TOTAL = DecimalField(max_digits=20, decimal_places=2)
 # Costs carry the four decimal places of the average cost they come from, on
 # every database (SQLite would otherwise round them to cents).

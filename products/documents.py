@@ -8,7 +8,7 @@ the lines of its product.
 from django import forms
 
 from core.documents import DocumentCreateView, DocumentFilterForm
-from core.models import MAX_LINE_QUANTITY
+from core.models import MAX_LINE_QUANTITY, MAX_LINE_VALUE
 from products.forms import ProductField
 from products.services import InsufficientStock
 from stores.models import Store
@@ -48,6 +48,17 @@ class DocumentLineForm(forms.Form):
             and self.price_field not in self.errors
         ):
             cleaned[self.price_field] = getattr(product, self.default_price_field)
+        quantity, price = cleaned.get("quantity"), cleaned.get(self.price_field)
+        if quantity is not None and price is not None and quantity * price > MAX_LINE_VALUE:
+            self.add_error(
+                self.price_field,
+                forms.ValidationError(
+                    "A line may be worth at most %(most)s: check the quantity and the price, "
+                    "or split the line.",
+                    code="line_value_too_high",
+                    params={"most": f"{MAX_LINE_VALUE:,.2f}"},
+                ),
+            )
         return cleaned
 
 

@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce, Lower, Upper
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import ArchivableModel, ArchivableQuerySet
+from core.models import MAX_UNIT_PRICE, ArchivableModel, ArchivableQuerySet
 from core.text import CodeField, NameField
 
 # Constraints the stock engine recognises when a race reaches the database
@@ -16,7 +16,11 @@ from core.text import CodeField, NameField
 STOCK_LEVEL_QUANTITY_GTE_0 = "stock_level_quantity_gte_0"
 MOVEMENT_BALANCE_AFTER_GTE_0 = "movement_balance_after_gte_0"
 
-MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
+MONEY = {
+    "max_digits": 12,
+    "decimal_places": 2,
+    "validators": [MinValueValidator(Decimal("0")), MaxValueValidator(MAX_UNIT_PRICE)],
+}
 
 
 class Category(ArchivableModel):
@@ -124,6 +128,10 @@ class Product(ArchivableModel):
             models.CheckConstraint(condition=Q(sku=Upper("sku")), name="product_sku_upper_case"),
             models.CheckConstraint(condition=Q(cost_price__gte=0), name="product_cost_price_gte_0"),
             models.CheckConstraint(condition=Q(sale_price__gte=0), name="product_sale_price_gte_0"),
+            models.CheckConstraint(
+                condition=Q(cost_price__lte=MAX_UNIT_PRICE, sale_price__lte=MAX_UNIT_PRICE),
+                name="product_prices_lte_max",
+            ),
             models.CheckConstraint(
                 condition=Q(reorder_level__gte=0), name="product_reorder_level_gte_0"
             ),

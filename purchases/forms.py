@@ -1,6 +1,7 @@
 from django import forms
 
 from core.documents import DocumentHeaderForm, document_line_formset
+from core.models import MAX_UNIT_PRICE
 from people.forms import PartyField
 from people.models import Supplier
 from products.documents import DocumentLineForm, StockDocumentFilterForm
@@ -24,6 +25,7 @@ class PurchaseLineForm(DocumentLineForm):
         max_digits=12,
         decimal_places=2,
         min_value=0,
+        max_value=MAX_UNIT_PRICE,
         required=False,
         help_text="Blank: the product's cost price.",
     )

@@ -8,11 +8,13 @@ from django.urls import reverse
 
 from core.models import (
     MAX_LINE_QUANTITY,
+    MAX_UNIT_PRICE,
     TOTAL,
     DailyTotals,
     Document,
     DocumentLineQuerySet,
     DocumentQuerySet,
+    bounded_line_constraints,
 )
 
 
@@ -79,7 +81,9 @@ class PurchaseLine(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(MAX_LINE_QUANTITY)]
     )
     unit_cost = models.DecimalField(
-        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_UNIT_PRICE)],
     )
 
     objects = PurchaseLineQuerySet.as_manager()
@@ -91,6 +95,7 @@ class PurchaseLine(models.Model):
             models.CheckConstraint(
                 condition=Q(unit_cost__gte=0), name="purchase_line_unit_cost_gte_0"
             ),
+            *bounded_line_constraints("purchase_line", "unit_cost"),
         ]
 
     def __str__(self):

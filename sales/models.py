@@ -9,12 +9,14 @@ from django.urls import reverse
 from core.models import (
     COST_TOTAL,
     MAX_LINE_QUANTITY,
+    MAX_UNIT_PRICE,
     TOTAL,
     DailyTotals,
     DailyTotalsQuerySet,
     Document,
     DocumentLineQuerySet,
     DocumentQuerySet,
+    bounded_line_constraints,
 )
 from core.totals import add_to_totals
 
@@ -83,7 +85,9 @@ class SaleLine(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(MAX_LINE_QUANTITY)]
     )
     unit_price = models.DecimalField(
-        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_UNIT_PRICE)],
     )
     # The product's average cost when the sale was confirmed, so gross profit
     # stays true after later purchases move the average.
@@ -98,6 +102,7 @@ class SaleLine(models.Model):
             models.CheckConstraint(
                 condition=Q(unit_price__gte=0), name="sale_line_unit_price_gte_0"
             ),
+            *bounded_line_constraints("sale_line", "unit_price"),
             models.CheckConstraint(condition=Q(unit_cost__gte=0), name="sale_line_unit_cost_gte_0"),
         ]
 

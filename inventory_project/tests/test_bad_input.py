@@ -20,6 +20,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
+from core.models import MAX_UNIT_PRICE
 from core.text import CODE_PATTERN, INVISIBLE_CATEGORIES, normalise_text
 from inventory_project.tests.test_url_sweep import (
     ROUTES,
@@ -45,6 +46,7 @@ PAYLOADS = {
     "negative": "-5",
     "zero": "0",
     "huge": "123456789012345678901234",
+    "over-most-price": "1000000.01",
     "non-numeric": "abc",
     "decimal": "1.5",
     "empty": "",
@@ -118,7 +120,7 @@ class Integer:
 
 @dataclass(frozen=True)
 class Money:
-    """A DecimalField(max_digits=12, decimal_places=2) that is never negative."""
+    """A price: a DecimalField(max_digits=12, decimal_places=2) from 0 to MAX_UNIT_PRICE."""
 
     required: bool = True
 
@@ -133,7 +135,7 @@ class Money:
         except InvalidOperation:
             return False
         places = -number.as_tuple().exponent
-        return number.is_finite() and number >= 0 and places <= 2 and abs(number) < 10**10
+        return number.is_finite() and 0 <= number <= MAX_UNIT_PRICE and places <= 2
 
 
 @dataclass(frozen=True)
