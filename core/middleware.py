@@ -1,5 +1,6 @@
 """Middleware shared by every page."""
 
+from django.db import DatabaseError
 from django.utils.cache import patch_cache_control
 
 
@@ -16,7 +17,16 @@ class PrivatePagesMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        if self._signed_in(request):
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+    @staticmethod
+    def _signed_in(request) -> bool:
+        try:
+            user = getattr(request, "user", None)
+            return user is not None and user.is_authenticated
+        except DatabaseError:
+            # The session lives in the database, which is down: the answer is
+            # the outage page, which shows nothing private.
+            return False

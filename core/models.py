@@ -219,3 +219,19 @@ class Document(models.Model):
     @property
     def is_voided(self) -> bool:
         return self.voided_at is not None
+
+
+class Heartbeat(models.Model):
+    """One row /healthz writes to, to prove the database still accepts writes.
+
+    A read-only check stayed green while a full disk failed every sale. The
+    row is touched by no one else, so no document ever waits for its lock.
+    """
+
+    beat_at = models.DateTimeField()
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self):
+        return f"Heartbeat at {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -1,14 +1,21 @@
 """Pages that belong to no domain: the public welcome page and the load balancers' health check."""
 
 import logging
+import sys
 
 from django.contrib.auth.decorators import login_not_required
-from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.db import DatabaseError, connection, transaction
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.views import defaults
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
+
+from core.exceptions import OUTAGE_ERRORS
+from core.models import Heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -25,15 +32,58 @@ class WelcomeView(TemplateView):
         return super().get(request, *args, **kwargs)
 
 
+HEARTBEAT_PK = 1
+RETRY_AFTER_SECONDS = 30
+
+
 @login_not_required
 @require_safe
 def healthz(request):
-    """For load balancers: 200 when the app can reach its database, 503 when it cannot."""
+    """For load balancers: 200 when the database answers reads and accepts writes, else 503.
+
+    The write is one committed update of the heartbeat row: a rolled-back
+    write may never reach the disk, and a full disk must turn the check red.
+    """
+    checks = {name: _check(name, probe) for name, probe in HEALTH_PROBES.items()}
+    healthy = all(result == "ok" for result in checks.values())
+    database = "ok" if healthy else "read-only" if checks["read"] == "ok" else "down"
+    body = {"status": "ok" if healthy else "unavailable", "database": database}
+    return JsonResponse(body | checks, status=200 if healthy else 503)
+
+
+def server_error(request):
+    """handler500: a database outage is a 503 "try again in a moment"; anything else a 500.
+
+    Django calls it while handling the exception, so ``sys.exc_info()`` names it.
+    The page is rendered without a request: the session and user live in the
+    database that is down.
+    """
+    if isinstance(sys.exc_info()[1], OUTAGE_ERRORS):
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    return defaults.server_error(request)
+
+
+def _check(name: str, probe) -> str:
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+        probe()
     except DatabaseError:
-        logger.exception("Health check: the database is unreachable")
-        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+        logger.exception("Health check: the database failed a %s", name)
+        return "failing"
+    return "ok"
+
+
+def _read_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _write_heartbeat() -> None:
+    with transaction.atomic():
+        if not Heartbeat.objects.filter(pk=HEARTBEAT_PK).update(beat_at=timezone.now()):
+            Heartbeat.objects.get_or_create(pk=HEARTBEAT_PK, defaults={"beat_at": timezone.now()})
+
+
+HEALTH_PROBES = {"read": _read_database, "write": _write_heartbeat}

@@ -11,6 +11,8 @@ import logging
 import re
 import uuid
 
+from core.exceptions import OUTAGE_ERRORS
+
 _request_context: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
     "request_context", default=None
 )
@@ -54,18 +56,27 @@ class RequestContextFilter(logging.Filter):
 
 
 class ClientErrorFilter(logging.Filter):
-    """A 4xx answer is logged as one line, without the traceback of the exception behind it.
+    """A 4xx answer, or a database outage, is logged as one line without a traceback.
 
     Django logs a refused permission (403) or a missing page with the exception
     attached; a sweep of forbidden URLs then filled the log with tracebacks of
-    code that worked as meant. Server errors (5xx) keep theirs.
+    code that worked as meant. During a database outage every request failed
+    the same way: one line each, naming the error, says it. Other server
+    errors keep their traceback.
     """
 
     def filter(self, record):
+        if not record.exc_info:
+            return True
         status_code = getattr(record, "status_code", None)
-        if status_code is not None and status_code < 500 and record.exc_info:
-            record.exc_info = None
-            record.exc_text = None
+        error = record.exc_info[1]
+        if isinstance(error, OUTAGE_ERRORS):
+            first_line = next(iter(str(error).strip().splitlines()), "")
+            record.error = f"{type(error).__name__}: {first_line}"
+        elif status_code is None or status_code >= 500:
+            return True
+        record.exc_info = None
+        record.exc_text = None
         return True
 
 
@@ -79,7 +90,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        for key in ("request_id", "path", "user", "status_code"):
+        for key in ("request_id", "path", "user", "status_code", "error"):
             value = getattr(record, key, None)
             if value is not None:
                 entry[key] = value

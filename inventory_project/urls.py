@@ -9,6 +9,9 @@ from dashboard.urls import report_patterns
 from people.urls import customer_patterns, supplier_patterns
 from products.urls import category_patterns, product_patterns
 
+# A database outage answers 503 "try again in a moment" instead of a 500 (see core.views).
+handler500 = "core.views.server_error"
+
 admin.site.site_header = f"{settings.SITE_NAME} administration"
 admin.site.site_title = settings.SITE_NAME
 admin.site.index_title = "Inventory records"

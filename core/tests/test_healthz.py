@@ -1,7 +1,10 @@
 """/healthz, the load balancers' check: it says only whether the database answers."""
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
+
+from core.models import Heartbeat
+from core.views import HEARTBEAT_PK
 
 pytestmark = pytest.mark.django_db
 
@@ -10,24 +13,75 @@ def test_healthz_answers_a_visitor_with_ok_when_the_database_answers(client):
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "read": "ok", "write": "ok"}
 
 
-class DownDatabase:
-    """Stands in for the view's connection: every cursor fails as a lost server does."""
-
-    def cursor(self):
-        raise OperationalError("connection refused")
+def refuse_connection(*args, **kwargs):
+    raise OperationalError("connection refused")
 
 
-def test_healthz_is_503_when_the_database_is_down(client, monkeypatch):
-    monkeypatch.setattr("core.views.connection", DownDatabase())
+@pytest.fixture
+def database_down(monkeypatch):
+    """Every query fails as with a lost server: the connection gives no cursor."""
+    monkeypatch.setattr(connection, "cursor", refuse_connection)
 
+
+def test_healthz_is_503_when_the_database_is_down(client, database_down):
     response = client.get("/healthz")
 
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "database": "down"}
+    assert response.json() == {
+        "status": "unavailable",
+        "database": "down",
+        "read": "failing",
+        "write": "failing",
+    }
 
 
 def test_healthz_refuses_writes(client):
     assert client.post("/healthz").status_code == 405
+
+
+def test_healthz_writes_the_heartbeat_each_time(client):
+    client.get("/healthz")
+    first = Heartbeat.objects.get(pk=HEARTBEAT_PK).beat_at
+
+    client.get("/healthz")
+
+    assert Heartbeat.objects.count() == 1
+    assert Heartbeat.objects.get(pk=HEARTBEAT_PK).beat_at > first
+
+
+READ_ONLY = {
+    "sqlite": ("PRAGMA query_only = ON", "PRAGMA query_only = OFF"),
+    "postgresql": (
+        "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+        "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE",
+    ),
+    "mysql": ("SET SESSION TRANSACTION READ ONLY", "SET SESSION TRANSACTION READ WRITE"),
+}
+
+
+@pytest.fixture
+def read_only_database(transactional_db):
+    """The database refuses every write, as with a full disk, while reads still work."""
+    on, off = READ_ONLY[connection.vendor]
+    with connection.cursor() as cursor:
+        cursor.execute(on)
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(off)
+
+
+def test_healthz_is_503_when_the_database_refuses_writes(client, read_only_database):
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable",
+        "database": "read-only",
+        "read": "ok",
+        "write": "failing",
+    }

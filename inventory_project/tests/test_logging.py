@@ -10,7 +10,8 @@ import logging
 import pytest
 from django.urls import reverse
 
-from core.tests.test_healthz import DownDatabase
+from core.tests.test_healthz import refuse_connection
+from core.views import HEALTH_PROBES
 from inventory_project.log import JsonFormatter, RequestContextFilter
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,7 @@ def test_log_lines_are_json_with_the_request_context(client, manager, monkeypatc
     handler.addFilter(RequestContextFilter())
     logger = logging.getLogger("core.views")
     logger.addHandler(handler)
-    monkeypatch.setattr("core.views.connection", DownDatabase())
+    monkeypatch.setitem(HEALTH_PROBES, "read", refuse_connection)
     client.force_login(manager)
     try:
         response = client.get("/healthz", headers={"X-Request-ID": "req-42"})
@@ -47,7 +48,9 @@ def test_log_lines_are_json_with_the_request_context(client, manager, monkeypatc
     assert line["request_id"] == "req-42"
     assert line["path"] == "/healthz"
     assert line["user"] == "manager"
-    assert "OperationalError" in line["exception"]
+    # A database outage is one line naming the error, not a traceback per request.
+    assert line["error"] == "OperationalError: connection refused"
+    assert "exception" not in line
 
 
 @pytest.fixture
