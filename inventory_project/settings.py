@@ -186,6 +186,15 @@ SILENCED_SYSTEM_CHECKS = (
 if env.str("CACHE_URL", default=""):
     CACHES = {"default": env.cache("CACHE_URL")}
 
+# Argon2id (argon2-cffi) for new and upgraded hashes; the others only verify
+# hashes made before, which Django then upgrades at the user's next login.
+PASSWORD_HASHERS = [
+    "accounts.hashers.ShopArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -437,3 +437,20 @@ def test_test_settings_take_the_database_from_database_url():
     )
 
     assert postgres["DATABASE"][0] == "django.db.backends.postgresql"
+
+
+def test_passwords_are_hashed_with_the_projects_argon2_and_older_hashes_still_verify():
+    result = run_settings(
+        """
+        from inventory_project import settings
+        print(json.dumps(settings.PASSWORD_HASHERS))
+        """,
+        DEBUG="true",
+    )
+
+    assert result.returncode == 0, result.stderr
+    hashers = json.loads(result.stdout)
+    assert hashers[:2] == [
+        "accounts.hashers.ShopArgon2PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
