@@ -27,12 +27,7 @@ class AddressLimitHandler(AxesDatabaseHandler):
     def is_locked(self, request, credentials=None) -> bool:
         if super().is_locked(request, credentials):
             return True
-        if self.address_failures(request) < settings.AXES_ADDRESS_FAILURE_LIMIT:
-            return False
-        # Answer with the lockout page (AxesMiddleware), as the per-user limit
-        # does, rather than a plain "wrong password" that invites more guesses.
-        request.axes_locked_out = True
-        return True
+        return self.address_failures(request) >= settings.AXES_ADDRESS_FAILURE_LIMIT
 
     def address_failures(self, request) -> int:
         """Failed logins from the request's address, for any user name, within the cool-off."""
@@ -43,6 +38,22 @@ class AddressLimitHandler(AxesDatabaseHandler):
             ip_address=address, attempt_time__gte=get_cool_off_threshold(request)
         )
         return attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+
+
+def client_ip_address(request) -> str | None:
+    """The address throttling counts for a request (AXES_CLIENT_IP_CALLABLE).
+
+    Behind the TLS proxy (``BEHIND_TLS_PROXY``) every request comes from the
+    proxy's address, and one address limit would lock the whole shop out: the
+    client is then the address the proxy appended to ``X-Forwarded-For`` (the
+    last one; those before it are whatever the client sent). Otherwise it is
+    ``REMOTE_ADDR``.
+    """
+    if settings.CLIENT_ADDRESS_FROM_PROXY:
+        appended = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        if appended:
+            return appended
+    return request.META.get("REMOTE_ADDR")
 
 
 def check_old_password(request, user, password: str) -> bool | None:

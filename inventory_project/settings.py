@@ -101,6 +101,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # limit: a shop's staff share one address (see accounts.throttling).
 AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=20)
 AXES_HANDLER = "accounts.throttling.AddressLimitHandler"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip_address"
+# Attempts refused during a lockout are not counted: counting them let anyone
+# who kept trying (the right password included) extend the lockout for ever.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 
@@ -242,7 +246,10 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
-if env.bool("BEHIND_TLS_PROXY", default=False):
+# Behind the proxy the client's address is the one it appends to
+# X-Forwarded-For (login throttling counts per address: accounts.throttling).
+CLIENT_ADDRESS_FROM_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+if CLIENT_ADDRESS_FROM_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"

@@ -122,3 +122,38 @@ def test_right_old_password_below_the_limit_changes_it(throttling, signed_in, dj
 
     assert response.status_code == 302
     assert django_user_model.objects.get(username="bob").check_password("a-new-secret-2026")
+
+
+def test_a_lockout_is_not_extended_by_attempts_refused_during_it(
+    throttling, client, django_user_model
+):
+    django_user_model.objects.create_user("alice", password=PASSWORD)
+    spray(client, [f"user{n}" for n in range(20)], per_username=1)
+    failures = (
+        AccessAttempt.objects.count(),
+        sum(AccessAttempt.objects.values_list("failures_since_start", flat=True)),
+    )
+
+    for _ in range(6):
+        assert log_in(client, "alice", PASSWORD).status_code == 429
+
+    assert (
+        AccessAttempt.objects.count(),
+        sum(AccessAttempt.objects.values_list("failures_since_start", flat=True)),
+    ) == failures
+    assert not AccessAttempt.objects.filter(username="alice").exists()
+
+
+def test_behind_the_proxy_each_client_is_counted_by_the_address_the_proxy_appended(
+    throttling, django_user_model
+):
+    throttling.CLIENT_ADDRESS_FROM_PROXY = True
+    django_user_model.objects.create_user("alice", password=PASSWORD)
+    proxy = "10.9.9.9"
+    sprayer = Client(HTTP_X_FORWARDED_FOR="spoofed, 203.0.113.7")
+    spray(sprayer, [f"user{n}" for n in range(20)], per_username=2, address=proxy)
+
+    # The sprayer is locked out; a colleague behind the same proxy is not.
+    assert log_in(sprayer, "alice", PASSWORD, address=proxy).status_code == 429
+    colleague = Client(HTTP_X_FORWARDED_FOR="198.51.100.4")
+    assert log_in(colleague, "alice", PASSWORD, address=proxy).status_code == 302
