@@ -127,3 +127,40 @@ def test_a_fresh_database_migrates_from_zero_and_totals_the_history_it_holds():
     finally:
         # Content types were deleted and made again with new keys.
         ContentType.objects.clear_cache()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_money_bounds_migration_names_the_prices_it_would_refuse():
+    before_bounds = [("products", "0005_product_active_name_index")]
+    try:
+        # Given a database from before the bounds, with a price that is now too high.
+        migrate_to([(label, None) for label in ("sales", "purchases")])
+        migrate_to(before_bounds)
+        old = MigrationExecutor(connection).loader.project_state(before_bounds).apps
+        supplier = old.get_model("people", "Supplier").objects.create(name="Acme")
+        category = old.get_model("products", "Category").objects.create(name="Jewels")
+        old.get_model("products", "Product").objects.create(
+            sku="CROWN", name="Crown", category=category, supplier=supplier,
+            sale_price=Decimal("2000000.00"),
+        )  # fmt: skip
+
+        # When the bounds migration runs, it stops and says which product and why.
+        with pytest.raises(
+            RuntimeError, match=r"1 product\(s\) have a price above 1,000,000.00.*CROWN"
+        ):
+            migrate_to([("products", "0006_bounded_money")])
+
+        # Once the price is corrected, it migrates.
+        old.get_model("products", "Product").objects.filter(sku="CROWN").update(
+            sale_price=Decimal("1000000.00")
+        )
+    finally:
+        call_command("migrate", verbosity=0)
+        ContentType.objects.clear_cache()
+
+    assert (
+        MigrationExecutor(connection).migration_plan(
+            MigrationExecutor(connection).loader.graph.leaf_nodes()
+        )
+        == []
+    )

@@ -3,6 +3,26 @@
 import django.core.validators
 from decimal import Decimal
 from django.db import migrations, models
+from django.db.models import F, Q
+
+
+MAX_UNIT_PRICE = Decimal("1000000.00")
+
+
+def refuse_prices_beyond_the_bound(apps, schema_editor):
+    """Name the products the new check constraint would refuse, instead of an IntegrityError."""
+    over = (
+        apps.get_model("products", "Product")
+        .objects.filter(Q(cost_price__gt=MAX_UNIT_PRICE) | Q(sale_price__gt=MAX_UNIT_PRICE))
+        .order_by("sku")
+        .values_list("sku", flat=True)
+    )
+    if over:
+        raise RuntimeError(
+            f"{len(over)} product(s) have a price above {MAX_UNIT_PRICE:,}, the most a unit may "
+            f"cost from now on: {', '.join(over[:20])}. Correct their prices (the product page "
+            "or the admin), then run migrate again."
+        )
 
 
 class Migration(migrations.Migration):
@@ -13,6 +33,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(refuse_prices_beyond_the_bound, migrations.RunPython.noop),
         migrations.AlterField(
             model_name='product',
             name='cost_price',

@@ -5,6 +5,30 @@ import django.db.models.expressions
 import django.db.models.lookups
 from decimal import Decimal
 from django.db import migrations, models
+from django.db.models import F, Q
+
+
+MAX_UNIT_PRICE = Decimal("1000000.00")
+MAX_LINE_VALUE = Decimal("100000000.00")
+
+
+def refuse_lines_beyond_the_bounds(apps, schema_editor):
+    """Name the purchases the new check constraints would refuse, instead of an IntegrityError."""
+    over = (
+        apps.get_model("purchases", "PurchaseLine")
+        .objects.annotate(line_value=F("quantity") * F("unit_cost"))
+        .filter(Q(unit_cost__gt=MAX_UNIT_PRICE) | Q(line_value__gt=MAX_LINE_VALUE))
+        .order_by("purchase_id")
+        .values_list("purchase_id", flat=True)
+        .distinct()
+    )
+    if over:
+        raise RuntimeError(
+            f"{len(over)} purchase(s) have a line above the new bounds (a unit cost of at most "
+            f"{MAX_UNIT_PRICE:,}, a line of at most {MAX_LINE_VALUE:,}): purchases "
+            f"{', '.join(f'#{pk}' for pk in over[:20])}. These amounts are most likely typos; "
+            "correct them in the database, run `manage.py rebuild_totals`, then migrate again."
+        )
 
 
 class Migration(migrations.Migration):
@@ -15,6 +39,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(refuse_lines_beyond_the_bounds, migrations.RunPython.noop),
         migrations.AlterField(
             model_name='purchaseline',
             name='unit_cost',
