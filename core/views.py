@@ -14,7 +14,7 @@ from django.views import defaults
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
-from core.exceptions import OUTAGE_ERRORS
+from core.exceptions import error_line, is_database_outage
 from core.models import Heartbeat
 
 logger = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def server_error(request):
     The page is rendered without a request: the session and user live in the
     database that is down.
     """
-    if isinstance(sys.exc_info()[1], OUTAGE_ERRORS):
+    if is_database_outage(sys.exc_info()[1]):
         response = HttpResponse(render_to_string("503.html"), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
@@ -68,8 +68,9 @@ def server_error(request):
 def _check(name: str, probe) -> str:
     try:
         probe()
-    except DatabaseError:
-        logger.exception("Health check: the database failed a %s", name)
+    except DatabaseError as error:
+        # One line: a load balancer asks every few seconds throughout an outage.
+        logger.error("Health check: the database failed a %s: %s", name, error_line(error))
         return "failing"
     return "ok"
 

@@ -11,7 +11,7 @@ import logging
 import re
 import uuid
 
-from core.exceptions import OUTAGE_ERRORS
+from core.exceptions import OUTAGE_ERRORS, error_line
 
 _request_context: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
     "request_context", default=None
@@ -66,14 +66,13 @@ class ClientErrorFilter(logging.Filter):
     """
 
     def filter(self, record):
-        if not record.exc_info:
-            return True
         status_code = getattr(record, "status_code", None)
-        error = record.exc_info[1]
-        if isinstance(error, OUTAGE_ERRORS):
-            first_line = next(iter(str(error).strip().splitlines()), "")
-            record.error = f"{type(error).__name__}: {first_line}"
-        elif status_code is None or status_code >= 500:
+        if not record.exc_info or status_code is None:
+            return True
+        if status_code == 503 and isinstance(record.exc_info[1], OUTAGE_ERRORS):
+            # core.views.server_error judged it an outage (a bug stays a 500).
+            record.error = error_line(record.exc_info[1])
+        elif status_code >= 500:
             return True
         record.exc_info = None
         record.exc_text = None

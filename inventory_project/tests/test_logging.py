@@ -8,6 +8,7 @@ import json
 import logging
 
 import pytest
+from django.db import OperationalError
 from django.urls import reverse
 
 from core.tests.test_healthz import refuse_connection
@@ -49,7 +50,9 @@ def test_log_lines_are_json_with_the_request_context(client, manager, monkeypatc
     assert line["path"] == "/healthz"
     assert line["user"] == "manager"
     # A database outage is one line naming the error, not a traceback per request.
-    assert line["error"] == "OperationalError: connection refused"
+    assert line["message"] == (
+        "Health check: the database failed a read: OperationalError: connection refused"
+    )
     assert "exception" not in line
 
 
@@ -88,3 +91,20 @@ def test_a_server_error_keeps_its_traceback_in_the_log(manager_client, console_l
     assert response.status_code == 500
     lines = [json.loads(line) for line in console_log.getvalue().splitlines()]
     assert any("RuntimeError: the dashboard broke" in line.get("exception", "") for line in lines)
+
+
+def test_a_query_bug_raising_operational_error_stays_a_500_with_its_traceback(
+    manager_client, console_log, monkeypatch
+):
+    def broken(*args, **kwargs):
+        raise OperationalError("no such table: dashboard_widget")
+
+    monkeypatch.setattr("dashboard.views.dashboard_summary", broken)
+    manager_client.raise_request_exception = False
+
+    response = manager_client.get(reverse("dashboard:index"))
+
+    # The database answers, so this is a bug, not an outage: no "try again" page.
+    assert response.status_code == 500
+    lines = [json.loads(line) for line in console_log.getvalue().splitlines()]
+    assert any("no such table" in line.get("exception", "") for line in lines)
