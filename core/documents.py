@@ -87,8 +87,10 @@ class DocumentHeaderForm(forms.ModelForm):
         return date
 
 
-# The most lines one document holds. A post that claims more is refused before a
-# form is built for each claimed line (see BaseDocumentLineFormSet).
+# The most lines one document holds; the page's script adds no more. A post
+# claiming up to twice as many is shown again with its lines and the error; one
+# claiming more is refused before a form is built for each claimed line (see
+# BaseDocumentLineFormSet).
 MAX_DOCUMENT_LINES = 100
 
 
@@ -104,7 +106,8 @@ class BaseDocumentLineFormSet(forms.BaseFormSet):
         Django would build ``absolute_max`` forms and render them all again with
         the error; a 200-byte post with ``TOTAL_FORMS=100000`` then cost seconds
         of CPU and megabytes of page. Refusing it with no line costs what a
-        normal post does; ``full_clean`` still reports "too many lines".
+        normal post does; ``full_clean`` still reports "too many lines". A few
+        lines too many (up to ``absolute_max``) come back as typed.
         """
         if self.is_bound:
             claimed = self.management_form.cleaned_data.get(TOTAL_FORM_COUNT) or 0
@@ -127,7 +130,7 @@ def document_line_formset(line_form):
         validate_min=True,
         max_num=MAX_DOCUMENT_LINES,
         validate_max=True,
-        absolute_max=MAX_DOCUMENT_LINES,
+        absolute_max=2 * MAX_DOCUMENT_LINES,
     )
 
 

@@ -700,3 +700,19 @@ def test_purchase_of_exactly_the_most_lines_allowed_is_recorded(django_user_mode
     assert response.status_code == 302
     assert Purchase.objects.count() == purchases + 1
     assert Purchase.objects.latest("pk").lines.count() == 100
+
+
+def test_a_document_a_few_lines_over_the_most_comes_back_with_its_lines(django_user_model):
+    world = build_world()
+    client = client_for("manager", django_user_model)
+    data = {**document_post(world, "supplier"), "lines-TOTAL_FORMS": "101"}
+    data |= {f"lines-{n}-product": world.product.sku for n in range(101)}
+    data |= {f"lines-{n}-quantity": "1" for n in range(101)}
+    before = snapshot()
+
+    response = client.post(reverse("purchases:create"), data)
+
+    assert response.status_code == 200
+    assert "A document can have at most 100 lines." in response.content.decode()
+    assert len(response.context["formset"].forms) == 101  # what was typed is kept
+    assert snapshot() == before

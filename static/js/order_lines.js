@@ -8,6 +8,8 @@
   if (!container || !template || !addButton) return;
   const prefix = container.dataset.prefix;
   const totalForms = document.getElementById("id_" + prefix + "-TOTAL_FORMS");
+  // The most lines a document holds (the formset's MAX_NUM_FORMS): no more can be added.
+  const maxForms = parseInt(document.getElementById("id_" + prefix + "-MAX_NUM_FORMS").value, 10);
   const pattern = new RegExp(prefix + "-(\\d+|__prefix__)-", "g");
 
   function renumber() {
@@ -22,10 +24,13 @@
       line.querySelector(".remove-line").classList.toggle("d-none", lines.length === 1);
     });
     totalForms.value = lines.length;
+    addButton.disabled = lines.length >= maxForms;
+    addButton.title = addButton.disabled ? "A document holds at most " + maxForms + " lines." : "";
   }
 
   addButton.classList.remove("d-none");
   addButton.addEventListener("click", function () {
+    if (container.querySelectorAll(".line-form").length >= maxForms) return;
     container.appendChild(template.content.cloneNode(true));
     renumber();
     const products = container.querySelectorAll(".line-form [name$='-product']");
