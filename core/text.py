@@ -18,6 +18,10 @@ from django.db import models
 # Control (Cc), format (Cf: zero-width and bidi controls), surrogate (Cs),
 # private use (Co) and unassigned (Cn) characters, and line/paragraph separators.
 INVISIBLE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+# Format characters that written names need: the zero-width non-joiner and
+# joiner shape Persian and Indic words, and join emoji (👩‍💻). Allowed inside a
+# name that has something visible.
+JOINERS = {"\u200c", "\u200d"}
 # The characters a code (a store code, a SKU) may hold: what prints, scans and
 # sorts the same everywhere.
 CODE_ALPHABET = "letters A–Z, digits 0–9, and - _ . /"
@@ -36,11 +40,13 @@ def validate_visible_text(value: str) -> None:
     """Refuse control, format (zero-width, bidi override), private-use and separator characters."""
     invisible = sorted(
         {
-            character
-            for character in value
-            if unicodedata.category(character) in INVISIBLE_CATEGORIES
+            char
+            for char in value
+            if unicodedata.category(char) in INVISIBLE_CATEGORIES and char not in JOINERS
         }
     )
+    if not invisible and value and all(char in JOINERS or char.isspace() for char in value):
+        invisible = sorted(set(value) & JOINERS)  # joiners alone: nothing to see
     if invisible:
         shown = ", ".join(f"U+{ord(char):04X}" for char in invisible)
         raise ValidationError(

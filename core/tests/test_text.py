@@ -14,6 +14,11 @@ from core.text import CodeFormField, NameFormField
         ("No\u00a0break\u2003space", "No break space"),
         ("Ünïcødé 店 🚀", "Ünïcødé 店 🚀"),
         ("<b>Bold</b> & co", "<b>Bold</b> & co"),  # visible: escaped where shown
+        (
+            "\u0645\u06cc\u200c\u0634\u0648\u062f",
+            "\u0645\u06cc\u200c\u0634\u0648\u062f",
+        ),  # Persian, ZWNJ
+        ("Dev \U0001f469\u200d\U0001f4bb", "Dev \U0001f469\u200d\U0001f4bb"),  # joined emoji
     ],
 )
 def test_name_is_normalised_and_kept(typed, kept):
@@ -24,6 +29,7 @@ def test_name_is_normalised_and_kept(typed, kept):
     "typed",
     [
         "\u200b\u200b\u200b",  # zero-width spaces only
+        "\u200d\u200c",  # joiners only: nothing to see
         "Bolt\u200b",  # a zero-width space inside
         "\u202eevil\u202c gpj.exe",  # right-to-left override
         "\u2066isolate\u2069",  # bidi isolate
