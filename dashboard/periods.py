@@ -1,4 +1,5 @@
-"""The reporting period chosen in the query string (``?period=30d`` or a custom range)."""
+"""The reporting period chosen in the query string (``?period=30d`` or a custom range); its
+form is ``dashboard.forms.PeriodForm``."""
 
 import datetime
 from dataclasses import dataclass

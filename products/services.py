@@ -142,6 +142,9 @@ def _lock(store, product_ids: list[int]) -> _LockedStock:
         product.pk: product
         for product in Product.objects.select_for_update().filter(pk__in=product_ids).order_by("pk")
     }
+    if len(products) != len(product_ids):
+        missing = sorted(set(product_ids) - set(products))
+        raise Product.DoesNotExist(f"No product with id {', '.join(map(str, missing))}.")
     levels = {
         level.product_id: level
         for level in StockLevel.objects.select_for_update()

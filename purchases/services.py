@@ -109,13 +109,10 @@ def _add_to_daily_totals(date, lines, *, sign: int) -> None:
     )
 
 
-def expected_daily_totals(line_model=PurchaseLine):
-    """Per-day totals computed from the lines of purchases not voided: what PurchaseDay holds.
-
-    Takes the line model so the data migration can pass its historical one.
-    """
+def expected_daily_totals():
+    """Per-day totals computed from the lines of purchases not voided: what PurchaseDay holds."""
     return (
-        line_model.objects.filter(purchase__voided_at__isnull=True)
+        PurchaseLine.objects.filter(purchase__voided_at__isnull=True)
         .values(day=F("purchase__date"))
         .annotate(
             documents=Count("purchase", distinct=True),
@@ -126,11 +123,11 @@ def expected_daily_totals(line_model=PurchaseLine):
     )
 
 
-def rebuild_totals(line_model=PurchaseLine, day_model=PurchaseDay) -> None:
+def rebuild_totals() -> None:
     """Recompute every PurchaseDay from the lines (after a bulk import or a restore)."""
-    day_model.objects.all().delete()
-    day_model.objects.bulk_create(
-        (day_model(date=row.pop("day"), **row) for row in expected_daily_totals(line_model)),
+    PurchaseDay.objects.all().delete()
+    PurchaseDay.objects.bulk_create(
+        (PurchaseDay(date=row.pop("day"), **row) for row in expected_daily_totals()),
         batch_size=1000,
     )
 

@@ -115,17 +115,14 @@ def _add_to_totals(date, lines: list[SaleLine], *, sign: int) -> None:
     )
 
 
-def _valid_lines(line_model):
-    return line_model.objects.filter(sale__voided_at__isnull=True)
+def _valid_lines():
+    return SaleLine.objects.filter(sale__voided_at__isnull=True)
 
 
-def expected_daily_totals(line_model=SaleLine):
-    """Per-day totals computed from the lines of sales not voided: what SaleDay holds.
-
-    Takes the line model so the data migration can pass its historical one.
-    """
+def expected_daily_totals():
+    """Per-day totals computed from the lines of sales not voided: what SaleDay holds."""
     return (
-        _valid_lines(line_model)
+        _valid_lines()
         .values(day=F("sale__date"))
         .annotate(
             documents=Count("sale", distinct=True),
@@ -137,10 +134,10 @@ def expected_daily_totals(line_model=SaleLine):
     )
 
 
-def expected_product_sales(line_model=SaleLine):
+def expected_product_sales():
     """Per-product totals computed from the lines of sales not voided: what ProductSales holds."""
     return (
-        _valid_lines(line_model)
+        _valid_lines()
         .values("product_id")
         .annotate(
             units=Sum("quantity"),
@@ -150,19 +147,15 @@ def expected_product_sales(line_model=SaleLine):
     )
 
 
-def rebuild_totals(
-    line_model=SaleLine, day_model=SaleDay, product_sales_model=ProductSales
-) -> None:
+def rebuild_totals() -> None:
     """Recompute SaleDay and ProductSales from the lines (after a bulk import or a restore)."""
-    day_model.objects.all().delete()
-    day_model.objects.bulk_create(
-        (day_model(date=row.pop("day"), **row) for row in expected_daily_totals(line_model)),
-        batch_size=1000,
+    SaleDay.objects.all().delete()
+    SaleDay.objects.bulk_create(
+        (SaleDay(date=row.pop("day"), **row) for row in expected_daily_totals()), batch_size=1000
     )
-    product_sales_model.objects.all().delete()
-    product_sales_model.objects.bulk_create(
-        (product_sales_model(**row) for row in expected_product_sales(line_model)),
-        batch_size=1000,
+    ProductSales.objects.all().delete()
+    ProductSales.objects.bulk_create(
+        (ProductSales(**row) for row in expected_product_sales()), batch_size=1000
     )
 
 
