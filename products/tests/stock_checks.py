@@ -11,6 +11,7 @@ looked up by name and their running totals through the registry they fill
 """
 
 from collections import defaultdict
+from decimal import Decimal
 
 from django.apps import apps
 
@@ -99,3 +100,13 @@ def on_hand(product, store) -> int:
         .first()
         or 0
     )
+
+
+def average_cost(product) -> Decimal:
+    """The product's average cost as stored now (the instance may hold an older one)."""
+    return Product.objects.values_list("average_cost", flat=True).get(pk=product.pk)
+
+
+def only_movement(**filters) -> StockMovement:
+    """The one ledger row matching ``filters`` (fails if there are none or several)."""
+    return StockMovement.objects.get(**filters)

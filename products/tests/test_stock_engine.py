@@ -16,7 +16,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from products.models import Product, StockLevel, StockMovement
+from products.models import StockLevel, StockMovement
 from products.services import (
     InsufficientStock,
     StockChange,
@@ -24,7 +24,7 @@ from products.services import (
     stock_adjust,
 )
 from products.tests.factories import ProductFactory, stock_up
-from products.tests.stock_checks import on_hand, stock_snapshot
+from products.tests.stock_checks import average_cost, on_hand, stock_snapshot
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ledger_stays_consistent")]
 
@@ -39,10 +39,6 @@ def widget():
 @pytest.fixture
 def gadget():
     return ProductFactory(name="Red Gadget", cost_price=Decimal("2.00"))
-
-
-def average_cost(product) -> Decimal:
-    return Product.objects.values_list("average_cost", flat=True).get(pk=product.pk)
 
 
 # stock_adjust

@@ -13,10 +13,10 @@ from django.db import IntegrityError
 
 from core.exceptions import AlreadyVoided
 from people.tests.factories import SupplierFactory
-from products.models import Product, StockLevel, StockMovement
+from products.models import StockLevel, StockMovement
 from products.services import InsufficientStock, StockChange, move_stock, stock_adjust
 from products.tests.factories import ProductFactory
-from products.tests.stock_checks import on_hand, stock_snapshot
+from products.tests.stock_checks import average_cost, on_hand, only_movement, stock_snapshot
 from purchases.models import Purchase
 from purchases.services import PurchaseLineInput, purchase_record, purchase_void
 
@@ -51,14 +51,6 @@ def buy(store, user, *lines, **kwargs):
         ],
         **kwargs,
     )
-
-
-def average_cost(product) -> Decimal:
-    return Product.objects.values_list("average_cost", flat=True).get(pk=product.pk)
-
-
-def only_movement(**filters) -> StockMovement:
-    return StockMovement.objects.get(**filters)
 
 
 # purchase_record

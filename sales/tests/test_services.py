@@ -14,10 +14,10 @@ from django.db import IntegrityError
 
 from core.exceptions import AlreadyVoided
 from people.tests.factories import CustomerFactory
-from products.models import Product, StockLevel, StockMovement
+from products.models import StockLevel, StockMovement
 from products.services import InsufficientStock
 from products.tests.factories import ProductFactory, stock_up
-from products.tests.stock_checks import on_hand, stock_snapshot
+from products.tests.stock_checks import average_cost, on_hand, only_movement, stock_snapshot
 from sales.models import Sale, SaleLine
 from sales.services import SaleLineInput, sale_confirm, sale_void
 
@@ -52,14 +52,6 @@ def sell(store, user, *lines, **kwargs):
         ],
         **kwargs,
     )
-
-
-def average_cost(product) -> Decimal:
-    return Product.objects.values_list("average_cost", flat=True).get(pk=product.pk)
-
-
-def only_movement(**filters) -> StockMovement:
-    return StockMovement.objects.get(**filters)
 
 
 # sale_confirm
