@@ -39,7 +39,8 @@ from demo.catalogue import (
 )
 from people.models import Customer, Supplier
 from products.models import Category, Product, StockLevel, StockMovement
-from products.services import new_average_cost, stock_adjust
+from products.services import stock_adjust
+from products.valuation import moving_average
 from purchases.models import Purchase, PurchaseLine
 from purchases.services import PurchaseLineInput, purchase_record, purchase_void
 from purchases.services import rebuild_totals as rebuild_purchase_totals
@@ -434,7 +435,7 @@ SALE_FIELDS = [
 ]  # fmt: skip
 MOVEMENT_FIELDS = [
     "product", "store", "quantity", "balance_after", "kind", "document_id", "note",
-    "created_by", "created_at",
+    "created_by", "created_at", "at_average_cost", "unit_cost", "value", "average_cost_after",
 ]  # fmt: skip
 
 
@@ -542,19 +543,33 @@ class BulkHistory:
 
     def move_value(self, product_id: int, quantity: int, unit_cost: Decimal) -> None:
         """Move the average cost as the engine does when units carrying a value move."""
-        self.average_cost[product_id] = new_average_cost(
+        self.average_cost[product_id] = moving_average(
             self.average_cost[product_id],
             self.total_on_hand[product_id],
             quantity,
             quantity * unit_cost,
         )
 
-    def ledger(self, product_id, store_id, quantity, kind, document_id, note, at) -> None:
-        """Record one movement (``at`` already database-ready) and apply it to the books."""
+    def ledger(
+        self, product_id, store_id, quantity, kind, document_id, note, at, unit_cost=None
+    ) -> None:
+        """Record one movement (``at`` already database-ready) and apply it to the books.
+
+        ``unit_cost`` is the cost the units carry; ``None`` moves them at the
+        average, as sales and adjustments do. The movement shows the average
+        as it is now: a purchase moves it first (``move_value``); a voided
+        pair leaves it alone, as the engine's replay does.
+        """
         balance = self.change_stock(product_id, store_id, quantity)
+        average = self.average_cost[product_id]
+        at_average = unit_cost is None
+        unit_cost = average if at_average else unit_cost
         self.pending["movements"].append(
-            (product_id, store_id, quantity, balance, kind, document_id, note, self.user_id, at)
-        )
+            (
+                product_id, store_id, quantity, balance, kind, document_id, note, self.user_id,
+                at, at_average, unit_cost, quantity * unit_cost, average,
+            )
+        )  # fmt: skip
 
     # ------------------------------------------------------------- documents
     def run(self) -> None:
@@ -637,17 +652,21 @@ class BulkHistory:
             unit_cost = money(cost_price * rng.choice(COST_FACTORS))
             lines.append((product_id, quantity, unit_cost))
             self.pending["purchase_lines"].append((purchase_id, product_id, quantity, unit_cost))
-            self.move_value(product_id, quantity, unit_cost)
-            self.ledger(product_id, store_id, quantity, Kind.PURCHASE.value, purchase_id, "", at)
         voided_at = voided_by = None
         void_reason = ""
-        if rng.random() < self.PURCHASE_VOID_RATE:
+        voided = rng.random() < self.PURCHASE_VOID_RATE
+        for product_id, quantity, unit_cost in lines:
+            if not voided:  # a voided purchase never moves the average (see ledger())
+                self.move_value(product_id, quantity, unit_cost)
+            self.ledger(
+                product_id, store_id, quantity, Kind.PURCHASE.value, purchase_id, "", at, unit_cost
+            )
+        if voided:
             # Recorded twice by mistake and voided straight away, while the stock is there.
             voided_at, voided_by = when + timedelta(minutes=20), self.user_id
             void_reason = "Duplicate entry: invoice already recorded"
             void_at = self.adapt_datetime(voided_at)
             for product_id, quantity, unit_cost in lines:
-                self.move_value(product_id, -quantity, unit_cost)
                 self.ledger(
                     product_id,
                     store_id,
@@ -656,6 +675,7 @@ class BulkHistory:
                     purchase_id,
                     void_reason,
                     void_at,
+                    unit_cost,
                 )
         self.pending["purchases"].append(
             (
@@ -707,7 +727,6 @@ class BulkHistory:
             void_at = self.adapt_datetime(voided_at)
             for product_id, quantity, unit_cost in lines:
                 # Returned at the cost the units left with, as sale_void does.
-                self.move_value(product_id, quantity, unit_cost)
                 self.ledger(
                     product_id,
                     store_id,
@@ -716,6 +735,7 @@ class BulkHistory:
                     sale_id,
                     void_reason,
                     void_at,
+                    unit_cost,
                 )
         self.pending["sales"].append(
             (

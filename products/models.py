@@ -187,11 +187,18 @@ class StockLevel(models.Model):
         return self.quantity <= self.product.reorder_level
 
 
+# The ledger fields a revaluation may restate (see products.valuation): what a
+# movement was worth. What moved, where, when and why never changes.
+VALUATION_FIELDS = frozenset({"unit_cost", "value", "average_cost_after"})
+
+
 class ImmutableQuerySet(models.QuerySet):
-    """Movements are history: bulk updates and deletes are refused."""
+    """Movements are history: deletes are refused, and updates of anything but their valuation."""
 
     def update(self, **kwargs):
-        raise TypeError("Stock movements are immutable.")
+        if not kwargs or not set(kwargs) <= VALUATION_FIELDS:
+            raise TypeError("Stock movements are immutable.")
+        return super().update(**kwargs)
 
     def delete(self):
         raise TypeError("Stock movements are immutable.")
@@ -202,6 +209,13 @@ class StockMovement(models.Model):
 
     For every (product, store) the on-hand quantity equals the sum of its
     movements; ``verify_stock`` checks it.
+
+    Each movement also says what it was worth: ``unit_cost`` and the signed
+    ``value`` it moved, and the product's moving-average cost after it. A
+    movement "at average" (a sale, most adjustments) moves units at the
+    average of the moment; the others carry their own cost (a purchase).
+    Replaying a product's movements in order, leaving out every voided pair,
+    gives each of these figures again (see :mod:`products.valuation`).
     """
 
     class Kind(models.TextChoices):
@@ -216,6 +230,14 @@ class StockMovement(models.Model):
     quantity = models.BigIntegerField(help_text="Signed: positive in, negative out.")
     balance_after = models.BigIntegerField()
     kind = models.CharField(max_length=16, choices=Kind)
+    at_average_cost = models.BooleanField(
+        default=False, help_text="Moved at the average cost of the moment, not a cost of its own."
+    )
+    unit_cost = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal("0"))
+    value = models.DecimalField(
+        max_digits=24, decimal_places=4, default=Decimal("0"), help_text="Signed, as the quantity."
+    )
+    average_cost_after = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal("0"))
     # The purchase or sale this came from (by kind); documents are voided,
     # never deleted, so the reference always resolves.
     document_id = models.PositiveBigIntegerField(null=True, blank=True)
@@ -241,6 +263,15 @@ class StockMovement(models.Model):
             models.CheckConstraint(
                 condition=Q(balance_after__gte=0), name=MOVEMENT_BALANCE_AFTER_GTE_0
             ),
+            # Value moves the way the units do; no cost is ever negative.
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0, value__gte=0) | Q(quantity__lt=0, value__lte=0),
+                name="movement_value_sign",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_cost__gte=0, average_cost_after__gte=0),
+                name="movement_costs_gte_0",
+            ),
         ]
 
     def __str__(self):
@@ -260,6 +291,14 @@ class StockMovement(models.Model):
         if self.document_id is None or url_name is None:
             return None
         return reverse(url_name, args=[self.document_id])
+
+
+# What each kind of void takes back: a void and the movement it reverses
+# are a pair that valuation leaves out, as if the document never existed.
+VOIDED_KIND = {
+    StockMovement.Kind.PURCHASE_VOID: StockMovement.Kind.PURCHASE,
+    StockMovement.Kind.SALE_VOID: StockMovement.Kind.SALE,
+}
 
 
 # The detail page of the document each kind of movement comes from, filled by

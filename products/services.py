@@ -16,12 +16,17 @@ from core.exceptions import OperationRefused
 from products.models import (
     MOVEMENT_BALANCE_AFTER_GTE_0,
     STOCK_LEVEL_QUANTITY_GTE_0,
+    VOIDED_KIND,
     Product,
     StockLevel,
     StockMovement,
 )
-
-AVERAGE_COST_PLACES = Decimal("0.0001")
+from products.valuation import (
+    AVERAGE_COST_PLACES,
+    ValuationRefused,
+    moving_average,
+    revalue,
+)
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,7 @@ class StockChange:
 
     ``unit_cost`` is the value each unit carries in or out (a purchase's cost);
     ``None`` moves units at the product's current average cost, as a sale does.
+    A void's lines need none: it takes back what its document's movements carried.
     """
 
     product_id: int
@@ -62,15 +68,6 @@ class InsufficientStock(OperationRefused):
         return next((s for s in self.shortfalls if s.product.pk == product_id), None)
 
 
-def new_average_cost(average: Decimal, on_hand: int, quantity: int, value: Decimal) -> Decimal:
-    """Moving average after ``quantity`` units worth ``value`` enter (or leave) ``on_hand``."""
-    remaining = on_hand + quantity
-    if remaining <= 0:
-        return average
-    new_average = (average * on_hand + value) / remaining
-    return max(new_average, Decimal("0")).quantize(AVERAGE_COST_PLACES, rounding=ROUND_HALF_UP)
-
-
 # The CHECK constraints that refuse negative stock: if one fires, a race got
 # past the locks, and the user is told of a shortfall as usual.
 NEGATIVE_STOCK_CONSTRAINTS = (STOCK_LEVEL_QUANTITY_GTE_0, MOVEMENT_BALANCE_AFTER_GTE_0)
@@ -99,6 +96,11 @@ def move_stock(
     product would go below zero; then nothing at all is written. The steps:
     lock, check, apply; a race that still reaches the database's constraints
     is reported as a shortfall too.
+
+    A void (``kind`` in ``VOIDED_KIND``, with its document's id) takes back
+    what the document's movements carried, and the products are revalued from
+    the document's place in the ledger (see :mod:`products.valuation`), which
+    may raise :class:`~products.valuation.ValuationRefused`.
     """
     net_quantity: dict[int, int] = defaultdict(int)
     valued: dict[int, list[StockChange]] = defaultdict(list)
@@ -170,7 +172,10 @@ def _apply(
     """Write average costs, stock levels and one ledger row per product (all checked)."""
     products, levels = locked.products, locked.levels
     product_ids = sorted(products)
-    _update_average_costs(products, net_quantity, valued, product_ids)
+    if kind in VOIDED_KIND:
+        valuations, originals = _reversed_valuations(products, VOIDED_KIND[kind], document_id)
+    else:
+        valuations, originals = _valuations(products, net_quantity, valued), {}
 
     missing = [pid for pid in product_ids if pid not in levels]
     if missing:
@@ -197,10 +202,93 @@ def _apply(
                 document_id=document_id,
                 note=note[:255],
                 created_by=user,
+                **valuations[pid],
             )
         )
     StockMovement.objects.bulk_create(movements)
+    if originals:
+        revalue([products[pid] for pid in originals], since=originals)
     return movements
+
+
+def _valuations(products, net_quantity, valued) -> dict[int, dict]:
+    """What each product's movement is worth, and its new average cost (saved on the product).
+
+    Lines at average leave the average as it is; lines with a cost of their
+    own move it (see :func:`~products.valuation.moving_average`).
+    """
+    carrying_cost = [
+        pid for pid in sorted(products) if any(c.unit_cost is not None for c in valued[pid])
+    ]
+    on_hand = {}
+    if carrying_cost:
+        on_hand = dict(
+            StockLevel.objects.filter(product_id__in=carrying_cost)
+            .values("product_id")
+            .annotate(total=Sum("quantity"))
+            .values_list("product_id", "total")
+        )
+    valuations = {}
+    for pid, product in products.items():
+        average, quantity = product.average_cost, net_quantity[pid]
+        if pid not in carrying_cost:
+            valuations[pid] = {
+                "at_average_cost": True,
+                "unit_cost": average,
+                "value": quantity * average,
+                "average_cost_after": average,
+            }
+            continue
+        value = sum(
+            (c.quantity * (average if c.unit_cost is None else c.unit_cost) for c in valued[pid]),
+            Decimal("0"),
+        )
+        try:
+            new_average = moving_average(average, on_hand.get(pid, 0), quantity, value)
+        except ValueError:
+            raise ValuationRefused(
+                f"taking {-quantity} × {product.name} out at that cost would leave the rest "
+                "worth less than nothing"
+            ) from None
+        if new_average != average:
+            Product.objects.filter(pk=pid).update(average_cost=new_average)
+            product.average_cost = new_average
+        valuations[pid] = {
+            "at_average_cost": False,
+            "unit_cost": abs(value / quantity).quantize(AVERAGE_COST_PLACES, ROUND_HALF_UP),
+            "value": value,
+            "average_cost_after": new_average,
+        }
+    return valuations
+
+
+def _reversed_valuations(products, kind: str, document_id: int) -> tuple[dict, dict[int, int]]:
+    """A void's valuation: minus what the movements of document ``(kind, document_id)`` carried.
+
+    Also returns, per product, the movement it reverses, from where the
+    product is revalued. Read under the product locks, so a revaluation that
+    changed a sale's cost meanwhile is seen.
+    """
+    originals = {
+        row["product_id"]: row
+        for row in StockMovement.objects.filter(
+            kind=kind, document_id=document_id, product_id__in=list(products)
+        ).values("pk", "product_id", "unit_cost", "value")
+    }
+    missing = sorted(set(products) - set(originals))
+    if missing:
+        raise ValueError(f"{kind} #{document_id} moved no stock of product {missing[0]}.")
+    valuations = {
+        pid: {
+            "at_average_cost": False,
+            "unit_cost": row["unit_cost"],
+            "value": -row["value"],
+            # Provisional: the revaluation that follows writes the replay's.
+            "average_cost_after": products[pid].average_cost,
+        }
+        for pid, row in originals.items()
+    }
+    return valuations, {pid: row["pk"] for pid, row in originals.items()}
 
 
 def _race_shortfall(store, net_quantity: dict[int, int]) -> InsufficientStock:
@@ -238,37 +326,6 @@ def _find_shortfalls(products, store, available, net_quantity) -> list[Shortfall
         for pid in sorted(available)
         if available[pid] + net_quantity[pid] < 0
     ]
-
-
-def _update_average_costs(products, net_quantity, valued, product_ids) -> None:
-    """Move each product's average cost by the value its changes carry."""
-    carrying_value = [
-        pid for pid in product_ids if any(c.unit_cost is not None for c in valued[pid])
-    ]
-    if not carrying_value:
-        return
-    on_hand = dict(
-        StockLevel.objects.filter(product_id__in=carrying_value)
-        .values("product_id")
-        .annotate(total=Sum("quantity"))
-        .values_list("product_id", "total")
-    )
-    for pid in carrying_value:
-        product = products[pid]
-        value = sum(
-            (
-                change.quantity
-                * (change.unit_cost if change.unit_cost is not None else product.average_cost)
-                for change in valued[pid]
-            ),
-            Decimal("0"),
-        )
-        new_average = new_average_cost(
-            product.average_cost, on_hand.get(pid, 0), net_quantity[pid], value
-        )
-        if new_average != product.average_cost:
-            Product.objects.filter(pk=pid).update(average_cost=new_average)
-            product.average_cost = new_average
 
 
 def stock_adjust(

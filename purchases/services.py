@@ -68,7 +68,11 @@ def purchase_void(*, purchase: Purchase, user, reason: str) -> Purchase:
     """Take a purchase's stock back out of its store and mark it voided.
 
     Raises :class:`~products.services.InsufficientStock` when some of that
-    stock has already left the store; then nothing changes.
+    stock has already left the store, and
+    :class:`~products.valuation.ValuationRefused` when later sales took units
+    that, without this purchase, were never there; then nothing changes.
+    Otherwise its products are revalued as if it had never been recorded:
+    their average cost, and the cost of the sales since.
     """
     with transaction.atomic():
         # Locking the document first makes a second, simultaneous void wait
@@ -79,9 +83,7 @@ def purchase_void(*, purchase: Purchase, user, reason: str) -> Purchase:
         lines = list(purchase.lines.all())
         move_stock(
             store=purchase.store,
-            changes=[
-                StockChange(line.product_id, -line.quantity, line.unit_cost) for line in lines
-            ],
+            changes=[StockChange(line.product_id, -line.quantity) for line in lines],
             kind=StockMovement.Kind.PURCHASE_VOID,
             user=user,
             document_id=purchase.pk,

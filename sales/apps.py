@@ -6,14 +6,17 @@ class SalesConfig(AppConfig):
 
     def ready(self):
         """Make sales known to the layers below, which never import it: the ledger's
-        links to documents, and the running-totals checks and rebuild."""
+        links to documents, the running-totals checks and rebuild, and the re-costing
+        of sale lines when a revaluation changes what their units cost."""
         from core.totals import RunningTotals, register_running_totals
         from products.models import StockMovement, register_movement_documents
+        from products.valuation import register_cost_restatement
         from sales import services
         from sales.models import ProductSales, SaleDay
 
         Kind = StockMovement.Kind
         register_movement_documents([Kind.SALE, Kind.SALE_VOID], "sales:detail")
+        register_cost_restatement(Kind.SALE, services.restate_sale_costs)
         register_running_totals(
             RunningTotals(
                 name="sales",

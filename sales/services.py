@@ -5,14 +5,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from core.exceptions import AlreadyVoided
 from core.models import COST_TOTAL, TOTAL
-from core.totals import totals_differences
+from core.totals import add_to_totals, totals_differences
 from products.models import Product, StockMovement
 from products.services import StockChange, move_stock
+from products.valuation import CostChange
 from sales.models import ProductSales, Sale, SaleDay, SaleLine
 
 
@@ -67,20 +68,30 @@ def sale_confirm(*, customer, store, lines: list[SaleLineInput], user, date=None
 
 
 def sale_void(*, sale: Sale, user, reason: str) -> Sale:
-    """Return a sale's stock to its store at the cost it left with, and mark it voided."""
+    """Return a sale's stock to its store at the cost it left with, and mark it voided.
+
+    Its products are revalued as if the sale had never happened, which can
+    change the cost of later sales (see :mod:`products.valuation`).
+    """
     with transaction.atomic():
         sale = Sale.objects.select_for_update().get(pk=sale.pk)
         if sale.is_voided:
             raise AlreadyVoided(f"{sale} was already voided.")
-        lines = list(sale.lines.all())
         move_stock(
             store=sale.store,
-            changes=[StockChange(line.product_id, line.quantity, line.unit_cost) for line in lines],
+            changes=[
+                StockChange(product_id, quantity)
+                for product_id, quantity in sale.lines.values_list("product_id", "quantity")
+            ],
             kind=StockMovement.Kind.SALE_VOID,
             user=user,
             document_id=sale.pk,
             note=reason,
         )
+        # Read under the product locks: a revaluation that committed while we
+        # waited may have changed these lines' cost, and the day's cost total
+        # must lose what they cost now.
+        lines = list(sale.lines.all())
         sale.voided_at = timezone.now()
         sale.voided_by = user
         sale.void_reason = reason[:255]
@@ -113,6 +124,35 @@ def _add_to_totals(date, lines: list[SaleLine], *, sign: int) -> None:
         value=sign * sum((line.line_total for line in lines), Decimal("0")),
         cost=sign * sum((line.quantity * line.unit_cost for line in lines), Decimal("0")),
     )
+
+
+def restate_sale_costs(changes: list[CostChange]) -> None:
+    """Give sale lines the unit cost a revaluation found; their days' cost totals the change.
+
+    Called by :mod:`products.valuation` inside the revaluing transaction, with
+    the products locked. Only sales that were not voided are revalued.
+    """
+    new_cost = {(change.document_id, change.product_id): change.new_unit_cost for change in changes}
+    lines = [
+        line
+        for line in SaleLine.objects.filter(
+            sale_id__in={sale_id for sale_id, _ in new_cost},
+            product_id__in={product_id for _, product_id in new_cost},
+        ).select_related("sale")
+        if (line.sale_id, line.product_id) in new_cost
+    ]
+    cost_change: dict = defaultdict(Decimal)
+    for line in lines:
+        unit_cost = new_cost[line.sale_id, line.product_id]
+        cost_change[line.sale.date] += line.quantity * (unit_cost - line.unit_cost)
+        line.unit_cost = unit_cost
+    SaleLine.objects.bulk_update(lines, ["unit_cost"], batch_size=500)
+    # Rises and falls apart: add_to_totals either adds to rows or takes from them.
+    for rows in (
+        {day: {"cost": change} for day, change in cost_change.items() if change > 0},
+        {day: {"cost": change} for day, change in cost_change.items() if change < 0},
+    ):
+        add_to_totals(SaleDay, "date", rows)
 
 
 def _valid_lines():
@@ -173,4 +213,22 @@ def totals_differences_from_lines() -> list[str]:
     return [
         *totals_differences("Sales on", expected_days, stored_days, day_fields),
         *totals_differences("Sales of product", expected_products, stored_products, product_fields),
+        *line_cost_differences(),
+    ]
+
+
+def line_cost_differences() -> list[str]:
+    """Each sale line whose unit cost is not its ledger movement's (a revaluation missed it)."""
+    movement_cost = StockMovement.objects.filter(
+        kind=StockMovement.Kind.SALE,
+        document_id=OuterRef("sale_id"),
+        product_id=OuterRef("product_id"),
+    ).values("unit_cost")[:1]
+    return [
+        f"Sale #{sale_id} line {pk}: unit cost {unit_cost}, its ledger movement {ledger_cost}"
+        for pk, sale_id, unit_cost, ledger_cost in SaleLine.objects.annotate(
+            ledger_cost=Subquery(movement_cost)
+        )
+        .exclude(ledger_cost=F("unit_cost"))
+        .values_list("pk", "sale_id", "unit_cost", "ledger_cost")
     ]

@@ -53,7 +53,7 @@ def test_verify_stock_empty_database_is_ok():
 def test_verify_stock_after_purchases_and_sales_is_ok(traded_stock):
     output = verify_stock()
 
-    assert "OK: all 3 stock levels match the ledger (8 movements), and the daily" in output
+    assert "OK: all 3 stock levels match the ledger (8 movements), every average cost" in output
 
 
 def test_verify_stock_corrupted_level_is_reported_and_fails(traded_stock):
@@ -110,10 +110,11 @@ def test_verify_stock_query_count_does_not_grow_with_rows(django_assert_num_quer
     for _ in range(5):
         receive(ProductFactory(), store, 3)
 
-    # One query for the stock differences, two counts for the summary line, and for
-    # the running totals the recomputed and the stored rows of purchase days, sale
-    # days and product sales (6).
-    with django_assert_num_queries(9):
+    # Valuation: the average costs and the whole ledger, streamed (2). One query
+    # for the stock differences, two counts for the summary line, and for the
+    # running totals the recomputed and the stored rows of purchase days, sale
+    # days and product sales (6), and the sale lines costed unlike the ledger (1).
+    with django_assert_num_queries(12):
         verify_stock()
 
 
@@ -122,6 +123,7 @@ def test_verify_stock_query_count_with_differences_is_constant(
 ):
     StockLevel.objects.update(quantity=F("quantity") + 1)
 
-    # The running totals' 6, the stock differences, then the products and stores they name.
-    with django_assert_num_queries(9):
+    # Valuation's 2, the running totals' 7, the stock differences, then the
+    # products and stores they name.
+    with django_assert_num_queries(12):
         verify_stock_failure()

@@ -17,6 +17,7 @@ from django.apps import apps
 
 from core.totals import registered_running_totals
 from products.models import Product, StockLevel, StockMovement
+from products.valuation import ledger_of, replay, valuation_differences
 
 
 def stock_snapshot() -> dict:
@@ -57,10 +58,15 @@ def stock_snapshot() -> dict:
 
 def ledger_differences() -> list[str]:
     """Where on-hand differs from the ledger, or a balance_after from its running sum,
-    or the dashboard's running totals from the document lines."""
+    or the dashboard's running totals from the document lines, or any valuation from
+    the replay of its product's ledger (which new data must pass without leniency)."""
     differences = [
         difference for totals in registered_running_totals() for difference in totals.differences()
     ]
+    for product_id, found in valuation_differences().items():
+        differences += [f"product {product_id}: {difference}" for difference in found]
+    for product in Product.objects.filter(movements__isnull=False).distinct():
+        replay(product, ledger_of(product.pk))  # raises ValuationRefused if it cannot
     running: dict[tuple[int, int], int] = defaultdict(int)
     for product_id, store_id, quantity, balance_after in StockMovement.objects.order_by(
         "pk"

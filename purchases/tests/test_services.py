@@ -190,12 +190,21 @@ def test_purchase_void_restores_the_average_cost(store, widget, clerk):
     assert average_cost(widget) == Decimal("3.0000")
 
 
-def test_purchase_void_of_all_stock_keeps_last_average_cost(store, widget, clerk):
-    purchase = buy(store, clerk, (widget, 10, "3.00"))
+def test_purchase_void_of_all_stock_gives_back_the_average_from_before_it(store, widget, clerk):
+    buy(store, clerk, (widget, 10, "3.00"))
+    stock_adjust(product=widget, store=store, user=clerk, reason="Sold out", change=-10)
+    purchase = buy(store, clerk, (widget, 10, "5.00"))
 
     purchase_void(purchase=purchase, user=clerk, reason="Returned")
 
+    # As if it was never recorded: nothing on hand, the last average kept.
     assert average_cost(widget) == Decimal("3.0000")
+    void = only_movement(kind=Kind.PURCHASE_VOID)
+    assert (void.unit_cost, void.value, void.average_cost_after) == (
+        Decimal("5.0000"),
+        Decimal("-50.0000"),
+        Decimal("3.0000"),
+    )
 
 
 def test_purchase_void_refused_when_its_stock_left_writes_nothing(store, widget, clerk):

@@ -4,6 +4,11 @@ It also checks the running totals kept beside the stock (``PurchaseDay``,
 ``SaleDay``, ``ProductSales``…) against the document lines: each document app
 registers its own check (see :mod:`core.totals`), so the engine imports none.
 
+It also checks valuation: replaying each product's ledger must give its
+stored average cost and every movement's unit cost, value and average after
+(see :mod:`products.valuation`); ``--fix`` repairs those by replay, with the
+cost of the sales they feed (for databases written before valuation by replay).
+
 The stock engine keeps ``StockLevel.quantity`` and the ``StockMovement`` ledger
 in step inside one transaction; this command proves it after the fact (after
 a bulk import, a restore, or a suspected bug) and fails loudly if not.
@@ -25,6 +30,7 @@ from django.db.models.functions import Coalesce
 
 from core.totals import registered_running_totals
 from products.models import Product, StockLevel, StockMovement
+from products.valuation import revalue_from_start, valuation_differences
 from stores.models import Store
 
 
@@ -81,7 +87,15 @@ class Command(BaseCommand):
         "any difference; exits non-zero when there is one."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--fix",
+            action="store_true",
+            help="Revalue by replay every product whose valuation differs from its ledger.",
+        )
+
     def handle(self, *args, **options):
+        valuation_problems = self.check_valuation(fix=options["fix"])
         # The running totals the dashboard reads are written in the same
         # transactions as the stock, so they are checked with it.
         totals_differences = [
@@ -92,16 +106,22 @@ class Command(BaseCommand):
         for difference in totals_differences:
             self.stdout.write(difference)
         differences = list(stock_differences())
-        if not differences and not totals_differences:
+        if not differences and not totals_differences and not valuation_problems:
             levels = StockLevel.objects.count()
             movements = StockMovement.objects.count()
             self.stdout.write(
                 self.style.SUCCESS(
                     f"OK: all {levels:,} stock levels match the ledger ({movements:,} movements), "
+                    "every average cost and movement value matches its replay, "
                     "and the daily and per-product totals match the document lines."
                 )
             )
             return
+        if not differences and not totals_differences:
+            raise CommandError(
+                f"{valuation_problems} product(s) are valued differently from their ledger; "
+                "see the lines above. `manage.py verify_stock --fix` revalues them by replay."
+            )
         if not differences:
             raise CommandError(
                 f"{len(totals_differences)} running total(s) differ from the document lines; "
@@ -122,3 +142,24 @@ class Command(BaseCommand):
         raise CommandError(
             f"{len(differences)} stock level(s) differ from the ledger; see the lines above."
         )
+
+    def check_valuation(self, *, fix: bool) -> int:
+        """Report (or, with ``fix``, repair) each product valued unlike its ledger's replay.
+
+        Returns how many products are still wrong.
+        """
+        differences = valuation_differences()
+        products = Product.objects.in_bulk(list(differences))
+        for product_id, found in sorted(differences.items()):
+            product = products[product_id]
+            shown = found[:5] + ([f"… and {len(found) - 5} more"] if len(found) > 5 else [])
+            for difference in shown:
+                self.stdout.write(f"{product.sku} {product.name}: {difference}")
+            if fix:
+                revaluation = revalue_from_start(product_id)
+                self.stdout.write(
+                    f"{product.sku} {product.name}: revalued {len(revaluation.changed)} "
+                    f"movement(s), {len(revaluation.cost_changes)} sale cost(s); average cost "
+                    f"{revaluation.new_average}"
+                )
+        return len(valuation_differences()) if fix else len(differences)
