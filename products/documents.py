@@ -5,12 +5,18 @@ stock engine refuses a document for want of stock, each shortfall is shown on
 the lines of its product.
 """
 
-from django import forms
+from decimal import Decimal
 
-from core.documents import DocumentCreateView, DocumentFilterForm
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import pluralize
+
+from core.documents import DocumentCreateView, DocumentDetailView, DocumentFilterForm
 from core.models import MAX_LINE_QUANTITY, MAX_LINE_VALUE
 from products.forms import ProductField
+from products.models import StockMovement
 from products.services import InsufficientStock
+from products.valuation import ValuationRefused, preview_void
 from stores.models import Store
 
 
@@ -75,3 +81,59 @@ class StockDocumentCreateView(DocumentCreateView):
             if shortfall:
                 line_form.add_error("quantity", f"{shortfall}.")
         form.add_error(None, "Not enough stock: nothing was saved. " + f"{error}.")
+
+
+class StockDocumentDetailView(DocumentDetailView):
+    """A document's page; beside the void button, what voiding it would change in valuation.
+
+    ``movement_kind`` is the ledger kind the document's movements have
+    ("purchase", "sale"). The preview replays the document's products without
+    it, as the void would (see :mod:`products.valuation`), writing nothing.
+    """
+
+    movement_kind: str
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if context["can_void"]:
+            try:
+                revaluations = preview_void(self.movement_kind, self.object.pk)
+            except ValuationRefused as refusal:
+                context["void_refusal"] = str(refusal)
+            else:
+                context["void_effects"] = void_effects(revaluations)
+        return context
+
+
+def void_effects(revaluations) -> list[str]:
+    """What a void would change, one sentence per product it revalues (nothing: empty).
+
+    "Average cost of Widget $70.00 → $10.00; the cost of 3 later sales changes by -$180.00."
+    """
+    effects = []
+    for revaluation in revaluations:
+        name = revaluation.product.name
+        parts = []
+        if revaluation.new_average != revaluation.old_average:
+            parts.append(
+                f"average cost of {name} {_money(revaluation.old_average)} → "
+                f"{_money(revaluation.new_average)}"
+            )
+        for kind in sorted({change.kind for change in revaluation.cost_changes}):
+            changes = revaluation.cost_changes_of(kind)
+            label = StockMovement.Kind(kind).label.lower()
+            count = len(changes)  # one movement per document and product
+            total = sum((c.value_change for c in changes), Decimal("0"))
+            parts.append(
+                f"the cost of {count} later {label}{pluralize(count)} changes by "
+                f"{_money(total, sign=True)}"
+            )
+        if parts:
+            text = "; ".join(parts)
+            effects.append(text[0].upper() + text[1:] + ".")
+    return effects
+
+
+def _money(amount: Decimal, *, sign: bool = False) -> str:
+    prefix = ("-" if amount < 0 else "+") if sign else ("-" if amount < 0 else "")
+    return f"{prefix}{settings.CURRENCY_SYMBOL}{abs(amount):,.2f}"

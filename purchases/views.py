@@ -1,9 +1,9 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from core.documents import DocumentDetailView, DocumentListView, DocumentVoidView
-from products.documents import StockDocumentCreateView
-from products.models import Product
+from core.documents import DocumentListView, DocumentVoidView
+from products.documents import StockDocumentCreateView, StockDocumentDetailView
+from products.models import Product, StockMovement
 from purchases.forms import PurchaseFilterForm, PurchaseForm, PurchaseLineFormSet
 from purchases.models import Purchase
 from purchases.services import PurchaseLineInput, purchase_record, purchase_void
@@ -56,8 +56,9 @@ class PurchaseCreateView(StockDocumentCreateView):
         )
 
 
-class PurchaseDetailView(DocumentDetailView):
+class PurchaseDetailView(StockDocumentDetailView):
     model = Purchase
+    movement_kind = StockMovement.Kind.PURCHASE
 
     def get_queryset(self):
         return super().get_queryset().select_related("supplier")

@@ -148,9 +148,10 @@ def restate_sale_costs(changes: list[CostChange]) -> None:
         line.unit_cost = unit_cost
     SaleLine.objects.bulk_update(lines, ["unit_cost"], batch_size=500)
     # Rises and falls apart: add_to_totals either adds to rows or takes from them.
+    unchanged = {"documents": 0, "units": 0, "value": Decimal("0")}
     for rows in (
-        {day: {"cost": change} for day, change in cost_change.items() if change > 0},
-        {day: {"cost": change} for day, change in cost_change.items() if change < 0},
+        {day: {**unchanged, "cost": change} for day, change in cost_change.items() if change > 0},
+        {day: {**unchanged, "cost": change} for day, change in cost_change.items() if change < 0},
     ):
         add_to_totals(SaleDay, "date", rows)
 

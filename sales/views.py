@@ -1,5 +1,6 @@
-from core.documents import DocumentDetailView, DocumentListView, DocumentVoidView
-from products.documents import StockDocumentCreateView
+from core.documents import DocumentListView, DocumentVoidView
+from products.documents import StockDocumentCreateView, StockDocumentDetailView
+from products.models import StockMovement
 from sales.forms import SaleFilterForm, SaleForm, SaleLineFormSet
 from sales.models import Sale
 from sales.services import SaleLineInput, sale_confirm, sale_void
@@ -31,8 +32,9 @@ class SaleCreateView(StockDocumentCreateView):
         )
 
 
-class SaleDetailView(DocumentDetailView):
+class SaleDetailView(StockDocumentDetailView):
     model = Sale
+    movement_kind = StockMovement.Kind.SALE
 
     def get_queryset(self):
         return super().get_queryset().select_related("customer")

@@ -1,17 +1,23 @@
 """Property: whatever sequence of purchases, sales, voids and adjustments happens,
-on-hand is never negative and always equals the ledger, and a refused operation
-changes nothing.
+on-hand is never negative and always equals the ledger, a refused operation
+changes nothing, and valuation is what replaying history without the voided
+documents gives.
 
 Hypothesis generates the sequences over 2 products × 2 stores; a plain dict of
 expected quantities is the model the database is checked against after every
 step, including *which* operations must be refused and which products they
-must name.
+must name. For valuation the model keeps each product's history and values it
+from scratch at every step (a second, deliberately simple implementation of
+the moving average): every average cost, every sale line's cost, and which
+purchase voids must be refused because later movements took their units.
 """
 
 from collections import Counter, defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -22,6 +28,8 @@ from products.models import Product, StockLevel
 from products.services import InsufficientStock, stock_adjust
 from products.tests.factories import ProductFactory
 from products.tests.stock_checks import assert_ledger_consistent, stock_snapshot
+from products.valuation import ValuationRefused
+from sales.models import SaleLine
 from purchases.services import PurchaseLineInput, purchase_record, purchase_void
 from sales.services import SaleLineInput, sale_confirm, sale_void
 from stores.tests.factories import StoreFactory
@@ -75,6 +83,33 @@ class Replay:
         self.purchases: list = []  # (document, {product_id: quantity}, store_id)
         self.sales: list = []
         self.voided: set[tuple[str, int]] = set()
+        # Per product, in order: (document key or None, quantity, value or None at average).
+        self.history: dict[int, list] = defaultdict(list)
+
+    def valued(self, product_id: int, leave_out=None):
+        """Replay one product's history without the voided documents (and ``leave_out``).
+
+        Returns (average, {sale key: unit cost}), or None if the quantity would
+        go below zero: the books would show units leaving before they came.
+        """
+        on_hand, average, sale_costs = 0, Decimal("0"), {}
+        for key, quantity, value in self.history[product_id]:
+            if key is not None and (key in self.voided or key == leave_out):
+                continue
+            if on_hand + quantity < 0:
+                return None
+            if value is None:
+                if key is not None:
+                    sale_costs[key] = average
+            elif on_hand + quantity > 0:
+                average = ((average * on_hand + value) / (on_hand + quantity)).quantize(
+                    Decimal("0.0001"), rounding=ROUND_HALF_UP
+                )
+            on_hand += quantity
+        return average, sale_costs
+
+    def refused_by_valuation(self, key, product_ids) -> bool:
+        return any(self.valued(pid, leave_out=key) is None for pid in product_ids)
 
     def short_products(self, store_id, needed: Counter) -> set[int]:
         return {pid for pid, qty in needed.items() if self.expected[pid, store_id] < qty}
@@ -99,11 +134,13 @@ class Replay:
             user=self.world["user"],
             lines=[PurchaseLineInput(products[p], qty, cost) for p, qty, cost in lines],
         )
-        received = Counter()
-        for p, qty, _ in lines:
+        received, value = Counter(), defaultdict(Decimal)
+        for p, qty, cost in lines:
             received[products[p].pk] += qty
+            value[products[p].pk] += qty * cost
         for pid, qty in received.items():
             self.expected[pid, store.pk] += qty
+            self.history[pid].append((("purchase", document.pk), qty, value[pid]))
         self.purchases.append((document, received, store.pk))
 
     def sale(self, store_i, lines):
@@ -128,6 +165,7 @@ class Replay:
         document = confirm()
         for pid, qty in needed.items():
             self.expected[pid, store.pk] -= qty
+            self.history[pid].append((("sale", document.pk), -qty, None))
         self.sales.append((document, needed, store.pk))
 
     def void_purchase(self, index):
@@ -148,6 +186,13 @@ class Replay:
         short = self.short_products(store_id, received)
         if short:
             self.expect_refusal(void, short)
+            return
+        if self.refused_by_valuation(("purchase", document.pk), received):
+            event("refused: later movements took its units")
+            before = stock_snapshot()
+            with pytest.raises(ValuationRefused):
+                void()
+            assert stock_snapshot() == before
             return
         void()
         self.voided.add(("purchase", document.pk))
@@ -198,6 +243,7 @@ class Replay:
         movement = adjust()
         assert (movement.quantity, movement.balance_after) == (delta, current + delta)
         self.expected[product.pk, store.pk] += delta
+        self.history[product.pk].append((None, delta, None))
 
     def check(self) -> None:
         on_hand = {
@@ -212,10 +258,22 @@ class Replay:
         }
         assert_ledger_consistent()
         assert not Product.objects.filter(average_cost__lt=0).exists()
+        line_costs = {
+            (("sale", sale_id), product_id): unit_cost
+            for sale_id, product_id, unit_cost in SaleLine.objects.filter(
+                sale__voided_at__isnull=True
+            ).values_list("sale_id", "product_id", "unit_cost")
+        }
+        expected_costs = {}
+        for product in self.world["products"]:
+            average, sale_costs = self.valued(product.pk)
+            assert Product.objects.get(pk=product.pk).average_cost == average
+            expected_costs |= {(key, product.pk): cost for key, cost in sale_costs.items()}
+        assert line_costs == expected_costs
 
 
 @settings(
-    max_examples=50,
+    max_examples=80,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -228,4 +286,5 @@ def test_random_stock_operations_keep_on_hand_equal_to_the_ledger(world, steps):
         for step in steps:
             replay.apply(step)
             replay.check()
+        call_command("verify_stock", stdout=StringIO())  # raises CommandError on a difference
         transaction.set_rollback(True)
