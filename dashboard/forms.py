@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from core.crud import FilterForm
 from dashboard.periods import MAX_CUSTOM_DAYS, Period
-from products.models import StockMovement
+from products.models import Category, StockMovement
 from stores.models import Store
 
 
@@ -26,7 +26,22 @@ def start_of_day(day: datetime.date) -> datetime.datetime:
         return datetime.datetime.min.replace(tzinfo=datetime.UTC)
 
 
-class PeriodForm(forms.Form):
+class ErrorListMixin:
+    """For a report's own input, whose errors are shown above the report it falls back to."""
+
+    @property
+    def error_list(self) -> list[str]:
+        """Every error as one sentence, field errors named by their field."""
+        messages = [
+            f"{self[field].label}: {error}"
+            for field, errors in self.errors.items()
+            if field != NON_FIELD_ERRORS
+            for error in errors
+        ]
+        return [*self.non_field_errors(), *messages]
+
+
+class PeriodForm(ErrorListMixin, forms.Form):
     PERIOD_CHOICES = [
         ("today", "Today"),
         ("7d", "Last 7 days"),
@@ -90,17 +105,6 @@ class PeriodForm(forms.Form):
         }
         return Period(key, label, starts[key], today)
 
-    @property
-    def error_list(self) -> list[str]:
-        """Every error as one sentence, field errors named by their field."""
-        messages = [
-            f"{self[field].label}: {error}"
-            for field, errors in self.errors.items()
-            if field != NON_FIELD_ERRORS
-            for error in errors
-        ]
-        return [*self.non_field_errors(), *messages]
-
 
 class ReportFilterForm(FilterForm):
     q = forms.CharField(label="Product", required=False, max_length=100)
@@ -117,6 +121,70 @@ class ReportFilterForm(FilterForm):
         if data.get("store"):
             queryset = queryset.filter(**{store_field: data["store"]})
         return queryset
+
+
+class CategoryReportFilterForm(ReportFilterForm):
+    """The report filters plus a category: the valuation and ageing reports."""
+
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.order_by("name"), required=False
+    )
+
+    def filter_queryset(self, queryset, product_prefix="product", store_field="store"):
+        queryset = super().filter_queryset(queryset, product_prefix, store_field)
+        if category := self.valid_data.get("category"):
+            queryset = queryset.filter(**{f"{product_prefix}__category": category})
+        return queryset
+
+
+class AsOfForm(ErrorListMixin, forms.Form):
+    """The day a valuation is made at the end of: today unless a valid past day is asked for."""
+
+    error_messages = {
+        "future": "The stock of a day still to come is not known; choose today or earlier.",
+    }
+
+    as_of = forms.DateField(
+        label="As of",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}),
+    )
+
+    def clean_as_of(self):
+        as_of = self.cleaned_data["as_of"]
+        if as_of and as_of > timezone.localdate():
+            raise forms.ValidationError(self.error_messages["future"], code="future")
+        return as_of
+
+    def get_date(self) -> datetime.date:
+        """The chosen day; invalid input falls back to today (the error is shown) rather than failing."""
+        if self.is_bound and self.is_valid() and self.cleaned_data["as_of"]:
+            return self.cleaned_data["as_of"]
+        return timezone.localdate()
+
+
+# A longer window than this is a typo (365 for 36500), not a question about dead stock.
+MAX_DEAD_DAYS = 3650
+
+
+class DeadStockForm(ErrorListMixin, forms.Form):
+    """How many days without a sale make stock on hand "dead"."""
+
+    DEFAULT_DAYS = 90
+
+    dead_days = forms.IntegerField(
+        label="Dead after (days without a sale)",
+        required=False,
+        min_value=1,
+        max_value=MAX_DEAD_DAYS,
+        widget=forms.NumberInput(attrs={"class": "form-control form-control-sm"}),
+    )
+
+    def get_days(self) -> int:
+        """The chosen number of days; invalid input falls back to the default (the error is shown)."""
+        if self.is_bound and self.is_valid() and self.cleaned_data["dead_days"]:
+            return self.cleaned_data["dead_days"]
+        return self.DEFAULT_DAYS
 
 
 # The largest id a BigAutoField holds: a longer number names no record (and

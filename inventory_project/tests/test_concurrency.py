@@ -32,7 +32,7 @@ from products.tests.factories import ProductFactory
 from products.tests.stock_checks import assert_ledger_consistent, on_hand
 from purchases.models import Purchase
 from purchases.services import PurchaseLineInput, purchase_record, purchase_void
-from sales.models import Sale
+from sales.models import Sale, SaleDay, SaleLine
 from sales.services import SaleLineInput, sale_confirm, sale_void
 
 # Every test runs on the threaded database, set up before any other fixture
@@ -423,4 +423,53 @@ def test_concurrent_stocktakes_and_sales_keep_the_ledger(store, clerk, record_fi
         seconds=seconds,
     )
     assert on_hand(widget, store) >= 0
+    assert_ledger_consistent()
+
+
+def test_a_purchase_void_racing_sales_and_sale_voids_of_its_product_values_right(
+    store, clerk, record_figures
+):
+    widget = ProductFactory(name="Blue Widget")
+    receive(store, clerk, (widget, 20))  # at $3.00
+    expensive = purchase_record(
+        supplier=SupplierFactory(),
+        store=store,
+        user=clerk,
+        lines=[PurchaseLineInput(widget, 20, Decimal("9.00"))],
+    )
+    customer = CustomerFactory()
+    early = sale_confirm(
+        customer=customer, store=store, user=clerk, lines=[SaleLineInput(widget, 4, Decimal("12"))]
+    )
+    thread_count = 11
+
+    def work(index):
+        if index == 0:
+            return purchase_void(purchase=expensive, user=clerk, reason="Entered twice")
+        if index in (1, 2):
+            return sale_void(sale=early, user=clerk, reason=f"thread {index}")
+        return sale_confirm(
+            customer=customer,
+            store=store,
+            user=clerk,
+            lines=[SaleLineInput(widget, 2, Decimal("12.00"))],
+        )
+
+    results, seconds = run_together(thread_count, work)
+
+    assert unexpected_errors(results, allowed=(AlreadyVoided,)) == []
+    successes = [result for result in results if not isinstance(result, BaseException)]
+    record_figures(
+        threads=thread_count, attempts=thread_count, successes=len(successes), seconds=seconds
+    )
+    # The void, one of the two sale voids, and all 8 sales of 2 (16 ≤ the 20 at $3).
+    assert len(successes) == 10
+    # 40 in, 4 sold and returned, 20 voided, 16 sold.
+    assert on_hand(widget, store) == 4
+    # Without the $9 purchase every unit was a $3 unit, whatever order the threads ran in.
+    widget.refresh_from_db()
+    assert widget.average_cost == Decimal("3.0000")
+    live_lines = SaleLine.objects.filter(sale__voided_at__isnull=True)
+    assert set(live_lines.values_list("unit_cost", flat=True)) == {Decimal("3.0000")}
+    assert SaleDay.objects.get().cost == Decimal("48.0000")
     assert_ledger_consistent()

@@ -29,8 +29,8 @@ from products.services import InsufficientStock, stock_adjust
 from products.tests.factories import ProductFactory
 from products.tests.stock_checks import assert_ledger_consistent, stock_snapshot
 from products.valuation import ValuationRefused
-from sales.models import SaleLine
 from purchases.services import PurchaseLineInput, purchase_record, purchase_void
+from sales.models import SaleLine
 from sales.services import SaleLineInput, sale_confirm, sale_void
 from stores.tests.factories import StoreFactory
 

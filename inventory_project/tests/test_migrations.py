@@ -18,8 +18,10 @@ from django.db.migrations.executor import MigrationExecutor
 
 from accounts.roles import ROLES
 from core.totals import registered_running_totals
+from products.models import Product, StockMovement
+from products.valuation import valuation_differences
 from purchases.models import PurchaseDay
-from sales.models import ProductSales, SaleDay
+from sales.models import ProductSales, SaleDay, SaleLine
 
 PROJECT_PACKAGES = {
     "inventory_project", "core", "stores", "people", "accounts", "products", "purchases",
@@ -164,3 +166,104 @@ def test_the_money_bounds_migration_names_the_prices_it_would_refuse():
         )
         == []
     )
+
+
+def write_history_with_a_late_void(apps) -> None:
+    """5 bought at $10, 10 at $100, 1 sold (costed $70), the $100 purchase voided.
+
+    As the engine before valuation by replay wrote it: movements without
+    values, and the void's clamped average of $0.
+    """
+    user = apps.get_model("auth", "User").objects.create(username="history")
+    store = apps.get_model("stores", "Store").objects.create(name="Main Street", code="MAIN")
+    supplier = apps.get_model("people", "Supplier").objects.create(name="Acme")
+    customer = apps.get_model("people", "Customer").objects.create(name="Dana")
+    category = apps.get_model("products", "Category").objects.create(name="Tools")
+    drill = apps.get_model("products", "Product").objects.create(
+        sku="DRILL", name="Drill", category=category, supplier=supplier, average_cost=0
+    )
+    movement = apps.get_model("products", "StockMovement").objects
+    purchase_model = apps.get_model("purchases", "Purchase").objects
+    purchase_line = apps.get_model("purchases", "PurchaseLine").objects
+    day = datetime.date(2026, 3, 1)
+    balance = 0
+    for quantity, cost, voided in ((5, "10.00", False), (10, "100.00", True)):
+        purchase = purchase_model.create(
+            supplier=supplier, store=store, date=day, created_by=user,
+            voided_at=datetime.datetime(2026, 3, 2, tzinfo=datetime.UTC) if voided else None,
+        )  # fmt: skip
+        purchase_line.create(
+            purchase=purchase, product=drill, quantity=quantity, unit_cost=Decimal(cost)
+        )
+        balance += quantity
+        movement.create(
+            product=drill, store=store, quantity=quantity, balance_after=balance,
+            kind="purchase", document_id=purchase.pk,
+        )  # fmt: skip
+    sale = apps.get_model("sales", "Sale").objects.create(
+        customer=customer, store=store, date=day, created_by=user
+    )
+    apps.get_model("sales", "SaleLine").objects.create(
+        sale=sale, product=drill, quantity=1, unit_price=Decimal("120.00"),
+        unit_cost=Decimal("70.0000"),
+    )  # fmt: skip
+    movement.create(
+        product=drill, store=store, quantity=-1, balance_after=14, kind="sale",
+        document_id=sale.pk,
+    )  # fmt: skip
+    movement.create(
+        product=drill, store=store, quantity=-10, balance_after=4, kind="purchase_void",
+        document_id=purchase.pk,
+    )  # fmt: skip
+    apps.get_model("products", "StockLevel").objects.create(product=drill, store=store, quantity=4)
+    apps.get_model("sales", "SaleDay").objects.create(
+        date=day, documents=1, units=1, value=Decimal("120.00"), cost=Decimal("70.0000")
+    )
+    apps.get_model("sales", "ProductSales").objects.create(
+        product=drill, units=1, value=Decimal("120.00")
+    )
+    apps.get_model("purchases", "PurchaseDay").objects.create(
+        date=day, documents=1, units=5, value=Decimal("50.00")
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_valuation_migration_replays_history_written_before_it():
+    before_valuation = [
+        ("products", "0006_bounded_money"),
+        ("purchases", "0003_bounded_money"),
+        ("sales", "0003_bounded_money"),
+    ]
+    try:
+        migrate_to(before_valuation)
+        old = MigrationExecutor(connection).loader.project_state(before_valuation).apps
+        write_history_with_a_late_void(old)
+
+        call_command("migrate", verbosity=0)
+
+        drill = Product.objects.get(sku="DRILL")
+        assert drill.average_cost == Decimal("10.0000")
+        assert list(SaleLine.objects.values_list("unit_cost", flat=True)) == [Decimal("10.0000")]
+        assert list(SaleDay.objects.values_list("cost", flat=True)) == [Decimal("10.0000")]
+        assert list(
+            StockMovement.objects.order_by("pk").values_list(
+                "kind", "at_average_cost", "unit_cost", "value", "average_cost_after"
+            )
+        ) == [
+            ("purchase", False, Decimal("10.0000"), Decimal("50.0000"), Decimal("10.0000")),
+            ("purchase", False, Decimal("100.0000"), Decimal("1000.0000"), Decimal("10.0000")),
+            ("sale", True, Decimal("10.0000"), Decimal("-10.0000"), Decimal("10.0000")),
+            (
+                "purchase_void",
+                False,
+                Decimal("100.0000"),
+                Decimal("-1000.0000"),
+                Decimal("10.0000"),
+            ),
+        ]
+        # The live code's checks agree with the frozen migration's replay.
+        assert valuation_differences() == {}
+        assert [d for totals in registered_running_totals() for d in totals.differences()] == []
+    finally:
+        call_command("migrate", verbosity=0)
+        ContentType.objects.clear_cache()

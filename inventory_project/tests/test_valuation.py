@@ -76,8 +76,6 @@ def test_void_of_a_purchase_before_a_sale_gives_back_the_average_and_the_sale_co
 def test_every_movement_records_what_it_moved_and_the_average_after(
     store, widget, clerk, average_inflated_by_a_purchase
 ):
-    purchase, sale = average_inflated_by_a_purchase
-
     purchase_movement = only_movement(kind=Kind.PURCHASE)
     assert not purchase_movement.at_average_cost
     assert (
@@ -92,7 +90,7 @@ def test_every_movement_records_what_it_moved_and_the_average_after(
         sale_movement.value,
         sale_movement.average_cost_after,
     ) == (Decimal("70.0000"), Decimal("-70.0000"), Decimal("70.0000"))
-    # The stock value is the ledger's: 14 units × $70 = $1,050 − $70 + $50 … all signed values.
+    # The stock value is the ledger's: $50 + $1,000 − $70, the 14 units left at $70.
     total = sum(StockMovement.objects.values_list("value", flat=True))
     assert total == Decimal("980.0000") == 14 * average_cost(widget)
 
@@ -182,9 +180,7 @@ def test_purchase_page_shows_the_void_effects_before_confirming(
     )
 
 
-def test_purchase_page_warns_when_the_void_would_be_refused(
-    manager_client, store, widget, clerk
-):
+def test_purchase_page_warns_when_the_void_would_be_refused(manager_client, store, widget, clerk):
     first = make_purchase(store=store, user=clerk, lines=[(widget, 10, Decimal("5.00"))])
     make_sale(store=store, user=clerk, lines=[(widget, 8)])
     make_purchase(store=store, user=clerk, lines=[(widget, 10, Decimal("7.00"))])
