@@ -24,9 +24,11 @@ Everything runs inside the caller's transaction, with the product rows locked
 by the engine, and reads only that product's movements.
 """
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import batched
 
 from django.db import transaction
 from django.db.models import Sum
@@ -275,20 +277,17 @@ def register_cost_restatement(kind: str, restate: Callable[[list[CostChange]], N
 
 def save_revaluation(revaluation: Revaluation) -> None:
     """Write what a replay found: the movements, the product's average, the documents' costs."""
-    if revaluation.changed:
-        StockMovement.objects.bulk_update(
-            [
-                StockMovement(
-                    pk=m.pk,
-                    unit_cost=m.unit_cost,
-                    value=m.value,
-                    average_cost_after=m.average_cost_after,
-                )
-                for m in revaluation.changed
-            ],
-            ["unit_cost", "value", "average_cost_after"],
-            batch_size=500,
-        )
+    # One UPDATE per distinct valuation, not one CASE per row: the sales
+    # between two purchases all move at the same average, so a thousand
+    # re-costed movements are a handful of statements.
+    same_valuation = defaultdict(list)
+    for movement in revaluation.changed:
+        same_valuation[movement.valuation()].append(movement.pk)
+    for (unit_cost, value, average_cost_after), pks in same_valuation.items():
+        for batch in batched(pks, 500):
+            StockMovement.objects.filter(pk__in=batch).update(
+                unit_cost=unit_cost, value=value, average_cost_after=average_cost_after
+            )
     product = revaluation.product
     if product.average_cost != revaluation.new_average:
         Product.objects.filter(pk=product.pk).update(average_cost=revaluation.new_average)

@@ -3,6 +3,7 @@
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import batched
 
 from django.db import transaction
 from django.db.models import Count, F, OuterRef, Subquery, Sum
@@ -142,11 +143,15 @@ def restate_sale_costs(changes: list[CostChange]) -> None:
         if (line.sale_id, line.product_id) in new_cost
     ]
     cost_change: dict = defaultdict(Decimal)
+    same_cost: dict = defaultdict(list)
     for line in lines:
         unit_cost = new_cost[line.sale_id, line.product_id]
         cost_change[line.sale.date] += line.quantity * (unit_cost - line.unit_cost)
-        line.unit_cost = unit_cost
-    SaleLine.objects.bulk_update(lines, ["unit_cost"], batch_size=500)
+        same_cost[unit_cost].append(line.pk)
+    # One UPDATE per new cost (sales between two purchases share one), not a CASE per line.
+    for unit_cost, pks in same_cost.items():
+        for batch in batched(pks, 500):
+            SaleLine.objects.filter(pk__in=batch).update(unit_cost=unit_cost)
     # Rises and falls apart: add_to_totals either adds to rows or takes from them.
     unchanged = {"documents": 0, "units": 0, "value": Decimal("0")}
     for rows in (
