@@ -126,15 +126,19 @@ class ReportFilterForm(FilterForm):
 class CategoryReportFilterForm(ReportFilterForm):
     """The report filters plus a category: the valuation and ageing reports."""
 
-    category = forms.ModelChoiceField(
-        queryset=Category.objects.order_by("name"), required=False
-    )
+    category = forms.ModelChoiceField(queryset=Category.objects.order_by("name"), required=False)
 
     def filter_queryset(self, queryset, product_prefix="product", store_field="store"):
         queryset = super().filter_queryset(queryset, product_prefix, store_field)
         if category := self.valid_data.get("category"):
             queryset = queryset.filter(**{f"{product_prefix}__category": category})
         return queryset
+
+
+class AgeingFilterForm(CategoryReportFilterForm):
+    """The report filters, and whether to list dead stock only (the view applies it)."""
+
+    dead = forms.BooleanField(label="Dead stock only", required=False)
 
 
 class AsOfForm(ErrorListMixin, forms.Form):
@@ -157,7 +161,7 @@ class AsOfForm(ErrorListMixin, forms.Form):
         return as_of
 
     def get_date(self) -> datetime.date:
-        """The chosen day; invalid input falls back to today (the error is shown) rather than failing."""
+        """The chosen day; invalid input falls back to today (its error is shown), never fails."""
         if self.is_bound and self.is_valid() and self.cleaned_data["as_of"]:
             return self.cleaned_data["as_of"]
         return timezone.localdate()
@@ -181,7 +185,7 @@ class DeadStockForm(ErrorListMixin, forms.Form):
     )
 
     def get_days(self) -> int:
-        """The chosen number of days; invalid input falls back to the default (the error is shown)."""
+        """The chosen number of days; invalid input falls back to the default (its error shown)."""
         if self.is_bound and self.is_valid() and self.cleaned_data["dead_days"]:
             return self.cleaned_data["dead_days"]
         return self.DEFAULT_DAYS

@@ -1,17 +1,40 @@
-"""Sortable, exportable reports: stock on hand now, and sales by product for a period."""
+"""Sortable, exportable reports: stock on hand now, sales by product for a period, and, for
+managers, stock valuation at the end of any day and stock ageing."""
 
+from collections.abc import Iterator
 from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import DecimalField, ExpressionWrapper, F, Sum
+from django.utils import timezone
 from django.views.generic import ListView
 
 from core.crud import NearestPageMixin
 from core.models import COST_TOTAL
 from dashboard.exports import csv_response, rows_in_order
-from dashboard.forms import PeriodForm, ReportFilterForm
+from dashboard.forms import (
+    AgeingFilterForm,
+    AsOfForm,
+    CategoryReportFilterForm,
+    DeadStockForm,
+    PeriodForm,
+    ReportFilterForm,
+)
 from dashboard.selectors import stock_value_by_store
+from dashboard.valuation_reports import (
+    MANAGER_REPORT_PERMISSIONS,
+    age_band,
+    age_in_days,
+    aged_levels,
+    ageing_summary,
+    attach_ages,
+    dead_since,
+    end_of_day,
+    levels_valued_at,
+    valuation_by_product,
+    valuation_totals,
+)
 from products.models import StockLevel
 from sales.models import SaleLine
 
@@ -47,17 +70,21 @@ class SortedReportView(PermissionRequiredMixin, NearestPageMixin, ListView):
                 None if places is None else Decimal(1).scaleb(-places)
                 for _, _, places in self.csv_columns
             ]
-            # In the page's order; report rows are bounded by the catalogue
-            # (a row per product, or per product and store), not by history.
             rows = (
                 [
                     value if exponent is None else Decimal(value).quantize(exponent)
                     for value, exponent in zip(row, exponents, strict=True)
                 ]
-                for row in rows_in_order(queryset, fields)
+                for row in self.csv_rows(queryset, fields)
             )
             return csv_response(self.csv_name, headings, rows)
         return super().get(request, *args, **kwargs)
+
+    def csv_rows(self, queryset, fields: list[str]) -> Iterator[tuple]:
+        """The values of ``fields`` for each row of ``queryset``, in the page's order."""
+        # Report rows are bounded by the catalogue (a row per product, or per
+        # product and store), not by history.
+        return rows_in_order(queryset, fields)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -165,3 +192,134 @@ class SalesByProductView(SortedReportView):
         context["sales_list_query"] = urlencode(sales_query)
         context["totals"] = self.lines.totals()
         return context
+
+
+class StockValuationView(SortedReportView):
+    """Stock value at the end of a day (today by default), per product, store and category.
+
+    Read from the ledger alone, so a past day shows what was on hand and at
+    what average cost then, whatever was bought or sold since.
+    """
+
+    permission_required = MANAGER_REPORT_PERMISSIONS
+    template_name = "dashboard/report_valuation.html"
+    sort_fields = {
+        "sku": "product__sku",
+        "product": "product__name",
+        "category": "product__category__name",
+        "units": "units",
+        "average_cost": "average_cost",
+        "value": "value",
+    }
+    default_sort = "product"
+    csv_columns = [
+        ("product__sku", "SKU", None),
+        ("product__name", "Product", None),
+        ("product__category__name", "Category", None),
+        ("store_label", "Store", None),
+        ("units", "Quantity", None),
+        ("average_cost", "Average cost", 4),
+        ("value", "Value", 4),
+    ]
+
+    @property
+    def csv_name(self) -> str:
+        return f"stock-valuation-as-of-{self.as_of.isoformat()}"
+
+    def get_queryset(self):
+        self.as_of_form = AsOfForm(self.request.GET or None)
+        self.as_of = self.as_of_form.get_date()
+        self.filter_form = CategoryReportFilterForm(self.request.GET or None)
+        self.levels = self.filter_form.filter_queryset(levels_valued_at(end_of_day(self.as_of)))
+        store = self.filter_form.valid_data.get("store")
+        rows = valuation_by_product(self.levels, store.name if store else "All stores")
+        return self.order(rows, "product_id")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            as_of_form=self.as_of_form,
+            as_of=self.as_of,
+            is_today=self.as_of == timezone.localdate(),
+            filter_form=self.filter_form,
+            **valuation_totals(self.levels),
+        )
+        return context
+
+
+# The CSV column worked out from "last_received" rather than read (see aged_levels).
+AGE_BAND = "age_band"
+
+
+class StockAgeingView(SortedReportView):
+    """Stock on hand per store and product by the age of its last receipt, and dead stock."""
+
+    permission_required = MANAGER_REPORT_PERMISSIONS
+    template_name = "dashboard/report_ageing.html"
+    sort_fields = {
+        "store": "store__name",
+        "sku": "product__sku",
+        "product": "product__name",
+        "category": "product__category__name",
+        "quantity": "quantity",
+        "value": "value",
+        "received": "last_received",
+        "sold": "last_sold",
+    }
+    # The oldest stock first: what ageing is looked at for.
+    default_sort = "received"
+    csv_name = "stock-ageing"
+    csv_columns = [
+        ("store__name", "Store", None),
+        ("product__sku", "SKU", None),
+        ("product__name", "Product", None),
+        ("product__category__name", "Category", None),
+        ("quantity", "On hand", None),
+        ("product__average_cost", "Average cost", 4),
+        ("value", "Value", 4),
+        ("last_received", "Last received", None),
+        (AGE_BAND, "Age band", None),
+        ("last_sold", "Last sold", None),
+        ("is_dead", "Dead stock", None),
+    ]
+
+    def order(self, queryset, tiebreak: str):
+        sort = self.get_sort()
+        field = F(self.sort_fields[sort.lstrip("-")])
+        # Never sold sorts as sold longest ago, on every database (they put NULL
+        # first or last as they please).
+        if sort.startswith("-"):
+            return queryset.order_by(field.desc(nulls_last=True), tiebreak)
+        return queryset.order_by(field.asc(nulls_first=True), tiebreak)
+
+    def get_queryset(self):
+        self.today = timezone.localdate()
+        self.dead_form = DeadStockForm(self.request.GET or None)
+        self.dead_days = self.dead_form.get_days()
+        self.filter_form = AgeingFilterForm(self.request.GET or None)
+        levels = self.filter_form.filter_queryset(
+            aged_levels(dead_since=dead_since(self.today, self.dead_days))
+        )
+        if self.filter_form.valid_data.get("dead"):
+            levels = levels.filter(is_dead=True)
+        self.levels = levels
+        return self.order(levels.select_related("product__category", "store"), "pk")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        attach_ages(context["object_list"], self.today)
+        context.update(
+            dead_form=self.dead_form,
+            dead_days=self.dead_days,
+            filter_form=self.filter_form,
+            summary=ageing_summary(self.levels, self.today),
+        )
+        return context
+
+    def csv_rows(self, queryset, fields: list[str]) -> Iterator[tuple]:
+        band_at = fields.index(AGE_BAND)
+        read = [field for field in fields if field != AGE_BAND]
+        received_at = read.index("last_received")
+        for row in super().csv_rows(queryset, read):
+            band = age_band(age_in_days(row[received_at], self.today))
+            yield (*row[:band_at], band.label, *row[band_at:])

@@ -6,7 +6,12 @@ from dashboard.exports import (
     PurchaseLineExportView,
     SaleLineExportView,
 )
-from dashboard.reports import SalesByProductView, StockReportView
+from dashboard.reports import (
+    SalesByProductView,
+    StockAgeingView,
+    StockReportView,
+    StockValuationView,
+)
 from dashboard.views import DashboardView
 
 app_name = "dashboard"
@@ -19,6 +24,8 @@ urlpatterns = [
 report_patterns = [
     path("stock/", StockReportView.as_view(), name="stock"),
     path("sales-by-product/", SalesByProductView.as_view(), name="sales-by-product"),
+    path("valuation/", StockValuationView.as_view(), name="valuation"),
+    path("ageing/", StockAgeingView.as_view(), name="ageing"),
     path("products.csv", ProductExportView.as_view(), name="products-csv"),
     path("purchase-lines.csv", PurchaseLineExportView.as_view(), name="purchase-lines-csv"),
     path("sale-lines.csv", SaleLineExportView.as_view(), name="sale-lines-csv"),

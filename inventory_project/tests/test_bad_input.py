@@ -500,6 +500,11 @@ FILTERS = {
     "sales:list": (["customer", "store", "date_from", "date_to", "status", "page"], {}),
     "dashboard:index": (["period", "start", "end"], CUSTOM_PERIOD),
     "reports:stock": (["q", "store", "sort", "page", "format"], {}),
+    "reports:valuation": (["as_of", "q", "store", "category", "sort", "page", "format"], {}),
+    "reports:ageing": (
+        ["dead_days", "q", "store", "category", "dead", "sort", "page", "format"],
+        {},
+    ),
     "reports:sales-by-product": (
         ["q", "store", "sort", "page", "format", "period", "start", "end"],
         CUSTOM_PERIOD,

@@ -93,6 +93,8 @@ ROUTES = {
     # Reports and exports are reading.
     "reports:stock": ("clerk", "clerk/405"),
     "reports:sales-by-product": ("clerk", "clerk/405"),
+    "reports:valuation": ("manager", "manager/405"),
+    "reports:ageing": ("manager", "manager/405"),
     "reports:products-csv": ("clerk", "clerk/405"),
     "reports:purchase-lines-csv": ("clerk", "clerk/405"),
     "reports:sale-lines-csv": ("clerk", "clerk/405"),
