@@ -663,7 +663,8 @@ class BulkHistory:
             )
         if voided:
             # Recorded twice by mistake and voided straight away, while the stock is there.
-            voided_at, voided_by = when + timedelta(minutes=20), self.user_id
+            # A second after: the ledger's time order is its pk order.
+            voided_at, voided_by = when + timedelta(seconds=1), self.user_id
             void_reason = "Duplicate entry: invoice already recorded"
             void_at = self.adapt_datetime(voided_at)
             for product_id, quantity, unit_cost in lines:
@@ -722,7 +723,7 @@ class BulkHistory:
         voided_at = voided_by = None
         void_reason = ""
         if rng.random() < self.SALE_VOID_RATE:
-            voided_at, voided_by = when + timedelta(minutes=45), self.user_id
+            voided_at, voided_by = when + timedelta(seconds=1), self.user_id
             void_reason = rng.choice(SALE_VOID_REASONS)
             void_at = self.adapt_datetime(voided_at)
             for product_id, quantity, unit_cost in lines:

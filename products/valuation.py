@@ -277,6 +277,11 @@ def register_cost_restatement(kind: str, restate: Callable[[list[CostChange]], N
 
 def save_revaluation(revaluation: Revaluation) -> None:
     """Write what a replay found: the movements, the product's average, the documents' costs."""
+    _save_movements_and_average(revaluation)
+    _restate([revaluation])
+
+
+def _save_movements_and_average(revaluation: Revaluation) -> None:
     # One UPDATE per distinct valuation, not one CASE per row: the sales
     # between two purchases all move at the same average, so a thousand
     # re-costed movements are a handful of statements.
@@ -292,12 +297,20 @@ def save_revaluation(revaluation: Revaluation) -> None:
     if product.average_cost != revaluation.new_average:
         Product.objects.filter(pk=product.pk).update(average_cost=revaluation.new_average)
         product.average_cost = revaluation.new_average
-    kinds = {change.kind for change in revaluation.cost_changes}
-    for kind in sorted(kinds):
+
+
+def _restate(revaluations: list[Revaluation]) -> None:
+    """Hand every product's cost changes to the documents' apps, once per kind.
+
+    Once for all products together, so an app updating several rows of its
+    own (a day's totals) can lock them all in one order: two voids of
+    different products restating the same days then queue instead of deadlocking.
+    """
+    changes = [change for revaluation in revaluations for change in revaluation.cost_changes]
+    for kind in sorted({change.kind for change in changes}):
         restate = _restatements.get(kind)
-        if restate is None:
-            continue
-        restate(revaluation.cost_changes_of(kind))
+        if restate is not None:
+            restate([change for change in changes if change.kind == kind])
 
 
 def revalue(products: Iterable[Product], since: dict[int, int | None]) -> list[Revaluation]:
@@ -305,8 +318,9 @@ def revalue(products: Iterable[Product], since: dict[int, int | None]) -> list[R
     revaluations = []
     for product in sorted(products, key=lambda p: p.pk):
         revaluation = replay_from(product, since.get(product.pk))
-        save_revaluation(revaluation)
+        _save_movements_and_average(revaluation)
         revaluations.append(revaluation)
+    _restate(revaluations)
     return revaluations
 
 

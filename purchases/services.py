@@ -10,6 +10,7 @@ from django.utils import timezone
 from core.exceptions import AlreadyVoided
 from core.models import TOTAL
 from core.totals import totals_differences
+from core.transactions import retry_on_deadlock
 from products.models import Product, StockMovement
 from products.services import StockChange, move_stock
 from purchases.models import Purchase, PurchaseDay, PurchaseLine
@@ -64,6 +65,7 @@ def purchase_record(
     return purchase
 
 
+@retry_on_deadlock
 def purchase_void(*, purchase: Purchase, user, reason: str) -> Purchase:
     """Take a purchase's stock back out of its store and mark it voided.
 

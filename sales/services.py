@@ -12,6 +12,7 @@ from django.utils import timezone
 from core.exceptions import AlreadyVoided
 from core.models import COST_TOTAL, TOTAL
 from core.totals import add_to_totals, totals_differences
+from core.transactions import retry_on_deadlock
 from products.models import Product, StockMovement
 from products.services import StockChange, move_stock
 from products.valuation import CostChange
@@ -68,6 +69,7 @@ def sale_confirm(*, customer, store, lines: list[SaleLineInput], user, date=None
     return sale
 
 
+@retry_on_deadlock
 def sale_void(*, sale: Sale, user, reason: str) -> Sale:
     """Return a sale's stock to its store at the cost it left with, and mark it voided.
 
@@ -134,14 +136,16 @@ def restate_sale_costs(changes: list[CostChange]) -> None:
     the products locked. Only sales that were not voided are revalued.
     """
     new_cost = {(change.document_id, change.product_id): change.new_unit_cost for change in changes}
-    lines = [
-        line
-        for line in SaleLine.objects.filter(
-            sale_id__in={sale_id for sale_id, _ in new_cost},
-            product_id__in={product_id for _, product_id in new_cost},
-        ).select_related("sale")
-        if (line.sale_id, line.product_id) in new_cost
-    ]
+    lines = []
+    # In batches: a product with many later sales must not exceed SQLite's bound parameters.
+    for sale_ids in batched(sorted({sale_id for sale_id, _ in new_cost}), 500):
+        lines += [
+            line
+            for line in SaleLine.objects.filter(
+                sale_id__in=sale_ids, product_id__in={product_id for _, product_id in new_cost}
+            ).select_related("sale")
+            if (line.sale_id, line.product_id) in new_cost
+        ]
     cost_change: dict = defaultdict(Decimal)
     same_cost: dict = defaultdict(list)
     for line in lines:
@@ -152,6 +156,18 @@ def restate_sale_costs(changes: list[CostChange]) -> None:
     for unit_cost, pks in same_cost.items():
         for batch in batched(pks, 500):
             SaleLine.objects.filter(pk__in=batch).update(unit_cost=unit_cost)
+    cost_change = {day: change for day, change in cost_change.items() if change}
+    if not cost_change:
+        return
+    # Lock every day row first, in date order: two revaluations touching the
+    # same days then queue instead of each holding one the other needs. The
+    # rows exist, since the sales were counted in them.
+    list(
+        SaleDay.objects.select_for_update()
+        .filter(date__in=list(cost_change))
+        .order_by("date")
+        .values_list("pk", flat=True)
+    )
     # Rises and falls apart: add_to_totals either adds to rows or takes from them.
     unchanged = {"documents": 0, "units": 0, "value": Decimal("0")}
     for rows in (
