@@ -209,7 +209,7 @@ class DocumentDetailView(PermissionRequiredMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["lines"] = self.object.lines.select_related("product")
+        context["lines"] = self.object.lines.select_related("product__unit")
         meta = self.model._meta
         context["can_void"] = not self.object.is_voided and self.request.user.has_perm(
             f"{meta.app_label}.void_{meta.model_name}"

@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
+from core import quantities
 from core.totals import add_to_totals
 
 
@@ -58,8 +59,15 @@ class ArchivableModel(models.Model):
 
 
 # One line may not move more than this many units: anything larger is a typo,
-# and it keeps every total far from integer overflow.
+# and it keeps every total far from overflow.
 MAX_LINE_QUANTITY = 1_000_000
+# Quantities are exact decimals: a metre of cable or a kilogram of nails comes
+# in thousandths. A product's unit says how many of these places it allows
+# (pieces none). Lines hold up to 10^9 units, stock and the ledger 10^15.
+QUANTITY_PLACES = quantities.QUANTITY_PLACES
+LINE_QUANTITY = {"max_digits": 12, "decimal_places": QUANTITY_PLACES}
+STOCK_QUANTITY = {"max_digits": 18, "decimal_places": QUANTITY_PLACES}
+TOTAL_QUANTITY = {"max_digits": 21, "decimal_places": QUANTITY_PLACES}
 # Money a shop can mean. A unit price or cost above MAX_UNIT_PRICE, or a line
 # worth more than MAX_LINE_VALUE, is a typo: forms refuse it and check
 # constraints forbid it. A document holds at most 100 lines
@@ -87,10 +95,15 @@ def bounded_line_constraints(prefix: str, price_field: str) -> list[models.Check
     ]
 
 
-TOTAL = DecimalField(max_digits=20, decimal_places=2)
-# Costs carry the four decimal places of the average cost they come from, on
-# every database (SQLite would otherwise round them to cents).
-COST_TOTAL = DecimalField(max_digits=24, decimal_places=4)
+# Totals are exact: a line's value is its quantity (3 places) times its price
+# (2 places), and a cost is a quantity times an average cost (4 places), so
+# totals keep 5 and 7 places on every database (SQLite would otherwise round
+# them). Pages and exports round them to cents, totals only at the end.
+MONEY_TOTAL_PLACES = QUANTITY_PLACES + 2
+COST_TOTAL_PLACES = QUANTITY_PLACES + 4
+TOTAL = DecimalField(max_digits=23, decimal_places=MONEY_TOTAL_PLACES)
+COST_TOTAL = DecimalField(max_digits=27, decimal_places=COST_TOTAL_PLACES)
+UNITS_TOTAL = DecimalField(**TOTAL_QUANTITY)
 
 
 class DatedQuerySet(models.QuerySet):
@@ -167,7 +180,7 @@ class DailyTotalsQuerySet(DatedQuerySet):
     def summed(self) -> dict:
         return {
             "documents": Coalesce(Sum("documents"), 0),
-            "units": Coalesce(Sum("units"), 0),
+            "units": Coalesce(Sum("units"), Decimal("0"), output_field=UNITS_TOTAL),
             "value": Coalesce(Sum("value"), Decimal("0"), output_field=TOTAL),
         }
 
@@ -182,8 +195,10 @@ class DailyTotals(models.Model):
 
     date = models.DateField(unique=True)
     documents = models.BigIntegerField(default=0)
-    units = models.BigIntegerField(default=0)
-    value = models.DecimalField(max_digits=20, decimal_places=2, default=Decimal("0"))
+    units = models.DecimalField(**TOTAL_QUANTITY, default=Decimal("0"))
+    value = models.DecimalField(
+        max_digits=TOTAL.max_digits, decimal_places=TOTAL.decimal_places, default=Decimal("0")
+    )
 
     objects = DailyTotalsQuerySet.as_manager()
 

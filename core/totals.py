@@ -14,8 +14,9 @@ from django.db import IntegrityError, connections
 from django.db.models import Case, F, Value, When
 from django.db.models.functions import Round
 
-# The most decimal places a total has (costs); finer digits are float noise.
-COMPARED_PLACES = Decimal("0.0001")
+# The most decimal places a total has (costs, see core.models.COST_TOTAL);
+# finer digits are float noise.
+COMPARED_PLACES = Decimal("0.0000001")
 
 
 def add_to_totals(model, key: str, rows: dict, using: str = "default") -> None:
@@ -111,11 +112,23 @@ def totals_differences(what: str, expected: dict, stored: dict, fields: list[str
             for name, value in row.items()
         }
 
+    def shown(row: dict) -> str:
+        # {'units': 4, 'value': 7.5}: no Decimal('4.000') in a report people read.
+        return "{" + ", ".join(f"{name!r}: {_plain(value)}" for name, value in row.items()) + "}"
+
     return [
-        f"{what} {key}: stored {stored.get(key, zero)}, recomputed {expected.get(key, zero)}"
+        f"{what} {key}: stored {shown(stored.get(key, zero))}, "
+        f"recomputed {shown(expected.get(key, zero))}"
         for key in sorted(expected.keys() | stored.keys())
         if comparable(stored.get(key, zero)) != comparable(expected.get(key, zero))
     ]
+
+
+def _plain(value) -> str:
+    if isinstance(value, Decimal):
+        value = value.quantize(COMPARED_PLACES).normalize()
+        return f"{value:f}"
+    return str(value)
 
 
 @dataclass(frozen=True)

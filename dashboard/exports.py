@@ -8,7 +8,7 @@ which MariaDB's client library does not use by default.
 import csv
 import datetime
 from collections.abc import Iterable, Iterator
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Exists, OuterRef, Q, Sum
@@ -17,6 +17,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.views import View
 
+from core.quantities import trimmed_quantity
 from dashboard.forms import MovementFilterForm
 from products.forms import ProductFilterForm
 from products.models import Product, StockMovement
@@ -86,6 +87,19 @@ def csv_cell(value):
     return value
 
 
+CENT = Decimal("0.01")
+
+
+def with_trimmed_quantities(rows: Iterable[tuple], columns: Iterable[int]) -> Iterator[tuple]:
+    """``rows`` with the quantities at ``columns`` as people type them: 2.5, not 2.500."""
+    columns = set(columns)
+    for row in rows:
+        yield tuple(
+            trimmed_quantity(value) if index in columns else value
+            for index, value in enumerate(row)
+        )
+
+
 def csv_response(filename: str, header: list[str], rows: Iterable) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
 
@@ -114,7 +128,7 @@ class ProductExportView(CsvExportView):
         stores = list(Store.objects.order_by("name").values_list("pk", "name"))
         per_store = {
             f"store_{pk}": Coalesce(
-                Sum("stock_levels__quantity", filter=Q(stock_levels__store=pk)), 0
+                Sum("stock_levels__quantity", filter=Q(stock_levels__store=pk)), Decimal("0")
             )
             for pk, _ in stores
         }
@@ -124,7 +138,7 @@ class ProductExportView(CsvExportView):
             "name",
             "category__name",
             "supplier__name",
-            "unit",
+            "unit__symbol",
             "cost_price",
             "sale_price",
             "average_cost",
@@ -147,7 +161,12 @@ class ProductExportView(CsvExportView):
             *[f"On hand: {name}" for _, name in stores],
             "On hand: total",
         ]
-        return csv_response("products", header, rows_in_chunks(products, fields))
+        quantities = [
+            fields.index("reorder_level"),
+            *range(len(fields) - len(stores) - 1, len(fields)),
+        ]
+        rows = with_trimmed_quantities(rows_in_chunks(products, fields), quantities)
+        return csv_response("products", header, rows)
 
 
 class PurchaseLineExportView(CsvExportView):
@@ -168,7 +187,10 @@ class PurchaseLineExportView(CsvExportView):
             "purchase__voided_at",
             "product__sku",
             "product__name",
+            "product__unit__symbol",
             "quantity",
+            "packs",
+            "pack_size",
             "unit_cost",
         ]
         header = [
@@ -180,11 +202,20 @@ class PurchaseLineExportView(CsvExportView):
             "Voided at",
             "SKU",
             "Product",
+            "Unit",
             "Quantity",
+            "Packs",
+            "Pack size",
             "Unit cost",
             "Line total",
         ]
-        rows = ((*row, row[-2] * row[-1]) for row in rows_in_chunks(lines, fields))
+        rows = with_trimmed_quantities(
+            (
+                (*row, (row[-4] * row[-1]).quantize(CENT, ROUND_HALF_UP))
+                for row in rows_in_chunks(lines, fields)
+            ),
+            [len(fields) - 4, len(fields) - 3, len(fields) - 2],
+        )
         return csv_response("purchase-lines", header, rows)
 
 
@@ -207,6 +238,7 @@ class SaleLineExportView(CsvExportView):
             "sale__voided_at",
             "product__sku",
             "product__name",
+            "product__unit__symbol",
             "quantity",
             "unit_price",
             "unit_cost",
@@ -219,6 +251,7 @@ class SaleLineExportView(CsvExportView):
             "Voided at",
             "SKU",
             "Product",
+            "Unit",
             "Quantity",
             "Unit price",
             "Unit cost",
@@ -230,9 +263,15 @@ class SaleLineExportView(CsvExportView):
             for row in rows_in_chunks(lines, fields):
                 quantity, price, cost = row[-3], row[-2], row[-1]
                 total = quantity * price
-                yield (*row, total, (total - quantity * cost).quantize(Decimal("0.01")))
+                yield (
+                    *row,
+                    total.quantize(CENT, ROUND_HALF_UP),
+                    (total - quantity * cost).quantize(CENT, ROUND_HALF_UP),
+                )
 
-        return csv_response("sale-lines", header, rows())
+        return csv_response(
+            "sale-lines", header, with_trimmed_quantities(rows(), [len(fields) - 3])
+        )
 
 
 class MovementExportView(CsvExportView):
@@ -251,6 +290,7 @@ class MovementExportView(CsvExportView):
             "product__name",
             "kind",
             "document_id",
+            "product__unit__symbol",
             "quantity",
             "balance_after",
             "created_by__username",
@@ -263,9 +303,15 @@ class MovementExportView(CsvExportView):
             "Product",
             "Kind",
             "Document",
+            "Unit",
             "Change",
             "Balance after",
             "By",
             "Note",
         ]
-        return csv_response("stock-movements", header, rows_in_chunks(movements, fields))
+        quantities = [fields.index("quantity"), fields.index("balance_after")]
+        return csv_response(
+            "stock-movements",
+            header,
+            with_trimmed_quantities(rows_in_chunks(movements, fields), quantities),
+        )

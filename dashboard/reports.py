@@ -2,16 +2,17 @@
 managers, stock valuation at the end of any day and stock ageing."""
 
 from collections.abc import Iterator
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.db.models import DecimalField, ExpressionWrapper, F, Sum
+from django.db.models import ExpressionWrapper, F, Sum
 from django.utils import timezone
 from django.views.generic import ListView
 
 from core.crud import NearestPageMixin
 from core.models import COST_TOTAL
+from core.quantities import trimmed_quantity
 from dashboard.exports import csv_response, rows_in_order
 from dashboard.forms import (
     AgeingFilterForm,
@@ -38,7 +39,8 @@ from dashboard.valuation_reports import (
 from products.models import StockLevel
 from sales.models import SaleLine
 
-VALUE = DecimalField(max_digits=24, decimal_places=4)
+# Exact: quantities (3 places) times costs (4 places), see core.models.COST_TOTAL.
+VALUE = COST_TOTAL
 
 
 class SortedReportView(PermissionRequiredMixin, NearestPageMixin, ListView):
@@ -72,7 +74,12 @@ class SortedReportView(PermissionRequiredMixin, NearestPageMixin, ListView):
             ]
             rows = (
                 [
-                    value if exponent is None else Decimal(value).quantize(exponent)
+                    # Columns without places are text, or quantities: 2.5, not 2.500.
+                    trimmed_quantity(value)
+                    if exponent is None and isinstance(value, Decimal)
+                    else value
+                    if exponent is None
+                    else Decimal(value).quantize(exponent, ROUND_HALF_UP)
                     for value, exponent in zip(row, exponents, strict=True)
                 ]
                 for row in self.csv_rows(queryset, fields)
@@ -123,7 +130,7 @@ class StockReportView(SortedReportView):
         self.filter_form = ReportFilterForm(self.request.GET or None)
         levels = self.filter_form.filter_queryset(
             StockLevel.objects.filter(quantity__gt=0)
-            .select_related("product", "store")
+            .select_related("product__unit", "store")
             .annotate(
                 value=ExpressionWrapper(
                     F("quantity") * F("product__average_cost"), output_field=VALUE
@@ -170,7 +177,9 @@ class SalesByProductView(SortedReportView):
             store_field="sale__store",
         )
         rows = (
-            self.lines.values("product_id", "product__sku", "product__name")
+            self.lines.values(
+                "product_id", "product__sku", "product__name", unit=F("product__unit__symbol")
+            )
             .annotate(
                 units=Sum("quantity"),
                 value=Sum(F("quantity") * F("unit_price"), output_field=VALUE),
@@ -303,7 +312,9 @@ class StockAgeingView(SortedReportView):
         if self.filter_form.valid_data.get("dead"):
             levels = levels.filter(is_dead=True)
         self.levels = levels
-        return self.order(levels.select_related("product__category", "store"), "pk")
+        return self.order(
+            levels.select_related("product__category", "product__unit", "store"), "pk"
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from django.db.models import (
     CharField,
-    DecimalField,
     F,
     IntegerField,
     Max,
@@ -19,6 +18,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
+from core.models import COST_TOTAL
 from dashboard.periods import MAX_DAILY_POINTS, MAX_MONTHLY_POINTS, Period
 from people.models import Customer, Supplier
 from products.models import Category, Product, StockLevel
@@ -26,7 +26,8 @@ from purchases.models import Purchase, PurchaseDay
 from sales.models import ProductSales, Sale, SaleDay, SaleLine
 from stores.models import Store
 
-STOCK_VALUE = DecimalField(max_digits=24, decimal_places=4)
+# Exact: quantities (3 places) times costs (4 places), see core.models.COST_TOTAL.
+STOCK_VALUE = COST_TOTAL
 ATTENTION_ROWS = 10
 TOP_PRODUCTS = 10
 
@@ -169,7 +170,14 @@ def top_products(period: Period, limit: int = TOP_PRODUCTS) -> list[dict]:
         # All of history: the per-product totals the services keep, not every line.
         rows = (
             ProductSales.objects.filter(units__gt=0)
-            .values("product_id", "product__name", "product__sku", "units", "value")
+            .values(
+                "product_id",
+                "product__name",
+                "product__sku",
+                "units",
+                "value",
+                unit=F("product__unit__symbol"),
+            )
             .order_by("-value", "product_id")[:limit]
         )
         return list(rows)
@@ -183,6 +191,7 @@ def top_products(period: Period, limit: int = TOP_PRODUCTS) -> list[dict]:
             "product__name",
             "product__sku",
             product_key=F("product_id") + Value(0, output_field=IntegerField()),
+            unit=F("product__unit__symbol"),
         )
         .annotate(
             units=Sum("quantity"),
@@ -201,13 +210,13 @@ def needs_attention() -> dict:
             store__is_active=True,
             quantity__lte=F("product__reorder_level"),
         )
-        .select_related("product", "store")
+        .select_related("product__unit", "store")
         .order_by("quantity", "product__name", "pk")
     )
     in_total = (
         Product.objects.active()
         .below_reorder_level()
-        .select_related("supplier")
+        .select_related("supplier", "unit")
         .order_by("on_hand", "name", "pk")
     )
     return {

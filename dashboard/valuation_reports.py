@@ -21,7 +21,6 @@ from django.db.models import (
     BooleanField,
     Case,
     CharField,
-    DecimalField,
     Exists,
     ExpressionWrapper,
     F,
@@ -37,10 +36,12 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.models import COST_TOTAL
 from dashboard.forms import start_of_day
 from products.models import VOIDED_KIND, StockLevel, StockMovement
 
-VALUE = DecimalField(max_digits=24, decimal_places=4)
+# Exact: quantities (3 places) times costs (4 places), see core.models.COST_TOTAL.
+VALUE = COST_TOTAL
 
 # The latest movement first. The stock engine stamps a product's movements
 # while it holds that product's row lock, so for one product created_at never
@@ -112,7 +113,11 @@ def valuation_by_product(levels: QuerySet, store_label: str) -> QuerySet:
     chosen), for the CSV file, whose rows must say so on their own.
     """
     return levels.values(
-        "product_id", "product__sku", "product__name", "product__category__name"
+        "product_id",
+        "product__sku",
+        "product__name",
+        "product__category__name",
+        unit=F("product__unit__symbol"),
     ).annotate(
         units=Sum("balance"),
         # The same for every level of a product: the average is product-wide.

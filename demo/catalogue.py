@@ -197,6 +197,12 @@ FIXINGS, NORTHERN, POWER, BRIGHTLINE, AQUAFLOW, COLOURCRAFT, SUMMIT, WESTWAY = (
     supplier[0] for supplier in SUPPLIERS
 )
 
+# Hand-written products the supplier sells in packs: SKU -> (units per pack, what a pack is).
+PACKS = {
+    "ELE-401": (Decimal("50"), "reel"),
+    "FAS-108": (Decimal("25"), "sack"),
+}
+
 # The small data set's catalogue, written by hand so the demo reads like a real shop.
 PRODUCTS = [
     _product("FAS-101", "Wood Screws 4 x 40 mm (box of 200)", "Fasteners", FIXINGS, "box",

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from django.core.management.color import no_style
 from django.db import connection
@@ -27,6 +27,7 @@ from django.utils import timezone
 from demo.catalogue import (
     CATEGORIES,
     CUSTOMERS,
+    PACKS,
     PRODUCTS,
     STORES,
     SUPPLIERS,
@@ -38,7 +39,7 @@ from demo.catalogue import (
     money,
 )
 from people.models import Customer, Supplier
-from products.models import Category, Product, StockLevel, StockMovement
+from products.models import Category, Product, StockLevel, StockMovement, Unit
 from products.services import stock_adjust
 from products.valuation import moving_average
 from purchases.models import Purchase, PurchaseLine
@@ -117,6 +118,7 @@ def create_catalogue(size: DemoSize, rng: random.Random) -> Catalogue:
     for number, supplier in enumerate(suppliers[len(SUPPLIERS) :]):
         category_suppliers[category_names[number % len(category_names)]].append(supplier)
 
+    units = Unit.objects.standard()
     catalogue: list[CatalogueProduct] = list(PRODUCTS[: size.products])
     catalogue += generated_products(rng, size.products - len(catalogue), category_names)
     products = Product.objects.bulk_create(
@@ -130,7 +132,9 @@ def create_catalogue(size: DemoSize, rng: random.Random) -> Catalogue:
                     if item.supplier
                     else rng.choice(category_suppliers[item.category])
                 ),
-                unit=item.unit,
+                unit=units[item.unit],
+                pack_size=PACKS.get(item.sku, (None, ""))[0],
+                pack_name=PACKS.get(item.sku, (None, ""))[1],
                 cost_price=item.cost_price,
                 sale_price=item.sale_price,
                 reorder_level=item.reorder_level,
@@ -143,12 +147,13 @@ def create_catalogue(size: DemoSize, rng: random.Random) -> Catalogue:
     return Catalogue(stores=stores, suppliers=suppliers, customers=customers, products=products)
 
 
-def sale_quantity(rng: random.Random, unit: str, sale_price: Decimal) -> int:
-    """How much one customer takes of a product: lengths and weights come in bulk."""
-    if unit == Product.Unit.METRE:
-        return rng.choice((2, 5, 5, 10, 10, 15, 20, 25))
-    if unit in (Product.Unit.KILOGRAM, Product.Unit.LITRE):
-        return rng.choice((1, 1, 2, 2, 3, 5))
+def sale_quantity(rng: random.Random, unit: str, sale_price: Decimal) -> Decimal | int:
+    """How much one customer takes of a product (``unit`` is its symbol): lengths and
+    weights come in bulk, and in parts of a metre or a kilogram."""
+    if unit == "m":
+        return rng.choice((Decimal("1.5"), 2, Decimal("2.5"), 5, 5, 10, 10, 15, 20, 25))
+    if unit in ("kg", "l"):
+        return rng.choice((Decimal("0.5"), 1, 1, Decimal("1.25"), 2, 2, 3, 5))
     if sale_price < 5:
         return rng.choice((1, 1, 2, 2, 3, 4, 5, 6, 10))
     if sale_price < 30:
@@ -233,14 +238,7 @@ class ServiceHistory:
                 self.purchase(store, supplier, when, products)
 
     def purchase(self, store, supplier, when: date, products: list[Product]) -> Purchase:
-        lines = [
-            PurchaseLineInput(
-                product=product,
-                quantity=max(self.target(product) - self.on_hand[product.pk, store.pk], 1),
-                unit_cost=money(product.cost_price * self.rng.choice(COST_FACTORS)),
-            )
-            for product in products
-        ]
+        lines = [self.purchase_line(store, product) for product in products]
         self.documents += 1
         purchase = purchase_record(
             supplier=supplier,
@@ -253,6 +251,21 @@ class ServiceHistory:
         for line in lines:
             self.on_hand[line.product.pk, store.pk] += line.quantity
         return purchase
+
+    def purchase_line(self, store, product: Product) -> PurchaseLineInput:
+        """Enough to reach the target; in whole packs when the supplier sells packs."""
+        wanted = max(self.target(product) - self.on_hand[product.pk, store.pk], 1)
+        unit_cost = money(product.cost_price * self.rng.choice(COST_FACTORS))
+        if not product.pack_size:
+            return PurchaseLineInput(product=product, quantity=wanted, unit_cost=unit_cost)
+        packs = (wanted / product.pack_size).to_integral_value(ROUND_CEILING)
+        return PurchaseLineInput(
+            product=product,
+            quantity=packs * product.pack_size,
+            unit_cost=unit_cost,
+            packs=packs,
+            pack_size=product.pack_size,
+        )
 
     def record_duplicate_and_void(self, when: date) -> None:
         """A clerk records an invoice twice and voids the copy, as happens."""
@@ -286,7 +299,7 @@ class ServiceHistory:
             SaleLineInput(
                 product=product,
                 quantity=min(
-                    sale_quantity(self.rng, product.unit, product.sale_price),
+                    sale_quantity(self.rng, product.unit.symbol, product.sale_price),
                     self.on_hand[product.pk, store.pk],
                 ),
                 unit_price=product.sale_price,
@@ -481,7 +494,7 @@ class BulkHistory:
         self.customer_ids = [customer.pk for customer in catalogue.customers]
         self.products = {
             product.pk: (
-                product.unit,
+                product.unit.symbol,
                 product.sale_price,
                 product.cost_price,
                 product.reorder_level,
@@ -648,7 +661,7 @@ class BulkHistory:
         for product_id in candidates[:line_count]:
             unit, _, cost_price, reorder_level = self.products[product_id]
             # Enough to lift the store above the reorder level again.
-            quantity = reorder_level + rng.randint(1, 6) * (5 if unit == Product.Unit.METRE else 1)
+            quantity = reorder_level + rng.randint(1, 6) * (5 if unit == "m" else 1)
             unit_cost = money(cost_price * rng.choice(COST_FACTORS))
             lines.append((product_id, quantity, unit_cost))
             self.pending["purchase_lines"].append((purchase_id, product_id, quantity, unit_cost))

@@ -95,7 +95,7 @@ def choose_party(
     expect(picker).to_have_value(name)
 
 
-def fill_line(line: Locator, product: str, quantity: int, price: str | None = None) -> None:
+def fill_line(line: Locator, product: str, quantity: int | str, price: str | None = None) -> None:
     """One order line: product (found by typing its name), quantity and, optionally, the
     unit price."""
     choose_product(line, product, product)

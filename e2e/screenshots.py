@@ -115,7 +115,9 @@ def take_screenshots(base_url: str, username: str, password: str, output: Path, 
                 page.get_by_role("button", name="+ Add line").click()
             line = document_line(page, index)
             product_picker(line).press_sequentially("a")
-            line.get_by_role("option").nth(index).click()
+            line.get_by_role("listbox", name="Matching products").get_by_role("option").nth(
+                index
+            ).click()
             line.get_by_label(labelled("Quantity")).fill(str(quantity))
         page.get_by_label("Notes").fill("Delivery on Friday morning")
         page.get_by_role("button", name="Confirm sale").focus()

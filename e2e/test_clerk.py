@@ -42,7 +42,7 @@ def test_clerk_sees_no_manager_actions(clerk_page, records):
     expect(page.get_by_text("Details", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Save")).to_have_count(0)
     expect(page.get_by_text("Adjust stock")).to_have_count(0)
-    expect(page.get_by_test_id("on-hand-total")).to_have_text("7")
+    expect(page.get_by_test_id("on-hand-total")).to_have_text("7 pcs")
     expect_no_manager_actions(page)
 
     open_section(page, "Stores")

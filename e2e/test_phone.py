@@ -56,7 +56,7 @@ def test_phone_user_records_sale_through_collapsed_navigation(manager_page):
     fill_line(document_line(page, 0), "Claw hammer", 6)
     page.get_by_role("button", name="Confirm sale").click()
     line = document_line(page, 0)
-    expect(line).to_contain_text("Only 5 × Claw hammer in Harbour Street, 6 requested.")
+    expect(line).to_contain_text("Only 5 pcs of Claw hammer in Harbour Street, 6 pcs requested.")
     assert not page.evaluate(PAGE_WIDER_THAN_SCREEN), "the sale form scrolls sideways"
 
     line.get_by_label(labelled("Quantity")).fill("2")
@@ -66,7 +66,7 @@ def test_phone_user_records_sale_through_collapsed_navigation(manager_page):
     expect(page.get_by_test_id("document-total")).to_have_text("$25.80")
     assert not page.evaluate(PAGE_WIDER_THAN_SCREEN), "the sale page scrolls sideways"
     page.get_by_role("link", name="Claw hammer (HAM-1)").click()
-    expect(page.get_by_test_id("on-hand-total")).to_have_text("3")
+    expect(page.get_by_test_id("on-hand-total")).to_have_text("3 pcs")
 
     open_section(page, "Dashboard")
     expect(page.get_by_test_id("stat-quantity-sold")).to_have_text("2")

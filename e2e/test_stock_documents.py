@@ -77,12 +77,12 @@ def test_manager_records_purchase_with_two_lines_and_stock_rises(manager_page, s
     expect(lines.filter(has_text="Cordless drill")).to_contain_text("$16.00")  # 4 × the cost price
 
     page.get_by_role("link", name="Claw hammer (HAM-1)").click()
-    expect(page.get_by_test_id("on-hand-HBR")).to_have_text("12")
-    expect(on_hand_total(page)).to_have_text("12")
+    expect(page.get_by_test_id("on-hand-HBR")).to_have_text("12 pcs")
+    expect(on_hand_total(page)).to_have_text("12 pcs")
     expect(page.get_by_role("row").filter(has_text="Purchase #")).to_contain_text("+12")
 
     open_product(page, "Cordless drill")
-    expect(on_hand_total(page)).to_have_text("4")
+    expect(on_hand_total(page)).to_have_text("4 pcs")
 
 
 def test_manager_sale_beyond_stock_is_refused_per_line_then_valid_sale_lowers_stock(
@@ -109,7 +109,9 @@ def test_manager_sale_beyond_stock_is_refused_per_line_then_valid_sale_lowers_st
         "Not enough stock: nothing was saved."
     )
     hammer_line, drill_line = document_line(page, 0), document_line(page, 1)
-    expect(hammer_line).to_contain_text("Only 5 × Claw hammer in Harbour Street, 8 requested.")
+    expect(hammer_line).to_contain_text(
+        "Only 5 pcs of Claw hammer in Harbour Street, 8 pcs requested."
+    )
     expect(drill_line).not_to_contain_text("requested")
     # What was typed is still there, on both lines.
     expect(party_picker(page, "Customer")).to_have_value("Bob Builder")
@@ -130,7 +132,7 @@ def test_manager_sale_beyond_stock_is_refused_per_line_then_valid_sale_lowers_st
     expect_message(page, re.compile(r"Sale #\d+ was recorded\."))
     expect(page.get_by_test_id("document-total")).to_have_text("$126.50")  # 3 × 12.50 + 89.00
     page.get_by_role("link", name="Claw hammer (HAM-1)").click()
-    expect(on_hand_total(page)).to_have_text("2")
+    expect(on_hand_total(page)).to_have_text("2 pcs")
     expect(page.get_by_role("row").filter(has_text="Sale #")).to_contain_text("-3")
 
     open_section(page, "Dashboard")
@@ -148,7 +150,7 @@ def test_manager_voids_sale_and_stock_returns(manager_page, shop):
     receive(shop["hammer"], shop["store"], 10)
     sale = make_sale(store=shop["store"], customer=shop["customer"], lines=[(shop["hammer"], 4)])
     open_product(page, "Claw hammer")
-    expect(on_hand_total(page)).to_have_text("6")
+    expect(on_hand_total(page)).to_have_text("6 pcs")
 
     open_section(page, "Sales")
     page.get_by_role("link", name=f"#{sale.pk}", exact=True).click()
@@ -162,7 +164,7 @@ def test_manager_voids_sale_and_stock_returns(manager_page, shop):
     expect(page.get_by_role("button", name=re.compile("^Void"))).to_have_count(0)
 
     page.get_by_role("link", name="Claw hammer (HAM-1)").click()
-    expect(on_hand_total(page)).to_have_text("10")
+    expect(on_hand_total(page)).to_have_text("10 pcs")
     open_section(page, "Dashboard")
     expect(page.get_by_test_id("stat-sales")).to_have_text("0")
 

@@ -7,7 +7,7 @@ from accounts.views import ThrottledPasswordChangeView
 from core.views import WelcomeView, healthz
 from dashboard.urls import report_patterns
 from people.urls import customer_patterns, supplier_patterns
-from products.urls import category_patterns, product_patterns
+from products.urls import category_patterns, product_patterns, unit_patterns
 
 # A database outage answers 503 "try again in a moment" instead of a 500 (see core.views).
 handler500 = "core.views.server_error"
@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("dashboard.urls")),
     path("stores/", include("stores.urls")),
     path("categories/", include((category_patterns, "categories"))),
+    path("units/", include((unit_patterns, "units"))),
     path("products/", include((product_patterns, "products"))),
     path("suppliers/", include((supplier_patterns, "suppliers"))),
     path("customers/", include((customer_patterns, "customers"))),

@@ -1,8 +1,8 @@
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
-from products.forms import CategoryForm, ProductForm
-from products.models import Category, Product, StockLevel, StockMovement
+from products.forms import CategoryForm, ProductForm, UnitForm
+from products.models import Category, Product, StockLevel, StockMovement, Unit
 
 
 @admin.register(Category)
@@ -11,6 +11,14 @@ class CategoryAdmin(admin.ModelAdmin):
     list_display = ["name", "is_active", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["name"]
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    form = UnitForm  # the site's checks: case-insensitive names, no places taken from stock held
+    list_display = ["name", "symbol", "decimal_places", "is_active"]
+    list_filter = ["is_active", "decimal_places"]
+    search_fields = ["name", "symbol"]
 
 
 class StockLevelInline(admin.TabularInline):
@@ -40,7 +48,7 @@ class ProductAdmin(admin.ModelAdmin):
     ]
     list_filter = ["is_active", "category", "supplier", "unit"]
     search_fields = ["sku", "name"]
-    list_select_related = ["category", "supplier"]
+    list_select_related = ["category", "supplier", "unit"]
     autocomplete_fields = ["category", "supplier"]
     readonly_fields = ["average_cost"]
     inlines = [StockLevelInline]

@@ -13,6 +13,7 @@ from django.template.defaultfilters import pluralize
 
 from core.documents import DocumentCreateView, DocumentDetailView, DocumentFilterForm
 from core.models import MAX_LINE_QUANTITY, MAX_LINE_VALUE
+from core.quantities import QuantityField
 from products.forms import ProductField
 from products.models import StockMovement
 from products.services import InsufficientStock
@@ -40,7 +41,7 @@ class DocumentLineForm(forms.Form):
     """
 
     product = ProductField()
-    quantity = forms.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
+    quantity = QuantityField(min_value=Decimal("0.001"), max_value=MAX_LINE_QUANTITY)
 
     price_field = ""
     default_price_field = ""  # the product's field a blank price falls back to
@@ -55,6 +56,8 @@ class DocumentLineForm(forms.Form):
         ):
             cleaned[self.price_field] = getattr(product, self.default_price_field)
         quantity, price = cleaned.get("quantity"), cleaned.get(self.price_field)
+        if product and quantity is not None and (refusal := product.unit.refusal(quantity)):
+            self.add_error("quantity", f"{product.name} is {refusal}.")
         if quantity is not None and price is not None and quantity * price > MAX_LINE_VALUE:
             self.add_error(
                 self.price_field,

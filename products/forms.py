@@ -1,12 +1,16 @@
+from decimal import Decimal
+
 from django import forms
 from django.db.models import Q
+from django.db.models.functions import Round
 from django.urls import reverse_lazy
 
 from core.crud import CaseInsensitiveUniqueMixin, ListFilterForm
 from core.models import MAX_LINE_QUANTITY
 from core.pickers import RecordField, RecordInput, key_in
+from core.quantities import QuantityField
 from people.models import Supplier
-from products.models import Category, Product
+from products.models import Category, Product, StockLevel, Unit
 from stores.models import Store
 
 
@@ -24,13 +28,52 @@ class CategoryForm(CaseInsensitiveUniqueMixin, forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
 
-# PostgreSQL's integer column holds no more than this (SQLite and MariaDB hold
-# more), so a reorder level accepted on one database is accepted on all.
+class UnitForm(CaseInsensitiveUniqueMixin, forms.ModelForm):
+    case_insensitive_unique = ("name", "symbol")
+
+    class Meta:
+        model = Unit
+        fields = ["name", "plural", "symbol", "decimal_places"]
+
+    def clean_decimal_places(self):
+        places = self.cleaned_data["decimal_places"]
+        if self.instance.pk and places < self.instance.decimal_places:
+            # Fewer places would make quantities already held unreadable in this unit.
+            finer = Decimal(1).scaleb(-places)
+            held = (
+                StockLevel.objects.filter(product__unit=self.instance)
+                .exclude(quantity=Round("quantity", places))
+                .values_list("product__name", flat=True)[:3]
+            )
+            if held := list(held):
+                raise forms.ValidationError(
+                    "Stock of %(products)s is held in parts finer than %(finer)s %(unit)s; "
+                    "keep the decimal places, or make a new unit.",
+                    params={
+                        "products": ", ".join(held),
+                        "finer": finer,
+                        "unit": self.instance.symbol,
+                    },
+                )
+        return places
+
+
 REORDER_LEVEL_MAX = 2_147_483_647
 
 
 class ProductForm(forms.ModelForm):
-    reorder_level = forms.IntegerField(min_value=0, max_value=REORDER_LEVEL_MAX, initial=0)
+    # Posted as the unit's symbol ("pcs", "m"), as when the unit was a fixed
+    # choice: scripts and imports that send it keep working.
+    unit = forms.ModelChoiceField(
+        queryset=Unit.objects.none(), to_field_name="symbol", label="Unit of measure"
+    )
+    reorder_level = QuantityField(min_value=0, max_value=REORDER_LEVEL_MAX, initial=0)
+    pack_size = QuantityField(
+        min_value=Decimal("0.001"),
+        max_value=MAX_LINE_QUANTITY,
+        required=False,
+        help_text="Units in one pack the supplier sells (500 screws in a box), if it sells packs.",
+    )
 
     class Meta:
         model = Product
@@ -40,6 +83,8 @@ class ProductForm(forms.ModelForm):
             "category",
             "supplier",
             "unit",
+            "pack_size",
+            "pack_name",
             "cost_price",
             "sale_price",
             "reorder_level",
@@ -55,6 +100,32 @@ class ProductForm(forms.ModelForm):
         self.fields["supplier"].queryset = active_or_current(
             Supplier.objects.all(), self.instance.supplier_id
         )
+        self.fields["unit"].queryset = active_or_current(Unit.objects.all(), self.instance.unit_id)
+        if self.instance.pk is None:
+            self.fields["unit"].initial = "pcs"
+
+    def clean(self):
+        cleaned = super().clean()
+        unit = cleaned.get("unit")
+        if unit is not None and self.instance.pk and unit.pk != self.instance.unit_id:
+            held = StockLevel.objects.filter(product=self.instance).exclude(
+                quantity=Round("quantity", unit.decimal_places)
+            )
+            if held.exists():
+                self.add_error(
+                    "unit",
+                    f"This product's stock is held in parts finer than {unit.plural} allow; "
+                    "count it again, or keep the unit.",
+                )
+        if unit is not None:
+            # A reorder level or pack of 2.5 drills means nothing.
+            for name in ("reorder_level", "pack_size"):
+                value = cleaned.get(name)
+                if value is not None and (refusal := unit.refusal(value)):
+                    self.add_error(name, f"This product is {refusal}.")
+        if cleaned.get("pack_name") and cleaned.get("pack_size") is None:
+            self.add_error("pack_size", "Give the pack's size, or leave its name empty.")
+        return cleaned
 
     def clean_sku(self):
         # Upper-casing before the unique check makes "ab-1" a duplicate of "AB-1".
@@ -68,14 +139,20 @@ class StockAdjustmentForm(forms.Form):
 
     store = forms.ModelChoiceField(queryset=Store.objects.active())
     mode = forms.ChoiceField(choices=MODE_CHOICES, initial="counted")
-    quantity = forms.IntegerField(min_value=-MAX_LINE_QUANTITY, max_value=MAX_LINE_QUANTITY)
+    quantity = QuantityField(min_value=-MAX_LINE_QUANTITY, max_value=MAX_LINE_QUANTITY)
     reason = forms.CharField(max_length=255)
+
+    def __init__(self, *args, product: Product, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.product = product
 
     def clean(self):
         cleaned = super().clean()
         quantity = cleaned.get("quantity")
         if quantity is None:
             return cleaned
+        if refusal := self.product.unit.refusal(quantity):
+            self.add_error("quantity", f"{self.product.name} is {refusal}.")
         if cleaned.get("mode") == "counted" and quantity < 0:
             self.add_error("quantity", "A counted quantity cannot be negative.")
         if cleaned.get("mode") == "change" and quantity == 0:
@@ -114,6 +191,10 @@ class ProductField(RecordField):
 
     def has_changed(self, initial, data):
         return self.to_python(initial).upper() != self.to_python(data).upper()
+
+    def queryset(self):
+        # The line's quantity is checked against the product's unit.
+        return super().queryset().select_related("unit")
 
     def find_record(self, text: str, *, chosen_key: int | None) -> Product:
         sku = text.upper()

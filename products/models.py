@@ -1,4 +1,4 @@
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -8,7 +8,15 @@ from django.db.models.functions import Coalesce, Lower, Upper
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import MAX_UNIT_PRICE, ArchivableModel, ArchivableQuerySet
+from core.models import (
+    LINE_QUANTITY,
+    MAX_UNIT_PRICE,
+    QUANTITY_PLACES,
+    STOCK_QUANTITY,
+    ArchivableModel,
+    ArchivableQuerySet,
+)
+from core.quantities import plain_quantity
 from core.text import CodeField, NameField
 
 # Constraints the stock engine recognises when a race reaches the database
@@ -42,6 +50,89 @@ class Category(ArchivableModel):
         return reverse("categories:detail", args=[self.pk])
 
 
+class UnitQuerySet(ArchivableQuerySet):
+    def standard(self) -> dict[str, "Unit"]:
+        """The units every shop starts with, by symbol, created where missing."""
+        units = {
+            unit.symbol: unit for unit in self.filter(symbol__in=[u[0] for u in STANDARD_UNITS])
+        }
+        for symbol, name, plural, places in STANDARD_UNITS:
+            if symbol not in units:
+                units[symbol], _ = self.get_or_create(
+                    symbol=symbol,
+                    defaults={"name": name, "plural": plural, "decimal_places": places},
+                )
+        return units
+
+
+# (symbol, name, plural, decimal places); the migration that introduced
+# units created these.
+STANDARD_UNITS = [
+    ("pcs", "piece", "pieces", 0),
+    ("box", "box", "boxes", 0),
+    ("pack", "pack", "packs", 0),
+    ("kg", "kilogram", "kilograms", 3),
+    ("l", "litre", "litres", 3),
+    ("m", "metre", "metres", 3),
+]
+
+
+class Unit(ArchivableModel):
+    """A unit of measure products are counted in, and how fine its quantities may be.
+
+    Pieces, boxes and packs are counted whole; metres, kilograms and litres in
+    up to three decimal places. A managed list: staff add their own units.
+    """
+
+    symbol = NameField(max_length=8, unique=True, help_text='Shown after quantities: "pcs", "m".')
+    name = NameField(max_length=40, unique=True, help_text='"piece", "metre".')
+    plural = NameField(max_length=40, help_text='"pieces", "metres".')
+    decimal_places = models.PositiveSmallIntegerField(
+        "decimal places",
+        default=0,
+        choices=[(places, str(places)) for places in range(QUANTITY_PLACES + 1)],
+        help_text="How many decimal places a quantity may have: 0 counts whole units only.",
+    )
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decimal_places__lte=QUANTITY_PLACES), name="unit_decimal_places_lte_3"
+            )
+        ]
+
+    def __str__(self):
+        return self.name if self.name == self.symbol else f"{self.name} ({self.symbol})"
+
+    def get_absolute_url(self):
+        return reverse("units:detail", args=[self.pk])
+
+    @property
+    def step(self) -> Decimal:
+        """The smallest quantity allowed: 1, 0.1, 0.01 or 0.001."""
+        return Decimal(1).scaleb(-self.decimal_places)
+
+    def refusal(self, quantity: Decimal) -> str | None:
+        """Why ``quantity`` is not a quantity of this unit (too many decimal places), or None."""
+        shown = plain_quantity(quantity, grouped=False)  # as typed: 2.5, not 2.500
+        try:
+            if quantity == quantity.quantize(self.step):
+                return None
+        except InvalidOperation:  # more digits than any quantity column holds
+            return f"counted in {self.plural}: {shown} is far too large"
+        if self.decimal_places == 0:
+            return f"counted in whole {self.plural}: {shown} is not a whole number"
+        places = (
+            "one decimal place"
+            if self.decimal_places == 1
+            else f"{self.decimal_places} decimal places"
+        )
+        return f"counted in {self.plural} to at most {places}: {shown} has more"
+
+
 class ProductQuerySet(ArchivableQuerySet):
     def with_on_hand(self):
         """Annotate ``on_hand``: the quantity held across all stores.
@@ -59,7 +150,10 @@ class ProductQuerySet(ArchivableQuerySet):
             .values("total")
         )
         return self.annotate(
-            on_hand=Coalesce(Subquery(per_product, output_field=models.BigIntegerField()), 0)
+            on_hand=Coalesce(
+                Subquery(per_product, output_field=models.DecimalField(**STOCK_QUANTITY)),
+                Decimal("0"),
+            )
         )
 
     def attach_on_hand(self, products: list) -> list:
@@ -72,7 +166,7 @@ class ProductQuerySet(ArchivableQuerySet):
             .values_list("product", "total")
         )
         for product in products:
-            product.on_hand = totals.get(product.pk, 0)
+            product.on_hand = totals.get(product.pk, Decimal("0"))
         return products
 
     def below_reorder_level(self):
@@ -83,14 +177,6 @@ class ProductQuerySet(ArchivableQuerySet):
 class Product(ArchivableModel):
     """Something the stores buy and sell. Stock is held per store in :class:`StockLevel`."""
 
-    class Unit(models.TextChoices):
-        PIECE = "pcs", "piece"
-        BOX = "box", "box"
-        PACK = "pack", "pack"
-        KILOGRAM = "kg", "kilogram"
-        LITRE = "l", "litre"
-        METRE = "m", "metre"
-
     # Stored upper-case (see save()), so uniqueness is case-insensitive on
     # every database, including MariaDB where functional unique indexes are
     # not available.
@@ -100,12 +186,34 @@ class Product(ArchivableModel):
     supplier = models.ForeignKey(
         "people.Supplier", on_delete=models.PROTECT, related_name="products"
     )
-    unit = models.CharField("unit of measure", max_length=8, choices=Unit, default=Unit.PIECE)
+    # No default in the model (a migration would have to import it): the
+    # product form offers pieces first.
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="products",
+        verbose_name="unit of measure",
+    )
+    # Bought in packs of a fixed size (a box of 500 screws): purchase lines
+    # may be entered in packs and are stored in units.
+    pack_size = models.DecimalField(
+        **LINE_QUANTITY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.001")), MaxValueValidator(1_000_000)],
+        help_text="Units in one pack the supplier sells, if it sells packs.",
+    )
+    pack_name = models.CharField(
+        max_length=20, blank=True, help_text='What a pack is called: "box", "roll".'
+    )
     cost_price = models.DecimalField(**MONEY, default=Decimal("0.00"))
     sale_price = models.DecimalField(**MONEY, default=Decimal("0.00"), db_index=True)
-    # Capped at the smallest integer column of the three databases.
-    reorder_level = models.PositiveIntegerField(
-        default=0, validators=[MaxValueValidator(2_147_483_647)]
+    # Up to 2,147,483,647, the most the integer column it replaced held.
+    reorder_level = models.DecimalField(
+        max_digits=13,
+        decimal_places=QUANTITY_PLACES,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(2_147_483_647)],
     )
     # Moving-average cost of the units on hand, kept by the stock engine.
     average_cost = models.DecimalField(
@@ -138,6 +246,10 @@ class Product(ArchivableModel):
             models.CheckConstraint(
                 condition=Q(average_cost__gte=0), name="product_average_cost_gte_0"
             ),
+            models.CheckConstraint(
+                condition=Q(pack_size__isnull=True) | Q(pack_size__gt=0),
+                name="product_pack_size_gt_0",
+            ),
         ]
 
     def __str__(self):
@@ -169,7 +281,7 @@ class StockLevel(models.Model):
 
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="stock_levels")
     store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="stock_levels")
-    quantity = models.BigIntegerField(default=0)
+    quantity = models.DecimalField(**STOCK_QUANTITY, default=Decimal("0"))
 
     class Meta:
         # No default ordering: an ordering across joins would make MariaDB lock
@@ -227,15 +339,16 @@ class StockMovement(models.Model):
 
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="movements")
     store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="movements")
-    quantity = models.BigIntegerField(help_text="Signed: positive in, negative out.")
-    balance_after = models.BigIntegerField()
+    quantity = models.DecimalField(**STOCK_QUANTITY, help_text="Signed: positive in, negative out.")
+    balance_after = models.DecimalField(**STOCK_QUANTITY)
     kind = models.CharField(max_length=16, choices=Kind)
     at_average_cost = models.BooleanField(
         default=False, help_text="Moved at the average cost of the moment, not a cost of its own."
     )
     unit_cost = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal("0"))
+    # Exact: a quantity (3 places) times a cost (4 places).
     value = models.DecimalField(
-        max_digits=24, decimal_places=4, default=Decimal("0"), help_text="Signed, as the quantity."
+        max_digits=28, decimal_places=7, default=Decimal("0"), help_text="Signed, as the quantity."
     )
     average_cost_after = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal("0"))
     # The purchase or sale this came from (by kind); documents are voided,

@@ -11,8 +11,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
+from django.db.models.functions import Round
 
 from core.exceptions import OperationRefused
+from core.models import QUANTITY_PLACES
+from core.quantities import format_quantity
 from products.models import (
     MOVEMENT_BALANCE_AFTER_GTE_0,
     STOCK_LEVEL_QUANTITY_GTE_0,
@@ -20,6 +23,7 @@ from products.models import (
     Product,
     StockLevel,
     StockMovement,
+    Unit,
 )
 from products.valuation import (
     AVERAGE_COST_PLACES,
@@ -39,7 +43,7 @@ class StockChange:
     """
 
     product_id: int
-    quantity: int
+    quantity: Decimal
     unit_cost: Decimal | None = None
 
 
@@ -47,13 +51,14 @@ class StockChange:
 class Shortfall:
     product: Product
     store_name: str
-    available: int
-    requested: int
+    available: Decimal
+    requested: Decimal
 
     def __str__(self):
+        unit = self.product.unit
         return (
-            f"Only {self.available} × {self.product.name} in {self.store_name}, "
-            f"{self.requested} requested"
+            f"Only {format_quantity(self.available, unit)} of {self.product.name} in "
+            f"{self.store_name}, {format_quantity(self.requested, unit)} requested"
         )
 
 
@@ -66,6 +71,10 @@ class InsufficientStock(OperationRefused):
 
     def for_product(self, product_id: int) -> Shortfall | None:
         return next((s for s in self.shortfalls if s.product.pk == product_id), None)
+
+
+class QuantityRefused(OperationRefused):
+    """A quantity finer than its product's unit allows (2.5 drills); nothing was written."""
 
 
 # The CHECK constraints that refuse negative stock: if one fires, a race got
@@ -102,7 +111,7 @@ def move_stock(
     the document's place in the ledger (see :mod:`products.valuation`), which
     may raise :class:`~products.valuation.ValuationRefused`.
     """
-    net_quantity: dict[int, int] = defaultdict(int)
+    net_quantity: dict[int, Decimal] = defaultdict(Decimal)
     valued: dict[int, list[StockChange]] = defaultdict(list)
     for change in changes:
         net_quantity[change.product_id] += change.quantity
@@ -114,6 +123,8 @@ def move_stock(
     try:
         with transaction.atomic():
             locked = _lock(store, product_ids)
+            if kind not in VOIDED_KIND:  # a void takes back exactly what was moved
+                _check_units(locked.products, valued)
             _check(locked, store, net_quantity)
             return _apply(
                 locked,
@@ -156,7 +167,24 @@ def _lock(store, product_ids: list[int]) -> _LockedStock:
     return _LockedStock(products, levels)
 
 
-def _check(locked: _LockedStock, store, net_quantity: dict[int, int]) -> None:
+def _check_units(products: dict[int, Product], valued: dict[int, list[StockChange]]) -> None:
+    """Raise :class:`QuantityRefused` for each quantity finer than its product's unit allows.
+
+    Forms say so first, on the line; this keeps every other caller (a script,
+    an import) from recording 2.5 drills.
+    """
+    units = Unit.objects.in_bulk({product.unit_id for product in products.values()})
+    refusals = [
+        f"{products[pid].name} is {refusal}"
+        for pid in sorted(products)
+        for change in valued[pid]
+        if (refusal := units[products[pid].unit_id].refusal(abs(Decimal(change.quantity))))
+    ]
+    if refusals:
+        raise QuantityRefused("; ".join(refusals))
+
+
+def _check(locked: _LockedStock, store, net_quantity: dict[int, Decimal]) -> None:
     """Raise :class:`InsufficientStock` naming every product that would go below zero."""
     available = {
         pid: locked.levels[pid].quantity if pid in locked.levels else 0 for pid in locked.products
@@ -189,7 +217,12 @@ def _apply(
     movements = []
     for pid in product_ids:
         level = levels[pid]
-        StockLevel.objects.filter(pk=level.pk).update(quantity=F("quantity") + net_quantity[pid])
+        # Rounded to the quantity's places: SQLite adds decimals as floating
+        # point, and 0.3 - 0.1 - 0.2 would leave -0.00000000000000003, which
+        # the CHECK (quantity >= 0) refuses. Exact already elsewhere.
+        StockLevel.objects.filter(pk=level.pk).update(
+            quantity=Round(F("quantity") + net_quantity[pid], QUANTITY_PLACES)
+        )
         # We hold the row lock, so the new balance is known without re-reading.
         level.quantity += net_quantity[pid]
         movements.append(
@@ -291,7 +324,7 @@ def _reversed_valuations(products, kind: str, document_id: int) -> tuple[dict, d
     return valuations, {pid: row["pk"] for pid, row in originals.items()}
 
 
-def _race_shortfall(store, net_quantity: dict[int, int]) -> InsufficientStock:
+def _race_shortfall(store, net_quantity: dict[int, Decimal]) -> InsufficientStock:
     """The shortfall to report when a negative-stock constraint fired.
 
     Everything the operation wrote was rolled back; the message says what the
@@ -334,8 +367,8 @@ def stock_adjust(
     store,
     user,
     reason: str,
-    counted: int | None = None,
-    change: int | None = None,
+    counted: Decimal | None = None,
+    change: Decimal | None = None,
 ) -> StockMovement | None:
     """Correct a product's stock at a store to a counted quantity, or by a signed change.
 
@@ -357,7 +390,7 @@ def stock_adjust(
                 .order_by("pk")
                 .values_list("quantity", flat=True)
                 .first()
-            ) or 0
+            ) or Decimal("0")
             change = counted - current
         if change == 0:
             return None

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from core.crud import record_urlpatterns
-from products.models import Category, Product
+from products.models import Category, Product, Unit
 from products.views import (
     CategoryDetailView,
     CategoryListView,
@@ -9,10 +9,13 @@ from products.views import (
     ProductListView,
     ProductSearchView,
     StockAdjustView,
+    UnitDetailView,
+    UnitListView,
 )
 
-# Included by the project's urls.py as the "categories" and "products" namespaces.
+# Included by the project's urls.py as the "categories", "units" and "products" namespaces.
 category_patterns = record_urlpatterns("categories", Category, CategoryListView, CategoryDetailView)
+unit_patterns = record_urlpatterns("units", Unit, UnitListView, UnitDetailView)
 product_patterns = [
     *record_urlpatterns("products", Product, ProductListView, ProductDetailView),
     path("search/", ProductSearchView.as_view(), name="search"),

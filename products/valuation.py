@@ -34,6 +34,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from core.exceptions import OperationRefused
+from core.quantities import plain_quantity
 from products.models import VOIDED_KIND, Product, StockMovement
 
 AVERAGE_COST_PLACES = Decimal("0.0001")
@@ -58,7 +59,7 @@ class Movement:
     pk: int
     kind: str
     document_id: int | None
-    quantity: int
+    quantity: Decimal
     at_average_cost: bool
     unit_cost: Decimal
     value: Decimal
@@ -80,7 +81,7 @@ class CostChange:
     kind: str
     document_id: int | None
     product_id: int
-    quantity: int
+    quantity: Decimal
     old_unit_cost: Decimal
     new_unit_cost: Decimal
 
@@ -108,7 +109,7 @@ class ValuationRefused(OperationRefused):
     """A correction would leave a product's books with negative units or value."""
 
 
-def moving_average(average: Decimal, on_hand: int, quantity: int, value: Decimal) -> Decimal:
+def moving_average(average: Decimal, on_hand: Decimal, quantity: int, value: Decimal) -> Decimal:
     """The average after ``quantity`` units worth ``value`` move into (or out of) ``on_hand``.
 
     Raises :class:`ValueError` when what would remain is worth less than nothing.
@@ -126,7 +127,7 @@ def replay(
     product: Product,
     movements: list[Movement],
     *,
-    on_hand: int = 0,
+    on_hand: Decimal = 0,
     average: Decimal = ZERO,
     leave_out: frozenset[tuple[str, int]] = frozenset(),
     lenient: bool = False,
@@ -206,10 +207,11 @@ def _average_after(product, movement, value, average, on_hand, lenient) -> Decim
         raise ValuationRefused(_worth_less(product, movement)) from None
 
 
-def _never_there(product: Product, movement: Movement, on_hand: int) -> str:
+def _never_there(product: Product, movement: Movement, on_hand: Decimal) -> str:
     return (
-        f"without it, {movement.label} would take {-movement.quantity} × {product.name} "
-        f"when the books held {on_hand}; those units came from it. Void {movement.label} "
+        f"without it, {movement.label} would take {plain_quantity(-movement.quantity)} × "
+        f"{product.name} when the books held {plain_quantity(on_hand)}; those units came from "
+        f"it. Void {movement.label} "
         "first, or correct the stock with an adjustment"
     )
 
@@ -229,7 +231,7 @@ def ledger_of(product_id: int, *, since_pk: int | None = None) -> list[Movement]
     return [Movement(*row) for row in rows.order_by("pk").values_list(*MOVEMENT_FIELDS)]
 
 
-def state_before(product_id: int, pk: int) -> tuple[int, Decimal]:
+def state_before(product_id: int, pk: int) -> tuple[Decimal, Decimal]:
     """The replay's on-hand quantity and average cost just before movement ``pk``.
 
     The quantity is every earlier movement's, less the documents before
@@ -237,7 +239,7 @@ def state_before(product_id: int, pk: int) -> tuple[int, Decimal]:
     movement keeps the average of its place, so the one before tells it.
     """
     earlier = StockMovement.objects.filter(product_id=product_id, pk__lt=pk)
-    on_hand = earlier.aggregate(total=Sum("quantity"))["total"] or 0
+    on_hand = earlier.aggregate(total=Sum("quantity"))["total"] or ZERO
     voided_later = {
         (VOIDED_KIND[kind], document_id)
         for kind, document_id in StockMovement.objects.filter(

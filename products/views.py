@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.paginator import Paginator
@@ -7,8 +9,15 @@ from django.views.generic import View
 
 from core.crud import RecordDetailView, RecordListCreateView
 from core.pickers import RecordSearchView
-from products.forms import CategoryForm, ProductFilterForm, ProductForm, StockAdjustmentForm
-from products.models import Category, Product, StockMovement
+from core.quantities import format_quantity
+from products.forms import (
+    CategoryForm,
+    ProductFilterForm,
+    ProductForm,
+    StockAdjustmentForm,
+    UnitForm,
+)
+from products.models import Category, Product, StockMovement, Unit
 from products.services import InsufficientStock, stock_adjust
 
 
@@ -25,8 +34,25 @@ class CategoryDetailView(RecordDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["products"] = (
-            self.object.products.select_related("supplier").with_on_hand().order_by("name")
+            self.object.products.select_related("supplier", "unit").with_on_hand().order_by("name")
         )
+        return context
+
+
+class UnitListView(RecordListCreateView):
+    model = Unit
+    form_class = UnitForm
+    sort_fields = {"name": "name", "symbol": "symbol", "places": "decimal_places"}
+
+
+class UnitDetailView(RecordDetailView):
+    model = Unit
+    form_class = UnitForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["products"] = self.object.products.order_by("name")[:50]
+        context["product_count"] = self.object.products.count()
         return context
 
 
@@ -44,7 +70,7 @@ class ProductListView(RecordListCreateView):
     }
 
     def get_base_queryset(self):
-        queryset = Product.objects.select_related("category", "supplier")
+        queryset = Product.objects.select_related("category", "supplier", "unit")
         if self.get_sort().removeprefix("-") == "on_hand":
             # Sorting by it needs every row's; otherwise see paginate_queryset.
             queryset = queryset.with_on_hand()
@@ -62,7 +88,7 @@ class ProductListView(RecordListCreateView):
 
 class ProductDetailView(RecordDetailView):
     model = Product
-    queryset = Product.objects.select_related("category", "supplier")
+    queryset = Product.objects.select_related("category", "supplier", "unit")
     form_class = ProductForm
 
     def get_context_data(self, **kwargs):
@@ -70,7 +96,7 @@ class ProductDetailView(RecordDetailView):
         product = self.object
         levels = list(product.stock_levels.select_related("store").order_by("store__name"))
         context["stock_levels"] = levels
-        context["on_hand"] = sum(level.quantity for level in levels)
+        context["on_hand"] = sum((level.quantity for level in levels), Decimal("0"))
         movements = (
             StockMovement.objects.filter(product=product)
             .select_related("store", "created_by")
@@ -79,7 +105,7 @@ class ProductDetailView(RecordDetailView):
         context["movements_page"] = Paginator(movements, 25).get_page(self.request.GET.get("page"))
         if self.request.user.has_perm("products.adjust_stock"):
             context["adjust_form"] = kwargs.get("adjust_form") or StockAdjustmentForm(
-                prefix="adjust"
+                prefix="adjust", product=product
             )
         return context
 
@@ -100,9 +126,12 @@ class ProductSearchView(RecordSearchView):
             Product.objects.active()
             .filter(Q(sku__startswith=term.upper()) | Q(name__icontains=term))
             .order_by("name", "pk")
-            .values("id", "sku", "name", "sale_price", "cost_price", "unit")[: self.LIMIT]
+            .values("id", "sku", "name", "sale_price", "cost_price", "unit__symbol")[: self.LIMIT]
         )
-        return list(products)
+        products = list(products)
+        for row in products:
+            row["unit"] = row.pop("unit__symbol")
+        return products
 
 
 class StockAdjustView(PermissionRequiredMixin, View):
@@ -112,8 +141,8 @@ class StockAdjustView(PermissionRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        product = get_object_or_404(Product, pk=pk)
-        form = StockAdjustmentForm(request.POST, prefix="adjust")
+        product = get_object_or_404(Product.objects.select_related("unit"), pk=pk)
+        form = StockAdjustmentForm(request.POST, prefix="adjust", product=product)
         if not form.is_valid():
             errors = "; ".join(
                 f"{form.fields[name].label or name}: {' '.join(messages_)}"
@@ -141,7 +170,8 @@ class StockAdjustView(PermissionRequiredMixin, View):
         else:
             messages.success(
                 request,
-                f"Stock of {product.name} at {data['store']} is now {movement.balance_after} "
-                f"({movement.quantity:+}).",
+                f"Stock of {product.name} at {data['store']} is now "
+                f"{format_quantity(movement.balance_after, product.unit)} "
+                f"({format_quantity(movement.quantity, product.unit, signed=True)}).",
             )
         return redirect(product)

@@ -7,9 +7,11 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from core.models import (
+    LINE_QUANTITY,
     MAX_LINE_QUANTITY,
     MAX_UNIT_PRICE,
     TOTAL,
+    UNITS_TOTAL,
     DailyTotals,
     Document,
     DocumentLineQuerySet,
@@ -67,7 +69,7 @@ class PurchaseLineQuerySet(DocumentLineQuerySet):
         """Purchases, units and value of the lines of purchases that were not voided."""
         return self.of_valid_documents().aggregate(
             documents=Count("purchase", distinct=True),
-            units=Coalesce(Sum("quantity"), 0),
+            units=Coalesce(Sum("quantity"), Decimal("0"), output_field=UNITS_TOTAL),
             value=Coalesce(Sum(F("quantity") * F("unit_cost")), Decimal("0"), output_field=TOTAL),
         )
 
@@ -77,14 +79,19 @@ class PurchaseLine(models.Model):
     product = models.ForeignKey(
         "products.Product", on_delete=models.PROTECT, related_name="purchase_lines"
     )
-    quantity = models.PositiveIntegerField(
-        validators=[MinValueValidator(1), MaxValueValidator(MAX_LINE_QUANTITY)]
+    quantity = models.DecimalField(
+        **LINE_QUANTITY,
+        validators=[MinValueValidator(Decimal("0.001")), MaxValueValidator(MAX_LINE_QUANTITY)],
     )
     unit_cost = models.DecimalField(
         max_digits=12,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_UNIT_PRICE)],
     )
+    # Entered in packs ("2 boxes of 500"): the line keeps what was entered and
+    # the pack size of the day beside the quantity in units it moved.
+    packs = models.DecimalField(**LINE_QUANTITY, null=True, blank=True)
+    pack_size = models.DecimalField(**LINE_QUANTITY, null=True, blank=True)
 
     objects = PurchaseLineQuerySet.as_manager()
 
@@ -96,6 +103,11 @@ class PurchaseLine(models.Model):
                 condition=Q(unit_cost__gte=0), name="purchase_line_unit_cost_gte_0"
             ),
             *bounded_line_constraints("purchase_line", "unit_cost"),
+            models.CheckConstraint(
+                condition=Q(packs__isnull=True, pack_size__isnull=True)
+                | Q(packs__gt=0, pack_size__gt=0),
+                name="purchase_line_packs_with_size",
+            ),
         ]
 
     def __str__(self):

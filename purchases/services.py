@@ -19,8 +19,11 @@ from purchases.models import Purchase, PurchaseDay, PurchaseLine
 @dataclass(frozen=True)
 class PurchaseLineInput:
     product: Product
-    quantity: int
+    quantity: Decimal  # in the product's units, also when entered in packs
     unit_cost: Decimal
+    # Entered as ``packs`` packs of ``pack_size`` units (quantity = packs × pack_size).
+    packs: Decimal | None = None
+    pack_size: Decimal | None = None
 
 
 def purchase_record(
@@ -32,6 +35,12 @@ def purchase_record(
     if any(line.quantity <= 0 for line in lines):
         # A negative line would move stock the wrong way under the document's name.
         raise ValueError("Every line needs a quantity above zero.")
+    if any(
+        (line.packs is None) != (line.pack_size is None)
+        or (line.packs is not None and line.packs * line.pack_size != line.quantity)
+        for line in lines
+    ):
+        raise ValueError("A line entered in packs holds packs × pack size units.")
     with transaction.atomic():
         purchase = Purchase.objects.create(
             supplier=supplier,
@@ -58,6 +67,8 @@ def purchase_record(
                 product=line.product,
                 quantity=line.quantity,
                 unit_cost=line.unit_cost,
+                packs=line.packs,
+                pack_size=line.pack_size,
             )
             for line in lines
         )

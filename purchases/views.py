@@ -50,6 +50,8 @@ class PurchaseCreateView(StockDocumentCreateView):
                     product=line.cleaned_data["product"],
                     quantity=line.cleaned_data["quantity"],
                     unit_cost=line.cleaned_data["unit_cost"],
+                    packs=line.cleaned_data["packs"],
+                    pack_size=line.cleaned_data["pack_size"],
                 )
                 for line in line_forms
             ],

@@ -8,9 +8,13 @@ from django.urls import reverse
 
 from core.models import (
     COST_TOTAL,
+    COST_TOTAL_PLACES,
+    LINE_QUANTITY,
     MAX_LINE_QUANTITY,
     MAX_UNIT_PRICE,
     TOTAL,
+    TOTAL_QUANTITY,
+    UNITS_TOTAL,
     DailyTotals,
     DailyTotalsQuerySet,
     Document,
@@ -67,7 +71,7 @@ class SaleLineQuerySet(DocumentLineQuerySet):
         """Sales, units, value, cost, gross profit and margin (%) of lines of sales not voided."""
         totals = self.of_valid_documents().aggregate(
             documents=Count("sale", distinct=True),
-            units=Coalesce(Sum("quantity"), 0),
+            units=Coalesce(Sum("quantity"), Decimal("0"), output_field=UNITS_TOTAL),
             value=Coalesce(Sum(F("quantity") * F("unit_price")), Decimal("0"), output_field=TOTAL),
             cost=Coalesce(
                 Sum(F("quantity") * F("unit_cost")), Decimal("0"), output_field=COST_TOTAL
@@ -81,8 +85,9 @@ class SaleLine(models.Model):
     product = models.ForeignKey(
         "products.Product", on_delete=models.PROTECT, related_name="sale_lines"
     )
-    quantity = models.PositiveIntegerField(
-        validators=[MinValueValidator(1), MaxValueValidator(MAX_LINE_QUANTITY)]
+    quantity = models.DecimalField(
+        **LINE_QUANTITY,
+        validators=[MinValueValidator(Decimal("0.001")), MaxValueValidator(MAX_LINE_QUANTITY)],
     )
     unit_price = models.DecimalField(
         max_digits=12,
@@ -133,7 +138,9 @@ class SaleDayQuerySet(DailyTotalsQuerySet):
 class SaleDay(DailyTotals):
     """Sales per day (see :class:`~core.models.DailyTotals`), with their cost."""
 
-    cost = models.DecimalField(max_digits=24, decimal_places=4, default=Decimal("0"))
+    cost = models.DecimalField(
+        max_digits=COST_TOTAL.max_digits, decimal_places=COST_TOTAL_PLACES, default=Decimal("0")
+    )
 
     objects = SaleDayQuerySet.as_manager()
 
@@ -165,8 +172,10 @@ class ProductSales(models.Model):
     product = models.OneToOneField(
         "products.Product", on_delete=models.PROTECT, primary_key=True, related_name="+"
     )
-    units = models.BigIntegerField(default=0)
-    value = models.DecimalField(max_digits=20, decimal_places=2, default=Decimal("0"))
+    units = models.DecimalField(**TOTAL_QUANTITY, default=Decimal("0"))
+    value = models.DecimalField(
+        max_digits=TOTAL.max_digits, decimal_places=TOTAL.decimal_places, default=Decimal("0")
+    )
 
     objects = ProductSalesQuerySet.as_manager()
 

@@ -22,7 +22,7 @@ from sales.models import ProductSales, Sale, SaleDay, SaleLine
 @dataclass(frozen=True)
 class SaleLineInput:
     product: Product
-    quantity: int
+    quantity: Decimal
     unit_price: Decimal
 
 
@@ -110,7 +110,7 @@ def _add_to_totals(date, lines: list[SaleLine], *, sign: int) -> None:
     locked those products). The day's row last, as every sale of the day
     updates it: it stays locked only until the commit right after.
     """
-    per_product = defaultdict(lambda: {"units": 0, "value": Decimal("0")})
+    per_product = defaultdict(lambda: {"units": Decimal("0"), "value": Decimal("0")})
     for line in lines:
         per_product[line.product_id]["units"] += line.quantity
         per_product[line.product_id]["value"] += line.line_total

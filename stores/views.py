@@ -18,6 +18,8 @@ class StoreDetailView(RecordDetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        stock = self.object.stock_levels.select_related("product").order_by("product__name", "pk")
+        stock = self.object.stock_levels.select_related("product__unit").order_by(
+            "product__name", "pk"
+        )
         context["stock_page"] = Paginator(stock, 25).get_page(self.request.GET.get("page"))
         return context

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 INVENTORY_MODELS = {
     "stores": ["store"],
     "people": ["supplier", "customer"],
-    "products": ["category", "product", "stocklevel", "stockmovement"],
+    "products": ["category", "unit", "product", "stocklevel", "stockmovement"],
     "purchases": ["purchase", "purchaseline"],
     "sales": ["sale", "saleline"],
 }

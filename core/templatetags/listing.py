@@ -1,7 +1,11 @@
 """Template tags for list pages, loaded as the ``listing`` library (see settings.TEMPLATES)."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django import template
 from django.utils.html import format_html
+
+from core.quantities import format_quantity
 
 register = template.Library()
 
@@ -24,10 +28,27 @@ def sort_header(context, field: str, label: str):
 
 @register.filter
 def money(value, places: int = 2):
-    """Format a Decimal with thousands separators and fixed places (no float rounding)."""
+    """Format a Decimal with thousands separators and fixed places, half a cent up.
+
+    Totals are exact to five places (2.5 m at 1.99 is 4.975); they are rounded
+    here, for the page, never before they are added up.
+    """
     if value in (None, ""):
         value = 0
-    return f"{value:,.{int(places)}f}"
+    exponent = Decimal(1).scaleb(-int(places))
+    return f"{Decimal(value).quantize(exponent, ROUND_HALF_UP):,.{int(places)}f}"
+
+
+@register.filter
+def quantity(value, unit=None):
+    """A quantity without the zeros its unit does not need, with the unit: "1,347 pcs", "2.5 m"."""
+    return format_quantity(value, unit)
+
+
+@register.filter
+def signed_quantity(value, unit=None):
+    """A ledger quantity with its sign: "+2.5 m", "-3 pcs"."""
+    return format_quantity(value, unit, signed=True)
 
 
 @register.filter

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 import dashboard.exports
 from accounts.tests.factories import staff_user
+from core.quantities import plain_quantity
 from people.tests.factories import CustomerFactory, SupplierFactory
 from products.models import StockMovement
 from products.services import stock_adjust
@@ -263,7 +264,10 @@ PURCHASE_HEADER = [
     "Voided at",
     "SKU",
     "Product",
+    "Unit",
     "Quantity",
+    "Packs",
+    "Pack size",
     "Unit cost",
     "Line total",
 ]
@@ -275,6 +279,7 @@ SALE_HEADER = [
     "Voided at",
     "SKU",
     "Product",
+    "Unit",
     "Quantity",
     "Unit price",
     "Unit cost",
@@ -307,14 +312,17 @@ def test_purchase_lines_csv_has_one_row_per_line(manager_client, documents):
             "",
             line.product.sku,
             line.product.name,
-            str(line.quantity),
+            "pcs",
+            plain_quantity(line.quantity, grouped=False),
+            "",
+            "",
             f"{line.unit_cost:.2f}",
             f"{line.quantity * line.unit_cost:.2f}",
         ]
         for line in purchase.lines.order_by("pk")
     ]
-    assert mine[0][-3:] == ["12", "4.00", "48.00"]
-    assert mine[1][-3:] == ["100", "0.35", "35.00"]
+    assert mine[0][-6:] == ["pcs", "12", "", "", "4.00", "48.00"]
+    assert mine[1][-6:] == ["pcs", "100", "", "", "0.35", "35.00"]
     voided_rows = [row for row in rows if row[0] == str(voided.pk)]
     # Voided at is local time (Auckland), not UTC.
     assert {row[5] for row in voided_rows} == {local_iso(voided.voided_at)}
@@ -337,7 +345,8 @@ def test_sale_lines_csv_has_cost_and_gross_profit_per_line(manager_client, docum
             "",
             line.product.sku,
             line.product.name,
-            str(line.quantity),
+            "pcs",
+            plain_quantity(line.quantity, grouped=False),
             f"{line.unit_price:.2f}",
             f"{line.unit_cost:.4f}",
             f"{line.quantity * line.unit_price:.2f}",
@@ -476,6 +485,7 @@ MOVEMENT_HEADER = [
     "Product",
     "Kind",
     "Document",
+    "Unit",
     "Change",
     "Balance after",
     "By",
@@ -516,7 +526,8 @@ def test_movements_csv_lists_the_ledger_with_local_times(manager_client, ledger)
     header, rows = export(manager_client, MOVEMENTS_CSV)
 
     assert header == MOVEMENT_HEADER
-    assert [row[:8] for row in rows] == [
+    assert {row[6] for row in rows} == {"pcs"}
+    assert [row[:6] + row[7:9] for row in rows] == [
         [
             "2026-03-07T23:30:00+13:00",
             "North",
@@ -550,8 +561,8 @@ def test_movements_csv_lists_the_ledger_with_local_times(manager_client, ledger)
             "10",
         ],
     ]
-    assert rows[3][8:] == ["manager", "'=cmd|' /C calc'!A0"]
-    assert rows[4][9] == "returned"
+    assert rows[3][9:] == ["manager", "'=cmd|' /C calc'!A0"]
+    assert rows[4][10] == "returned"
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ SECTIONS = {
     "Stores": "stores:list",
     "Categories": "categories:list",
     "Products": "products:list",
+    "Units": "units:list",
     "Purchases": "purchases:list",
     "Sales": "sales:list",
     "Customers": "customers:list",
@@ -98,7 +99,7 @@ def test_messages_render_as_dismissible_bootstrap_alerts(user):
     request.session = SessionStore()
     request._messages = default_storage(request)
     messages.success(request, "Store saved.")
-    messages.error(request, "Only 3 × <b>Widget</b> in Main")
+    messages.error(request, "Only 3 pcs of <b>Widget</b> in Main")
 
     html = render_to_string("base.html", request=request)
 
@@ -109,7 +110,7 @@ def test_messages_render_as_dismissible_bootstrap_alerts(user):
     ]
     for _, body in alerts:
         assert 'class="btn-close" data-bs-dismiss="alert"' in body
-    assert "Only 3 × &lt;b&gt;Widget&lt;/b&gt; in Main" in alerts[1][1]
+    assert "Only 3 pcs of &lt;b&gt;Widget&lt;/b&gt; in Main" in alerts[1][1]
 
 
 def test_message_from_a_view_shows_once_after_its_redirect(manager_client):

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from accounts.roles import CLERK
 from accounts.tests.factories import staff_user
+from core.quantities import plain_quantity
 from dashboard.forms import MAX_DEAD_DAYS
 from dashboard.reports import StockAgeingView, StockValuationView
 from dashboard.valuation_reports import AGE_BANDS
@@ -333,7 +334,7 @@ def test_valuation_sorts_each_column_both_ways_on_page_and_csv(
             row["product"],
             row["category"],
             "All stores",
-            str(row["units"]),
+            plain_quantity(row["units"], grouped=False),
             f"{row['average_cost']:.4f}",
             f"{row['value']:.4f}",
         ]

@@ -587,7 +587,7 @@ def test_path_with_missing_or_huge_id_is_not_found(django_user_model, pk):
         assert response.status_code == 404, response.status_code
         assert "404.html" in [template.name for template in response.templates]
 
-    assert len(PK_ROUTES) == 25  # 5 record types x 4, adjust, 2 document types x 2
+    assert len(PK_ROUTES) == 29  # 6 record types x 4, adjust, 2 document types x 2
     assert each_payload(client, check, PK_ROUTES) == {}
 
 

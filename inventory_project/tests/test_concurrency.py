@@ -26,7 +26,7 @@ from django.db import connection, connections
 
 from core.exceptions import AlreadyVoided
 from people.tests.factories import CustomerFactory, SupplierFactory
-from products.models import StockMovement
+from products.models import StockMovement, Unit
 from products.services import InsufficientStock, stock_adjust
 from products.tests.factories import ProductFactory
 from products.tests.stock_checks import assert_ledger_consistent, on_hand
@@ -213,6 +213,42 @@ def test_thirty_threads_selling_the_last_ten_units_sell_exactly_ten(store, clerk
     assert Sale.objects.count() == 10
     assert on_hand(widget, store) == 0
     assert StockMovement.objects.filter(kind=StockMovement.Kind.SALE).count() == 10
+    assert_ledger_consistent()
+
+
+def test_threads_cutting_the_last_metres_of_a_reel_never_cut_more_than_it_holds(
+    store, clerk, record_figures
+):
+    # 7.5 m, and 24 cuts of 0.35 m or 0.4 m (9.0 m asked in all): exact decimals, so
+    # the cuts that fit leave the exact remainder, never a negative speck of cable.
+    cable = ProductFactory(name="Copper cable", unit=Unit.objects.standard()["m"])
+    receive(store, clerk, (cable, Decimal("7.5")))
+    customer = CustomerFactory()
+    thread_count = 24
+    lengths = [Decimal("0.35") if index % 2 else Decimal("0.4") for index in range(thread_count)]
+
+    def cut(index):
+        return sale_confirm(
+            customer=customer,
+            store=store,
+            user=clerk,
+            lines=[SaleLineInput(cable, lengths[index], Decimal("1.99"))],
+        )
+
+    results, seconds = run_together(thread_count, cut)
+
+    assert unexpected_errors(results) == []
+    sold = sum((line.quantity for line in SaleLine.objects.filter(product=cable)), Decimal("0"))
+    record_figures(
+        threads=thread_count,
+        attempts=thread_count,
+        successes=sum(isinstance(result, Sale) for result in results),
+        seconds=seconds,
+    )
+    assert on_hand(cable, store) == Decimal("7.5") - sold >= 0
+    # A refusal only when the last cut did not fit: less than 0.4 m is left.
+    refused = [result for result in results if isinstance(result, InsufficientStock)]
+    assert refused and on_hand(cable, store) < Decimal("0.4")
     assert_ledger_consistent()
 
 

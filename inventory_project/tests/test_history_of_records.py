@@ -42,9 +42,9 @@ def test_detail_shows_stock_per_store_and_movements(manager_client):
         ("Annex", 3),
         ("Main", 18),
     ]
-    assert 'data-testid="on-hand-MAIN">18<' in content
-    assert 'data-testid="on-hand-ANX">3<' in content
-    assert 'data-testid="on-hand-total">21<' in content
+    assert 'data-testid="on-hand-MAIN">18 pcs<' in content
+    assert 'data-testid="on-hand-ANX">3 pcs<' in content
+    assert 'data-testid="on-hand-total">21 pcs<' in content
     movements = list(response.context["movements_page"])
     assert [(m.kind, m.quantity, m.balance_after) for m in movements] == [
         ("adjustment", 2, 18),

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from core.exceptions import AlreadyVoided
 from people.tests.factories import CustomerFactory, SupplierFactory
-from products.models import Product, StockLevel
+from products.models import Product, StockLevel, Unit
 from products.services import InsufficientStock, stock_adjust
 from products.tests.factories import ProductFactory
 from products.tests.stock_checks import assert_ledger_consistent, stock_snapshot
@@ -41,7 +41,10 @@ STORES = 2
 
 product_index = st.integers(0, PRODUCTS - 1)
 store_index = st.integers(0, STORES - 1)
-quantity = st.integers(1, 15)
+# A whole part and a fraction: product 0 is counted in pieces (the fraction is
+# dropped), product 1 in metres, to three places.
+FRACTIONS = [Decimal(f) for f in ("0", "0", "0.5", "0.25", "0.1", "0.001", "0.999")]
+quantity = st.tuples(st.integers(1, 15), st.sampled_from(FRACTIONS))
 unit_cost = st.decimals(min_value=0, max_value=20, places=2)
 document_index = st.integers(0, 50)
 
@@ -58,15 +61,28 @@ operations = st.one_of(
     ),
     st.tuples(st.just("void_purchase"), document_index),
     st.tuples(st.just("void_sale"), document_index),
-    st.tuples(st.just("count"), product_index, store_index, st.integers(-2, 30)),
-    st.tuples(st.just("change"), product_index, store_index, st.integers(-15, 15)),
+    st.tuples(
+        st.just("count"),
+        product_index,
+        store_index,
+        st.tuples(st.integers(-2, 30), st.sampled_from(FRACTIONS)),
+    ),
+    st.tuples(
+        st.just("change"),
+        product_index,
+        store_index,
+        st.tuples(st.integers(-15, 15), st.sampled_from(FRACTIONS)),
+    ),
 )
 
 
 @pytest.fixture
 def world(django_user_model):
     return {
-        "products": [ProductFactory(name=f"Product {i}") for i in range(PRODUCTS)],
+        "products": [
+            ProductFactory(name="Product 0", unit=Unit.objects.standard()["pcs"]),
+            ProductFactory(name="Product 1", unit=Unit.objects.standard()["m"]),
+        ],
         "stores": [StoreFactory(name=f"Store {i}") for i in range(STORES)],
         "user": django_user_model.objects.create_user("clerk"),
         "supplier": SupplierFactory(),
@@ -114,6 +130,13 @@ class Replay:
     def short_products(self, store_id, needed: Counter) -> set[int]:
         return {pid for pid, qty in needed.items() if self.expected[pid, store_id] < qty}
 
+    def amount(self, product_i: int, generated: tuple[int, Decimal]) -> Decimal:
+        """The generated (whole, fraction) as a quantity product ``product_i``'s unit allows."""
+        whole, fraction = generated
+        if self.world["products"][product_i].unit.decimal_places == 0:
+            fraction = Decimal("0")
+        return whole + fraction if whole >= 0 else whole - fraction
+
     def apply(self, operation) -> None:
         getattr(self, operation[0])(*operation[1:])
 
@@ -128,6 +151,7 @@ class Replay:
     def purchase(self, store_i, lines):
         store = self.world["stores"][store_i]
         products = self.world["products"]
+        lines = [(p, self.amount(p, qty), cost) for p, qty, cost in lines]
         document = purchase_record(
             supplier=self.world["supplier"],
             store=store,
@@ -146,6 +170,7 @@ class Replay:
     def sale(self, store_i, lines):
         store = self.world["stores"][store_i]
         products = self.world["products"]
+        lines = [(p, self.amount(p, qty)) for p, qty in lines]
         needed = Counter()
         for p, qty in lines:
             needed[products[p].pk] += qty
@@ -216,10 +241,10 @@ class Replay:
             self.expected[pid, store_id] += qty
 
     def count(self, product_i, store_i, counted):
-        self._adjust(product_i, store_i, counted=counted)
+        self._adjust(product_i, store_i, counted=self.amount(product_i, counted))
 
     def change(self, product_i, store_i, change):
-        self._adjust(product_i, store_i, change=change)
+        self._adjust(product_i, store_i, change=self.amount(product_i, change))
 
     def _adjust(self, product_i, store_i, **mode):
         product = self.world["products"][product_i]

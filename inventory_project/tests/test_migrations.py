@@ -18,7 +18,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from accounts.roles import ROLES
 from core.totals import registered_running_totals
-from products.models import Product, StockMovement
+from products.models import Product, StockLevel, StockMovement
 from products.valuation import valuation_differences
 from purchases.models import PurchaseDay
 from sales.models import ProductSales, SaleDay, SaleLine
@@ -264,6 +264,50 @@ def test_the_valuation_migration_replays_history_written_before_it():
         # The live code's checks agree with the frozen migration's replay.
         assert valuation_differences() == {}
         assert [d for totals in registered_running_totals() for d in totals.differences()] == []
+    finally:
+        call_command("migrate", verbosity=0)
+        ContentType.objects.clear_cache()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_units_migration_converts_integer_quantities_and_unit_codes_exactly():
+    before_units = [
+        ("products", "0008_value_the_ledger"),
+        ("purchases", "0003_bounded_money"),
+        ("sales", "0003_bounded_money"),
+    ]
+    try:
+        migrate_to(before_units)
+        old = MigrationExecutor(connection).loader.project_state(before_units).apps
+        write_history_with_a_late_void(old)
+        products = old.get_model("products", "Product").objects
+        products.filter(sku="DRILL").update(unit="box", reorder_level=2_147_483_647)
+        cable = products.create(
+            sku="CABLE", name="Cable", unit="m", category_id=products.get().category_id,
+            supplier_id=products.get().supplier_id,
+        )  # fmt: skip
+        products.create(
+            sku="ODD", name="Odd", unit="bag", category_id=cable.category_id,
+            supplier_id=cable.supplier_id,
+        )  # fmt: skip
+        # The most the new column holds (15 digits before the point).
+        old.get_model("products", "StockLevel").objects.update(quantity=999_999_999_999_999)
+
+        call_command("migrate", verbosity=0)
+
+        units = dict(Product.objects.values_list("sku", "unit__symbol"))
+        assert units == {"DRILL": "box", "CABLE": "m", "ODD": "bag"}
+        assert Product.objects.get(sku="CABLE").unit.decimal_places == 3
+        assert Product.objects.get(sku="ODD").unit.decimal_places == 0
+        assert Product.objects.get(sku="DRILL").reorder_level == Decimal("2147483647")
+        assert StockLevel.objects.get().quantity == Decimal("999999999999999")
+        assert list(
+            StockMovement.objects.order_by("pk").values_list("quantity", "balance_after")
+        ) == [(5, 5), (10, 15), (-1, 14), (-10, 4)]
+        assert list(SaleLine.objects.values_list("quantity", flat=True)) == [Decimal("1.000")]
+        assert SaleDay.objects.get().units == 1
+        assert ProductSales.objects.get().units == 1
+        assert PurchaseDay.objects.get().units == 5
     finally:
         call_command("migrate", verbosity=0)
         ContentType.objects.clear_cache()

@@ -22,7 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.roles import CLERK, MANAGER
 from people.models import Customer, Supplier
 from people.tests.factories import CustomerFactory, SupplierFactory
-from products.models import Category, Product, StockLevel, StockMovement
+from products.models import Category, Product, StockLevel, StockMovement, Unit
 from products.tests.factories import CategoryFactory, ProductFactory
 from purchases.models import Purchase, PurchaseLine
 from purchases.tests.factories import make_purchase
@@ -61,6 +61,11 @@ ROUTES = {
     "categories:delete": ("manager", "manager"),
     "categories:archive": ("manager/405", "manager"),
     "categories:restore": ("manager/405", "manager"),
+    "units:list": ("clerk", "manager"),
+    "units:detail": ("clerk", "manager"),
+    "units:delete": ("manager", "manager"),
+    "units:archive": ("manager/405", "manager"),
+    "units:restore": ("manager/405", "manager"),
     "products:list": ("clerk", "manager"),
     "products:detail": ("clerk", "manager"),  # POST: update, i.e. price changes
     "products:delete": ("manager", "manager"),
@@ -115,6 +120,7 @@ PASSES["manager"] = PASSES["clerk"] | {"manager"}
 RECORD_OF_NAMESPACE = {
     "stores": "store",
     "categories": "category",
+    "units": "unit",
     "products": "product",
     "suppliers": "supplier",
     "customers": "customer",
@@ -153,6 +159,7 @@ class World:
     product: Product
     purchase: Purchase
     sale: Sale
+    unit: Unit
 
 
 def build_world() -> World:
@@ -165,7 +172,7 @@ def build_world() -> World:
     # Enough stock besides this purchase's that voiding it is allowed.
     purchase = make_purchase(store=store, supplier=supplier, lines=[(product, 10)])
     sale = make_sale(store=store, customer=customer, lines=[(product, 2)])
-    return World(store, category, supplier, customer, product, purchase, sale)
+    return World(store, category, supplier, customer, product, purchase, sale, product.unit)
 
 
 def route_url(name: str, world: World) -> str:
@@ -216,6 +223,13 @@ def post_data(name: str, world: World) -> dict:
         "stores:detail": {"name": "Renamed store", "code": world.store.code},
         "categories:list": {"name": "New category"},
         "categories:detail": {"name": "Renamed category"},
+        "units:list": {"name": "roll", "plural": "rolls", "symbol": "roll", "decimal_places": "0"},
+        "units:detail": {
+            "name": "piece",
+            "plural": "pieces",
+            "symbol": "pc",
+            "decimal_places": "1",
+        },
         "products:list": product_post(world),
         "products:detail": product_post(world, sku=p.sku, name=p.name, sale_price="99.00"),
         "products:adjust": {
@@ -238,6 +252,7 @@ def post_data(name: str, world: World) -> dict:
 SNAPSHOT_MODELS = [
     Store,
     Category,
+    Unit,
     Supplier,
     Customer,
     Product,

@@ -3,7 +3,7 @@ from decimal import Decimal
 import factory
 
 from people.tests.factories import SupplierFactory
-from products.models import Category, Product, StockMovement
+from products.models import Category, Product, StockMovement, Unit
 from products.services import StockChange, move_stock
 
 
@@ -22,6 +22,7 @@ class ProductFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Product {n}")
     category = factory.SubFactory(CategoryFactory)
     supplier = factory.SubFactory(SupplierFactory)
+    unit = factory.LazyFunction(lambda: Unit.objects.standard()["pcs"])
     cost_price = Decimal("4.00")
     sale_price = Decimal("10.00")
     reorder_level = 5

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from people.tests.factories import SupplierFactory
 from products.forms import ProductForm
-from products.models import Product, StockLevel, StockMovement
+from products.models import Product, StockLevel, StockMovement, Unit
 from products.tests.factories import CategoryFactory, ProductFactory, stock_up
 from stores.tests.factories import StoreFactory
 
@@ -79,7 +79,7 @@ def test_list_shows_product_columns_and_total_count(manager_client):
     [listed] = response.context["object_list"]
     assert listed.on_hand == 7
     content = response.content.decode()
-    for text in ("<code>BOLT-1</code>", "Fasteners", "Acme", "$1,234.50", ">7<"):
+    for text in ("<code>BOLT-1</code>", "Fasteners", "Acme", "$1,234.50", ">7 pcs<"):
         assert text in content
     assert 'data-testid="total-count">1 product<' in content
 
@@ -292,17 +292,18 @@ def test_list_runs_the_same_number_of_queries_for_1_and_25_rows(
 
     add_product()
     # session, user, permissions (group + user), count, rows, the rows' on-hand, then
-    # the category and supplier pickers of the filter form and of the add form
-    with django_assert_num_queries(11):
+    # the category and supplier pickers of the filter form and of the add form, and
+    # the add form's units
+    with django_assert_num_queries(12):
         assert len(client.get(LIST_URL).context["object_list"]) == 1
     for _ in range(24):
         add_product()
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         assert len(client.get(LIST_URL).context["object_list"]) == 25
     # Sorted or filtered by on-hand, the rows come with it (one query fewer).
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         assert len(client.get(LIST_URL, {"sort": "-on_hand"}).context["object_list"]) == 25
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = client.get(LIST_URL, {"below_reorder": "on", "status": "all"})
         assert len(response.context["object_list"]) == 25
 
@@ -315,7 +316,7 @@ def test_create_posts_to_the_list_url_and_stores_sku_upper_case(manager_client, 
 
     product = Product.objects.get()
     assert product.sku == "BOLT-M8"
-    assert (product.name, product.unit, product.reorder_level) == ("Hex bolt M8", "pcs", 100)
+    assert (product.name, product.unit.symbol, product.reorder_level) == ("Hex bolt M8", "pcs", 100)
     assert (product.cost_price, product.sale_price) == (Decimal("0.40"), Decimal("1.25"))
     assert product.is_active
     assert response.redirect_chain == [(LIST_URL, 302)]
@@ -362,7 +363,12 @@ def test_create_sku_duplicate_in_any_case_is_refused(manager_client, form_data, 
         ("cost_price", "1.005", "Ensure that there are no more than 2 decimal places."),
         ("sale_price", "", "This field is required."),
         ("reorder_level", "-1", "Ensure this value is greater than or equal to 0."),
-        ("reorder_level", "2.5", "Enter a whole number."),
+        (
+            "reorder_level",
+            "2.5",
+            "This product is counted in whole pieces: 2.5 is not a whole number.",
+        ),
+        ("reorder_level", "2.0001", "Quantities have at most 3 decimal places."),
         ("reorder_level", "9" * 30, "Ensure this value is less than or equal to 2147483647."),
     ],
 )
@@ -412,7 +418,7 @@ def test_detail_query_count_does_not_grow_with_stock_and_movements(
     for _ in range(movements):
         stock_up(product, StoreFactory(), 1)
 
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         response = client.get(product.get_absolute_url())
 
     assert len(response.context["stock_levels"]) == movements
@@ -606,7 +612,7 @@ def test_view_permission_shows_the_fields_read_only_with_labels(client, user):
     product = ProductFactory(
         category=CategoryFactory(name="Fasteners"),
         supplier=SupplierFactory(name="Acme"),
-        unit=Product.Unit.BOX,
+        unit=Unit.objects.standard()["box"],
     )
 
     response = client.get(product.get_absolute_url())

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from products.models import Unit
 from products.tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,7 @@ def test_product_search_answers_what_the_picker_shows(manager_client):
     hammer = ProductFactory(
         sku="HAM-1",
         name="Claw hammer",
-        unit="pcs",
+        unit=Unit.objects.standard()["pcs"],
         sale_price=Decimal("12.90"),
         cost_price=Decimal("6.50"),
     )

@@ -111,7 +111,7 @@ def test_stock_adjust_change_below_zero_writes_nothing(store, widget, clerk):
     with pytest.raises(InsufficientStock) as caught:
         stock_adjust(product=widget, store=store, user=clerk, reason="Broken", change=-11)
 
-    assert str(caught.value) == "Only 10 × Blue Widget in Main Street, 11 requested"
+    assert str(caught.value) == "Only 10 pcs of Blue Widget in Main Street, 11 pcs requested"
     assert stock_snapshot() == before
 
 
@@ -194,7 +194,7 @@ def test_check_constraint_firing_becomes_insufficient_stock(store, widget, clerk
         move_stock(store=store, changes=[StockChange(widget.pk, -5)], kind=Kind.ADJUSTMENT)
 
     assert isinstance(caught.value.__cause__, IntegrityError)
-    assert str(caught.value) == "Only 3 × Blue Widget in Main Street, 5 requested"
+    assert str(caught.value) == "Only 3 pcs of Blue Widget in Main Street, 5 pcs requested"
     assert stock_snapshot() == before
 
 

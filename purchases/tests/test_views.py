@@ -679,8 +679,8 @@ def test_purchase_void_refused_lists_the_products_lacking_stock(
 
     [message] = messages_of(response)
     assert message.startswith(f"{purchase} cannot be voided: ")
-    assert "Only 6 × Blue Widget in Main Street, 10 requested" in message
-    assert "Only 0 × Red Gadget in Main Street, 5 requested" in message
+    assert "Only 6 pcs of Blue Widget in Main Street, 10 pcs requested" in message
+    assert "Only 0 pcs of Red Gadget in Main Street, 5 pcs requested" in message
     assert stock_snapshot() == before
 
 
@@ -723,9 +723,10 @@ def test_purchase_void_needs_the_void_permission(client, django_user_model, stor
 # Fixed: session, user, 2 × permissions, the supplier by name then by number (the test
 # posts its number), the store choice, 2 × their existence checks, 2 savepoints + 2
 # releases, the purchase, the product locks, the stock-row locks, the on-hand sum for the
-# averages, the new stock rows, the movements, the lines, the day's totals = 21.
+# averages, the products' units, the new stock rows, the movements, the lines, the day's
+# totals = 22.
 # Per line: the product choice, its average-cost update, its stock update = 3.
-PURCHASE_CREATE_FIXED_QUERIES = 21
+PURCHASE_CREATE_FIXED_QUERIES = 22
 PURCHASE_CREATE_QUERIES_PER_LINE = 3
 
 

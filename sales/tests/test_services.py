@@ -148,8 +148,11 @@ def test_sale_confirm_short_lists_every_short_product_and_writes_nothing(
         (gizmo, 0, 1),
     }
     assert error.for_product(gadget.pk) is None
-    assert str(error.for_product(widget.pk)) == "Only 3 × Blue Widget in Main Street, 5 requested"
-    assert "Only 0 × Green Gizmo in Main Street, 1 requested" in str(error)
+    assert (
+        str(error.for_product(widget.pk))
+        == "Only 3 pcs of Blue Widget in Main Street, 5 pcs requested"
+    )
+    assert "Only 0 pcs of Green Gizmo in Main Street, 1 pcs requested" in str(error)
     assert stock_snapshot() == before
     assert not Sale.objects.exists()
     assert not SaleLine.objects.exists()

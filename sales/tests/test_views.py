@@ -133,9 +133,11 @@ def test_sale_create_short_line_shows_what_is_available_and_writes_nothing(
     assert response.status_code == 200
     gadget_line, widget_line = response.context["formset"].forms
     assert not gadget_line.errors
-    assert widget_line.errors["quantity"] == ["Only 3 × Blue Widget in Main Street, 5 requested."]
+    assert widget_line.errors["quantity"] == [
+        "Only 3 pcs of Blue Widget in Main Street, 5 pcs requested."
+    ]
     content = response.content.decode()
-    assert "Only 3 × Blue Widget in Main Street, 5 requested" in content
+    assert "Only 3 pcs of Blue Widget in Main Street, 5 pcs requested" in content
     assert "Not enough stock: nothing was saved." in content
     # What the user typed is still there.
     assert 'name="lines-0-quantity" value="4"' in content
@@ -160,7 +162,7 @@ def test_sale_create_short_message_sits_on_the_short_line(
 
     content = response.content.decode()
     widget_error = content.index('id="id_lines-0-quantity_error"')
-    assert content.index("Only 3 × Blue Widget", widget_error) < content.index(
+    assert content.index("Only 3 pcs of Blue Widget", widget_error) < content.index(
         'name="lines-1-product"'
     )
     assert 'id="id_lines-1-quantity_error"' not in content
@@ -178,8 +180,12 @@ def test_sale_create_every_short_line_gets_its_message(manager_client, store, cu
     )
 
     first, second = response.context["formset"].forms
-    assert first.errors["quantity"] == ["Only 3 × Blue Widget in Main Street, 4 requested."]
-    assert second.errors["quantity"] == ["Only 0 × Green Gizmo in Main Street, 1 requested."]
+    assert first.errors["quantity"] == [
+        "Only 3 pcs of Blue Widget in Main Street, 4 pcs requested."
+    ]
+    assert second.errors["quantity"] == [
+        "Only 0 pcs of Green Gizmo in Main Street, 1 pcs requested."
+    ]
     assert stock_snapshot() == before
 
 
@@ -197,7 +203,9 @@ def test_sale_create_two_lines_of_one_product_are_counted_together(
 
     assert response.status_code == 200
     for line in response.context["formset"].forms:
-        assert line.errors["quantity"] == ["Only 3 × Blue Widget in Main Street, 4 requested."]
+        assert line.errors["quantity"] == [
+            "Only 3 pcs of Blue Widget in Main Street, 4 pcs requested."
+        ]
     assert stock_snapshot() == before
 
 
@@ -210,7 +218,7 @@ def test_sale_create_stock_at_another_store_does_not_count(manager_client, custo
     )
 
     assert response.context["formset"].forms[0].errors["quantity"] == [
-        "Only 0 × Blue Widget in Harbour Road, 1 requested."
+        "Only 0 pcs of Blue Widget in Harbour Road, 1 pcs requested."
     ]
     assert stock_snapshot() == before
 
@@ -241,7 +249,9 @@ def test_sale_create_race_caught_by_the_database_is_shown_like_a_shortfall(
     assert len(calls) == 2  # the stale check, then the report after the constraint fired
     gadget_line, widget_line = response.context["formset"].forms
     assert not gadget_line.errors
-    assert widget_line.errors["quantity"] == ["Only 3 × Blue Widget in Main Street, 5 requested."]
+    assert widget_line.errors["quantity"] == [
+        "Only 3 pcs of Blue Widget in Main Street, 5 pcs requested."
+    ]
     assert stock_snapshot() == before
 
 
@@ -377,6 +387,7 @@ def test_sale_create_page_queries_do_not_grow_with_the_catalogue_or_the_customer
             name=f"Bulk {number}",
             category=template.category,
             supplier=template.supplier,
+            unit=template.unit,
         )
         for number in range(count)
     )
@@ -775,9 +786,9 @@ def test_sale_void_needs_the_void_permission(client, django_user_model, store, w
 # Fixed: session, user, 2 × permissions, the customer by name then by number (the test
 # posts its number), the store choice, 2 × their existence checks, 2 savepoints + 2
 # releases, the sale, the product locks, the stock-row locks, the movements, the lines,
-# the products' sales totals, the day's totals = 20.
+# the products' units, the products' sales totals, the day's totals = 21.
 # Per line: the product choice, its stock update = 2. A sale leaves average costs alone.
-SALE_CREATE_FIXED_QUERIES = 20
+SALE_CREATE_FIXED_QUERIES = 21
 SALE_CREATE_QUERIES_PER_LINE = 2
 
 

@@ -14,9 +14,11 @@ in step inside one transaction; this command proves it after the fact (after
 a bulk import, a restore, or a suspected bug) and fails loudly if not.
 """
 
+from decimal import Decimal
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import (
-    BigIntegerField,
+    DecimalField,
     Exists,
     F,
     IntegerField,
@@ -26,8 +28,10 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 
+from core.models import QUANTITY_PLACES, STOCK_QUANTITY
+from core.quantities import plain_quantity
 from core.totals import registered_running_totals
 from products.models import Product, StockLevel, StockMovement
 from products.valuation import revalue_from_start, valuation_differences
@@ -42,7 +46,7 @@ def ledger_sum(product, store):
         .values("product")
         .annotate(total=Sum("quantity"))
         .values("total"),
-        output_field=BigIntegerField(),
+        output_field=DecimalField(**STOCK_QUANTITY),
     )
 
 
@@ -58,7 +62,12 @@ def stock_differences():
         StockLevel.objects.order_by()
         .annotate(
             on_hand=F("quantity"),
-            ledger=Coalesce(ledger_sum(OuterRef("product"), OuterRef("store")), 0),
+            # Rounded: SQLite sums decimals as floating point (0.1 + 0.2 is
+            # 0.30000000000000004), and the stock level holds them rounded.
+            ledger=Round(
+                Coalesce(ledger_sum(OuterRef("product"), OuterRef("store")), Decimal("0")),
+                QUANTITY_PLACES,
+            ),
             has_stock_level=Value(1, output_field=IntegerField()),
         )
         .filter(~Q(on_hand=F("ledger")))
@@ -71,7 +80,7 @@ def stock_differences():
         )
         .values("product_id", "store_id")
         .annotate(
-            on_hand=Value(0, output_field=BigIntegerField()),
+            on_hand=Value(Decimal("0"), output_field=DecimalField(**STOCK_QUANTITY)),
             ledger=Sum("quantity"),
             has_stock_level=Value(0, output_field=IntegerField()),
         )
@@ -135,10 +144,11 @@ class Command(BaseCommand):
             where = f"{product.sku} {product.name} at {store.code} {store.name}"
             if has_stock_level:
                 self.stdout.write(
-                    f"{where}: on hand {on_hand}, ledger {ledger} (off by {on_hand - ledger:+})"
+                    f"{where}: on hand {plain_quantity(on_hand)}, ledger {plain_quantity(ledger)} "
+                    f"(off by {plain_quantity(on_hand - ledger, signed=True)})"
                 )
             else:
-                self.stdout.write(f"{where}: no stock level row, ledger {ledger}")
+                self.stdout.write(f"{where}: no stock level row, ledger {plain_quantity(ledger)}")
         raise CommandError(
             f"{len(differences)} stock level(s) differ from the ledger; see the lines above."
         )

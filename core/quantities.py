@@ -1,0 +1,65 @@
+"""Quantities as people read them: "1,347 pcs", "2.5 m", "+0.25 kg".
+
+Quantities are exact decimals with three places in the database; a page, a
+message or an export shows them without the zeros a unit does not need.
+"""
+
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+
+# As core.models.QUANTITY_PLACES; core.models imports nothing of this module.
+QUANTITY_PLACES = 3
+
+
+def plain_quantity(quantity, *, signed: bool = False, grouped: bool = True) -> str:
+    """``quantity`` without trailing zeros: 2.500 → "2.5", 1347.000 → "1,347"."""
+    if quantity in (None, ""):
+        quantity = 0
+    try:
+        quantity = Decimal(quantity)
+    except (InvalidOperation, TypeError, ValueError):
+        return str(quantity)
+    # normalize() turns 1000 into 1E+3; "f" writes it out again.
+    spec = ("+" if signed else "") + ("," if grouped else "") + "f"
+    text = format(quantity.normalize(), spec)
+    return "0" if text in ("-0", "+0") and not signed else text
+
+
+def trimmed_quantity(quantity):
+    """``quantity`` as a Decimal without trailing zeros: 2.500 → 2.5, 1000.000 → 1000."""
+    if quantity is None:
+        return None
+    quantity = Decimal(quantity)
+    if quantity == quantity.to_integral_value():
+        return quantity.quantize(Decimal(1))
+    return quantity.normalize()
+
+
+def format_quantity(quantity, unit=None, *, signed: bool = False) -> str:
+    """``quantity`` with its unit's symbol: "1,347 pcs". ``unit`` is a Unit, a symbol or None."""
+    text = plain_quantity(quantity, signed=signed)
+    symbol = getattr(unit, "symbol", unit)
+    return f"{text} {symbol}" if symbol else text
+
+
+class QuantityField(forms.DecimalField):
+    """A quantity a person types: a decimal with at most three places, shown without trailing zeros.
+
+    Whether a product's unit allows the places given is the form's to check,
+    once it knows the product (see ``products.models.Unit.refusal``).
+    """
+
+    default_error_messages = {
+        "max_decimal_places": "Quantities have at most %(max)s decimal places.",
+    }
+
+    def __init__(self, *, min_value=None, max_value=None, **kwargs):
+        super().__init__(
+            min_value=min_value, max_value=max_value, decimal_places=QUANTITY_PLACES, **kwargs
+        )
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal):
+            return plain_quantity(value, grouped=False)
+        return value

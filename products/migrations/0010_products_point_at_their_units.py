@@ -1,0 +1,33 @@
+"""Each product's unit of measure, from the code it was counted in (see 0009).
+
+Its own migration: on PostgreSQL, the foreign keys it writes leave pending
+trigger events, and no table they touch may be altered in the same transaction.
+"""
+
+from django.db import migrations
+
+
+def point_products_at_their_unit(apps, schema_editor):
+    Unit = apps.get_model("products", "Unit")
+    Product = apps.get_model("products", "Product")
+    units = {unit.symbol: unit for unit in Unit.objects.all()}
+    for code in Product.objects.values_list("unit", flat=True).distinct():
+        if code not in units:  # a code written outside the old choices: keep it, whole units
+            units[code] = Unit.objects.create(
+                symbol=code[:8], name=code, plural=code, decimal_places=0
+            )
+        Product.objects.filter(unit=code).update(unit_of_measure=units[code])
+
+
+def point_back_to_codes(apps, schema_editor):
+    Product = apps.get_model("products", "Product")
+    for product in Product.objects.select_related("unit_of_measure"):
+        Product.objects.filter(pk=product.pk).update(unit=product.unit_of_measure.symbol)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("products", "0009_decimal_quantities")]
+
+    operations = [
+        migrations.RunPython(point_products_at_their_unit, point_back_to_codes),
+    ]
