@@ -13,13 +13,16 @@ CLERK = "Clerk"
 ROLES = (MANAGER, CLERK)
 
 # The apps whose permissions the roles are made of (the dashboard's: seeing it).
-INVENTORY_APPS = ("stores", "people", "products", "purchases", "sales", "dashboard")
+INVENTORY_APPS = ("stores", "people", "products", "purchases", "sales", "transfers", "dashboard")
 
 CLERK_PERMISSIONS = (
     "purchases.add_purchase",
     "sales.add_sale",
     "people.add_customer",
     "people.change_customer",
+    "transfers.add_transfer",
+    "transfers.dispatch_transfer",
+    "transfers.receive_transfer",
 )
 
 

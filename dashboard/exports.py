@@ -26,6 +26,8 @@ from purchases.models import Purchase, PurchaseLine
 from sales.forms import SaleFilterForm
 from sales.models import Sale, SaleLine
 from stores.models import Store
+from transfers.forms import TransferFilterForm
+from transfers.models import Transfer, TransferLine
 
 CHUNK_SIZE = 2000
 
@@ -272,6 +274,53 @@ class SaleLineExportView(CsvExportView):
         return csv_response(
             "sale-lines", header, with_trimmed_quantities(rows(), [len(fields) - 3])
         )
+
+
+class TransferLineExportView(CsvExportView):
+    """Transfers as CSV, one row per line, honouring the transfers list's filters."""
+
+    permission_required = "transfers.view_transfer"
+
+    def get(self, request):
+        transfers = TransferFilterForm(request.GET or None).filter_queryset(Transfer.objects.all())
+        lines = TransferLine.objects.filter(Exists(transfers.filter(pk=OuterRef("transfer_id"))))
+        fields = [
+            "transfer_id",
+            "transfer__date",
+            "transfer__from_store__name",
+            "transfer__to_store__name",
+            "transfer__status",
+            "transfer__reference",
+            "transfer__dispatched_at",
+            "transfer__received_at",
+            "product__sku",
+            "product__name",
+            "product__unit__symbol",
+            "quantity",
+            "received_quantity",
+            "unit_cost",
+        ]
+        header = [
+            "Transfer",
+            "Date",
+            "From",
+            "To",
+            "Status",
+            "Reference",
+            "Dispatched at",
+            "Received at",
+            "SKU",
+            "Product",
+            "Unit",
+            "Sent",
+            "Received",
+            "Unit cost",
+        ]
+        rows = with_trimmed_quantities(
+            rows_in_chunks(lines, fields),
+            [fields.index("quantity"), fields.index("received_quantity")],
+        )
+        return csv_response("transfer-lines", header, rows)
 
 
 class MovementExportView(CsvExportView):

@@ -8,23 +8,27 @@ from decimal import Decimal
 
 from django.db.models import (
     CharField,
+    Count,
     F,
     IntegerField,
     Max,
     Min,
+    OuterRef,
+    Subquery,
     Sum,
     Value,
 )
-from django.db.models.functions import Cast, Substr
+from django.db.models.functions import Cast, Coalesce, Substr
 from django.utils import timezone
 
-from core.models import COST_TOTAL
+from core.models import COST_TOTAL, UNITS_TOTAL
 from dashboard.periods import MAX_DAILY_POINTS, MAX_MONTHLY_POINTS, Period
 from people.models import Customer, Supplier
 from products.models import Category, Product, StockLevel
 from purchases.models import Purchase, PurchaseDay
 from sales.models import ProductSales, Sale, SaleDay, SaleLine
 from stores.models import Store
+from transfers.models import Transfer, TransferLine
 
 # Exact: quantities (3 places) times costs (4 places), see core.models.COST_TOTAL.
 STOCK_VALUE = COST_TOTAL
@@ -220,11 +224,45 @@ def needs_attention() -> dict:
         .order_by("on_hand", "name", "pk")
     )
     return {
-        "per_store": list(per_store[:ATTENTION_ROWS]),
+        "per_store": list(
+            per_store.annotate(transfer_from=_fullest_other_store())[:ATTENTION_ROWS]
+        ),
         "per_store_count": per_store.count(),
         "in_total": list(in_total[:ATTENTION_ROWS]),
         "in_total_count": in_total.count(),
     }
+
+
+def _fullest_other_store():
+    """For a low stock row: the other active store holding the most of its product, or None.
+
+    Its "Transfer" button opens a transfer from there. A subquery of the same
+    statement, so the dashboard's query count stays the same with or without rows.
+    """
+    return Subquery(
+        StockLevel.objects.filter(
+            product=OuterRef("product"), quantity__gt=0, store__is_active=True
+        )
+        .exclude(store=OuterRef("store"))
+        .order_by("-quantity", "store_id")
+        .values("store_id")[:1]
+    )
+
+
+def in_transit_summary() -> dict:
+    """Units and value in transit (at the cost they left with), and the oldest open transfer."""
+    totals = TransferLine.objects.filter(transfer__status=Transfer.Status.DISPATCHED).aggregate(
+        units=Coalesce(Sum("quantity"), Decimal("0"), output_field=UNITS_TOTAL),
+        value=Coalesce(Sum(F("quantity") * F("unit_cost")), Decimal("0"), output_field=STOCK_VALUE),
+        transfers=Count("transfer", distinct=True),
+    )
+    totals["oldest"] = (
+        Transfer.objects.in_transit()
+        .select_related("from_store", "to_store")
+        .order_by("dispatched_at", "pk")
+        .first()
+    )
+    return totals
 
 
 def latest_documents(limit: int = 5) -> dict:
@@ -246,11 +284,16 @@ def latest_documents(limit: int = 5) -> dict:
 def dashboard_summary(period: Period) -> dict:
     """Everything the dashboard shows, for ``period`` (stock figures are always "now")."""
     stock = stock_value_by_store()
+    in_transit = in_transit_summary()
+    stock_value = sum((row["value"] for row in stock), Decimal("0"))
     return {
         "counts": record_counts(),
         **period_totals(period),
         "stock_by_store": stock,
-        "stock_value": sum((row["value"] for row in stock), Decimal("0")),
+        "stock_value": stock_value,
+        "in_transit": in_transit,
+        # What the shop owns: on the shelves and on the road.
+        "owned_value": stock_value + in_transit["value"],
         "stock_units": sum(row["units"] for row in stock),
         "chart": value_chart(period),
         "top_products": top_products(period),

@@ -5,6 +5,7 @@ from dashboard.exports import (
     ProductExportView,
     PurchaseLineExportView,
     SaleLineExportView,
+    TransferLineExportView,
 )
 from dashboard.reports import (
     SalesByProductView,
@@ -29,5 +30,6 @@ report_patterns = [
     path("products.csv", ProductExportView.as_view(), name="products-csv"),
     path("purchase-lines.csv", PurchaseLineExportView.as_view(), name="purchase-lines-csv"),
     path("sale-lines.csv", SaleLineExportView.as_view(), name="sale-lines-csv"),
+    path("transfer-lines.csv", TransferLineExportView.as_view(), name="transfer-lines-csv"),
     path("stock-movements.csv", MovementExportView.as_view(), name="movements-csv"),
 ]

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "products",
     "purchases",
     "sales",
+    "transfers",
     "dashboard",
     "demo",
 ]

@@ -30,6 +30,7 @@ urlpatterns = [
     path("customers/", include((customer_patterns, "customers"))),
     path("purchases/", include("purchases.urls")),
     path("sales/", include("sales.urls")),
+    path("transfers/", include("transfers.urls")),
     path("reports/", include((report_patterns, "reports"))),
     path(
         "accounts/login/",

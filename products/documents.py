@@ -51,11 +51,13 @@ class DocumentLineForm(forms.Form):
         product = cleaned.get("product")
         if (
             product
+            and self.price_field
             and cleaned.get(self.price_field) is None
             and self.price_field not in self.errors
         ):
             cleaned[self.price_field] = getattr(product, self.default_price_field)
-        quantity, price = cleaned.get("quantity"), cleaned.get(self.price_field)
+        quantity = cleaned.get("quantity")
+        price = cleaned.get(self.price_field) if self.price_field else None
         if product and quantity is not None and (refusal := product.unit.refusal(quantity)):
             self.add_error("quantity", f"{product.name} is {refusal}.")
         if quantity is not None and price is not None and quantity * price > MAX_LINE_VALUE:

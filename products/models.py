@@ -336,12 +336,18 @@ class StockMovement(models.Model):
         SALE = "sale", "Sale"
         SALE_VOID = "sale_void", "Sale void"
         ADJUSTMENT = "adjustment", "Adjustment"
+        TRANSFER_OUT = "transfer_out", "Transfer out"
+        TRANSFER_OUT_VOID = "transfer_out_void", "Transfer out void"
+        TRANSFER_IN = "transfer_in", "Transfer in"
+        TRANSFER_IN_VOID = "transfer_in_void", "Transfer in void"
+        TRANSIT_VARIANCE = "transit_variance", "Transit variance"
+        TRANSIT_VARIANCE_VOID = "transit_variance_void", "Transit variance void"
 
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="movements")
     store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="movements")
     quantity = models.DecimalField(**STOCK_QUANTITY, help_text="Signed: positive in, negative out.")
     balance_after = models.DecimalField(**STOCK_QUANTITY)
-    kind = models.CharField(max_length=16, choices=Kind)
+    kind = models.CharField(max_length=24, choices=Kind)
     at_average_cost = models.BooleanField(
         default=False, help_text="Moved at the average cost of the moment, not a cost of its own."
     )
@@ -411,6 +417,18 @@ class StockMovement(models.Model):
 VOIDED_KIND = {
     StockMovement.Kind.PURCHASE_VOID: StockMovement.Kind.PURCHASE,
     StockMovement.Kind.SALE_VOID: StockMovement.Kind.SALE,
+    StockMovement.Kind.TRANSFER_OUT_VOID: StockMovement.Kind.TRANSFER_OUT,
+    StockMovement.Kind.TRANSFER_IN_VOID: StockMovement.Kind.TRANSFER_IN,
+    StockMovement.Kind.TRANSIT_VARIANCE_VOID: StockMovement.Kind.TRANSIT_VARIANCE,
+}
+
+# Movements that carry the cost another movement of the same document left
+# with: goods in transit arrive (or are found missing) at the cost they left
+# their store with, so a transfer moves value, never creates or loses it. When
+# a revaluation re-costs the leaving movement, these follow it.
+CARRIES_COST_OF = {
+    StockMovement.Kind.TRANSFER_IN: StockMovement.Kind.TRANSFER_OUT,
+    StockMovement.Kind.TRANSIT_VARIANCE: StockMovement.Kind.TRANSFER_OUT,
 }
 
 

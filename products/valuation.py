@@ -35,7 +35,7 @@ from django.db.models import Sum
 
 from core.exceptions import OperationRefused
 from core.quantities import plain_quantity
-from products.models import VOIDED_KIND, Product, StockMovement
+from products.models import CARRIES_COST_OF, VOIDED_KIND, Product, StockMovement
 
 AVERAGE_COST_PLACES = Decimal("0.0001")
 ZERO = Decimal("0")
@@ -151,7 +151,16 @@ def replay(
     changed: list[Movement] = []
     cost_changes: list[CostChange] = []
     left_out: dict[tuple[str, int | None], Movement] = {}
-    for movement in movements:
+    # The unit cost each movement of this replay moved at, for those that
+    # carry another's cost (CARRIES_COST_OF): a transfer's arrival costs what
+    # its departure cost, as replayed.
+    costs: dict[tuple[str, int | None], Decimal] = {}
+    for stored in movements:
+        movement = stored
+        if movement.kind in CARRIES_COST_OF:
+            carried = costs.get((CARRIES_COST_OF[movement.kind], movement.document_id))
+            if carried is not None and carried != movement.unit_cost:
+                movement = replace(movement, unit_cost=carried, value=movement.quantity * carried)
         if movement.kind in VOIDED_KIND:
             # Left out with its document's movement; it takes back what that carried.
             original = left_out.get((VOIDED_KIND[movement.kind], movement.document_id), movement)
@@ -188,7 +197,8 @@ def replay(
                         new_unit_cost=new.unit_cost,
                     )
                 )
-        if new.valuation() != movement.valuation():
+        costs[new.kind, new.document_id] = new.unit_cost
+        if new.valuation() != stored.valuation():
             changed.append(new)
     return Revaluation(product, product.average_cost, average, changed, cost_changes)
 

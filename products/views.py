@@ -10,6 +10,7 @@ from django.views.generic import View
 from core.crud import RecordDetailView, RecordListCreateView
 from core.pickers import RecordSearchView
 from core.quantities import format_quantity
+from core.sections import sections_for
 from products.forms import (
     CategoryForm,
     ProductFilterForm,
@@ -103,6 +104,7 @@ class ProductDetailView(RecordDetailView):
             .order_by("-created_at", "-pk")
         )
         context["movements_page"] = Paginator(movements, 25).get_page(self.request.GET.get("page"))
+        context["sections"] = sections_for("products:detail", product, self.request)
         if self.request.user.has_perm("products.adjust_stock"):
             context["adjust_form"] = kwargs.get("adjust_form") or StockAdjustmentForm(
                 prefix="adjust", product=product

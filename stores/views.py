@@ -1,6 +1,7 @@
 from django.core.paginator import Paginator
 
 from core.crud import RecordDetailView, RecordListCreateView
+from core.sections import sections_for
 from stores.forms import StoreFilterForm, StoreForm
 from stores.models import Store
 
@@ -22,4 +23,5 @@ class StoreDetailView(RecordDetailView):
             "product__name", "pk"
         )
         context["stock_page"] = Paginator(stock, 25).get_page(self.request.GET.get("page"))
+        context["sections"] = sections_for("stores:detail", self.object, self.request)
         return context

@@ -24,6 +24,7 @@ SECTIONS = {
     "Units": "units:list",
     "Purchases": "purchases:list",
     "Sales": "sales:list",
+    "Transfers": "transfers:list",
     "Customers": "customers:list",
     "Suppliers": "suppliers:list",
     "Reports": "reports:stock",

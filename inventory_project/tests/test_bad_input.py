@@ -564,7 +564,8 @@ def test_query_string_first_and_last_date_cover_everything(django_user_model, se
     purchases = client.get(reverse("purchases:list"), everything)
     sales = client.get(reverse("sales:list"), everything)
 
-    assert len(movements.strip().splitlines()) == 1 + 3  # heading, two purchases and a sale
+    # heading, two purchases, a sale, and the transfers' departures (2) and arrival
+    assert len(movements.strip().splitlines()) == 1 + 3 + 3
     assert len(sale_lines.strip().splitlines()) == 1 + 1
     assert purchases.context["paginator"].count == 2
     assert sales.context["paginator"].count == 1
@@ -587,7 +588,8 @@ def test_path_with_missing_or_huge_id_is_not_found(django_user_model, pk):
         assert response.status_code == 404, response.status_code
         assert "404.html" in [template.name for template in response.templates]
 
-    assert len(PK_ROUTES) == 29  # 6 record types x 4, adjust, 2 document types x 2
+    # 6 record types x 4, adjust, 2 document types x 2, transfers' detail, edit, slip and 5 steps
+    assert len(PK_ROUTES) == 37
     assert each_payload(client, check, PK_ROUTES) == {}
 
 

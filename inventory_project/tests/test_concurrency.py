@@ -34,6 +34,14 @@ from purchases.models import Purchase
 from purchases.services import PurchaseLineInput, purchase_record, purchase_void
 from sales.models import Sale, SaleDay, SaleLine
 from sales.services import SaleLineInput, sale_confirm, sale_void
+from transfers.models import Transfer
+from transfers.services import (
+    TransferLineInput,
+    TransferRefused,
+    transfer_create,
+    transfer_dispatch,
+    transfer_receive,
+)
 
 # Every test runs on the threaded database, set up before any other fixture
 # writes (so the shared store fixture's row is where the threads look).
@@ -508,4 +516,74 @@ def test_a_purchase_void_racing_sales_and_sale_voids_of_its_product_values_right
     live_lines = SaleLine.objects.filter(sale__voided_at__isnull=True)
     assert set(live_lines.values_list("unit_cost", flat=True)) == {Decimal("3.0000")}
     assert SaleDay.objects.get().cost == Decimal("48.0000")
+    assert_ledger_consistent()
+
+
+def test_transfers_dispatching_the_last_units_while_sales_sell_them_never_oversell(
+    store, other_store, clerk, record_figures
+):
+    widget = ProductFactory(name="Blue Widget")
+    receive(store, clerk, (widget, 10))
+    customer = CustomerFactory()
+    drafts = [
+        transfer_create(
+            from_store=store,
+            to_store=other_store,
+            lines=[TransferLineInput(widget, Decimal("2"))],
+            user=clerk,
+        )
+        for _ in range(4)
+    ]
+    thread_count = 12
+
+    def work(index):
+        if index < len(drafts):
+            return transfer_dispatch(transfer=drafts[index], user=clerk)
+        return sale_confirm(
+            customer=customer,
+            store=store,
+            user=clerk,
+            lines=[SaleLineInput(widget, 1, Decimal("9.00"))],
+        )
+
+    results, seconds = run_together(thread_count, work)
+
+    assert unexpected_errors(results) == []
+    dispatched = Transfer.objects.filter(status=Transfer.Status.DISPATCHED).count()
+    sold = Sale.objects.count()
+    record_figures(
+        threads=thread_count, attempts=thread_count, successes=dispatched + sold, seconds=seconds
+    )
+    assert 2 * dispatched + sold <= 10
+    assert on_hand(widget, store) == 10 - 2 * dispatched - sold >= 0
+    # Every refusal was for want of stock: nothing else went wrong.
+    assert all(isinstance(result, (Sale, Transfer, InsufficientStock)) for result in results)
+    assert 10 - 2 * dispatched - sold < 2  # what was refused did not fit
+    assert_ledger_consistent()
+
+
+def test_two_receives_of_one_transfer_receive_it_once(store, other_store, clerk, record_figures):
+    widget = ProductFactory(name="Blue Widget")
+    receive(store, clerk, (widget, 10))
+    transfer = transfer_create(
+        from_store=store,
+        to_store=other_store,
+        lines=[TransferLineInput(widget, Decimal("4"))],
+        user=clerk,
+    )
+    transfer_dispatch(transfer=transfer, user=clerk)
+    thread_count = 4
+
+    results, seconds = run_together(
+        thread_count, lambda index: transfer_receive(transfer=transfer, user=clerk)
+    )
+
+    assert unexpected_errors(results, allowed=(TransferRefused,)) == []
+    received = [result for result in results if isinstance(result, Transfer)]
+    record_figures(
+        threads=thread_count, attempts=thread_count, successes=len(received), seconds=seconds
+    )
+    assert len(received) == 1
+    assert on_hand(widget, other_store) == 4
+    assert StockMovement.objects.filter(kind=StockMovement.Kind.TRANSFER_IN).count() == 1
     assert_ledger_consistent()

@@ -19,7 +19,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import transaction
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from core.exceptions import AlreadyVoided
@@ -33,6 +33,13 @@ from purchases.services import PurchaseLineInput, purchase_record, purchase_void
 from sales.models import SaleLine
 from sales.services import SaleLineInput, sale_confirm, sale_void
 from stores.tests.factories import StoreFactory
+from transfers.services import (
+    TransferLineInput,
+    transfer_cancel,
+    transfer_create,
+    transfer_dispatch,
+    transfer_receive,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +65,13 @@ operations = st.one_of(
         st.just("sale"),
         store_index,
         st.lists(st.tuples(product_index, quantity), min_size=1, max_size=3),
+    ),
+    st.tuples(
+        st.just("transfer"),
+        store_index,
+        product_index,
+        st.tuples(st.integers(1, 3), st.sampled_from(FRACTIONS)),  # small: it often fits
+        st.sampled_from(["receive", "receive short", "cancel", "leave in transit"]),
     ),
     st.tuples(st.just("void_purchase"), document_index),
     st.tuples(st.just("void_sale"), document_index),
@@ -99,7 +113,9 @@ class Replay:
         self.purchases: list = []  # (document, {product_id: quantity}, store_id)
         self.sales: list = []
         self.voided: set[tuple[str, int]] = set()
-        # Per product, in order: (document key or None, quantity, value or None at average).
+        # Per product, in order: (document key or None, quantity, value or None at average,
+        # or ("carry", key): at the unit cost the movement ``key`` moved at, as a
+        # transfer's arrival carries its departure's cost).
         self.history: dict[int, list] = defaultdict(list)
 
     def valued(self, product_id: int, leave_out=None):
@@ -108,15 +124,19 @@ class Replay:
         Returns (average, {sale key: unit cost}), or None if the quantity would
         go below zero: the books would show units leaving before they came.
         """
-        on_hand, average, sale_costs = 0, Decimal("0"), {}
+        on_hand, average, sale_costs, costs = 0, Decimal("0"), {}, {}
         for key, quantity, value in self.history[product_id]:
             if key is not None and (key in self.voided or key == leave_out):
                 continue
             if on_hand + quantity < 0:
                 return None
+            if isinstance(value, tuple):  # ("carry", the departure's key)
+                value = quantity * costs[value[1]]
             if value is None:
                 if key is not None:
-                    sale_costs[key] = average
+                    costs[key] = average
+                    if key[0] == "sale":
+                        sale_costs[key] = average
             elif on_hand + quantity > 0:
                 average = ((average * on_hand + value) / (on_hand + quantity)).quantize(
                     Decimal("0.0001"), rounding=ROUND_HALF_UP
@@ -192,6 +212,46 @@ class Replay:
             self.expected[pid, store.pk] -= qty
             self.history[pid].append((("sale", document.pk), -qty, None))
         self.sales.append((document, needed, store.pk))
+
+    def transfer(self, from_i, product_i, generated, fate):
+        source = self.world["stores"][from_i]
+        destination = self.world["stores"][1 - from_i]
+        product = self.world["products"][product_i]
+        quantity = self.amount(product_i, generated)
+        user = self.world["user"]
+        document = transfer_create(
+            from_store=source,
+            to_store=destination,
+            lines=[TransferLineInput(product, quantity)],
+            user=user,
+        )
+        if self.expected[product.pk, source.pk] < quantity:
+            self.expect_refusal(
+                lambda: transfer_dispatch(transfer=document, user=user), {product.pk}
+            )
+            return
+        transfer_dispatch(transfer=document, user=user)
+        event(f"transfer: {fate}")
+        out = ("transfer_out", document.pk)
+        self.expected[product.pk, source.pk] -= quantity
+        self.history[product.pk].append((out, -quantity, None))
+        if fate == "cancel":
+            transfer_cancel(transfer=document, user=user, reason="test")
+            self.voided.add(out)
+            self.expected[product.pk, source.pk] += quantity
+        elif fate.startswith("receive"):
+            # Short by a unit (or by what there is, if less).
+            got = max(quantity - 1, Decimal("0")) if fate == "receive short" else quantity
+            line = document.lines.get()
+            transfer_receive(transfer=document, user=user, received={line.pk: got}, reason="short")
+            self.history[product.pk].append(
+                (("transfer_in", document.pk), quantity, ("carry", out))
+            )
+            if got != quantity:
+                self.history[product.pk].append(
+                    (("transit_variance", document.pk), got - quantity, ("carry", out))
+                )
+            self.expected[product.pk, destination.pk] += got
 
     def void_purchase(self, index):
         if not self.purchases:
@@ -303,6 +363,27 @@ class Replay:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(steps=st.lists(operations, min_size=1, max_size=25))
+# Transfers of every fate between purchases, sales and voids of the same products: random
+# sequences reach them less often (they need stock first).
+@example(
+    steps=[
+        (
+            "purchase",
+            0,
+            [(0, (9, Decimal("0")), Decimal("4.00")), (1, (7, Decimal("0.5")), Decimal("1.10"))],
+        ),
+        ("transfer", 0, 0, (3, Decimal("0")), "receive short"),
+        ("transfer", 0, 1, (2, Decimal("0.25")), "receive"),
+        ("purchase", 1, [(0, (2, Decimal("0")), Decimal("9.00"))]),
+        ("sale", 1, [(0, (3, Decimal("0"))), (1, (1, Decimal("0.5")))]),
+        ("transfer", 0, 0, (1, Decimal("0")), "cancel"),
+        ("transfer", 1, 1, (1, Decimal("0")), "leave in transit"),
+        ("void_purchase", 0),
+        ("void_sale", 0),
+        ("void_purchase", 0),
+        ("change", 1, 1, (-1, Decimal("0.001"))),
+    ]
+)
 def test_random_stock_operations_keep_on_hand_equal_to_the_ledger(world, steps):
     # The fixture's rows are shared by every example; each example's own
     # writes are rolled back so the next one starts from empty stock.

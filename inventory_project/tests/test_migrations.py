@@ -25,7 +25,7 @@ from sales.models import ProductSales, SaleDay, SaleLine
 
 PROJECT_PACKAGES = {
     "inventory_project", "core", "stores", "people", "accounts", "products", "purchases",
-    "sales", "dashboard", "demo",
+    "sales", "transfers", "dashboard", "demo",
 }  # fmt: skip
 
 

@@ -30,6 +30,8 @@ from sales.models import Sale, SaleLine
 from sales.tests.factories import make_sale
 from stores.models import Store
 from stores.tests.factories import StoreFactory
+from transfers.models import Transfer, TransferLine
+from transfers.tests.factories import make_transfer
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +97,17 @@ ROUTES = {
     "sales:create": ("clerk", "clerk"),
     "sales:detail": ("clerk", "clerk/405"),
     "sales:void": ("manager/405", "manager"),
+    # Transfers: clerks create, dispatch and receive them; only managers cancel or void them.
+    "transfers:list": ("clerk", "clerk/405"),
+    "transfers:create": ("clerk", "clerk"),
+    "transfers:detail": ("clerk", "clerk/405"),
+    "transfers:edit": ("clerk", "clerk"),
+    "transfers:slip": ("clerk", "clerk/405"),
+    "transfers:dispatch": ("clerk/405", "clerk"),
+    "transfers:receive": ("clerk/405", "clerk"),
+    "transfers:delete": ("clerk/405", "clerk"),
+    "transfers:cancel": ("manager/405", "manager"),
+    "transfers:void": ("manager/405", "manager"),
     # Reports and exports are reading.
     "reports:stock": ("clerk", "clerk/405"),
     "reports:sales-by-product": ("clerk", "clerk/405"),
@@ -104,6 +117,7 @@ ROUTES = {
     "reports:purchase-lines-csv": ("clerk", "clerk/405"),
     "reports:sale-lines-csv": ("clerk", "clerk/405"),
     "reports:movements-csv": ("clerk", "clerk/405"),
+    "reports:transfer-lines-csv": ("clerk", "clerk/405"),
 }
 
 # The admin's own pages are Django's; only its login page is part of the sweep.
@@ -126,6 +140,14 @@ RECORD_OF_NAMESPACE = {
     "customers": "customer",
     "purchases": "purchase",
     "sales": "sale",
+    "transfers": "transfer",  # in transit
+}
+# Transfer steps that need a transfer in another state.
+RECORD_OF_ROUTE = {
+    "transfers:edit": "draft_transfer",
+    "transfers:dispatch": "draft_transfer",
+    "transfers:delete": "draft_transfer",
+    "transfers:void": "received_transfer",
 }
 
 
@@ -160,6 +182,9 @@ class World:
     purchase: Purchase
     sale: Sale
     unit: Unit
+    transfer: Transfer
+    draft_transfer: Transfer
+    received_transfer: Transfer
 
 
 def build_world() -> World:
@@ -172,7 +197,15 @@ def build_world() -> World:
     # Enough stock besides this purchase's that voiding it is allowed.
     purchase = make_purchase(store=store, supplier=supplier, lines=[(product, 10)])
     sale = make_sale(store=store, customer=customer, lines=[(product, 2)])
-    return World(store, category, supplier, customer, product, purchase, sale, product.unit)
+    other_store = StoreFactory(name="Other store", code="OTHER")
+
+    def transfer(**steps):
+        return make_transfer(from_store=store, to_store=other_store, lines=[(product, 1)], **steps)
+
+    return World(
+        store, category, supplier, customer, product, purchase, sale, product.unit,
+        transfer(dispatch=True), transfer(), transfer(receive=True),
+    )  # fmt: skip
 
 
 def route_url(name: str, world: World) -> str:
@@ -180,7 +213,7 @@ def route_url(name: str, world: World) -> str:
     if not params:
         return reverse(name)
     assert params == ("pk",), f"{name}: fill its parameters {params} in route_url()"
-    record = getattr(world, RECORD_OF_NAMESPACE[name.split(":")[0]])
+    record = getattr(world, RECORD_OF_ROUTE.get(name) or RECORD_OF_NAMESPACE[name.split(":")[0]])
     return reverse(name, kwargs={"pk": record.pk})
 
 
@@ -210,6 +243,21 @@ def product_post(world: World, **changes) -> dict:
         "sale_price": "2.00",
         "reorder_level": "0",
         **changes,
+    }
+
+
+def transfer_post(world: World) -> dict:
+    """A valid draft transfer of one line, from the world's store to another."""
+    return {
+        "from_store": world.store.pk,
+        "to_store": world.transfer.to_store_id,
+        "date": datetime.date.today().isoformat(),
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "1",
+        "lines-MAX_NUM_FORMS": "100",
+        "lines-0-product": world.product.sku,
+        "lines-0-quantity": "2",
     }
 
 
@@ -246,6 +294,13 @@ def post_data(name: str, world: World) -> dict:
         "sales:create": document_post(world, "customer"),
         "purchases:void": {"reason": "Entered twice"},
         "sales:void": {"reason": "Entered twice"},
+        "transfers:create": transfer_post(world),
+        "transfers:edit": transfer_post(world),
+        "transfers:receive": {
+            f"receive-received_{line.pk}": str(line.quantity) for line in world.transfer.lines.all()
+        },
+        "transfers:cancel": {"reason": "Wrong store"},
+        "transfers:void": {"reason": "Entered twice"},
     }.get(name, {})
 
 
@@ -262,6 +317,8 @@ SNAPSHOT_MODELS = [
     PurchaseLine,
     Sale,
     SaleLine,
+    Transfer,
+    TransferLine,
     Group,
 ]
 

@@ -23,11 +23,13 @@ from django.utils import timezone
 from accounts.roles import CLERK, MANAGER, ensure_roles
 from demo.catalogue import DEMO_STORE_CODES, SIZES
 from demo.history import BulkHistory, ServiceHistory, create_catalogue
+from demo.transfers import seed_transfers
 from people.models import Customer, Supplier
 from products.models import Category, Product, StockLevel, StockMovement
 from purchases.models import Purchase, PurchaseLine
 from sales.models import Sale, SaleLine
 from stores.models import Store
+from transfers.models import Transfer
 
 DEMO_USERNAME = "demo"
 # One login per role, so the difference between them can be tried out.
@@ -142,6 +144,7 @@ class Command(BaseCommand):
             ServiceHistory(catalogue, user=user, rng=rng, today=today, days=size.days).run()
         else:
             BulkHistory(catalogue, size, user=user, rng=rng, today=today, stream=self.stdout).run()
+        seed_transfers(catalogue.stores, user, rng)
 
     def report(self, size: str, seed: int, seconds: float) -> None:
         counts = {
@@ -154,6 +157,7 @@ class Command(BaseCommand):
             "purchase lines": PurchaseLine.objects.count(),
             "sales": Sale.objects.count(),
             "sale lines": SaleLine.objects.count(),
+            "transfers": Transfer.objects.count(),
             "stock levels": StockLevel.objects.count(),
             "stock movements": StockMovement.objects.count(),
             "products at or below reorder level": Product.objects.below_reorder_level().count(),

@@ -1,0 +1,320 @@
+"""Transfers between stores: every step is one transaction through the stock engine.
+
+Each step locks the transfer's row first (so two clerks receiving the same
+transfer queue, and the second is told it was received), then the engine
+locks products and stock rows in its fixed order.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from core.exceptions import OperationRefused
+from core.transactions import retry_on_deadlock
+from products.models import Product, StockMovement
+from products.services import InsufficientStock, QuantityRefused, StockChange, move_stock
+from transfers.models import Transfer, TransferLine
+
+Kind = StockMovement.Kind
+Status = Transfer.Status
+
+
+class TransferRefused(OperationRefused):
+    """The step does not fit the transfer's state (or its stores); nothing was written."""
+
+
+@dataclass(frozen=True)
+class TransferLineInput:
+    product: Product
+    quantity: Decimal
+
+
+def _check_header(from_store, to_store) -> None:
+    if from_store.pk == to_store.pk:
+        raise TransferRefused("a transfer moves goods between two different stores")
+
+
+def _check_lines(lines: list[TransferLineInput]) -> None:
+    if not lines:
+        raise ValueError("A transfer needs at least one line.")
+    if any(line.quantity <= 0 for line in lines):
+        raise ValueError("Every line needs a quantity above zero.")
+    refusals = [
+        f"{line.product.name} is {refusal}"
+        for line in lines
+        if (refusal := line.product.unit.refusal(Decimal(line.quantity)))
+    ]
+    if refusals:
+        raise QuantityRefused("; ".join(refusals))
+
+
+def transfer_create(
+    *, from_store, to_store, lines: list[TransferLineInput], user, date=None, reference="", notes=""
+) -> Transfer:
+    """Record a draft transfer: nothing moves until it is dispatched."""
+    _check_header(from_store, to_store)
+    _check_lines(lines)
+    with transaction.atomic():
+        transfer = Transfer.objects.create(
+            from_store=from_store,
+            to_store=to_store,
+            date=date or timezone.localdate(),
+            reference=reference,
+            notes=notes,
+            created_by=user,
+        )
+        _write_lines(transfer, lines)
+    return transfer
+
+
+def transfer_update(
+    *, transfer: Transfer, from_store, to_store, lines: list[TransferLineInput], date, reference="",
+    notes="", user=None,
+) -> Transfer:  # fmt: skip
+    """Change a draft: its header and all its lines."""
+    _check_header(from_store, to_store)
+    _check_lines(lines)
+    with transaction.atomic():
+        transfer = _locked(transfer, Status.DRAFT, "changed")
+        transfer.from_store, transfer.to_store = from_store, to_store
+        transfer.date, transfer.reference, transfer.notes = date, reference, notes
+        transfer.save(update_fields=["from_store", "to_store", "date", "reference", "notes"])
+        transfer.lines.all().delete()
+        _write_lines(transfer, lines)
+    return transfer
+
+
+def transfer_delete(*, transfer: Transfer) -> None:
+    """Delete a draft (nothing of it ever moved)."""
+    with transaction.atomic():
+        _locked(transfer, Status.DRAFT, "deleted").delete()
+
+
+@retry_on_deadlock
+def transfer_dispatch(*, transfer: Transfer, user) -> Transfer:
+    """Take the lines out of the source store, at their average cost: now they are in transit.
+
+    Checked as a sale is: every short line is named and nothing is written
+    (:class:`~products.services.InsufficientStock`).
+    """
+    with transaction.atomic():
+        transfer = _locked(transfer, Status.DRAFT, "dispatched")
+        lines = list(transfer.lines.all())
+        movements = move_stock(
+            store=transfer.from_store,
+            changes=[StockChange(line.product_id, -line.quantity) for line in lines],
+            kind=Kind.TRANSFER_OUT,
+            user=user,
+            document_id=transfer.pk,
+            note=f"To {transfer.to_store.name}",
+        )
+        cost = {movement.product_id: movement.unit_cost for movement in movements}
+        for line in lines:
+            line.unit_cost = cost[line.product_id]
+        TransferLine.objects.bulk_update(lines, ["unit_cost"])
+        transfer.status = Status.DISPATCHED
+        transfer.dispatched_at, transfer.dispatched_by = timezone.now(), user
+        transfer.save(update_fields=["status", "dispatched_at", "dispatched_by"])
+    return transfer
+
+
+@retry_on_deadlock
+def transfer_receive(
+    *, transfer: Transfer, user, received: dict[int, Decimal] | None = None, reason: str = ""
+) -> Transfer:
+    """Bring the lines into the destination at the cost they left with.
+
+    ``received`` maps a line's id to what arrived (by default what was sent).
+    A difference is a transit variance: a movement of its own at the
+    destination, with ``reason``, so a shortfall never disappears silently.
+    """
+    received = received or {}
+    with transaction.atomic():
+        transfer = _locked(transfer, Status.DISPATCHED, "received")
+        lines = list(transfer.lines.select_related("product__unit"))
+        for line in lines:
+            line.received_quantity = Decimal(received.get(line.pk, line.quantity))
+            if line.received_quantity < 0:
+                raise ValueError("A received quantity cannot be negative.")
+            if refusal := line.product.unit.refusal(line.received_quantity):
+                raise QuantityRefused(f"{line.product.name} is {refusal}")
+        varied = [line for line in lines if line.variance]
+        if varied and not reason.strip():
+            raise TransferRefused(
+                "give a reason for the difference between what was sent and what arrived"
+            )
+        move_stock(
+            store=transfer.to_store,
+            changes=[StockChange(line.product_id, line.quantity, line.unit_cost) for line in lines],
+            kind=Kind.TRANSFER_IN,
+            user=user,
+            document_id=transfer.pk,
+            note=f"From {transfer.from_store.name}",
+        )
+        if varied:
+            move_stock(
+                store=transfer.to_store,
+                changes=[
+                    StockChange(line.product_id, line.variance, line.unit_cost) for line in varied
+                ],
+                kind=Kind.TRANSIT_VARIANCE,
+                user=user,
+                document_id=transfer.pk,
+                note=reason,
+            )
+        TransferLine.objects.bulk_update(lines, ["received_quantity"])
+        transfer.status = Status.RECEIVED
+        transfer.received_at, transfer.received_by = timezone.now(), user
+        transfer.variance_reason = reason.strip()[:255] if varied else ""
+        transfer.save(update_fields=["status", "received_at", "received_by", "variance_reason"])
+    return transfer
+
+
+@retry_on_deadlock
+def transfer_cancel(*, transfer: Transfer, user, reason: str) -> Transfer:
+    """Send a transfer in transit back: its units return to the source store."""
+    with transaction.atomic():
+        transfer = _locked(transfer, Status.DISPATCHED, "cancelled")
+        move_stock(
+            store=transfer.from_store,
+            changes=[
+                StockChange(pid, quantity)
+                for pid, quantity in transfer.lines.values_list("product_id", "quantity")
+            ],
+            kind=Kind.TRANSFER_OUT_VOID,
+            user=user,
+            document_id=transfer.pk,
+            note=reason,
+        )
+        _close(transfer, Status.CANCELLED, user, reason)
+    return transfer
+
+
+@retry_on_deadlock
+def transfer_void(*, transfer: Transfer, user, reason: str) -> Transfer:
+    """Undo a received transfer: the destination gives back what it received, the source
+    gets back what it sent, and the variance is taken back.
+
+    Refused (nothing written) when the destination no longer holds the units.
+    Order matters for the revaluations in between: the variance first, then
+    the departure, then the arrival, so the replayed books never hold less than nothing.
+    """
+    with transaction.atomic():
+        transfer = _locked(transfer, Status.RECEIVED, "voided")
+        lines = list(transfer.lines.all())
+        sent = _per_product((line.product_id, line.quantity) for line in lines)
+        variance = _per_product((line.product_id, line.variance) for line in lines)
+        try:
+            if any(variance.values()):
+                move_stock(
+                    store=transfer.to_store,
+                    changes=[StockChange(pid, -q) for pid, q in variance.items() if q],
+                    kind=Kind.TRANSIT_VARIANCE_VOID,
+                    user=user,
+                    document_id=transfer.pk,
+                    note=reason,
+                )
+            move_stock(
+                store=transfer.from_store,
+                changes=[StockChange(pid, q) for pid, q in sent.items()],
+                kind=Kind.TRANSFER_OUT_VOID,
+                user=user,
+                document_id=transfer.pk,
+                note=reason,
+            )
+            move_stock(
+                store=transfer.to_store,
+                changes=[StockChange(pid, -q) for pid, q in sent.items()],
+                kind=Kind.TRANSFER_IN_VOID,
+                user=user,
+                document_id=transfer.pk,
+                note=reason,
+            )
+        except InsufficientStock as error:
+            raise TransferRefused(
+                f"{transfer.to_store.name} no longer holds what it received ({error})"
+            ) from error
+        _close(transfer, Status.VOIDED, user, reason)
+    return transfer
+
+
+def _per_product(pairs) -> dict[int, Decimal]:
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    for product_id, quantity in pairs:
+        totals[product_id] += quantity
+    return dict(totals)
+
+
+def _locked(transfer: Transfer, status: str, step: str) -> Transfer:
+    """The transfer, locked, if it is in ``status``; else a refusal naming its state."""
+    transfer = Transfer.objects.select_for_update().select_related(
+        "from_store", "to_store"
+    ).get(pk=transfer.pk)  # fmt: skip
+    if transfer.status != status:
+        raise TransferRefused(
+            f"{transfer} is {transfer.get_status_display().lower()}: only a "
+            f"{Status(status).label.lower()} transfer can be {step}"
+        )
+    return transfer
+
+
+def _write_lines(transfer: Transfer, lines: list[TransferLineInput]) -> None:
+    TransferLine.objects.bulk_create(
+        TransferLine(transfer=transfer, product=line.product, quantity=line.quantity)
+        for line in lines
+    )
+
+
+def _close(transfer: Transfer, status: str, user, reason: str) -> None:
+    transfer.status = status
+    transfer.closed_at, transfer.closed_by = timezone.now(), user
+    transfer.close_reason = reason[:255]
+    transfer.save(update_fields=["status", "closed_at", "closed_by", "close_reason"])
+
+
+def restate_transfer_costs(changes) -> None:
+    """A revaluation re-costed transfers' departures: their lines carry the new cost.
+
+    (Their arrivals follow in the ledger by themselves; see products.valuation.)
+    """
+    for change in changes:
+        TransferLine.objects.filter(
+            transfer_id=change.document_id, product_id=change.product_id
+        ).update(unit_cost=change.new_unit_cost)
+
+
+def in_transit_differences() -> list[str]:
+    """Per product, units in transit by the documents against the ledger's, described.
+
+    The ledger's: what left in departures, less what arrived, less what went
+    back (cancelled or voided), over the transfers not voided. Empty: all agree.
+    """
+    by_documents = dict(
+        TransferLine.objects.filter(transfer__status=Status.DISPATCHED)
+        .values("product_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("product_id", "total")
+    )
+    transit_kinds = [
+        Kind.TRANSFER_OUT,
+        Kind.TRANSFER_OUT_VOID,
+        Kind.TRANSFER_IN,
+        Kind.TRANSFER_IN_VOID,
+    ]
+    by_ledger = dict(
+        StockMovement.objects.filter(kind__in=transit_kinds)
+        .values("product_id")
+        .annotate(total=Sum(-F("quantity")))
+        .values_list("product_id", "total")
+    )
+    zero = Decimal("0")
+    return [
+        f"Product {pid} in transit: transfers say {by_documents.get(pid, zero):f}, "
+        f"the ledger {by_ledger.get(pid, zero):f}"
+        for pid in sorted(by_documents.keys() | by_ledger.keys())
+        if round(by_documents.get(pid, zero), 3) != round(by_ledger.get(pid, zero), 3)
+    ]

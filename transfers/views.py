@@ -1,0 +1,235 @@
+"""Transfer pages: thin views over :mod:`transfers.services`; every step is a POST form."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.views.generic import DetailView, ListView, View
+from django.views.generic.detail import SingleObjectMixin
+
+from core.crud import NearestPageMixin
+from core.documents import DocumentCreateView
+from core.exceptions import OperationRefused
+from products.models import Product
+from products.services import InsufficientStock
+from stores.models import Store
+from transfers.forms import (
+    ReasonForm,
+    ReceiveForm,
+    TransferFilterForm,
+    TransferForm,
+    TransferLineFormSet,
+)
+from transfers.models import Transfer
+from transfers.services import (
+    TransferLineInput,
+    transfer_cancel,
+    transfer_create,
+    transfer_delete,
+    transfer_dispatch,
+    transfer_receive,
+    transfer_update,
+    transfer_void,
+)
+
+
+class TransferListView(PermissionRequiredMixin, NearestPageMixin, ListView):
+    permission_required = "transfers.view_transfer"
+    paginate_by = 25
+
+    def get_queryset(self):
+        self.filter_form = TransferFilterForm(self.request.GET or None)
+        queryset = (
+            Transfer.objects.select_related("from_store", "to_store")
+            .with_totals()
+            .order_by("-date", "-pk")
+        )
+        return self.filter_form.filter_queryset(queryset)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter_form"] = self.filter_form
+        context["can_add"] = self.request.user.has_perm("transfers.add_transfer")
+        return context
+
+
+def _lines(line_forms) -> list[TransferLineInput]:
+    return [
+        TransferLineInput(line.cleaned_data["product"], line.cleaned_data["quantity"])
+        for line in line_forms
+    ]
+
+
+class TransferCreateView(DocumentCreateView):
+    """A new draft; ``?product=&from_store=&to_store=`` pre-fill it (the Transfer buttons)."""
+
+    model = Transfer
+    template_name = "transfers/transfer_form.html"
+    form_class = TransferForm
+    formset_class = TransferLineFormSet
+
+    def get_initial(self):
+        header = {}
+        for name in ("from_store", "to_store"):
+            if store := _active_choice(Store, self.request.GET.get(name)):
+                header[name] = store.pk
+        product = _active_choice(Product, self.request.GET.get("product"))
+        return header, [{"product": product}] if product else []
+
+    def record(self, form, line_forms):
+        return transfer_create(
+            **form.cleaned_data, user=self.request.user, lines=_lines(line_forms)
+        )
+
+
+class TransferEditView(SingleObjectMixin, TransferCreateView):
+    """A draft's header and lines, changed as a whole."""
+
+    def get_permission_required(self):
+        return ("transfers.add_transfer",)
+
+    def get_queryset(self):
+        return Transfer.objects.filter(status=Transfer.Status.DRAFT)
+
+    def dispatch(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        form = self.form_class(instance=self.object)
+        formset = self.formset_class(
+            prefix="lines",
+            initial=[
+                {"product": line.product, "quantity": line.quantity}
+                for line in self.object.lines.select_related("product")
+            ],
+        )
+        formset.extra = 0
+        return self.render_to_response(self.get_context_data(form=form, formset=formset))
+
+    def post(self, request, *args, **kwargs):
+        # A fresh form, not bound to the instance: the service saves, not the form.
+        return super().post(request, *args, **kwargs)
+
+    def record(self, form, line_forms):
+        return transfer_update(transfer=self.object, **form.cleaned_data, lines=_lines(line_forms))
+
+
+def _active_choice(model, value):
+    try:
+        return forms.ModelChoiceField(queryset=model.objects.active(), required=False).clean(value)
+    except ValidationError:
+        return None
+
+
+class TransferDetailView(PermissionRequiredMixin, DetailView):
+    permission_required = "transfers.view_transfer"
+    queryset = Transfer.objects.select_related(
+        "from_store", "to_store", "created_by", "dispatched_by", "received_by", "closed_by"
+    ).with_totals()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        transfer, user = self.object, self.request.user
+        lines = list(transfer.lines.select_related("product__unit"))
+        context["lines"] = lines
+        context["can"] = {
+            "edit": transfer.is_draft and user.has_perm("transfers.add_transfer"),
+            "delete": transfer.is_draft and user.has_perm("transfers.add_transfer"),
+            "dispatch": transfer.is_draft and user.has_perm("transfers.dispatch_transfer"),
+            "receive": transfer.in_transit and user.has_perm("transfers.receive_transfer"),
+            "cancel": transfer.in_transit and user.has_perm("transfers.void_transfer"),
+            "void": transfer.is_received and user.has_perm("transfers.void_transfer"),
+        }
+        if context["can"]["receive"]:
+            context["receive_form"] = kwargs.get("receive_form") or ReceiveForm(
+                lines=lines, prefix="receive"
+            )
+        return context
+
+
+class PackingSlipView(TransferDetailView):
+    template_name = "transfers/packing_slip.html"
+
+
+class TransferStepView(PermissionRequiredMixin, SingleObjectMixin, View):
+    """POST-only: one step of a transfer through its service; a refusal is a message."""
+
+    model = Transfer
+    http_method_names = ["post"]
+    done = ""  # "dispatched": the message after the step
+
+    def post(self, request, *args, **kwargs):
+        transfer = self.get_object()
+        try:
+            response = self.step(transfer, request)
+        except InsufficientStock as error:
+            messages.error(request, f"{transfer} was not dispatched: not enough stock. {error}.")
+        except OperationRefused as error:
+            messages.error(request, f"Nothing was changed: {error}.")
+        else:
+            if response is not None:
+                return response
+            messages.success(request, f"{transfer} was {self.done}.")
+        return redirect(transfer)
+
+    def step(self, transfer, request):
+        raise NotImplementedError
+
+
+class TransferDispatchView(TransferStepView):
+    permission_required = "transfers.dispatch_transfer"
+    done = "dispatched: its goods are in transit"
+
+    def step(self, transfer, request):
+        transfer_dispatch(transfer=transfer, user=request.user)
+
+
+class TransferReceiveView(TransferStepView):
+    permission_required = "transfers.receive_transfer"
+    done = "received"
+
+    def step(self, transfer, request):
+        lines = list(transfer.lines.select_related("product__unit"))
+        form = ReceiveForm(request.POST, lines=lines, prefix="receive")
+        if not form.is_valid():
+            view = TransferDetailView(request=request, kwargs={"pk": transfer.pk}, args=())
+            view.object = view.get_object()
+            return view.render_to_response(view.get_context_data(receive_form=form))
+        transfer_receive(
+            transfer=transfer,
+            user=request.user,
+            received=form.received,
+            reason=form.cleaned_data["reason"],
+        )
+
+
+class _ReasonStepView(TransferStepView):
+    def step(self, transfer, request):
+        form = ReasonForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Give a reason (up to 255 characters).")
+            return redirect(transfer)
+        self.service(transfer=transfer, user=request.user, reason=form.cleaned_data["reason"])
+
+
+class TransferCancelView(_ReasonStepView):
+    permission_required = "transfers.void_transfer"
+    done = "cancelled: its goods went back to the store they left"
+    service = staticmethod(transfer_cancel)
+
+
+class TransferVoidView(_ReasonStepView):
+    permission_required = "transfers.void_transfer"
+    done = "voided: its stock movements were reversed"
+    service = staticmethod(transfer_void)
+
+
+class TransferDeleteView(TransferStepView):
+    permission_required = "transfers.add_transfer"
+
+    def step(self, transfer, request):
+        transfer_delete(transfer=transfer)
+        messages.success(request, f"{transfer} (a draft) was deleted.")
+        return redirect("transfers:list")
