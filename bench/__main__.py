@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 from bench import report
@@ -435,7 +436,9 @@ def write_scenarios(server, target, scratch, fixtures, sessions, users, seconds)
             seconds,
         )
         after = django_json(target, "stock", str(fixtures["store"]), json.dumps(products))
-        sold = sum(before[str(p)] - after[str(p)] for p in set(products))
+        before = {pid: Decimal(quantity) for pid, quantity in before.items()}
+        after = {pid: Decimal(quantity) for pid, quantity in after.items()}
+        sold = int(sum(before[str(p)] - after[str(p)] for p in set(products)))
         result["created"] = result["statuses"].get("302", 0)
         result["refused"] = result["statuses"].get("200", 0)
         result["units_sold"] = sold

@@ -71,7 +71,7 @@ def prepare(*, username: str, password: str, restock: int) -> dict:
         "customer": Customer.objects.active().order_by("pk").first().pk,
         "hot": hot,
         "distinct": distinct,
-        "stock": {str(k): v for k, v in stock.items()},
+        "stock": {str(k): str(v) for k, v in stock.items()},  # exact decimals, as text
         "counts": {
             "products": Product.objects.count(),
             "sales": Sale.objects.count(),
@@ -95,7 +95,7 @@ def stock_of(product_ids: list[int], store: int) -> dict:
     from products.models import StockLevel
 
     rows = StockLevel.objects.filter(store=store, product__in=product_ids)
-    return {str(k): v for k, v in rows.values_list("product_id", "quantity")}
+    return {str(k): str(v) for k, v in rows.values_list("product_id", "quantity")}
 
 
 def main(argv: list[str]) -> None:

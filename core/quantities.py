@@ -4,7 +4,7 @@ Quantities are exact decimals with three places in the database; a page, a
 message or an export shows them without the zeros a unit does not need.
 """
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import forms
 
@@ -12,12 +12,29 @@ from django import forms
 QUANTITY_PLACES = 3
 
 
+QUANTUM = Decimal(1).scaleb(-QUANTITY_PLACES)  # 0.001
+
+
+def exact_quantity(quantity) -> Decimal:
+    """``quantity`` to the three places every quantity has.
+
+    SQLite sums decimals as floating point: a thousand lines of 0.1 m come
+    back as 99.9999999999986, which is 100.000.
+    """
+    return Decimal(quantity).quantize(QUANTUM, ROUND_HALF_UP)
+
+
+def as_typed(quantity: Decimal) -> str:
+    """A quantity as someone typed it, every digit kept: 2.5000 → "2.5", 0.0005 → "0.0005"."""
+    return f"{quantity.normalize():f}"
+
+
 def plain_quantity(quantity, *, signed: bool = False, grouped: bool = True) -> str:
     """``quantity`` without trailing zeros: 2.500 → "2.5", 1347.000 → "1,347"."""
     if quantity in (None, ""):
         quantity = 0
     try:
-        quantity = Decimal(quantity)
+        quantity = exact_quantity(quantity)
     except (InvalidOperation, TypeError, ValueError):
         return str(quantity)
     # normalize() turns 1000 into 1E+3; "f" writes it out again.
@@ -30,7 +47,7 @@ def trimmed_quantity(quantity):
     """``quantity`` as a Decimal without trailing zeros: 2.500 → 2.5, 1000.000 → 1000."""
     if quantity is None:
         return None
-    quantity = Decimal(quantity)
+    quantity = exact_quantity(quantity)
     if quantity == quantity.to_integral_value():
         return quantity.quantize(Decimal(1))
     return quantity.normalize()

@@ -26,6 +26,7 @@ from e2e.browser import (
     chromium_path,
     e2e_required,
 )
+from products.models import Unit
 
 ARTIFACTS_DIR = Path(__file__).resolve().parent.parent / "test-artifacts" / "e2e"
 DESKTOP = {"width": 1280, "height": 900}
@@ -148,8 +149,10 @@ def save_artifacts(page, test_name: str) -> None:
 
 
 def make_user(django_user_model, username: str, role: str):
-    # Transactional tests flush the tables between tests, groups included.
+    # Transactional tests flush the tables between tests, the groups and the units of
+    # measure that migrations made included: put back what a fresh database has.
     ensure_roles()
+    Unit.objects.standard()
     user = django_user_model.objects.create_user(
         username, password=PASSWORD, first_name=username.capitalize()
     )

@@ -6,7 +6,7 @@
 Builds a throwaway SQLite database in a temporary folder, migrates it, seeds it
 with ``manage.py seed_demo --force``, serves the app with ``runserver`` on a free
 port, signs in as the demo user through the login form and saves full-page
-screenshots of the dashboard, a product page and the new-sale form. Nothing
+screenshots of the dashboard, a product page, the new-sale form and a transfer in transit. Nothing
 outside the temporary folder and the output folder is touched.
 
 Needs the ``playwright`` package and a system Chromium (/usr/bin/chromium or
@@ -122,6 +122,12 @@ def take_screenshots(base_url: str, username: str, password: str, output: Path, 
         page.get_by_label("Notes").fill("Delivery on Friday morning")
         page.get_by_role("button", name="Confirm sale").focus()
         save(page, "new-sale")
+
+        # A transfer in transit, with its receive form (the demo has some in each state).
+        page.goto("/transfers/?status=dispatched")
+        page.get_by_role("link", name=re.compile(r"^#\d+$")).first.click()
+        expect(page.get_by_role("button", name="Receive")).to_be_visible()
+        save(page, "transfer")
         browser.close()
     return saved
 

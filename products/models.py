@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce, Lower, Upper
+from django.db.models.functions import Coalesce, Lower, Round, Upper
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,7 +16,7 @@ from core.models import (
     ArchivableModel,
     ArchivableQuerySet,
 )
-from core.quantities import plain_quantity
+from core.quantities import as_typed
 from core.text import CodeField, NameField
 
 # Constraints the stock engine recognises when a race reaches the database
@@ -117,7 +117,7 @@ class Unit(ArchivableModel):
 
     def refusal(self, quantity: Decimal) -> str | None:
         """Why ``quantity`` is not a quantity of this unit (too many decimal places), or None."""
-        shown = plain_quantity(quantity, grouped=False)  # as typed: 2.5, not 2.500
+        shown = as_typed(quantity)  # 2.5, not 2.500; 0.0005 as it was typed
         try:
             if quantity == quantity.quantize(self.step):
                 return None
@@ -146,7 +146,8 @@ class ProductQuerySet(ArchivableQuerySet):
             StockLevel.objects.filter(product=OuterRef("pk"))
             .order_by()
             .values("product")
-            .annotate(total=Sum("quantity"))
+            # Rounded: SQLite sums as floating point (0.1 + 0.2 would not be <= 0.3).
+            .annotate(total=Round(Sum("quantity"), QUANTITY_PLACES))
             .values("total")
         )
         return self.annotate(

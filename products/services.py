@@ -15,7 +15,7 @@ from django.db.models.functions import Round
 
 from core.exceptions import OperationRefused
 from core.models import QUANTITY_PLACES
-from core.quantities import format_quantity
+from core.quantities import exact_quantity, format_quantity, plain_quantity
 from products.models import (
     MOVEMENT_BALANCE_AFTER_GTE_0,
     STOCK_LEVEL_QUANTITY_GTE_0,
@@ -191,7 +191,19 @@ def _check(locked: _LockedStock, store, net_quantity: dict[int, Decimal]) -> Non
     }
     shortfalls = _find_shortfalls(locked.products, store, available, net_quantity)
     if shortfalls:
+        _attach_units([shortfall.product for shortfall in shortfalls])
         raise InsufficientStock(shortfalls)
+
+
+def _attach_units(products: list[Product]) -> None:
+    """Give each product its unit (the messages name it) in one query, not one per product.
+
+    The lock query reads products without joins (see _lock), so without it
+    each shortfall's message would read its unit on its own.
+    """
+    units = Unit.objects.in_bulk({product.unit_id for product in products})
+    for product in products:
+        product.unit = units[product.unit_id]
 
 
 def _apply(
@@ -261,6 +273,8 @@ def _valuations(products, net_quantity, valued) -> dict[int, dict]:
             .annotate(total=Sum("quantity"))
             .values_list("product_id", "total")
         )
+    # Exact: SQLite sums the stock rows as floating point.
+    on_hand = {pid: exact_quantity(total) for pid, total in on_hand.items()}
     valuations = {}
     for pid, product in products.items():
         average, quantity = product.average_cost, net_quantity[pid]
@@ -280,7 +294,8 @@ def _valuations(products, net_quantity, valued) -> dict[int, dict]:
             new_average = moving_average(average, on_hand.get(pid, 0), quantity, value)
         except ValueError:
             raise ValuationRefused(
-                f"taking {-quantity} × {product.name} out at that cost would leave the rest "
+                f"taking {plain_quantity(-quantity)} × {product.name} out at that cost would "
+                "leave the rest "
                 "worth less than nothing"
             ) from None
         if new_average != average:
@@ -331,7 +346,7 @@ def _race_shortfall(store, net_quantity: dict[int, Decimal]) -> InsufficientStoc
     store holds now, as a normal shortfall would, never a 500.
     """
     product_ids = sorted(pid for pid, quantity in net_quantity.items() if quantity != 0)
-    products = Product.objects.in_bulk(product_ids)
+    products = Product.objects.select_related("unit").in_bulk(product_ids)
     available = dict(
         StockLevel.objects.filter(store=store, product_id__in=product_ids).values_list(
             "product_id", "quantity"

@@ -34,7 +34,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from core.exceptions import OperationRefused
-from core.quantities import plain_quantity
+from core.quantities import exact_quantity, plain_quantity
 from products.models import CARRIES_COST_OF, VOIDED_KIND, Product, StockMovement
 
 AVERAGE_COST_PLACES = Decimal("0.0001")
@@ -249,7 +249,7 @@ def state_before(product_id: int, pk: int) -> tuple[Decimal, Decimal]:
     movement keeps the average of its place, so the one before tells it.
     """
     earlier = StockMovement.objects.filter(product_id=product_id, pk__lt=pk)
-    on_hand = earlier.aggregate(total=Sum("quantity"))["total"] or ZERO
+    on_hand = exact_quantity(earlier.aggregate(total=Sum("quantity"))["total"] or ZERO)
     voided_later = {
         (VOIDED_KIND[kind], document_id)
         for kind, document_id in StockMovement.objects.filter(

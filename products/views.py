@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import View
 
 from core.crud import RecordDetailView, RecordListCreateView
+from core.exceptions import OperationRefused
 from core.pickers import RecordSearchView
 from core.quantities import format_quantity
 from core.sections import sections_for
@@ -19,7 +20,7 @@ from products.forms import (
     UnitForm,
 )
 from products.models import Category, Product, StockMovement, Unit
-from products.services import InsufficientStock, stock_adjust
+from products.services import stock_adjust
 
 
 class CategoryListView(RecordListCreateView):
@@ -164,7 +165,7 @@ class StockAdjustView(PermissionRequiredMixin, View):
                 reason=data["reason"],
                 **amount,
             )
-        except InsufficientStock as error:
+        except OperationRefused as error:  # not enough stock; a quantity the unit refuses
             messages.error(request, f"The adjustment was not saved. {error}.")
             return redirect(product)
         if movement is None:

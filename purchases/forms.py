@@ -56,6 +56,12 @@ class PurchaseLineForm(DocumentLineForm):
                 self.add_error(
                     "entered_in", f"{product.name} has no pack size: enter the quantity in units."
                 )
+            elif packs != packs.to_integral_value():
+                self.add_error(
+                    "quantity",
+                    f"Packs are counted whole: {plain_quantity(packs)} packs is not a whole "
+                    "number; enter the quantity in units instead.",
+                )
             elif packs * product.pack_size > MAX_LINE_QUANTITY:
                 self.add_error(
                     "quantity",

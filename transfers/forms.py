@@ -85,6 +85,7 @@ class ReceiveForm(forms.Form):
                 max_value=10 * line.quantity,
                 initial=line.quantity,
             )
+        self.order_fields([*(f"received_{line.pk}" for line in lines), "reason"])
 
     def clean(self):
         cleaned = super().clean()

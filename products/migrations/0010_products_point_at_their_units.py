@@ -10,13 +10,17 @@ from django.db import migrations
 def point_products_at_their_unit(apps, schema_editor):
     Unit = apps.get_model("products", "Unit")
     Product = apps.get_model("products", "Product")
-    units = {unit.symbol: unit for unit in Unit.objects.all()}
+    # By symbol in any case: MariaDB compares "PCS" and "pcs" as one value.
+    # A code that is a unit's name ("piece") means that unit.
+    units = {unit.name.lower(): unit for unit in Unit.objects.all()}
+    units |= {unit.symbol.lower(): unit for unit in Unit.objects.all()}
     for code in Product.objects.values_list("unit", flat=True).distinct():
-        if code not in units:  # a code written outside the old choices: keep it, whole units
-            units[code] = Unit.objects.create(
-                symbol=code[:8], name=code, plural=code, decimal_places=0
+        key = code[:8].lower()
+        if key not in units:  # a code written outside the old choices: keep it, whole units
+            units[key] = Unit.objects.create(
+                symbol=code[:8], name=code[:40], plural=code[:40], decimal_places=0
             )
-        Product.objects.filter(unit=code).update(unit_of_measure=units[code])
+        Product.objects.filter(unit=code).update(unit_of_measure=units[key])
 
 
 def point_back_to_codes(apps, schema_editor):

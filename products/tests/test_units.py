@@ -11,9 +11,10 @@ import pytest
 from django.urls import reverse
 
 from core.quantities import format_quantity, plain_quantity
-from products.models import StockLevel, StockMovement, Unit
+from products.models import Product, StockLevel, StockMovement, Unit
 from products.services import QuantityRefused, StockChange, move_stock, stock_adjust
 from products.tests.factories import ProductFactory, stock_up
+from stores.tests.factories import StoreFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ledger_stays_consistent")]
 
@@ -303,3 +304,46 @@ def test_a_unit_in_use_is_not_deleted_but_may_be_archived(manager_client, units,
 
     assert Unit.objects.filter(pk=units["pcs"].pk).exists()
     assert "archive" in response.content.decode().lower()
+
+
+# Sums of parts of a unit, on every database
+
+
+def test_a_product_at_its_reorder_level_in_parts_of_a_metre_needs_attention(units, store):
+    # 0.1 + 0.2 is 0.30000000000000004 in floating point, as SQLite adds.
+    cable = ProductFactory(name="Thin cable", unit=units["m"], reorder_level=Decimal("0.3"))
+    stock_up(cable, store, Decimal("0.1"))
+    stock_up(cable, StoreFactory(), Decimal("0.2"))
+
+    assert list(Product.objects.below_reorder_level()) == [cable]
+
+
+def test_quantities_summed_as_floating_point_read_exactly():
+    assert format_quantity(Decimal("99.9999999999986"), "m") == "100 m"
+    assert plain_quantity(Decimal("0.30000000000000004")) == "0.3"
+
+
+def test_a_count_the_unit_no_longer_allows_is_a_message_not_an_error_page(
+    manager_client, store, cable, units
+):
+    move_stock(store=store, changes=[StockChange(cable.pk, Decimal("0.5"))], kind="adjustment")
+    # Its unit changed behind the product form's back (the admin's bulk tools, a script).
+    Product.objects.filter(pk=cable.pk).update(unit=units["pcs"])
+
+    response = manager_client.post(
+        reverse("products:adjust", args=[cable.pk]),
+        {
+            "adjust-store": store.pk,
+            "adjust-mode": "counted",
+            "adjust-quantity": "10",
+            "adjust-reason": "count",
+        },
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert (
+        "The adjustment was not saved. Copper cable is counted in whole pieces: 0.5 is not a "
+        "whole number." in response.content.decode()
+    )
+    assert StockLevel.objects.get(product=cable).quantity == Decimal("10.5")
