@@ -251,9 +251,9 @@ def _per_product(pairs) -> dict[int, Decimal]:
 
 def _locked(transfer: Transfer, status: str, step: str) -> Transfer:
     """The transfer, locked, if it is in ``status``; else a refusal naming its state."""
-    transfer = Transfer.objects.select_for_update().select_related(
-        "from_store", "to_store"
-    ).get(pk=transfer.pk)  # fmt: skip
+    # No joins in a locking query: FOR UPDATE would lock the joined stores' rows
+    # too, and a sale's foreign-key check on its store then deadlocks with it.
+    transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
     if transfer.status != status:
         raise TransferRefused(
             f"{transfer} is {transfer.get_status_display().lower()}: only a "
