@@ -10,7 +10,7 @@ from core.models import MAX_LINE_QUANTITY
 from core.pickers import RecordField, RecordInput, key_in
 from core.quantities import QuantityField
 from people.models import Supplier
-from products.models import Category, Product, StockLevel, Unit
+from products.models import Category, Product, StockLevel, Unit, fractional_in_transit
 from stores.models import Store
 
 
@@ -45,9 +45,13 @@ class UnitForm(CaseInsensitiveUniqueMixin, forms.ModelForm):
                 .exclude(quantity=Round("quantity", places))
                 .values_list("product__name", flat=True)[:3]
             )
-            if held := list(held):
+            held = list(held) or fractional_in_transit(
+                Product.objects.filter(unit=self.instance), places
+            )
+            if held:
                 raise forms.ValidationError(
-                    "Stock of %(products)s is held in parts finer than %(finer)s %(unit)s; "
+                    "Stock of %(products)s is held or in transit in parts finer than "
+                    "%(finer)s %(unit)s; "
                     "keep the decimal places, or make a new unit.",
                     params={
                         "products": ", ".join(held),
@@ -116,6 +120,14 @@ class ProductForm(forms.ModelForm):
                     "unit",
                     f"This product's stock is held in parts finer than {unit.plural} allow; "
                     "count it again, or keep the unit.",
+                )
+            elif fractional_in_transit(
+                Product.objects.filter(pk=self.instance.pk), unit.decimal_places
+            ):
+                self.add_error(
+                    "unit",
+                    f"Parts finer than {unit.plural} allow are in transit; receive them first, "
+                    "or keep the unit.",
                 )
         if unit is not None:
             # A reorder level or pack of 2.5 drills means nothing.

@@ -423,6 +423,34 @@ VOIDED_KIND = {
     StockMovement.Kind.TRANSIT_VARIANCE_VOID: StockMovement.Kind.TRANSIT_VARIANCE,
 }
 
+# The movements of goods between stores: what left less what arrived or went
+# back is what is in transit, per product and transfer.
+IN_TRANSIT_KINDS = (
+    StockMovement.Kind.TRANSFER_OUT,
+    StockMovement.Kind.TRANSFER_OUT_VOID,
+    StockMovement.Kind.TRANSFER_IN,
+    StockMovement.Kind.TRANSFER_IN_VOID,
+)
+
+
+def fractional_in_transit(products: models.QuerySet, places: int) -> list[str]:
+    """Names of ``products`` with units in transit finer than ``places`` decimal places."""
+    step = Decimal(1).scaleb(-places)
+    in_transit = (
+        StockMovement.objects.filter(product__in=products, kind__in=IN_TRANSIT_KINDS)
+        .values("product__name", "document_id")
+        .annotate(quantity=Sum(-F("quantity")))
+    )
+    return sorted(
+        {
+            row["product__name"]
+            for row in in_transit
+            if (quantity := Decimal(row["quantity"]).quantize(Decimal("0.001")))
+            != quantity.quantize(step)
+        }
+    )
+
+
 # Movements that carry the cost another movement of the same document left
 # with: goods in transit arrive (or are found missing) at the cost they left
 # their store with, so a transfer moves value, never creates or loses it. When

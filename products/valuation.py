@@ -109,7 +109,9 @@ class ValuationRefused(OperationRefused):
     """A correction would leave a product's books with negative units or value."""
 
 
-def moving_average(average: Decimal, on_hand: Decimal, quantity: int, value: Decimal) -> Decimal:
+def moving_average(
+    average: Decimal, on_hand: Decimal, quantity: Decimal, value: Decimal
+) -> Decimal:
     """The average after ``quantity`` units worth ``value`` move into (or out of) ``on_hand``.
 
     Raises :class:`ValueError` when what would remain is worth less than nothing.
@@ -118,6 +120,12 @@ def moving_average(average: Decimal, on_hand: Decimal, quantity: int, value: Dec
     if remaining <= 0:
         return average
     remaining_value = average * on_hand + value
+    # The average is rounded to four places, so what the units on hand are
+    # worth is known to within half of 0.0001 each: a remainder that small
+    # below zero is nothing, not a refusal (1 unit at 1.00 and 2 at 0.00
+    # average 0.3333; taking the first out again leaves -0.0001).
+    if -on_hand * AVERAGE_COST_PLACES / 2 <= remaining_value < 0:
+        remaining_value = ZERO
     if remaining_value < 0:
         raise ValueError("negative stock value")
     return (remaining_value / remaining).quantize(AVERAGE_COST_PLACES, rounding=ROUND_HALF_UP)

@@ -55,8 +55,9 @@ class TransferFilterForm(FilterForm):
         data = self.valid_data
         if term := (data.get("q") or "").strip():
             condition = Q(reference__icontains=term) | Q(notes__icontains=term)
-            if term.lstrip("#").isdigit() and len(term) < 19:
-                condition |= Q(pk=int(term.lstrip("#")))
+            number = term.lstrip("#")
+            if number.isascii() and number.isdecimal() and len(number) < 19:
+                condition |= Q(pk=int(number))
             queryset = queryset.filter(condition)
         if store := data.get("store"):
             queryset = queryset.filter(Q(from_store=store) | Q(to_store=store))

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F, OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from core.exceptions import OperationRefused
 from core.transactions import retry_on_deadlock
-from products.models import Product, StockMovement
+from products.models import IN_TRANSIT_KINDS, Product, StockMovement
 from products.services import InsufficientStock, QuantityRefused, StockChange, move_stock
 from transfers.models import Transfer, TransferLine
 
@@ -36,6 +36,9 @@ class TransferLineInput:
 def _check_header(from_store, to_store) -> None:
     if from_store.pk == to_store.pk:
         raise TransferRefused("a transfer moves goods between two different stores")
+    archived = [store.name for store in (from_store, to_store) if not store.is_active]
+    if archived:
+        raise TransferRefused(f"{' and '.join(archived)} is archived: restore it first")
 
 
 def _check_lines(lines: list[TransferLineInput]) -> None:
@@ -103,7 +106,11 @@ def transfer_dispatch(*, transfer: Transfer, user) -> Transfer:
     """
     with transaction.atomic():
         transfer = _locked(transfer, Status.DRAFT, "dispatched")
-        lines = list(transfer.lines.all())
+        _check_header(transfer.from_store, transfer.to_store)
+        lines = list(transfer.lines.select_related("product"))
+        archived = sorted({line.product.name for line in lines if not line.product.is_active})
+        if archived:
+            raise TransferRefused(f"{', '.join(archived)} is archived: take it off the draft")
         movements = move_stock(
             store=transfer.from_store,
             changes=[StockChange(line.product_id, -line.quantity) for line in lines],
@@ -135,6 +142,9 @@ def transfer_receive(
     received = received or {}
     with transaction.atomic():
         transfer = _locked(transfer, Status.DISPATCHED, "received")
+        # The products before the lines' costs: a void that re-costs this
+        # transfer's departure holds them, and the arrival must carry the new cost.
+        _lock_products(transfer)
         lines = list(transfer.lines.select_related("product__unit"))
         for line in lines:
             line.received_quantity = Decimal(received.get(line.pk, line.quantity))
@@ -205,6 +215,9 @@ def transfer_void(*, transfer: Transfer, user, reason: str) -> Transfer:
     """
     with transaction.atomic():
         transfer = _locked(transfer, Status.RECEIVED, "voided")
+        # All its products first, in the engine's order: the steps below each
+        # lock some of them, and in a different order than another operation would.
+        _lock_products(transfer)
         lines = list(transfer.lines.all())
         sent = _per_product((line.product_id, line.quantity) for line in lines)
         variance = _per_product((line.product_id, line.variance) for line in lines)
@@ -262,6 +275,15 @@ def _locked(transfer: Transfer, status: str, step: str) -> Transfer:
     return transfer
 
 
+def _lock_products(transfer: Transfer) -> None:
+    list(
+        Product.objects.select_for_update()
+        .filter(pk__in=transfer.lines.values("product_id"))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def _write_lines(transfer: Transfer, lines: list[TransferLineInput]) -> None:
     TransferLine.objects.bulk_create(
         TransferLine(transfer=transfer, product=line.product, quantity=line.quantity)
@@ -299,22 +321,36 @@ def in_transit_differences() -> list[str]:
         .annotate(total=Sum("quantity"))
         .values_list("product_id", "total")
     )
-    transit_kinds = [
-        Kind.TRANSFER_OUT,
-        Kind.TRANSFER_OUT_VOID,
-        Kind.TRANSFER_IN,
-        Kind.TRANSFER_IN_VOID,
-    ]
     by_ledger = dict(
-        StockMovement.objects.filter(kind__in=transit_kinds)
+        StockMovement.objects.filter(kind__in=IN_TRANSIT_KINDS)
         .values("product_id")
         .annotate(total=Sum(-F("quantity")))
         .values_list("product_id", "total")
     )
     zero = Decimal("0")
-    return [
+    quantities = [
         f"Product {pid} in transit: transfers say {by_documents.get(pid, zero):f}, "
         f"the ledger {by_ledger.get(pid, zero):f}"
         for pid in sorted(by_documents.keys() | by_ledger.keys())
         if round(by_documents.get(pid, zero), 3) != round(by_ledger.get(pid, zero), 3)
     ]
+    # Each line's cost is its departure's (what the arrival carried, and the
+    # value on the road): a line that says otherwise misstates both.
+    departure_cost = StockMovement.objects.filter(
+        kind=Kind.TRANSFER_OUT,
+        document_id=OuterRef("transfer_id"),
+        product_id=OuterRef("product_id"),
+    ).values("unit_cost")[:1]
+    costs = [
+        f"Transfer #{transfer_id} line of product {pid}: unit cost {Decimal(cost):.4f}, "
+        f"its departure {Decimal(left or 0):.4f}"
+        for transfer_id, pid, cost, left in TransferLine.objects.filter(
+            transfer__status__in=[Status.DISPATCHED, Status.RECEIVED]
+        )
+        .annotate(
+            left=Subquery(departure_cost, output_field=TransferLine._meta.get_field("unit_cost"))
+        )
+        .exclude(unit_cost=F("left"))
+        .values_list("transfer_id", "product_id", "unit_cost", "left")
+    ]
+    return quantities + costs

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from products.forms import ProductForm
 from products.models import Product, StockMovement, Unit
 from products.services import InsufficientStock, QuantityRefused
 from products.tests.factories import ProductFactory, stock_up
@@ -289,3 +290,78 @@ def test_verify_stock_checks_what_is_in_transit(store, other_store, drill):
         call_command("verify_stock", stdout=(output := StringIO()))
     assert f"Product {drill.pk} in transit: transfers say 0, the ledger 4" in output.getvalue()
     Transfer.objects.update(status=Transfer.Status.DISPATCHED)
+
+
+def test_nothing_arriving_after_cheaper_stock_came_in_is_received_not_refused(store, other_store):
+    # 1 leaves at 1.00; 2 arrive elsewhere at 0.00 meanwhile (average 0.3333, rounded);
+    # the one in transit is lost: taking 1.00 out of 0.6666 + 0.3333 leaves -0.0001.
+    product = ProductFactory(name="Glass pane")
+    stock_up(product, store, 1, unit_cost=Decimal("1.00"))
+    transfer = make_transfer(
+        from_store=store, to_store=other_store, lines=[(product, 1)], dispatch=True
+    )
+    stock_up(product, other_store, 2, unit_cost=Decimal("0.00"))
+
+    transfer_receive(
+        transfer=transfer,
+        user=transfer.created_by,
+        received={transfer.lines.get().pk: Decimal("0")},
+        reason="Broken",
+    )
+
+    assert Transfer.objects.get().status == Transfer.Status.RECEIVED
+    assert on_hand(product, other_store) == 2
+    call_command("verify_stock", stdout=StringIO())
+
+
+def test_archived_stores_and_products_are_not_transferred(store, other_store, drill):
+    draft = make_transfer(from_store=store, to_store=other_store, lines=[(drill, 1)])
+    drill.archive()
+
+    with pytest.raises(TransferRefused, match="Cordless drill is archived"):
+        transfer_dispatch(transfer=draft, user=draft.created_by)
+
+    other_store.archive()
+    with pytest.raises(TransferRefused, match=f"{other_store.name} is archived"):
+        make_transfer(from_store=store, to_store=other_store, lines=[(drill, 1)])
+
+
+def test_verify_stock_finds_a_line_costed_unlike_its_departure(store, other_store, drill):
+    transfer = make_transfer(
+        from_store=store, to_store=other_store, lines=[(drill, 4)], dispatch=True
+    )
+    TransferLine.objects.update(unit_cost=Decimal("39.0000"))  # behind the engine's back
+
+    with pytest.raises(CommandError):
+        call_command("verify_stock", stdout=(output := StringIO()))
+
+    assert (
+        f"Transfer #{transfer.pk} line of product {drill.pk}: unit cost 39.0000, "
+        "its departure 40.0000" in output.getvalue()
+    )
+    TransferLine.objects.update(unit_cost=Decimal("40.0000"))
+
+
+def test_a_product_with_part_metres_in_transit_keeps_its_unit(
+    manager_client, store, other_store, cable
+):
+    make_transfer(
+        from_store=store, to_store=other_store, lines=[(cable, Decimal("2.5"))], dispatch=True
+    )
+    form = ProductForm(
+        instance=cable,
+        data={
+            "sku": cable.sku,
+            "name": cable.name,
+            "category": cable.category_id,
+            "supplier": cable.supplier_id,
+            "unit": "pcs",
+            "cost_price": "1.00",
+            "sale_price": "2.00",
+            "reorder_level": "0",
+        },
+    )
+
+    assert form.errors["unit"] == [
+        "Parts finer than pieces allow are in transit; receive them first, or keep the unit."
+    ]

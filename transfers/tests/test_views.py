@@ -217,6 +217,14 @@ def test_the_product_and_store_pages_show_what_is_in_transit(
     assert "Cordless drill" in store_page
 
 
+@pytest.mark.parametrize("term", ["²", "#²", "#", "٣", "1" * 40])
+def test_a_search_for_odd_numbers_is_no_error(manager_client, term):
+    assert manager_client.get(LIST_URL, {"q": term}).status_code == 200
+    csv = manager_client.get(reverse("reports:transfer-lines-csv"), {"q": term})
+    assert csv.status_code == 200
+    assert b"".join(csv.streaming_content).decode().count("\n") == 1
+
+
 def test_list_filters_and_csv(manager_client, store, other_store, drill):
     draft = make_transfer(from_store=store, to_store=other_store, lines=[(drill, 1)])
     moving = make_transfer(

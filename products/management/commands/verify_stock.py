@@ -134,7 +134,8 @@ class Command(BaseCommand):
         if not differences:
             raise CommandError(
                 f"{len(totals_differences)} running total(s) differ from the document lines; "
-                "see the lines above. `manage.py rebuild_totals` recomputes them."
+                "see the lines above. `manage.py rebuild_totals` recomputes the stored totals; "
+                "goods in transit that differ need the transfer and its movements looked at."
             )
 
         products = Product.objects.in_bulk({row[0] for row in differences})
