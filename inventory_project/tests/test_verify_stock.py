@@ -114,8 +114,9 @@ def test_verify_stock_query_count_does_not_grow_with_rows(django_assert_num_quer
     # for the stock differences, two counts for the summary line, and for the
     # running totals the recomputed and the stored rows of purchase days, sale
     # days and product sales (6), the sale lines costed unlike the ledger (1), and
-    # what is in transit by the transfers and by the ledger (2).
-    with django_assert_num_queries(14):
+    # what is in transit by the transfers and by the ledger, and the transfer lines
+    # costed unlike their departure (3).
+    with django_assert_num_queries(15):
         verify_stock()
 
 
@@ -124,7 +125,7 @@ def test_verify_stock_query_count_with_differences_is_constant(
 ):
     StockLevel.objects.update(quantity=F("quantity") + 1)
 
-    # Valuation's 2, the running totals' 9 (transfers in transit included), the
+    # Valuation's 2, the running totals' 10 (transfers in transit included), the
     # stock differences, then the products and stores they name.
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         verify_stock_failure()
