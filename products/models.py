@@ -16,7 +16,7 @@ from core.models import (
     ArchivableModel,
     ArchivableQuerySet,
 )
-from core.quantities import as_typed
+from core.quantities import as_typed, exact_quantity
 from core.text import CodeField, NameField
 
 # Constraints the stock engine recognises when a race reaches the database
@@ -445,8 +445,7 @@ def fractional_in_transit(products: models.QuerySet, places: int) -> list[str]:
         {
             row["product__name"]
             for row in in_transit
-            if (quantity := Decimal(row["quantity"]).quantize(Decimal("0.001")))
-            != quantity.quantize(step)
+            if (quantity := exact_quantity(row["quantity"])) != quantity.quantize(step)
         }
     )
 

@@ -108,10 +108,6 @@ class TransferEditView(SingleObjectMixin, TransferCreateView):
         formset.extra = 0
         return self.render_to_response(self.get_context_data(form=form, formset=formset))
 
-    def post(self, request, *args, **kwargs):
-        # A fresh form, not bound to the instance: the service saves, not the form.
-        return super().post(request, *args, **kwargs)
-
     def record(self, form, line_forms):
         return transfer_update(transfer=self.object, **form.cleaned_data, lines=_lines(line_forms))
 
