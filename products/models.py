@@ -24,6 +24,13 @@ from core.text import CodeField, NameField
 STOCK_LEVEL_QUANTITY_GTE_0 = "stock_level_quantity_gte_0"
 MOVEMENT_BALANCE_AFTER_GTE_0 = "movement_balance_after_gte_0"
 
+# Replenishment quantities (a minimum, a maximum, a multiple) per product and store.
+REORDER_QUANTITY = {
+    "max_digits": 13,
+    "decimal_places": QUANTITY_PLACES,
+    "validators": [MinValueValidator(Decimal("0")), MaxValueValidator(2_147_483_647)],
+}
+
 MONEY = {
     "max_digits": 12,
     "decimal_places": 2,
@@ -273,6 +280,24 @@ class Product(ArchivableModel):
         super().save(*args, update_fields=update_fields, **kwargs)
 
 
+class StockLevelQuerySet(models.QuerySet):
+    def with_rule(self):
+        """Annotate the replenishment rule in force: ``minimum``, ``maximum``, ``multiple``.
+
+        A blank field takes the product's default: the minimum is its reorder
+        level, the maximum twice the minimum, the multiple its pack size (or 1).
+        """
+        quantity = models.DecimalField(**STOCK_QUANTITY)
+        minimum = Coalesce(F("reorder_point"), F("product__reorder_level"), output_field=quantity)
+        return self.annotate(
+            minimum=minimum,
+            maximum=Coalesce(F("order_up_to"), minimum * 2, output_field=quantity),
+            multiple=Coalesce(
+                F("order_multiple"), F("product__pack_size"), Decimal("1"), output_field=quantity
+            ),
+        )
+
+
 class StockLevel(models.Model):
     """How many units of one product one store holds right now.
 
@@ -283,6 +308,28 @@ class StockLevel(models.Model):
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="stock_levels")
     store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="stock_levels")
     quantity = models.DecimalField(**STOCK_QUANTITY, default=Decimal("0"))
+    # Ordered from suppliers and not yet received: the outstanding quantities
+    # of this store's open purchase orders, kept by the purchases app through
+    # products.services.change_on_order (verify_stock checks it).
+    on_order = models.DecimalField(**STOCK_QUANTITY, default=Decimal("0"), editable=False)
+    # Replenishment at this store: reorder when projected stock falls to
+    # ``reorder_point``, order up to ``order_up_to``, in multiples of
+    # ``order_multiple``. Blank: the product's defaults (see effective_rule).
+    reorder_point = models.DecimalField(
+        "minimum", **REORDER_QUANTITY, null=True, blank=True,
+        help_text="Reorder when projected stock is at or below this. Blank: the product's "
+        "reorder level.",
+    )  # fmt: skip
+    order_up_to = models.DecimalField(
+        "maximum", **REORDER_QUANTITY, null=True, blank=True,
+        help_text="Order up to this level. Blank: twice the minimum.",
+    )  # fmt: skip
+    order_multiple = models.DecimalField(
+        "order multiple", **REORDER_QUANTITY, null=True, blank=True,
+        help_text="Order in multiples of this. Blank: the product's pack size, or one unit.",
+    )  # fmt: skip
+
+    objects = StockLevelQuerySet.as_manager()
 
     class Meta:
         # No default ordering: an ordering across joins would make MariaDB lock
@@ -290,6 +337,19 @@ class StockLevel(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["product", "store"], name="stock_level_product_store"),
             models.CheckConstraint(condition=Q(quantity__gte=0), name=STOCK_LEVEL_QUANTITY_GTE_0),
+            models.CheckConstraint(condition=Q(on_order__gte=0), name="stock_level_on_order_gte_0"),
+            models.CheckConstraint(
+                condition=(Q(reorder_point__isnull=True) | Q(reorder_point__gte=0))
+                & (Q(order_up_to__isnull=True) | Q(order_up_to__gte=0))
+                & (Q(order_multiple__isnull=True) | Q(order_multiple__gt=0)),
+                name="stock_level_rule_gte_0",
+            ),
+            models.CheckConstraint(
+                condition=Q(reorder_point__isnull=True)
+                | Q(order_up_to__isnull=True)
+                | Q(order_up_to__gte=F("reorder_point")),
+                name="stock_level_maximum_gte_minimum",
+            ),
         ]
 
     def __str__(self):

@@ -167,6 +167,30 @@ def _lock(store, product_ids: list[int]) -> _LockedStock:
     return _LockedStock(products, levels)
 
 
+def change_on_order(*, store, changes: dict[int, Decimal]) -> None:
+    """Add each signed quantity of ``changes`` (product id -> units) to its on-order at ``store``.
+
+    Only purchase orders call this (placing, receiving, cancelling, voiding a
+    receipt), inside their own transaction. Locks as :func:`move_stock` does,
+    products then stock rows by primary key, so it queues behind a sale of
+    the same products instead of deadlocking with it.
+    """
+    product_ids = sorted(pid for pid, quantity in changes.items() if quantity)
+    if not product_ids:
+        return
+    with transaction.atomic():
+        locked = _lock(store, product_ids)
+        missing = [pid for pid in product_ids if pid not in locked.levels]
+        # Safe without ignore_conflicts: the product locks keep anyone else out.
+        StockLevel.objects.bulk_create(
+            [StockLevel(product_id=pid, store=store, quantity=0) for pid in missing]
+        )
+        for pid in product_ids:
+            StockLevel.objects.filter(store=store, product_id=pid).update(
+                on_order=Round(F("on_order") + changes[pid], QUANTITY_PLACES)
+            )
+
+
 def _check_units(products: dict[int, Product], valued: dict[int, list[StockChange]]) -> None:
     """Raise :class:`QuantityRefused` for each quantity finer than its product's unit allows.
 

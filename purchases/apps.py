@@ -9,8 +9,8 @@ class PurchasesConfig(AppConfig):
         links to documents, and the running-totals checks and rebuild."""
         from core.totals import RunningTotals, register_running_totals
         from products.models import StockMovement, register_movement_documents
-        from purchases import services
-        from purchases.models import PurchaseDay
+        from purchases import orders, services
+        from purchases.models import PurchaseDay, PurchaseOrder
 
         Kind = StockMovement.Kind
         register_movement_documents([Kind.PURCHASE, Kind.PURCHASE_VOID], "purchases:detail")
@@ -20,5 +20,13 @@ class PurchasesConfig(AppConfig):
                 differences=services.totals_differences_from_lines,
                 rebuild=services.rebuild_totals,
                 describe=lambda: f"{PurchaseDay.objects.count():,} purchase days",
+            )
+        )
+        register_running_totals(
+            RunningTotals(
+                name="purchase orders on order",
+                differences=orders.on_order_differences,
+                rebuild=orders.rebuild_on_order,
+                describe=lambda: f"{PurchaseOrder.objects.open().count():,} open purchase orders",
             )
         )

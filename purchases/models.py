@@ -1,10 +1,12 @@
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.conf import settings
 from django.db import models
 from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
+from django.utils import timezone
 
 from core.models import (
     LINE_QUANTITY,
@@ -13,6 +15,7 @@ from core.models import (
     TOTAL,
     UNITS_TOTAL,
     DailyTotals,
+    DatedQuerySet,
     Document,
     DocumentLineQuerySet,
     DocumentQuerySet,
@@ -35,6 +38,15 @@ class Purchase(Document):
     store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="purchases")
     reference = models.CharField(
         "supplier's reference", max_length=60, blank=True, help_text="e.g. their invoice number"
+    )
+    # A receipt against a purchase order; a direct purchase has none.
+    order = models.ForeignKey(
+        "PurchaseOrder",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="receipts",
+        verbose_name="purchase order",
     )
 
     objects = PurchaseQuerySet.as_manager()
@@ -92,6 +104,15 @@ class PurchaseLine(models.Model):
     # the pack size of the day beside the quantity in units it moved.
     packs = models.DecimalField(**LINE_QUANTITY, null=True, blank=True)
     pack_size = models.DecimalField(**LINE_QUANTITY, null=True, blank=True)
+    # The order line this receipt line received against: its agreed cost is
+    # ``order_line.unit_cost``; ``unit_cost`` here is what was charged.
+    order_line = models.ForeignKey(
+        "PurchaseOrderLine",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="receipt_lines",
+    )
 
     objects = PurchaseLineQuerySet.as_manager()
 
@@ -116,3 +137,173 @@ class PurchaseLine(models.Model):
     @property
     def line_total(self) -> Decimal:
         return self.quantity * self.unit_cost
+
+
+class PurchaseOrderQuerySet(DatedQuerySet):
+    def with_totals(self):
+        """Annotate ``line_count``, ``units`` (ordered) and ``value`` (at the agreed costs)."""
+        lines = (
+            PurchaseOrderLine.objects.filter(order=models.OuterRef("pk"))
+            .order_by()
+            .values("order")
+        )
+
+        def total(aggregate, output_field):
+            return Coalesce(
+                models.Subquery(lines.annotate(result=aggregate).values("result")),
+                models.Value(Decimal("0"), output_field=output_field),
+                output_field=output_field,
+            )
+
+        return self.annotate(
+            line_count=Coalesce(
+                models.Subquery(lines.annotate(result=Count("pk")).values("result")), 0
+            ),
+            units=total(Sum("quantity"), UNITS_TOTAL),
+            value=total(Sum(F("quantity") * F("unit_cost")), TOTAL),
+        )
+
+    def open(self):
+        """Orders sent to the supplier and not yet fully received, cancelled or closed."""
+        return self.filter(status__in=PurchaseOrder.OPEN_STATUSES)
+
+
+class PurchaseOrder(models.Model):
+    """Goods ordered from a supplier for one store, received in one or more receipts.
+
+    A draft moves nothing. Once ordered, what is not yet received counts as
+    *on order* at the store (``StockLevel.on_order``). Each receipt is a
+    :class:`Purchase` linked to the order, which moves the stock in. See
+    :mod:`purchases.orders`.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ORDERED = "ordered", "Ordered"
+        PARTIAL = "partial", "Partially received"
+        RECEIVED = "received", "Received"
+        CANCELLED = "cancelled", "Cancelled"
+        CLOSED_SHORT = "closed_short", "Closed short"
+
+    OPEN_STATUSES = (Status.ORDERED, Status.PARTIAL)
+
+    supplier = models.ForeignKey(
+        "people.Supplier", on_delete=models.PROTECT, related_name="purchase_orders"
+    )
+    store = models.ForeignKey(
+        "stores.Store", on_delete=models.PROTECT, related_name="purchase_orders",
+        help_text="Where the goods are delivered.",
+    )  # fmt: skip
+    status = models.CharField(max_length=12, choices=Status, default=Status.DRAFT, db_index=True)
+    date = models.DateField("order date", default=timezone.localdate, db_index=True)
+    expected_date = models.DateField("expected", null=True, blank=True)
+    reference = models.CharField(max_length=60, blank=True, help_text="e.g. the supplier's quote")
+    notes = models.TextField(blank=True, help_text="Printed on the order.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    ordered_at = models.DateTimeField(null=True, blank=True)
+    ordered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)  # cancelled or closed short
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    close_reason = models.CharField(max_length=255, blank=True)
+
+    objects = PurchaseOrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        indexes = [models.Index(fields=["-date", "-id"], name="purchase_order_date")]
+        permissions = [
+            ("place_purchaseorder", "Can send a purchase order to its supplier"),
+            ("receive_purchaseorder", "Can receive goods against a purchase order"),
+            ("close_purchaseorder", "Can cancel or close a purchase order short"),
+        ]
+
+    def __str__(self):
+        return f"Purchase order #{self.pk}"
+
+    def get_absolute_url(self):
+        return reverse("purchase_orders:detail", args=[self.pk])
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class PurchaseOrderLineQuerySet(models.QuerySet):
+    def with_outstanding(self):
+        """Annotate ``outstanding``: ordered less received, never below zero, on open orders.
+
+        What counts as on order: nothing on a draft, a received, cancelled or
+        closed-short order (the rest will never come), nor beyond what was ordered.
+        """
+        return self.annotate(
+            outstanding=models.Case(
+                models.When(
+                    order__status__in=PurchaseOrder.OPEN_STATUSES,
+                    then=Greatest(F("quantity") - F("received_quantity"), Decimal("0")),
+                ),
+                default=Decimal("0"),
+                output_field=models.DecimalField(**LINE_QUANTITY),
+            )
+        )
+
+
+class PurchaseOrderLine(models.Model):
+    order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(
+        "products.Product", on_delete=models.PROTECT, related_name="purchase_order_lines"
+    )
+    quantity = models.DecimalField(
+        **LINE_QUANTITY,
+        validators=[MinValueValidator(Decimal("0.001")), MaxValueValidator(MAX_LINE_QUANTITY)],
+    )
+    unit_cost = models.DecimalField(
+        "agreed unit cost",
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_UNIT_PRICE)],
+    )
+    packs = models.DecimalField(**LINE_QUANTITY, null=True, blank=True)
+    pack_size = models.DecimalField(**LINE_QUANTITY, null=True, blank=True)
+    # Kept by the receipts (and their voids); verify_stock checks it against them.
+    received_quantity = models.DecimalField(**LINE_QUANTITY, default=Decimal("0"), editable=False)
+
+    objects = PurchaseOrderLineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="po_line_quantity_gt_0"),
+            models.CheckConstraint(condition=Q(unit_cost__gte=0), name="po_line_unit_cost_gte_0"),
+            models.CheckConstraint(
+                condition=Q(received_quantity__gte=0), name="po_line_received_gte_0"
+            ),
+            *bounded_line_constraints("po_line", "unit_cost"),
+            models.CheckConstraint(
+                condition=Q(packs__isnull=True, pack_size__isnull=True)
+                | Q(packs__gt=0, pack_size__gt=0),
+                name="po_line_packs_with_size",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product}"
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.quantity * self.unit_cost
+
+    @property
+    def remaining(self) -> Decimal:
+        """Not yet received (never below zero), whatever the order's state."""
+        return max(self.quantity - self.received_quantity, Decimal("0"))

@@ -13,7 +13,7 @@ from core.totals import totals_differences
 from core.transactions import retry_on_deadlock
 from products.models import Product, StockMovement
 from products.services import StockChange, move_stock
-from purchases.models import Purchase, PurchaseDay, PurchaseLine
+from purchases.models import Purchase, PurchaseDay, PurchaseLine, PurchaseOrder
 
 
 @dataclass(frozen=True)
@@ -24,12 +24,19 @@ class PurchaseLineInput:
     # Entered as ``packs`` packs of ``pack_size`` units (quantity = packs × pack_size).
     packs: Decimal | None = None
     pack_size: Decimal | None = None
+    # A receipt's line: the purchase order line it receives against.
+    order_line_id: int | None = None
 
 
 def purchase_record(
-    *, supplier, store, lines: list[PurchaseLineInput], user, date=None, reference="", notes=""
-) -> Purchase:
-    """Record a purchase and receive its lines into ``store``, atomically."""
+    *, supplier, store, lines: list[PurchaseLineInput], user, date=None, reference="", notes="",
+    order=None,
+) -> Purchase:  # fmt: skip
+    """Record a purchase and receive its lines into ``store``, atomically.
+
+    With ``order``, the purchase is a receipt against that purchase order:
+    call :func:`purchases.orders.order_receive`, which also counts it on the order.
+    """
     if not lines:
         raise ValueError("A purchase needs at least one line.")
     if any(line.quantity <= 0 for line in lines):
@@ -49,6 +56,7 @@ def purchase_record(
             reference=reference,
             notes=notes,
             created_by=user,
+            order=order,
         )
         # Stock first, lines second: inserting a line makes MariaDB/MySQL take
         # a shared lock on its product (the foreign-key check); taken before
@@ -69,6 +77,7 @@ def purchase_record(
                 unit_cost=line.unit_cost,
                 packs=line.packs,
                 pack_size=line.pack_size,
+                order_line_id=line.order_line_id,
             )
             for line in lines
         )
@@ -93,6 +102,14 @@ def purchase_void(*, purchase: Purchase, user, reason: str) -> Purchase:
         purchase = Purchase.objects.select_for_update().get(pk=purchase.pk)
         if purchase.is_voided:
             raise AlreadyVoided(f"{purchase} was already voided.")
+        if purchase.order_id is not None:
+            # A receipt: its order next, before the engine's product locks, in
+            # the order receiving against it takes them (order, then products).
+            list(
+                PurchaseOrder.objects.select_for_update()
+                .filter(pk=purchase.order_id)
+                .values_list("pk", flat=True)
+            )
         lines = list(purchase.lines.all())
         move_stock(
             store=purchase.store,
@@ -106,6 +123,11 @@ def purchase_void(*, purchase: Purchase, user, reason: str) -> Purchase:
         purchase.voided_by = user
         purchase.void_reason = reason[:255]
         purchase.save(update_fields=["voided_at", "voided_by", "void_reason"])
+        if purchase.order_id is not None:
+            # Imported here: purchases.orders records its receipts through this module.
+            from purchases.orders import receipt_voided
+
+            receipt_voided(purchase=purchase, lines=lines)
         _add_to_daily_totals(purchase.date, lines, sign=-1)
     return purchase
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from accounts.tests.factories import staff_user
 from people.tests.factories import SupplierFactory
+from purchases.orders import OrderLineInput, order_create, order_place
 from purchases.services import PurchaseLineInput, purchase_record
 from stores.tests.factories import StoreFactory
 
@@ -30,3 +31,25 @@ def make_purchase(*, store=None, supplier=None, lines, user=None, **kwargs):
 def receive(product, store, quantity, unit_cost=Decimal("4.00")):
     """Put ``quantity`` of ``product`` on hand at ``store`` through a purchase."""
     return make_purchase(store=store, lines=[(product, quantity, unit_cost)])
+
+
+def make_order(*, store=None, supplier=None, lines, user=None, place=False, **kwargs):
+    """A draft purchase order (placed with ``place=True``); ``lines``: (product, quantity[, cost])."""
+    user = user or staff_user()
+    order = order_create(
+        store=store or StoreFactory(),
+        supplier=supplier or SupplierFactory(),
+        user=user,
+        lines=[
+            OrderLineInput(
+                product=line[0],
+                quantity=Decimal(line[1]),
+                unit_cost=line[2] if len(line) > 2 else line[0].cost_price,
+            )
+            for line in lines
+        ],
+        **kwargs,
+    )
+    if place:
+        order = order_place(order=order, user=user)
+    return order
