@@ -1,7 +1,7 @@
 from decimal import Decimal
 
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce, Greatest
@@ -143,9 +143,7 @@ class PurchaseOrderQuerySet(DatedQuerySet):
     def with_totals(self):
         """Annotate ``line_count``, ``units`` (ordered) and ``value`` (at the agreed costs)."""
         lines = (
-            PurchaseOrderLine.objects.filter(order=models.OuterRef("pk"))
-            .order_by()
-            .values("order")
+            PurchaseOrderLine.objects.filter(order=models.OuterRef("pk")).order_by().values("order")
         )
 
         def total(aggregate, output_field):

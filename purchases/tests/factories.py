@@ -34,7 +34,7 @@ def receive(product, store, quantity, unit_cost=Decimal("4.00")):
 
 
 def make_order(*, store=None, supplier=None, lines, user=None, place=False, **kwargs):
-    """A draft purchase order (placed with ``place=True``); ``lines``: (product, quantity[, cost])."""
+    """A draft purchase order (placed if ``place``); ``lines``: (product, quantity[, cost])."""
     user = user or staff_user()
     order = order_create(
         store=store or StoreFactory(),
