@@ -13,10 +13,16 @@ CLERK = "Clerk"
 ROLES = (MANAGER, CLERK)
 
 # The apps whose permissions the roles are made of (the dashboard's: seeing it).
-INVENTORY_APPS = ("stores", "people", "products", "purchases", "sales", "transfers", "dashboard")
+INVENTORY_APPS = (
+    "stores", "people", "products", "purchases", "sales", "transfers", "replenishment", "dashboard",
+)  # fmt: skip
 
 CLERK_PERMISSIONS = (
     "purchases.add_purchase",
+    # Clerks draft purchase orders and receive deliveries; managers send and close them.
+    "purchases.add_purchaseorder",
+    "purchases.change_purchaseorder",
+    "purchases.receive_purchaseorder",
     "sales.add_sale",
     "people.add_customer",
     "people.change_customer",

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "purchases",
     "sales",
     "transfers",
+    "replenishment",
     "dashboard",
     "demo",
 ]

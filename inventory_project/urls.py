@@ -29,6 +29,8 @@ urlpatterns = [
     path("suppliers/", include((supplier_patterns, "suppliers"))),
     path("customers/", include((customer_patterns, "customers"))),
     path("purchases/", include("purchases.urls")),
+    path("purchase-orders/", include("purchases.order_urls")),
+    path("replenishment/", include("replenishment.urls")),
     path("sales/", include("sales.urls")),
     path("transfers/", include("transfers.urls")),
     path("reports/", include((report_patterns, "reports"))),
