@@ -115,8 +115,9 @@ def test_verify_stock_query_count_does_not_grow_with_rows(django_assert_num_quer
     # running totals the recomputed and the stored rows of purchase days, sale
     # days and product sales (6), the sale lines costed unlike the ledger (1), and
     # what is in transit by the transfers and by the ledger, and the transfer lines
-    # costed unlike their departure (3).
-    with django_assert_num_queries(15):
+    # costed unlike their departure (3); purchase orders' received quantities by their
+    # receipts and as stored, and on order by the open orders and as stored (4).
+    with django_assert_num_queries(19):
         verify_stock()
 
 
@@ -125,7 +126,7 @@ def test_verify_stock_query_count_with_differences_is_constant(
 ):
     StockLevel.objects.update(quantity=F("quantity") + 1)
 
-    # Valuation's 2, the running totals' 10 (transfers in transit included), the
-    # stock differences, then the products and stores they name.
-    with django_assert_num_queries(15):
+    # Valuation's 2, the running totals' 14 (transfers in transit and purchase orders'
+    # on order included), the stock differences, then the products and stores they name.
+    with django_assert_num_queries(19):
         verify_stock_failure()
