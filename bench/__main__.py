@@ -294,6 +294,8 @@ def page_scenarios(fixtures: dict) -> list[tuple[str, list[str]]]:
         ("products, category filter", [f"/products/?category={fixtures['category']}"]),
         ("products, page 500", ["/products/?page=500"]),
         ("product detail", [f"/products/{pk}/" for pk in fixtures["product_ids"]]),
+        ("replenishment, all stores", ["/replenishment/"]),
+        ("purchase orders, first page", ["/purchase-orders/"]),
         ("sales, first page", ["/sales/"]),
         ("sale detail", [f"/sales/{pk}/" for pk in fixtures["sale_ids"]]),
     ]
