@@ -22,7 +22,8 @@ from dashboard.forms import MovementFilterForm
 from products.forms import ProductFilterForm
 from products.models import Product, StockMovement
 from purchases.forms import PurchaseFilterForm
-from purchases.models import Purchase, PurchaseLine
+from purchases.models import Purchase, PurchaseLine, PurchaseOrder, PurchaseOrderLine
+from purchases.order_forms import PurchaseOrderFilterForm
 from sales.forms import SaleFilterForm
 from sales.models import Sale, SaleLine
 from stores.models import Store
@@ -321,6 +322,69 @@ class TransferLineExportView(CsvExportView):
             [fields.index("quantity"), fields.index("received_quantity")],
         )
         return csv_response("transfer-lines", header, rows)
+
+
+class PurchaseOrderLineExportView(CsvExportView):
+    """Purchase orders as CSV, one row per line, honouring the purchase orders list's filters."""
+
+    permission_required = "purchases.view_purchaseorder"
+
+    def get(self, request):
+        orders = PurchaseOrderFilterForm(request.GET or None).filter_queryset(
+            PurchaseOrder.objects.all()
+        )
+        lines = PurchaseOrderLine.objects.filter(
+            Exists(orders.filter(pk=OuterRef("order_id")))
+        ).with_outstanding()
+        fields = [
+            "order_id",
+            "order__date",
+            "order__supplier__name",
+            "order__store__name",
+            "order__status",
+            "order__expected_date",
+            "order__reference",
+            "product__sku",
+            "product__name",
+            "product__unit__symbol",
+            "quantity",
+            "packs",
+            "pack_size",
+            "received_quantity",
+            "outstanding",
+            "unit_cost",
+        ]
+        header = [
+            "Purchase order",
+            "Date",
+            "Supplier",
+            "Store",
+            "Status",
+            "Expected",
+            "Reference",
+            "SKU",
+            "Product",
+            "Unit",
+            "Ordered",
+            "Packs",
+            "Pack size",
+            "Received",
+            "Outstanding",
+            "Agreed unit cost",
+            "Line total",
+        ]
+        quantities = [
+            fields.index(name)
+            for name in ("quantity", "packs", "pack_size", "received_quantity", "outstanding")
+        ]
+        rows = with_trimmed_quantities(
+            (
+                (*row, (row[fields.index("quantity")] * row[-1]).quantize(CENT, ROUND_HALF_UP))
+                for row in rows_in_chunks(lines, fields)
+            ),
+            quantities,
+        )
+        return csv_response("purchase-order-lines", header, rows)
 
 
 class MovementExportView(CsvExportView):

@@ -4,6 +4,7 @@ from dashboard.exports import (
     MovementExportView,
     ProductExportView,
     PurchaseLineExportView,
+    PurchaseOrderLineExportView,
     SaleLineExportView,
     TransferLineExportView,
 )
@@ -29,6 +30,11 @@ report_patterns = [
     path("ageing/", StockAgeingView.as_view(), name="ageing"),
     path("products.csv", ProductExportView.as_view(), name="products-csv"),
     path("purchase-lines.csv", PurchaseLineExportView.as_view(), name="purchase-lines-csv"),
+    path(
+        "purchase-order-lines.csv",
+        PurchaseOrderLineExportView.as_view(),
+        name="purchase-order-lines-csv",
+    ),
     path("sale-lines.csv", SaleLineExportView.as_view(), name="sale-lines-csv"),
     path("transfer-lines.csv", TransferLineExportView.as_view(), name="transfer-lines-csv"),
     path("stock-movements.csv", MovementExportView.as_view(), name="movements-csv"),

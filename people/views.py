@@ -1,3 +1,5 @@
+from django.db.models import F
+
 from core.crud import RecordDetailView, RecordListCreateView, model_permission
 from core.pickers import RecordSearchView
 from people.forms import (
@@ -35,6 +37,13 @@ class SupplierDetailView(RecordDetailView):
             self.object.purchases.select_related("store", "supplier")
             .with_totals()
             .order_by("-date", "-pk")[:RECENT_DOCUMENTS]
+        )
+        # Lazy: the template reads it only for users who may see purchase orders.
+        context["open_orders"] = (
+            self.object.purchase_orders.open()
+            .select_related("store")
+            .with_totals()
+            .order_by(F("expected_date").asc(nulls_last=True), "date", "pk")[:RECENT_DOCUMENTS]
         )
         return context
 

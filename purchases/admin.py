@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
-from purchases.models import Purchase, PurchaseLine
+from purchases.models import Purchase, PurchaseLine, PurchaseOrder, PurchaseOrderLine
 
 
 class PurchaseLineInline(admin.TabularInline):
@@ -13,10 +13,33 @@ class PurchaseLineInline(admin.TabularInline):
 
 @admin.register(Purchase)
 class PurchaseAdmin(ReadOnlyAdmin):
-    list_display = ["__str__", "date", "supplier", "store", "reference", "created_by", "voided_at"]
+    list_display = [
+        "__str__", "date", "supplier", "store", "order", "reference", "created_by", "voided_at",
+    ]  # fmt: skip
     list_filter = ["store", ("voided_at", admin.EmptyFieldListFilter), "date"]
     search_fields = ["reference", "supplier__name", "notes"]
     autocomplete_fields = ["supplier", "store"]
-    list_select_related = ["supplier", "store", "created_by"]
+    list_select_related = ["supplier", "store", "created_by", "order"]
     date_hierarchy = "date"
     inlines = [PurchaseLineInline]
+
+
+class PurchaseOrderLineInline(admin.TabularInline):
+    model = PurchaseOrderLine
+    fields = ["product", "quantity", "packs", "pack_size", "unit_cost", "received_quantity"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(PurchaseOrder)
+class PurchaseOrderAdmin(ReadOnlyAdmin):
+    """Orders change only through their services (on order is kept with them)."""
+
+    list_display = [
+        "__str__", "date", "supplier", "store", "status", "expected_date", "created_by",
+    ]  # fmt: skip
+    list_filter = ["status", "store", "date"]
+    search_fields = ["reference", "supplier__name", "notes"]
+    list_select_related = ["supplier", "store", "created_by"]
+    date_hierarchy = "date"
+    inlines = [PurchaseOrderLineInline]

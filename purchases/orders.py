@@ -285,8 +285,10 @@ def _locked(order: PurchaseOrder, statuses, step: str) -> PurchaseOrder:
     order = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
     if order.status not in statuses:
         allowed = " or ".join(Status(status).label.lower() for status in statuses)
+        article = "an" if allowed[0] in "aeiou" else "a"
         raise OrderRefused(
-            f"{order} is {order.get_status_display().lower()}: only a {allowed} order can be {step}"
+            f"{order} is {order.get_status_display().lower()}: only {article} {allowed} order "
+            f"can be {step}"
         )
     return order
 

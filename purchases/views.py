@@ -65,6 +65,12 @@ class PurchaseDetailView(StockDocumentDetailView):
     def get_queryset(self):
         return super().get_queryset().select_related("supplier")
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # A receipt's lines show the order's agreed cost beside what was charged.
+        context["lines"] = context["lines"].select_related("order_line")
+        return context
+
 
 class PurchaseVoidView(DocumentVoidView):
     model = Purchase

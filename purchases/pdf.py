@@ -1,0 +1,131 @@
+"""A purchase order as a PDF file for the supplier, drawn with fpdf2.
+
+fpdf2 is pure Python (no system libraries to install), so the PDF works
+wherever the app runs. It uses the PDF's built-in Helvetica, which needs no
+font file but knows only the Windows-1252 characters (Western European
+letters, "€", "×", dashes and quotes); any other character is printed as "?"
+rather than refusing the whole document.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from core.quantities import format_quantity, plain_quantity
+from purchases.models import PurchaseOrder
+
+ENCODING = "cp1252"
+FONT = "helvetica"
+# Product, quantity, agreed unit cost, line total: fractions of the page's width.
+COLUMN_WIDTHS = (52, 20, 14, 14)
+
+
+def _text(value) -> str:
+    """``value`` as the built-in font can print it: unknown characters become "?"."""
+    return str(value).encode(ENCODING, errors="replace").decode(ENCODING)
+
+
+def _money(amount: Decimal) -> str:
+    return _text(f"{settings.CURRENCY_SYMBOL}{amount.quantize(Decimal('0.01')):,.2f}")
+
+
+def _ordered(line) -> str:
+    """'1,000 pcs' or '1,000 pcs (2 boxes of 500)'."""
+    text = format_quantity(line.quantity, line.product.unit)
+    if line.packs:
+        pack = line.product.pack_name or "pack"
+        text += f" ({plain_quantity(line.packs)} × {pack} of {plain_quantity(line.pack_size)})"
+    return _text(text)
+
+
+def _address_block(pdf: FPDF, heading: str, lines: list[str], x: float, width: float) -> float:
+    """Write a heading and its lines in a column at ``x``; return where the column ends."""
+    pdf.set_xy(x, pdf.get_y())
+    pdf.set_font(FONT, "B", 9)
+    pdf.cell(width, 5, _text(heading), new_x="LEFT", new_y="NEXT")
+    pdf.set_font(FONT, "", 10)
+    pdf.set_x(x)
+    pdf.multi_cell(width, 5, _text("\n".join(line for line in lines if line)), new_x="LEFT")
+    return pdf.get_y()
+
+
+def order_pdf(order: PurchaseOrder) -> bytes:
+    """The order as the supplier reads it: who orders, where to deliver, lines, total, notes."""
+    lines = list(order.lines.select_related("product__unit"))
+    pdf = FPDF(format="A4")
+    pdf.core_fonts_encoding = ENCODING
+    pdf.set_title(_text(f"{settings.SITE_NAME}: purchase order {order.pk}"))
+    pdf.set_creator(_text(settings.SITE_NAME))
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_page()
+
+    pdf.set_font(FONT, "B", 16)
+    pdf.cell(0, 9, _text(f"Purchase order {order.pk}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 10)
+    facts = [f"Order date: {order.date:%d %B %Y}"]
+    if order.expected_date:
+        facts.append(f"Expected delivery: {order.expected_date:%d %B %Y}")
+    if order.reference:
+        facts.append(f"Reference: {order.reference}")
+    if order.is_draft:
+        facts.append("DRAFT: not yet sent")
+    pdf.cell(0, 6, _text("   ·   ".join(facts)), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+
+    top, half = pdf.get_y(), pdf.epw / 2
+    supplier, store = order.supplier, order.store
+    left_end = _address_block(
+        pdf,
+        "Supplier",
+        [supplier.name, supplier.contact_person, supplier.address, supplier.email, supplier.phone],
+        pdf.l_margin,
+        half - 5,
+    )
+    pdf.set_y(top)
+    right_end = _address_block(
+        pdf,
+        "Deliver to",
+        [f"{settings.SITE_NAME}: {store.name}", store.address, store.phone],
+        pdf.l_margin + half,
+        half,
+    )
+    pdf.set_xy(pdf.l_margin, max(left_end, right_end) + 6)
+
+    pdf.set_font(FONT, "", 10)
+    with pdf.table(
+        col_widths=COLUMN_WIDTHS,
+        text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT"),
+        headings_style=FontFace(emphasis="BOLD", fill_color=(235, 235, 235)),
+        line_height=6,
+        padding=(1, 2),
+    ) as table:
+        table.row(["Product", "Quantity", "Unit cost", "Total"])
+        for line in lines:
+            table.row(
+                [
+                    _text(f"{line.product.sku}  {line.product.name}"),
+                    _ordered(line),
+                    _money(line.unit_cost),
+                    _money(line.line_total),
+                ]
+            )
+    value = sum((line.line_total for line in lines), Decimal("0"))
+    pdf.ln(2)
+    pdf.set_font(FONT, "B", 11)
+    pdf.cell(
+        0,
+        7,
+        _text(f"Total: {_money(value)}   ({len(lines)} lines)"),
+        align="R",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    if order.notes:
+        pdf.ln(4)
+        pdf.set_font(FONT, "B", 9)
+        pdf.cell(0, 5, "Notes", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT, "", 10)
+        pdf.multi_cell(0, 5, _text(order.notes), new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
