@@ -57,7 +57,21 @@ class PurchaseOrderLineForm(PurchaseLineForm):
         self.fields["unit_cost"].label = "Agreed unit cost"
 
 
-PurchaseOrderLineFormSet = document_line_formset(PurchaseOrderLineForm)
+class PurchaseOrderLineFormSet(document_line_formset(PurchaseOrderLineForm)):
+    def clean(self):
+        """One line per product: what is outstanding and received is counted per line,
+        and a second line of the same product would leave it counted twice."""
+        super().clean()
+        seen = set()
+        for form in self.filled_forms:
+            product = form.cleaned_data.get("product")
+            if product is None:
+                continue
+            if product.pk in seen:
+                form.add_error(
+                    "product", f"{product.name} is already on this order: put it on one line."
+                )
+            seen.add(product.pk)
 
 
 class PurchaseOrderFilterForm(FilterForm):

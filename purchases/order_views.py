@@ -146,8 +146,13 @@ class PurchaseOrderEditView(SingleObjectMixin, PurchaseOrderCreateView):
             initial=[
                 {
                     "product": line.product,
-                    "quantity": line.packs or line.quantity,
-                    "entered_in": self.formset_class.form.PACKS if line.packs else "",
+                    # In packs only while the pack is the size it was: saving again
+                    # must not turn 2 boxes of 500 into 2 boxes of today's 250.
+                    **(
+                        {"quantity": line.packs, "entered_in": self.formset_class.form.PACKS}
+                        if line.packs and line.pack_size == line.product.pack_size
+                        else {"quantity": line.quantity, "entered_in": ""}
+                    ),
                     "unit_cost": line.unit_cost,
                 }
                 for line in self.object.lines.select_related("product")

@@ -17,7 +17,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from core.exceptions import OperationRefused
-from core.quantities import format_quantity, plain_quantity
+from core.quantities import exact_quantity, format_quantity, plain_quantity
 from core.transactions import retry_on_deadlock
 from products.models import Product, StockLevel
 from products.services import QuantityRefused, change_on_order
@@ -56,6 +56,15 @@ def _check_lines(lines: list[OrderLineInput]) -> None:
         raise ValueError("A purchase order needs at least one line.")
     if any(line.quantity <= 0 for line in lines):
         raise ValueError("Every line needs a quantity above zero.")
+    # Outstanding is counted per line: a product on two lines, one over-received,
+    # would stay on order for units that came.
+    products = [line.product.pk for line in lines]
+    if len(set(products)) != len(products):
+        raise OrderRefused("each product goes on one line of an order")
+    _check_units(lines)
+
+
+def _check_units(lines) -> None:
     refusals = [
         f"{line.product.name} is {refusal}"
         for line in lines
@@ -116,10 +125,11 @@ def order_place(*, order: PurchaseOrder, user) -> PurchaseOrder:
         order = _locked(order, [Status.DRAFT], "placed")
         if not order.store.is_active:
             raise OrderRefused(f"{order.store.name} is archived: restore it first")
-        lines = list(order.lines.select_related("product"))
+        lines = list(order.lines.select_related("product__unit"))
         archived = sorted({line.product.name for line in lines if not line.product.is_active})
         if archived:
             raise OrderRefused(f"{', '.join(archived)} is archived: take it off the draft")
+        _check_units(lines)  # the product's unit may have changed since the draft
         order.status = Status.ORDERED
         order.ordered_at, order.ordered_by = timezone.now(), user
         order.save(update_fields=["status", "ordered_at", "ordered_by"])
@@ -249,12 +259,7 @@ def _settle(order: PurchaseOrder, lines, before: dict[int, Decimal]) -> None:
     """After received quantities changed: the order's status, and the store's on order."""
     lines = list(lines)
     if order.status in (*PurchaseOrder.OPEN_STATUSES, Status.RECEIVED):
-        if all(line.received_quantity >= line.quantity for line in lines):
-            status = Status.RECEIVED
-        elif any(line.received_quantity > 0 for line in lines):
-            status = Status.PARTIAL
-        else:
-            status = Status.ORDERED
+        status = _status_of(lines)
         if status != order.status:
             order.status = status
             order.save(update_fields=["status"])
@@ -263,6 +268,15 @@ def _settle(order: PurchaseOrder, lines, before: dict[int, Decimal]) -> None:
         store=order.store,
         changes={pid: after.get(pid, 0) - before.get(pid, 0) for pid in before.keys() | after},
     )
+
+
+def _status_of(lines) -> str:
+    """An order's status by what its lines received (for an order that was sent)."""
+    if all(line.received_quantity >= line.quantity for line in lines):
+        return Status.RECEIVED
+    if any(line.received_quantity > 0 for line in lines):
+        return Status.PARTIAL
+    return Status.ORDERED
 
 
 def _outstanding(line: PurchaseOrderLine, status: str | None = None) -> Decimal:
@@ -361,8 +375,28 @@ def expected_on_order() -> dict[tuple[int, int], Decimal]:
 
 
 def rebuild_on_order() -> None:
-    """Set every stock row's on order from the open orders (after a restore or an import)."""
+    """Recompute what the orders keep from their receipts (after a restore or an import).
+
+    Each line's received quantity from its receipts not voided, then each
+    order's status, then every stock row's on order from the open orders.
+    """
     with transaction.atomic():
+        receipts = dict(
+            PurchaseLine.objects.filter(order_line__isnull=False, purchase__voided_at__isnull=True)
+            .values("order_line_id")
+            .annotate(total=Sum("quantity"))
+            .values_list("order_line_id", "total")
+        )
+        for line in PurchaseOrderLine.objects.exclude(order__status=Status.DRAFT):
+            received = exact_quantity(receipts.get(line.pk, 0))
+            if line.received_quantity != received:
+                PurchaseOrderLine.objects.filter(pk=line.pk).update(received_quantity=received)
+        for order in PurchaseOrder.objects.filter(
+            status__in=[*PurchaseOrder.OPEN_STATUSES, Status.RECEIVED]
+        ).prefetch_related("lines"):
+            status = _status_of(order.lines.all())
+            if status != order.status:
+                PurchaseOrder.objects.filter(pk=order.pk).update(status=status)
         expected = expected_on_order()
         StockLevel.objects.exclude(on_order=0).update(on_order=0)
         for (pid, sid), quantity in expected.items():

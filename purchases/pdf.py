@@ -72,6 +72,14 @@ def order_pdf(order: PurchaseOrder) -> bytes:
     if order.is_draft:
         facts.append("DRAFT: not yet sent")
     pdf.cell(0, 6, _text("   ·   ".join(facts)), new_x="LMARGIN", new_y="NEXT")
+    if order.status in (order.Status.CANCELLED, order.Status.CLOSED_SHORT):
+        # Never mistaken for a live order if it is printed or forwarded again.
+        pdf.set_font(FONT, "B", 12)
+        pdf.multi_cell(
+            0, 7, _text(f"{order.get_status_display().upper()}: {order.close_reason}"),
+            new_x="LMARGIN", new_y="NEXT",
+        )  # fmt: skip
+        pdf.set_font(FONT, "", 10)
     pdf.ln(4)
 
     top, half = pdf.get_y(), pdf.epw / 2

@@ -292,7 +292,7 @@ def test_a_unit_cannot_lose_places_its_stock_uses(manager_client, units, cable, 
     response = to_places("1")
 
     assert response.context["form"].errors["decimal_places"] == [
-        "Stock of Copper cable is held or in transit in parts finer than 0.1 m; keep the "
+        "Stock of Copper cable is held, in transit or on order in parts finer than 0.1 m; keep the "
         "decimal places, "
         "or make a new unit."
     ]

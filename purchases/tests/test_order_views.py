@@ -856,3 +856,48 @@ def test_the_pdf_prints_characters_the_builtin_font_lacks_as_question_marks(mana
     assert response.status_code == 200
     # cp1252: é and € kept (as their single bytes), the Japanese as "?".
     assert "Café crème ?? €".encode("cp1252") in pdf_text(response.content)
+
+
+def test_a_product_on_two_lines_is_a_line_error(manager_client):
+    product = ProductFactory(name="Hinge")
+    store = StoreFactory()
+    data = {
+        "supplier": product.supplier_id,
+        "store": store.pk,
+        "date": "2026-12-01",
+        "lines-TOTAL_FORMS": "2",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "1",
+        "lines-MAX_NUM_FORMS": "100",
+        "lines-0-product": product.sku,
+        "lines-0-quantity": "5",
+        "lines-1-product": product.sku,
+        "lines-1-quantity": "5",
+    }
+    response = manager_client.post(reverse("purchase_orders:create"), data)
+    assert response.status_code == 200
+    assert "Hinge is already on this order: put it on one line." in response.content.decode()
+    assert not PurchaseOrder.objects.exists()
+
+
+def test_editing_a_draft_in_packs_keeps_its_units_when_the_pack_size_changed(manager_client):
+    box = ProductFactory(name="Screws", pack_size=Decimal("500"), pack_name="box")
+    order = make_order(lines=[(box, 1000)])
+    order.lines.update(packs=2, pack_size=500)
+    box.pack_size = Decimal("250")
+    box.save()
+
+    page = manager_client.get(reverse("purchase_orders:edit", args=[order.pk]))
+
+    line = page.context["formset"].forms[0]
+    assert line.initial["quantity"] == 1000
+    assert line.initial["entered_in"] == ""
+
+
+def test_a_cancelled_order_prints_as_cancelled(manager_client, manager):
+    order = make_order(lines=[(ProductFactory(), 3)], place=True)
+    order_cancel(order=order, user=manager, reason="Supplier closed")
+
+    page = manager_client.get(reverse("purchase_orders:print", args=[order.pk]))
+
+    assert "CANCELLED: Supplier closed" in page.content.decode()

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from products.models import StockLevel, StockMovement
+from products.forms import ProductForm
+from products.models import StockLevel, StockMovement, Unit
 from products.services import QuantityRefused
 from products.tests.factories import ProductFactory
 from products.tests.stock_checks import average_cost, on_hand
@@ -76,11 +77,11 @@ def test_a_draft_is_not_on_order_and_moves_nothing(store, clerk, widget):
 
 
 def test_placing_counts_the_lines_as_on_order_without_moving_stock(store, clerk, widget, gadget):
-    order = make_order(store=store, lines=[(widget, 10), (gadget, 4), (widget, 5)], user=clerk)
+    order = make_order(store=store, lines=[(widget, 10), (gadget, 4)], user=clerk)
     order_place(order=order, user=clerk)
     assert status(order) == Status.ORDERED
     assert order.ordered_by == clerk and order.ordered_at is not None
-    assert on_order(widget, store) == 15
+    assert on_order(widget, store) == 10
     assert on_order(gadget, store) == 4
     assert on_hand(widget, store) == 0
     assert not StockMovement.objects.exists()
@@ -263,3 +264,63 @@ def test_verify_finds_a_received_quantity_its_receipts_do_not_explain(store, cle
     problems = on_order_differences()
     assert f"Purchase order line {line.pk}: received 5, its receipts 4" in problems
     type(line).objects.filter(pk=line.pk).update(received_quantity=4)
+
+
+def test_rebuild_takes_received_quantities_from_the_receipts(store, clerk, widget):
+    order = make_order(store=store, lines=[(widget, 10)], user=clerk, place=True)
+    receive(order, clerk, 4)
+    line = order.lines.get()
+    type(line).objects.filter(pk=line.pk).update(received_quantity=10)
+    PurchaseOrder.objects.filter(pk=order.pk).update(status=Status.RECEIVED)
+    StockLevel.objects.filter(product=widget, store=store).update(on_order=0)
+
+    rebuild_on_order()
+
+    assert on_order_differences() == []
+    line.refresh_from_db()
+    assert line.received_quantity == 4
+    assert status(order) == Status.PARTIAL
+    assert on_order(widget, store) == 6
+
+
+def test_a_product_goes_on_one_line_of_an_order(store, clerk, widget):
+    with pytest.raises(OrderRefused, match="each product goes on one line"):
+        make_order(store=store, lines=[(widget, 5), (widget, 5)], user=clerk)
+    assert not PurchaseOrder.objects.exists()
+
+
+def test_placing_checks_the_units_again(store, clerk, widget):
+    metres = Unit.objects.standard()["m"]
+    widget.unit = metres
+    widget.save()
+    order = make_order(store=store, lines=[(widget, Decimal("2.5"))], user=clerk)
+    widget.unit = Unit.objects.standard()["pcs"]
+    widget.save()
+    with pytest.raises(QuantityRefused, match="not a whole number"):
+        order_place(order=order, user=clerk)
+    assert status(order) == Status.DRAFT
+    assert on_order(widget, store) == 0
+
+
+def test_a_product_with_part_metres_on_order_keeps_its_unit(store, clerk, widget):
+    widget.unit = Unit.objects.standard()["m"]
+    widget.save()
+    make_order(store=store, lines=[(widget, Decimal("2.5"))], user=clerk, place=True)
+    form = ProductForm(
+        instance=widget,
+        data={
+            "sku": widget.sku,
+            "name": widget.name,
+            "category": widget.category_id,
+            "supplier": widget.supplier_id,
+            "unit": "pcs",
+            "cost_price": "1.00",
+            "sale_price": "2.00",
+            "reorder_level": "0",
+        },
+    )
+
+    assert form.errors["unit"] == [
+        "Purchase orders not yet received order parts finer than pieces allow; receive, change "
+        "or close them first, or keep the unit."
+    ]
