@@ -26,12 +26,21 @@ from django.db import connection, connections
 
 from core.exceptions import AlreadyVoided
 from people.tests.factories import CustomerFactory, SupplierFactory
-from products.models import StockMovement, Unit
+from products.models import StockLevel, StockMovement, Unit
 from products.services import InsufficientStock, stock_adjust
 from products.tests.factories import ProductFactory
 from products.tests.stock_checks import assert_ledger_consistent, on_hand
-from purchases.models import Purchase
+from purchases.models import Purchase, PurchaseOrder
+from purchases.orders import (
+    OrderRefused,
+    OverReceipt,
+    ReceiptLineInput,
+    order_cancel,
+    order_place,
+    order_receive,
+)
 from purchases.services import PurchaseLineInput, purchase_record, purchase_void
+from purchases.tests.factories import make_order
 from sales.models import Sale, SaleDay, SaleLine
 from sales.services import SaleLineInput, sale_confirm, sale_void
 from transfers.models import Transfer
@@ -52,6 +61,7 @@ pytestmark = [
 ]
 
 JOIN_TIMEOUT_SECONDS = 120
+OrderStatus = PurchaseOrder.Status
 
 
 @dataclass
@@ -586,4 +596,229 @@ def test_two_receives_of_one_transfer_receive_it_once(store, other_store, clerk,
     assert len(received) == 1
     assert on_hand(widget, other_store) == 4
     assert StockMovement.objects.filter(kind=StockMovement.Kind.TRANSFER_IN).count() == 1
+    assert_ledger_consistent()
+
+
+# Purchase orders: each step locks the order's row, then the engine's products
+# and stock rows; voiding a receipt locks the receipt, then its order, then the
+# products. Receipts and voids of one order queue on the order; receipts and
+# sales of one product on the product.
+
+
+def on_order(product, store) -> Decimal:
+    return StockLevel.objects.filter(product=product, store=store).values_list(
+        "on_order", flat=True
+    ).first() or Decimal("0")
+
+
+def deadlock_retries(caplog) -> list[str]:
+    """The units of work the database chose as a deadlock's victim (and that ran again).
+
+    The retry keeps a deadlock from reaching the user; none at all shows the
+    lock order itself keeps the cycle from forming.
+    """
+    return [record.getMessage() for record in caplog.records if record.name == "core.transactions"]
+
+
+def receive_against(order, user, *quantities):
+    """Receive ``quantities`` against the order's lines, in line order (0: not this line)."""
+    return order_receive(
+        order=order,
+        user=user,
+        lines=[
+            ReceiptLineInput(order_line=line, quantity=Decimal(quantity))
+            for line, quantity in zip(order.lines.all(), quantities, strict=False)
+            if quantity
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("other_line", "refusal"),
+    [(Decimal("5"), OverReceipt), (None, OrderRefused)],
+    ids=["another-line-still-open", "the-order-is-then-received"],
+)
+def test_receipts_of_the_last_outstanding_units_receive_them_once(
+    store, clerk, record_figures, other_line, refusal
+):
+    widget = ProductFactory(name="Blue Widget")
+    gadget = ProductFactory(name="Red Gadget")
+    lines = [(widget, 10, Decimal("3.00"))] + ([(gadget, other_line)] if other_line else [])
+    order = make_order(store=store, lines=lines, user=clerk, place=True)
+    receive_against(order, clerk, 6)
+    thread_count = 6
+
+    results, seconds = run_together(thread_count, lambda index: receive_against(order, clerk, 4))
+
+    assert unexpected_errors(results, allowed=(refusal,)) == []
+    receipts = [result for result in results if isinstance(result, Purchase)]
+    record_figures(
+        threads=thread_count, attempts=thread_count, successes=len(receipts), seconds=seconds
+    )
+    assert len(receipts) == 1
+    assert all(isinstance(result, Purchase | refusal) for result in results)
+    assert on_hand(widget, store) == 10
+    assert on_order(widget, store) == 0
+    assert on_order(gadget, store) == (other_line or 0)
+    assert order.lines.get(product=widget).received_quantity == 10
+    order.refresh_from_db()
+    assert order.status == (OrderStatus.PARTIAL if other_line else OrderStatus.RECEIVED)
+    assert Purchase.objects.filter(order=order).count() == 2
+    assert StockMovement.objects.filter(kind=StockMovement.Kind.PURCHASE).count() == 2
+    assert_ledger_consistent()
+
+
+def test_receipts_racing_sales_of_the_same_products_never_deadlock(
+    store, clerk, record_figures, caplog
+):
+    widget = ProductFactory(name="Blue Widget")
+    gadget = ProductFactory(name="Red Gadget")
+    receive(store, clerk, (widget, 20), (gadget, 20))
+    order = make_order(
+        store=store, lines=[(widget, 40, Decimal("3.00")), (gadget, 40)], user=clerk, place=True
+    )
+    widget_line, gadget_line = order.lines.all()
+    customer = CustomerFactory()
+    thread_count = 8
+    rounds = 5
+
+    def receive_or_sell(index):
+        """Even threads receive 2 of each (40 in all), odd threads sell 1 of each (20)."""
+        outcomes = []
+        for round_number in range(rounds):
+            # Alternate the line order so locks are requested in both orders.
+            first_widget = (index + round_number) % 2
+            try:
+                if index % 2 == 0:
+                    lines = [ReceiptLineInput(widget_line, 2), ReceiptLineInput(gadget_line, 2)]
+                    outcomes.append(
+                        order_receive(
+                            order=order, user=clerk, lines=lines if first_widget else lines[::-1]
+                        )
+                    )
+                else:
+                    products = [widget, gadget] if first_widget else [gadget, widget]
+                    outcomes.append(
+                        sale_confirm(
+                            customer=customer,
+                            store=store,
+                            user=clerk,
+                            lines=[SaleLineInput(p, 1, Decimal("9.00")) for p in products],
+                        )
+                    )
+            except Exception as error:
+                outcomes.append(error)
+        return outcomes
+
+    results, seconds = run_together(thread_count, receive_or_sell)
+
+    assert unexpected_errors(results, allowed=()) == []
+    assert deadlock_retries(caplog) == []
+    attempts = thread_count * rounds
+    record_figures(threads=thread_count, attempts=attempts, successes=attempts, seconds=seconds)
+    for product in (widget, gadget):
+        assert on_hand(product, store) == 20 + 40 - 20
+        assert on_order(product, store) == 0
+    order.refresh_from_db()
+    assert order.status == OrderStatus.RECEIVED
+    assert_ledger_consistent()
+
+
+def test_receipt_voids_racing_new_receipts_of_one_order_keep_it_counted(
+    store, clerk, record_figures, caplog
+):
+    widget = ProductFactory(name="Blue Widget")
+    gadget = ProductFactory(name="Red Gadget")
+    order = make_order(
+        store=store, lines=[(widget, 20, Decimal("3.00")), (gadget, 20)], user=clerk, place=True
+    )
+    earlier = [receive_against(order, clerk, 2, 1) for _ in range(4)]  # 8 and 4 received
+    voiders = len(earlier)
+    thread_count = voiders + 4
+
+    def void_or_receive(index):
+        """The first threads void an earlier receipt each; the others receive twice
+        (1 and 1 of each) and void their first receipt: one unit of each stays."""
+        if index < voiders:
+            return [purchase_void(purchase=earlier[index], user=clerk, reason="wrong delivery")]
+        outcomes = []
+        try:
+            first = receive_against(order, clerk, 1, 1)
+            outcomes.append(first)
+            outcomes.append(receive_against(order, clerk, 1, 1))
+            outcomes.append(purchase_void(purchase=first, user=clerk, reason="entered twice"))
+        except Exception as error:
+            outcomes.append(error)
+        return outcomes
+
+    results, seconds = run_together(thread_count, void_or_receive)
+
+    assert unexpected_errors(results, allowed=()) == []
+    assert deadlock_retries(caplog) == []
+    outcomes = [outcome for result in results for outcome in result]
+    record_figures(
+        threads=thread_count, attempts=len(outcomes), successes=len(outcomes), seconds=seconds
+    )
+    receivers = thread_count - voiders
+    for product in (widget, gadget):
+        assert on_hand(product, store) == receivers
+        assert on_order(product, store) == 20 - receivers
+        assert order.lines.get(product=product).received_quantity == receivers
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PARTIAL
+    assert Purchase.objects.filter(order=order, voided_at__isnull=True).count() == receivers
+    assert_ledger_consistent()
+
+
+def test_placements_of_one_draft_place_it_once(store, clerk, record_figures):
+    widget = ProductFactory(name="Blue Widget")
+    gadget = ProductFactory(name="Red Gadget")
+    draft = make_order(store=store, lines=[(widget, 10), (gadget, 5)], user=clerk)
+    thread_count = 4
+
+    results, seconds = run_together(
+        thread_count, lambda index: order_place(order=draft, user=clerk)
+    )
+
+    assert unexpected_errors(results, allowed=(OrderRefused,)) == []
+    placed = [result for result in results if isinstance(result, PurchaseOrder)]
+    record_figures(
+        threads=thread_count, attempts=thread_count, successes=len(placed), seconds=seconds
+    )
+    assert len(placed) == 1
+    assert (on_order(widget, store), on_order(gadget, store)) == (10, 5)
+    draft.refresh_from_db()
+    assert draft.status == OrderStatus.ORDERED
+    assert not StockMovement.objects.exists()
+    assert_ledger_consistent()
+
+
+def test_a_cancel_racing_a_receipt_lets_one_of_them_through(store, clerk, record_figures):
+    widget = ProductFactory(name="Blue Widget")
+    order = make_order(store=store, lines=[(widget, 10, Decimal("3.00"))], user=clerk, place=True)
+
+    def cancel_or_receive(index):
+        if index == 0:
+            return order_cancel(order=order, user=clerk, reason="supplier out of stock")
+        return receive_against(order, clerk, 4)
+
+    results, seconds = run_together(2, cancel_or_receive)
+
+    assert unexpected_errors(results, allowed=(OrderRefused,)) == []
+    through = [result for result in results if not isinstance(result, BaseException)]
+    record_figures(threads=2, attempts=2, successes=len(through), seconds=seconds)
+    assert len(through) == 1
+    order.refresh_from_db()
+    if isinstance(through[0], Purchase):
+        assert (order.status, on_hand(widget, store), on_order(widget, store)) == (
+            OrderStatus.PARTIAL,
+            4,
+            6,
+        )
+    else:
+        assert (order.status, on_hand(widget, store), on_order(widget, store)) == (
+            OrderStatus.CANCELLED,
+            0,
+            0,
+        )
     assert_ledger_consistent()

@@ -1,19 +1,25 @@
-"""Property: whatever sequence of purchases, sales, voids and adjustments happens,
-on-hand is never negative and always equals the ledger, a refused operation
-changes nothing, and valuation is what replaying history without the voided
-documents gives.
+"""Property: whatever sequence of purchases, sales, voids, adjustments, transfers
+and purchase orders happens, on-hand is never negative and always equals the
+ledger, what is on order is what the open orders have not yet received, a
+refused operation changes nothing, and valuation is what replaying history
+without the voided documents gives.
 
 Hypothesis generates the sequences over 2 products × 2 stores; a plain dict of
 expected quantities is the model the database is checked against after every
 step, including *which* operations must be refused and which products they
-must name. For valuation the model keeps each product's history and values it
+must name. Purchase orders are modelled the same way: each line's ordered and
+received quantities and the order's state, from which the expected on-order
+quantity per product and store follows; an order's receipts are purchases
+like any other (voided by the same step), so they count in the valuation
+too. For valuation the model keeps each product's history and values it
 from scratch at every step (a second, deliberately simple implementation of
 the moving average): every average cost, every sale line's cost, and which
 purchase voids must be refused because later movements took their units.
 """
 
 from collections import Counter, defaultdict
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from io import StringIO
 
 import pytest
@@ -29,6 +35,18 @@ from products.services import InsufficientStock, stock_adjust
 from products.tests.factories import ProductFactory
 from products.tests.stock_checks import assert_ledger_consistent, stock_snapshot
 from products.valuation import ValuationRefused
+from purchases.models import PurchaseOrder, PurchaseOrderLine
+from purchases.orders import (
+    OrderLineInput,
+    OrderRefused,
+    OverReceipt,
+    ReceiptLineInput,
+    order_cancel,
+    order_close_short,
+    order_create,
+    order_place,
+    order_receive,
+)
 from purchases.services import PurchaseLineInput, purchase_record, purchase_void
 from sales.models import SaleLine
 from sales.services import SaleLineInput, sale_confirm, sale_void
@@ -43,6 +61,8 @@ from transfers.services import (
 
 pytestmark = pytest.mark.django_db
 
+Status = PurchaseOrder.Status
+
 PRODUCTS = 2
 STORES = 2
 
@@ -54,6 +74,16 @@ FRACTIONS = [Decimal(f) for f in ("0", "0", "0.5", "0.25", "0.1", "0.001", "0.99
 quantity = st.tuples(st.integers(1, 15), st.sampled_from(FRACTIONS))
 unit_cost = st.decimals(min_value=0, max_value=20, places=2)
 document_index = st.integers(0, 50)
+
+
+def receipts(order_index):
+    return st.tuples(
+        st.just("receive"),
+        order_index,
+        st.sampled_from(["part", "part", "all", "over", "over unconfirmed"]),
+        st.one_of(st.none(), unit_cost),  # None: at the order's agreed costs
+    )
+
 
 operations = st.one_of(
     st.tuples(
@@ -73,6 +103,18 @@ operations = st.one_of(
         st.tuples(st.integers(1, 3), st.sampled_from(FRACTIONS)),  # small: it often fits
         st.sampled_from(["receive", "receive short", "cancel", "leave in transit"]),
     ),
+    st.tuples(
+        st.just("order"),
+        store_index,
+        st.lists(st.tuples(product_index, quantity, unit_cost), min_size=1, max_size=3),
+        st.sampled_from(["place", "place", "leave a draft"]),
+    ),
+    receipts(document_index),
+    # Against the newest order too, which is most often open: an order needs
+    # several receipts to go through its states.
+    receipts(st.just(-1)),
+    st.tuples(st.just("close_order"), document_index, st.sampled_from(["cancel", "close short"])),
+    # Voids any purchase, receipts of orders included.
     st.tuples(st.just("void_purchase"), document_index),
     st.tuples(st.just("void_sale"), document_index),
     st.tuples(
@@ -104,13 +146,47 @@ def world(django_user_model):
     }
 
 
+@dataclass
+class ModelOrderLine:
+    line: PurchaseOrderLine
+    product_i: int
+    quantity: Decimal
+    received: Decimal = Decimal("0")
+
+    @property
+    def remaining(self) -> Decimal:
+        return max(self.quantity - self.received, Decimal("0"))
+
+
+@dataclass
+class ModelOrder:
+    document: PurchaseOrder
+    store_id: int
+    lines: list[ModelOrderLine]
+    status: str
+
+    def settle(self) -> None:
+        """The state after received quantities changed, as the services decide it."""
+        if self.status not in (*PurchaseOrder.OPEN_STATUSES, Status.RECEIVED):
+            return  # a cancelled or closed-short order stays closed
+        if all(line.received >= line.quantity for line in self.lines):
+            self.status = Status.RECEIVED
+        elif any(line.received for line in self.lines):
+            self.status = Status.PARTIAL
+        else:
+            self.status = Status.ORDERED
+
+
 class Replay:
     """Applies one generated operation to the database and to the model of expected stock."""
 
     def __init__(self, world):
         self.world = world
         self.expected: dict[tuple[int, int], int] = defaultdict(int)
-        self.purchases: list = []  # (document, {product_id: quantity}, store_id)
+        # (document, {product_id: quantity}, store_id, receipt): receipt is None for a
+        # purchase without an order, else (ModelOrder, [(ModelOrderLine, quantity)]).
+        self.purchases: list = []
+        self.orders: list[ModelOrder] = []
         self.sales: list = []
         self.voided: set[tuple[str, int]] = set()
         # Per product, in order: (document key or None, quantity, value or None at average,
@@ -162,11 +238,11 @@ class Replay:
 
     def expect_refusal(self, call, short: set[int]) -> None:
         event("refused: insufficient stock")
-        before = stock_snapshot()
+        before = order_snapshot()
         with pytest.raises(InsufficientStock) as caught:
             call()
         assert {s.product.pk for s in caught.value.shortfalls} == short
-        assert stock_snapshot() == before
+        assert order_snapshot() == before
 
     def purchase(self, store_i, lines):
         store = self.world["stores"][store_i]
@@ -185,7 +261,7 @@ class Replay:
         for pid, qty in received.items():
             self.expected[pid, store.pk] += qty
             self.history[pid].append((("purchase", document.pk), qty, value[pid]))
-        self.purchases.append((document, received, store.pk))
+        self.purchases.append((document, received, store.pk, None))
 
     def sale(self, store_i, lines):
         store = self.world["stores"][store_i]
@@ -253,20 +329,149 @@ class Replay:
                 )
             self.expected[product.pk, destination.pk] += got
 
+    def expect_order_refusal(self, call, refusal=OrderRefused) -> None:
+        event(f"refused: {refusal.__name__}")
+        before = order_snapshot()
+        with pytest.raises(refusal):
+            call()
+        assert order_snapshot() == before
+
+    def order(self, store_i, lines, fate):
+        store = self.world["stores"][store_i]
+        products = self.world["products"]
+        user = self.world["user"]
+        lines = [(p, self.amount(p, qty), cost) for p, qty, cost in lines]
+
+        def create():
+            return order_create(
+                supplier=self.world["supplier"],
+                store=store,
+                user=user,
+                lines=[OrderLineInput(products[p], qty, cost) for p, qty, cost in lines],
+            )
+
+        if len({p for p, _, _ in lines}) < len(lines):  # each product goes on one line
+            self.expect_order_refusal(create)
+            return
+        document = create()
+        model = ModelOrder(
+            document,
+            store.pk,
+            [
+                ModelOrderLine(line, p, qty)
+                for line, (p, qty, _) in zip(document.lines.all(), lines, strict=True)
+            ],
+            Status.DRAFT,
+        )
+        self.orders.append(model)
+        if fate == "place":
+            order_place(order=document, user=user)
+            model.status = Status.ORDERED
+
+    def receive(self, index, portion, unit_cost):
+        if not self.orders:
+            return
+        model = self.orders[index % len(self.orders)]
+        products = self.world["products"]
+        if model.status not in PurchaseOrder.OPEN_STATUSES:
+            wanted = [(model.lines[0], Decimal("1"))]
+        elif portion == "part":
+            halves = [
+                (line, self.unit_floor(line.product_i, line.remaining / 2))
+                for line in model.lines
+                if line.remaining
+            ]
+            # Where no half is a quantity of its unit (1 piece left), the first line in full.
+            wanted = [(line, q) for line, q in halves if q] or [
+                (halves[0][0], halves[0][0].remaining)
+            ]
+        else:
+            wanted = [(line, line.remaining) for line in model.lines if line.remaining]
+            if portion.startswith("over"):
+                first = model.lines[0]
+                wanted = [(line, q) for line, q in wanted if line is not first]
+                wanted.insert(0, (first, first.remaining + 1))
+
+        def call():
+            return order_receive(
+                order=model.document,
+                user=self.world["user"],
+                lines=[ReceiptLineInput(line.line, q, unit_cost) for line, q in wanted],
+                allow_over=portion == "over",
+            )
+
+        if model.status not in PurchaseOrder.OPEN_STATUSES:
+            self.expect_order_refusal(call)
+            return
+        if portion == "over unconfirmed":
+            self.expect_order_refusal(call, OverReceipt)
+            return
+        document = call()
+        event(f"receipt: {portion}")
+        received, value = Counter(), defaultdict(Decimal)
+        for line, q in wanted:
+            pid = products[line.product_i].pk
+            received[pid] += q
+            agreed = line.line.unit_cost
+            value[pid] += q * (agreed if unit_cost is None else unit_cost)
+            line.received += q
+        for pid, q in received.items():
+            self.expected[pid, model.store_id] += q
+            self.history[pid].append((("purchase", document.pk), q, value[pid]))
+        self.purchases.append((document, received, model.store_id, (model, wanted)))
+        model.settle()
+
+    def close_order(self, index, how):
+        if not self.orders:
+            return
+        model = self.orders[index % len(self.orders)]
+        user = self.world["user"]
+        if how == "cancel":
+            allowed, status = (Status.DRAFT, Status.ORDERED), Status.CANCELLED
+
+            def call():
+                return order_cancel(order=model.document, user=user, reason="test")
+        else:
+            allowed, status = (Status.PARTIAL,), Status.CLOSED_SHORT
+
+            def call():
+                return order_close_short(order=model.document, user=user, reason="test")
+
+        if model.status not in allowed:
+            self.expect_order_refusal(call)
+            return
+        call()
+        event(f"order: {status}")
+        model.status = status
+
+    def unit_floor(self, product_i: int, quantity: Decimal) -> Decimal:
+        """``quantity`` rounded down to what product ``product_i``'s unit allows."""
+        places = self.world["products"][product_i].unit.decimal_places
+        return quantity.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
+
+    def expected_on_order(self) -> dict[tuple[int, int], Decimal]:
+        on_order = defaultdict(Decimal)
+        for model in self.orders:
+            if model.status in PurchaseOrder.OPEN_STATUSES:
+                for line in model.lines:
+                    pid = self.world["products"][line.product_i].pk
+                    on_order[pid, model.store_id] += line.remaining
+        return on_order
+
     def void_purchase(self, index):
         if not self.purchases:
             return
-        document, received, store_id = self.purchases[index % len(self.purchases)]
+        document, received, store_id, receipt = self.purchases[index % len(self.purchases)]
 
         def void():
             return purchase_void(purchase=document, user=self.world["user"], reason="test")
 
         if ("purchase", document.pk) in self.voided:
             event("refused: already voided")
-            before = stock_snapshot()
+            before = order_snapshot()
             with pytest.raises(AlreadyVoided):
                 void()
-            assert stock_snapshot() == before
+            assert order_snapshot() == before
             return
         short = self.short_products(store_id, received)
         if short:
@@ -274,15 +479,21 @@ class Replay:
             return
         if self.refused_by_valuation(("purchase", document.pk), received):
             event("refused: later movements took its units")
-            before = stock_snapshot()
+            before = order_snapshot()
             with pytest.raises(ValuationRefused):
                 void()
-            assert stock_snapshot() == before
+            assert order_snapshot() == before
             return
         void()
         self.voided.add(("purchase", document.pk))
         for pid, qty in received.items():
             self.expected[pid, store_id] -= qty
+        if receipt:
+            event("receipt voided")
+            model, lines = receipt
+            for line, qty in lines:
+                line.received -= qty
+            model.settle()
 
     def void_sale(self, index):
         if not self.sales:
@@ -290,10 +501,10 @@ class Replay:
         document, sold, store_id = self.sales[index % len(self.sales)]
         if ("sale", document.pk) in self.voided:
             event("refused: already voided")
-            before = stock_snapshot()
+            before = order_snapshot()
             with pytest.raises(AlreadyVoided):
                 sale_void(sale=document, user=self.world["user"], reason="test")
-            assert stock_snapshot() == before
+            assert order_snapshot() == before
             return
         sale_void(sale=document, user=self.world["user"], reason="test")
         self.voided.add(("sale", document.pk))
@@ -321,9 +532,9 @@ class Replay:
             self.expect_refusal(adjust, {product.pk})
             return
         if delta == 0:
-            before = stock_snapshot()
+            before = order_snapshot()
             assert adjust() is None
-            assert stock_snapshot() == before
+            assert order_snapshot() == before
             return
         movement = adjust()
         assert (movement.quantity, movement.balance_after) == (delta, current + delta)
@@ -341,7 +552,20 @@ class Replay:
         assert {key: qty for key, qty in on_hand.items() if qty} == {
             key: qty for key, qty in self.expected.items() if qty
         }
-        assert_ledger_consistent()
+        on_order = {
+            (product_id, store_id): quantity
+            for product_id, store_id, quantity in StockLevel.objects.exclude(
+                on_order=0
+            ).values_list("product_id", "store_id", "on_order")
+        }
+        assert on_order == {key: qty for key, qty in self.expected_on_order().items() if qty}
+        assert {model.document.pk: model.status for model in self.orders} == dict(
+            PurchaseOrder.objects.values_list("pk", "status")
+        )
+        assert {line.line.pk: line.received for model in self.orders for line in model.lines} == (
+            dict(PurchaseOrderLine.objects.values_list("pk", "received_quantity"))
+        )
+        assert_ledger_consistent()  # includes verify_stock's on-order check
         assert not Product.objects.filter(average_cost__lt=0).exists()
         line_costs = {
             (("sale", sale_id), product_id): unit_cost
@@ -355,6 +579,17 @@ class Replay:
             assert Product.objects.get(pk=product.pk).average_cost == average
             expected_costs |= {(key, product.pk): cost for key, cost in sale_costs.items()}
         assert line_costs == expected_costs
+
+
+def order_snapshot() -> dict:
+    """:func:`stock_snapshot`, and what purchase orders keep: on order, states, received."""
+    return stock_snapshot() | {
+        "on_order": sorted(StockLevel.objects.values_list("product_id", "store_id", "on_order")),
+        "orders": list(PurchaseOrder.objects.order_by("pk").values_list("pk", "status")),
+        "received": list(
+            PurchaseOrderLine.objects.order_by("pk").values_list("pk", "received_quantity")
+        ),
+    }
 
 
 @settings(
@@ -382,6 +617,50 @@ class Replay:
         ("void_sale", 0),
         ("void_purchase", 0),
         ("change", 1, 1, (-1, Decimal("0.001"))),
+    ]
+)
+# A purchase order through every state (and every refusal), its receipts voided on an
+# open and on a closed order, among sales of what it brought.
+@example(
+    steps=[
+        ("purchase", 0, [(0, (5, Decimal("0")), Decimal("4.00"))]),
+        (
+            "order",
+            0,
+            [(0, (10, Decimal("0")), Decimal("3.00")), (1, (4, Decimal("0.5")), Decimal("1.10"))],
+            "place",
+        ),
+        ("receive", 0, "part", None),
+        ("receive", 0, "over unconfirmed", None),
+        ("receive", 0, "over", Decimal("2.50")),
+        ("receive", 0, "all", None),
+        ("void_purchase", 1),
+        ("close_order", 0, "cancel"),
+        ("close_order", 0, "close short"),
+        ("sale", 0, [(0, (3, Decimal("0")))]),
+        ("void_purchase", 2),
+        ("order", 1, [(1, (3, Decimal("0")), Decimal("2.00"))], "place"),
+        ("close_order", 1, "close short"),
+        ("close_order", 1, "cancel"),
+        ("order", 0, [(0, (2, Decimal("0")), Decimal("5.00"))], "leave a draft"),
+        ("receive", 2, "all", None),
+        ("close_order", 2, "cancel"),
+        (
+            "order",
+            1,
+            [(0, (2, Decimal("0")), Decimal("5.00")), (0, (6, Decimal("0")), Decimal("4.00"))],
+            "place",
+        ),  # refused: a product on two lines
+        (
+            "order",
+            1,
+            [(0, (1, Decimal("0")), Decimal("5.00")), (1, (6, Decimal("0")), Decimal("4.00"))],
+            "place",
+        ),
+        ("receive", 3, "part", Decimal("4.50")),
+        ("void_purchase", 3),
+        ("receive", 3, "all", None),
+        ("transfer", 1, 0, (2, Decimal("0")), "receive"),
     ]
 )
 def test_random_stock_operations_keep_on_hand_equal_to_the_ledger(world, steps):
