@@ -13,8 +13,6 @@ from django.db.models import (
     IntegerField,
     Max,
     Min,
-    OuterRef,
-    Subquery,
     Sum,
     Value,
 )
@@ -26,6 +24,7 @@ from dashboard.periods import MAX_DAILY_POINTS, MAX_MONTHLY_POINTS, Period
 from people.models import Customer, Supplier
 from products.models import Category, Product, StockLevel
 from purchases.models import Purchase, PurchaseDay
+from replenishment.selectors import replenishment_needs
 from sales.models import ProductSales, Sale, SaleDay, SaleLine
 from stores.models import Store
 from transfers.models import Transfer, TransferLine
@@ -207,16 +206,9 @@ def top_products(period: Period, limit: int = TOP_PRODUCTS) -> list[dict]:
 
 
 def needs_attention() -> dict:
-    """Active products at or below their reorder level, per store and in total."""
-    per_store = (
-        StockLevel.objects.filter(
-            product__is_active=True,
-            store__is_active=True,
-            quantity__lte=F("product__reorder_level"),
-        )
-        .select_related("product__unit", "store")
-        .order_by("quantity", "product__name", "pk")
-    )
+    """What needs replenishing: per store by projected stock (the replenishment list's rows,
+    lowest first), and products whose total on hand is at or below their reorder level."""
+    per_store = replenishment_needs().order_by("projected", "product__name", "pk")
     in_total = (
         Product.objects.active()
         .below_reorder_level()
@@ -224,29 +216,11 @@ def needs_attention() -> dict:
         .order_by("on_hand", "name", "pk")
     )
     return {
-        "per_store": list(
-            per_store.annotate(transfer_from=_fullest_other_store())[:ATTENTION_ROWS]
-        ),
+        "per_store": list(per_store[:ATTENTION_ROWS]),
         "per_store_count": per_store.count(),
         "in_total": list(in_total[:ATTENTION_ROWS]),
         "in_total_count": in_total.count(),
     }
-
-
-def _fullest_other_store():
-    """For a low stock row: the other active store holding the most of its product, or None.
-
-    Its "Transfer" button opens a transfer from there. A subquery of the same
-    statement, so the dashboard's query count stays the same with or without rows.
-    """
-    return Subquery(
-        StockLevel.objects.filter(
-            product=OuterRef("product"), quantity__gt=0, store__is_active=True
-        )
-        .exclude(store=OuterRef("store"))
-        .order_by("-quantity", "store_id")
-        .values("store_id")[:1]
-    )
 
 
 def in_transit_summary() -> dict:

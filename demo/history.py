@@ -805,14 +805,18 @@ class BulkHistory:
             rows.clear()
 
     def write_stock_levels(self) -> None:
-        """One stock row per (product, store) the ledger touched, as the engine leaves them."""
+        """One stock row per (product, store) the ledger touched, as the engine leaves them.
+
+        Nothing is on order yet: the demo's purchase orders are placed afterwards,
+        through the services.
+        """
         levels = (
-            (product_id, store_id, quantity)
+            (product_id, store_id, quantity, 0)
             for store_id, stock in self.on_hand.items()
             for product_id, quantity in sorted(stock.items())
         )
         while batch := list(itertools.islice(levels, BATCH_SIZE)):
-            insert_rows(StockLevel, ["product", "store", "quantity"], batch)
+            insert_rows(StockLevel, ["product", "store", "quantity", "on_order"], batch)
 
     def write_average_costs(self) -> None:
         quote = connection.ops.quote_name

@@ -192,6 +192,35 @@ SILENCED_SYSTEM_CHECKS = (
 if env.str("CACHE_URL", default=""):
     CACHES = {"default": env.cache("CACHE_URL")}
 
+# Outgoing email (the low-stock digest): an EMAIL_URL such as
+# smtp+tls://user:password@smtp.example.com:587, as django-environ reads it,
+# given to Django as its default mailer (the test runner swaps it for one that
+# collects emails in mail.outbox). Without one, development prints emails to
+# the console; production hands them to the local mail server, as Django
+# always did (check --deploy refuses the console there: mail.E001).
+_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+_EMAIL_OPTIONS = {
+    "EMAIL_HOST": "host",
+    "EMAIL_PORT": "port",
+    "EMAIL_HOST_USER": "username",
+    "EMAIL_HOST_PASSWORD": "password",
+    "EMAIL_USE_TLS": "use_tls",
+    "EMAIL_USE_SSL": "use_ssl",
+    "EMAIL_FILE_PATH": "file_path",
+}
+MAILERS = {
+    "default": {
+        "BACKEND": _email["EMAIL_BACKEND"],
+        # Only what the URL gives: the console backend takes no host or port.
+        "OPTIONS": {
+            option: _email[name]
+            for name, option in _EMAIL_OPTIONS.items()
+            if _email.get(name) not in (None, "")
+        },
+    }
+}
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="stockroom@localhost")
+
 # Argon2id (argon2-cffi) for new and upgraded hashes; the others only verify
 # hashes made before, which Django then upgrades at the user's next login.
 PASSWORD_HASHERS = [

@@ -8,9 +8,16 @@ from django.urls import reverse_lazy
 from core.crud import CaseInsensitiveUniqueMixin, ListFilterForm
 from core.models import MAX_LINE_QUANTITY
 from core.pickers import RecordField, RecordInput, key_in
-from core.quantities import QuantityField
+from core.quantities import QuantityField, plain_quantity
 from people.models import Supplier
-from products.models import Category, Product, StockLevel, Unit, fractional_in_transit
+from products.models import (
+    Category,
+    Product,
+    StockLevel,
+    StockRule,
+    Unit,
+    fractional_in_transit,
+)
 from stores.models import Store
 
 
@@ -26,6 +33,22 @@ class CategoryForm(CaseInsensitiveUniqueMixin, forms.ModelForm):
         model = Category
         fields = ["name", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+def _fractional_order_lines(places: int):
+    """Lines of purchase orders still to be received that order parts finer than ``places``.
+
+    Reached through the relation the purchases app gives products (this layer
+    does not import it): lines of orders not received, cancelled or closed short.
+    """
+    lines = Product._meta.get_field("purchase_order_lines").related_model.objects
+    return lines.exclude(order__status__in=["received", "cancelled", "closed_short"]).exclude(
+        quantity=Round("quantity", places)
+    )
+
+
+def _fractional_on_order(product, places: int) -> bool:
+    return _fractional_order_lines(places).filter(product=product).exists()
 
 
 class UnitForm(CaseInsensitiveUniqueMixin, forms.ModelForm):
@@ -45,12 +68,19 @@ class UnitForm(CaseInsensitiveUniqueMixin, forms.ModelForm):
                 .exclude(quantity=Round("quantity", places))
                 .values_list("product__name", flat=True)[:3]
             )
-            held = list(held) or fractional_in_transit(
-                Product.objects.filter(unit=self.instance), places
+            held = (
+                list(held)
+                or fractional_in_transit(Product.objects.filter(unit=self.instance), places)
+                or list(
+                    _fractional_order_lines(places)
+                    .filter(product__unit=self.instance)
+                    .values_list("product__name", flat=True)
+                    .distinct()[:3]
+                )
             )
             if held:
                 raise forms.ValidationError(
-                    "Stock of %(products)s is held or in transit in parts finer than "
+                    "Stock of %(products)s is held, in transit or on order in parts finer than "
                     "%(finer)s %(unit)s; "
                     "keep the decimal places, or make a new unit.",
                     params={
@@ -128,6 +158,12 @@ class ProductForm(forms.ModelForm):
                     "unit",
                     f"Parts finer than {unit.plural} allow are in transit; receive them first, "
                     "or keep the unit.",
+                )
+            elif _fractional_on_order(self.instance, unit.decimal_places):
+                self.add_error(
+                    "unit",
+                    f"Purchase orders not yet received order parts finer than {unit.plural} "
+                    "allow; receive, change or close them first, or keep the unit.",
                 )
         if unit is not None:
             # A reorder level or pack of 2.5 drills means nothing.
@@ -232,6 +268,9 @@ class ProductFilterForm(ListFilterForm):
     supplier = forms.ModelChoiceField(
         queryset=Supplier.objects.active(), required=False, empty_label="All suppliers"
     )
+    on_order = forms.ChoiceField(
+        label="On order", choices=[("", "Any"), ("yes", "Yes"), ("no", "No")], required=False
+    )
     below_reorder = forms.BooleanField(label="At or below reorder level", required=False)
 
     def filter_queryset(self, queryset):
@@ -241,6 +280,103 @@ class ProductFilterForm(ListFilterForm):
             queryset = queryset.filter(category=data["category"])
         if data.get("supplier"):
             queryset = queryset.filter(supplier=data["supplier"])
+        if data.get("on_order"):
+            queryset = queryset.on_order(data["on_order"] == "yes")
         if data.get("below_reorder"):
             queryset = queryset.below_reorder_level()
         return queryset
+
+
+class StockRuleForm(forms.Form):
+    """A product's replenishment rule at one store: minimum, maximum and order multiple.
+
+    Each left blank takes the product's default (see StockLevel.with_rule).
+    Also checks the rows of a rules CSV import, one form per row.
+    """
+
+    error_messages = {
+        "negative": "Cannot be negative.",
+        "multiple_zero": "An order multiple must be above zero.",
+        "maximum_below_minimum": (
+            "The maximum (%(maximum)s) is below the minimum (%(minimum)s%(default)s)."
+        ),
+        "unit": "This product is %(refusal)s.",
+    }
+
+    # No help texts: the page explains the three once, above the table of stores.
+    minimum = QuantityField(required=False, max_value=REORDER_LEVEL_MAX)
+    maximum = QuantityField(required=False, max_value=REORDER_LEVEL_MAX)
+    multiple = QuantityField(label="Order multiple", required=False, max_value=REORDER_LEVEL_MAX)
+
+    def __init__(self, *args, product: Product, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.product = product
+        # The placeholder shows the default a blank field takes.
+        defaults = {
+            "minimum": plain_quantity(product.reorder_level),
+            "maximum": "2 × minimum",
+            "multiple": plain_quantity(product.pack_size or 1),
+        }
+        for name, field in self.fields.items():
+            field.widget = forms.TextInput(
+                attrs={
+                    "class": "form-control form-control-sm",
+                    "inputmode": "decimal",
+                    "placeholder": defaults[name],
+                }
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("minimum", "maximum", "multiple"):
+            value = cleaned.get(name)
+            if value is None:
+                continue
+            if value < 0:
+                self.add_error(
+                    name, forms.ValidationError(self.error_messages["negative"], code="negative")
+                )
+            elif name == "multiple" and value == 0:
+                self.add_error(
+                    name,
+                    forms.ValidationError(
+                        self.error_messages["multiple_zero"], code="multiple_zero"
+                    ),
+                )
+            elif refusal := self.product.unit.refusal(value):
+                self.add_error(
+                    name,
+                    forms.ValidationError(
+                        self.error_messages["unit"], code="unit", params={"refusal": refusal}
+                    ),
+                )
+        minimum, maximum = cleaned.get("minimum"), cleaned.get("maximum")
+        if maximum is not None and "minimum" not in self.errors:
+            # A blank minimum is the product's reorder level; a blank maximum is
+            # twice the minimum, never below it.
+            in_force = self.product.reorder_level if minimum is None else minimum
+            if maximum < in_force:
+                self.add_error(
+                    "maximum",
+                    forms.ValidationError(
+                        self.error_messages["maximum_below_minimum"],
+                        code="maximum_below_minimum",
+                        params={
+                            "maximum": plain_quantity(maximum),
+                            "minimum": plain_quantity(in_force),
+                            "default": ", the product's reorder level" if minimum is None else "",
+                        },
+                    ),
+                )
+        return cleaned
+
+    def rule(self, store_id: int) -> StockRule:
+        """The valid rule, for :meth:`StockLevelQuerySet.set_rules`."""
+        data = self.cleaned_data
+        return StockRule(
+            product_id=self.product.pk,
+            store_id=store_id,
+            minimum=data.get("minimum"),
+            maximum=data.get("maximum"),
+            multiple=data.get("multiple"),
+        )

@@ -1,9 +1,10 @@
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.db import models, transaction
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, Lower, Round, Upper
 from django.urls import reverse
 from django.utils import timezone
@@ -164,17 +165,42 @@ class ProductQuerySet(ArchivableQuerySet):
             )
         )
 
-    def attach_on_hand(self, products: list) -> list:
-        """Set ``on_hand`` on each of ``products`` (already fetched), in one query."""
-        totals = dict(
-            StockLevel.objects.filter(product__in=products)
+    def with_on_order(self):
+        """Annotate ``on_order``: the quantity ordered from suppliers and not yet received,
+        across all stores. A correlated subquery, as :meth:`with_on_hand` explains."""
+        per_product = (
+            StockLevel.objects.filter(product=OuterRef("pk"))
             .order_by()
             .values("product")
-            .annotate(total=Sum("quantity"))
-            .values_list("product", "total")
+            .annotate(total=Round(Sum("on_order"), QUANTITY_PLACES))
+            .values("total")
         )
+        return self.annotate(
+            on_order=Coalesce(
+                Subquery(per_product, output_field=models.DecimalField(**STOCK_QUANTITY)),
+                Decimal("0"),
+            )
+        )
+
+    def on_order(self, ordered: bool = True):
+        """The products with something on order at any store (``ordered=False``: with nothing)."""
+        condition = Exists(StockLevel.objects.filter(product=OuterRef("pk"), on_order__gt=0))
+        return self.filter(condition if ordered else ~condition)
+
+    def attach_on_hand(self, products: list) -> list:
+        """Set ``on_hand`` and ``on_order`` on each of ``products`` (already fetched), in one
+        query."""
+        totals = {
+            row["product"]: row
+            for row in StockLevel.objects.filter(product__in=products)
+            .order_by()
+            .values("product")
+            .annotate(on_hand=Sum("quantity"), on_order=Sum("on_order"))
+        }
+        zero = {"on_hand": Decimal("0"), "on_order": Decimal("0")}
         for product in products:
-            product.on_hand = totals.get(product.pk, Decimal("0"))
+            row = totals.get(product.pk, zero)
+            product.on_hand, product.on_order = row["on_hand"], row["on_order"]
         return products
 
     def below_reorder_level(self):
@@ -280,7 +306,95 @@ class Product(ArchivableModel):
         super().save(*args, update_fields=update_fields, **kwargs)
 
 
+@dataclass(frozen=True)
+class StockRule:
+    """The replenishment rule of one product at one store; None: the product's default."""
+
+    product_id: int
+    store_id: int
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    multiple: Decimal | None = None
+
+    @property
+    def is_default(self) -> bool:
+        return self.minimum is None and self.maximum is None and self.multiple is None
+
+
+# How many keys one IN (...) lists: SQLite refuses statements with too many parameters.
+IN_CHUNK = 500
+
+
 class StockLevelQuerySet(models.QuerySet):
+    def set_rules(self, rules: list[StockRule]) -> int:
+        """Save each rule of ``rules`` on its stock row; return how many rows changed.
+
+        Only the three rule columns are written (an UPDATE of those columns), so
+        a sale or receipt running meanwhile keeps its quantity and on-order. A
+        (product, store) without a row gets one at zero, created under the
+        product's row lock as the stock engine creates its rows (see
+        products.services._lock), so neither trips over the other's insert.
+        A default rule for a missing row creates nothing.
+        """
+        rules = {(rule.product_id, rule.store_id): rule for rule in rules}
+        product_ids = sorted({product_id for product_id, _ in rules})
+        with transaction.atomic():
+            saved = self._saved_rules(product_ids)
+            missing = sorted(
+                key for key, rule in rules.items() if key not in saved and not rule.is_default
+            )
+            if missing:
+                locked = sorted({product_id for product_id, _ in missing})
+                for start in range(0, len(locked), IN_CHUNK):  # in ascending order throughout
+                    list(
+                        Product.objects.select_for_update()
+                        .filter(pk__in=locked[start : start + IN_CHUNK])
+                        .order_by("pk")
+                        .values_list("pk", flat=True)
+                    )
+                saved |= self._saved_rules(locked)  # made meanwhile by a sale or receipt
+                self.model.objects.bulk_create(
+                    [
+                        self.model(
+                            product_id=product_id,
+                            store_id=store_id,
+                            reorder_point=rules[product_id, store_id].minimum,
+                            order_up_to=rules[product_id, store_id].maximum,
+                            order_multiple=rules[product_id, store_id].multiple,
+                        )
+                        for product_id, store_id in missing
+                        if (product_id, store_id) not in saved
+                    ]
+                )
+            # Rows that take the same values change in one UPDATE.
+            changes: dict[tuple, list[int]] = {}
+            for key, rule in rules.items():
+                if key in saved and saved[key][1:] != (rule.minimum, rule.maximum, rule.multiple):
+                    changes.setdefault((rule.minimum, rule.maximum, rule.multiple), []).append(
+                        saved[key][0]
+                    )
+            for (minimum, maximum, multiple), pks in changes.items():
+                for start in range(0, len(pks), IN_CHUNK):
+                    self.model.objects.filter(pk__in=pks[start : start + IN_CHUNK]).update(
+                        reorder_point=minimum, order_up_to=maximum, order_multiple=multiple
+                    )
+        created = sum(1 for key in missing if key not in saved)
+        return created + sum(len(pks) for pks in changes.values())
+
+    set_rules.alters_data = True
+
+    def _saved_rules(self, product_ids: list[int]) -> dict[tuple[int, int], tuple]:
+        """(product id, store id) -> (row id, minimum, maximum, multiple) of existing rows."""
+        saved = {}
+        for start in range(0, len(product_ids), IN_CHUNK):
+            rows = self.model.objects.filter(
+                product_id__in=product_ids[start : start + IN_CHUNK]
+            ).values_list(
+                "product_id", "store_id", "pk", "reorder_point", "order_up_to", "order_multiple"
+            )
+            saved.update({(row[0], row[1]): row[2:] for row in rows})
+        return saved
+
     def with_rule(self):
         """Annotate the replenishment rule in force: ``minimum``, ``maximum``, ``multiple``.
 

@@ -8,6 +8,7 @@ from products.views import (
     ProductDetailView,
     ProductListView,
     ProductSearchView,
+    ProductStockRulesView,
     StockAdjustView,
     UnitDetailView,
     UnitListView,
@@ -20,4 +21,5 @@ product_patterns = [
     *record_urlpatterns("products", Product, ProductListView, ProductDetailView),
     path("search/", ProductSearchView.as_view(), name="search"),
     path("<int:pk>/adjust/", StockAdjustView.as_view(), name="adjust"),
+    path("<int:pk>/replenishment/", ProductStockRulesView.as_view(), name="replenishment"),
 ]

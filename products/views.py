@@ -5,7 +5,8 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
-from django.views.generic import View
+from django.views.generic import TemplateView, View
+from django.views.generic.detail import SingleObjectMixin
 
 from core.crud import RecordDetailView, RecordListCreateView
 from core.exceptions import OperationRefused
@@ -17,10 +18,12 @@ from products.forms import (
     ProductFilterForm,
     ProductForm,
     StockAdjustmentForm,
+    StockRuleForm,
     UnitForm,
 )
-from products.models import Category, Product, StockMovement, Unit
+from products.models import Category, Product, StockLevel, StockMovement, Unit
 from products.services import stock_adjust
+from stores.models import Store
 
 
 class CategoryListView(RecordListCreateView):
@@ -69,21 +72,29 @@ class ProductListView(RecordListCreateView):
         "supplier": "supplier__name",
         "price": "sale_price",
         "on_hand": "on_hand",
+        "on_order": "on_order",
     }
 
     def get_base_queryset(self):
         queryset = Product.objects.select_related("category", "supplier", "unit")
-        if self.get_sort().removeprefix("-") == "on_hand":
-            # Sorting by it needs every row's; otherwise see paginate_queryset.
-            queryset = queryset.with_on_hand()
+        if self.get_sort().removeprefix("-") in ("on_hand", "on_order"):
+            # Sorting by one needs every row's; otherwise see paginate_queryset.
+            queryset = queryset.with_on_hand().with_on_order()
+        return queryset
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if "on_hand" in queryset.query.annotations and "on_order" not in queryset.query.annotations:
+            # The reorder filter brought the on-hand into the query: on-order comes along.
+            queryset = queryset.with_on_order()
         return queryset
 
     def paginate_queryset(self, queryset, page_size):
         paginator, page, rows, is_paginated = super().paginate_queryset(queryset, page_size)
         if "on_hand" not in queryset.query.annotations:
-            # The page's on-hand in a second query: inside the paginated one,
-            # PostgreSQL sums the stock of every row the OFFSET skips too
-            # (1.1 s for page 500 of 20,000 products).
+            # The page's on-hand and on-order in a second query: inside the
+            # paginated one, PostgreSQL sums the stock of every row the OFFSET
+            # skips too (1.1 s for page 500 of 20,000 products).
             rows = page.object_list = Product.objects.attach_on_hand(list(rows))
         return paginator, page, rows, is_paginated
 
@@ -96,9 +107,13 @@ class ProductDetailView(RecordDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         product = self.object
-        levels = list(product.stock_levels.select_related("store").order_by("store__name"))
+        levels = list(
+            product.stock_levels.with_rule().select_related("store").order_by("store__name")
+        )
         context["stock_levels"] = levels
         context["on_hand"] = sum((level.quantity for level in levels), Decimal("0"))
+        context["on_order"] = sum((level.on_order for level in levels), Decimal("0"))
+        context["can_edit_rules"] = self.request.user.has_perm("products.change_stocklevel")
         movements = (
             StockMovement.objects.filter(product=product)
             .select_related("store", "created_by")
@@ -177,4 +192,62 @@ class StockAdjustView(PermissionRequiredMixin, View):
                 f"{format_quantity(movement.balance_after, product.unit)} "
                 f"({format_quantity(movement.quantity, product.unit, signed=True)}).",
             )
+        return redirect(product)
+
+
+class ProductStockRulesView(PermissionRequiredMixin, SingleObjectMixin, TemplateView):
+    """The product's replenishment rule at each active store: minimum, maximum, multiple.
+
+    Writes the rule fields only (``StockLevel.objects.set_rules``), never a quantity.
+    """
+
+    permission_required = "products.change_stocklevel"
+    model = Product
+    queryset = Product.objects.select_related("unit")
+    template_name = "products/product_replenishment.html"
+
+    def rows(self, data=None) -> list[dict]:
+        """One row per active store: the store, its stock row (or None) and its rule form."""
+        product = self.object
+        levels = {level.store_id: level for level in product.stock_levels.with_rule()}
+        rows = []
+        for store in Store.objects.active().order_by("name"):
+            level = levels.get(store.pk)
+            initial = {}
+            if level is not None:
+                initial = {
+                    "minimum": level.reorder_point,
+                    "maximum": level.order_up_to,
+                    "multiple": level.order_multiple,
+                }
+            form = StockRuleForm(data, product=product, prefix=f"store-{store.pk}", initial=initial)
+            rows.append({"store": store, "level": level, "form": form})
+        return rows
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("rows", self.rows())
+        context["product"] = self.object
+        return context
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        rows = self.rows(request.POST)
+        valid = [row["form"].is_valid() for row in rows]  # every row, for every error
+        if not all(valid):
+            messages.error(request, "Nothing was saved: correct the values marked below.")
+            return self.render_to_response(self.get_context_data(rows=rows))
+        changed = StockLevel.objects.set_rules([row["form"].rule(row["store"].pk) for row in rows])
+        product = self.object
+        if changed:
+            stores = "store" if changed == 1 else "stores"
+            messages.success(
+                request, f"Replenishment rules of {product.name} saved ({changed} {stores})."
+            )
+        else:
+            messages.info(request, f"The replenishment rules of {product.name} were unchanged.")
         return redirect(product)

@@ -25,6 +25,8 @@ SECTIONS = {
     "Purchases": "purchases:list",
     "Sales": "sales:list",
     "Transfers": "transfers:list",
+    "Orders": "purchase_orders:list",
+    "Replenish": "replenishment:list",
     "Customers": "customers:list",
     "Suppliers": "suppliers:list",
     "Reports": "reports:stock",

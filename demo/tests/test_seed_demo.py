@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
-from django.db.models import Max, Min
+from django.db.models import F, Max, Min
 from django.utils import timezone
 
 from accounts.tests.factories import staff_user
@@ -16,8 +16,9 @@ from people.models import Customer, Supplier
 from products.models import Category, Product, StockLevel, StockMovement
 from products.tests.factories import ProductFactory
 from products.tests.stock_checks import ledger_differences
-from purchases.models import Purchase, PurchaseLine
+from purchases.models import Purchase, PurchaseLine, PurchaseOrder, PurchaseOrderLine
 from purchases.tests.factories import make_purchase
+from replenishment.selectors import replenishment_needs
 from sales.models import Sale, SaleLine
 from sales.tests.factories import make_sale
 from stores.models import Store
@@ -65,6 +66,41 @@ def counts() -> dict:
     return {model.__name__: model.objects.count() for model in models}
 
 
+def assert_purchase_orders_in_every_state() -> None:
+    """Every state, late and expected orders, a voided receipt and an over-receipt."""
+    Status = PurchaseOrder.Status
+    assert set(PurchaseOrder.objects.values_list("status", flat=True)) == set(Status.values)
+    today = timezone.localdate()
+    open_orders = PurchaseOrder.objects.open()
+    assert open_orders.filter(expected_date__lt=today).count() >= 2  # late
+    assert open_orders.filter(expected_date__gt=today).count() >= 2
+    voided = Purchase.objects.filter(order__isnull=False, voided_at__isnull=False)
+    assert voided.filter(order__status=Status.PARTIAL).exists()
+    assert PurchaseOrderLine.objects.filter(received_quantity__gt=F("quantity")).exists()
+    # Receiving moved stock in; what is still to come is on order.
+    assert Purchase.objects.filter(order__status=Status.RECEIVED, voided_at__isnull=True).exists()
+    assert StockLevel.objects.filter(on_order__gt=0).exists()
+
+
+def assert_replenishment_has_suggestions() -> None:
+    """Stock rows at or below their own minimum counting what is on order, and a
+    product that one store lacks while another holds more than its maximum."""
+    with_rules = StockLevel.objects.with_rule().filter(reorder_point__isnull=False)
+    assert with_rules.values("store").distinct().count() == 2
+    short = with_rules.filter(quantity__lte=F("minimum") - F("on_order"))
+    assert short.count() >= 3
+    assert short.filter(order_multiple__gt=1).exists()
+    surplus = with_rules.filter(quantity__gt=F("maximum"))
+    assert short.filter(product__in=surplus.values("product")).exists()
+    # One is left alone: at its minimum on hand, above it counting what is on order.
+    coming = with_rules.filter(quantity__lte=F("minimum"), on_order__gt=0)
+    assert coming.exclude(pk__in=short.values("pk")).exists()
+    # What the page lists: the short rows with a rule, one to fetch from another store.
+    needs = replenishment_needs().filter(reorder_point__isnull=False)
+    assert set(needs.values_list("pk", flat=True)) == set(short.values_list("pk", flat=True))
+    assert needs.filter(transfer_from__isnull=False).exists()
+
+
 def fingerprint() -> dict:
     """What the seeded data says, without primary keys (they differ between runs)."""
     return {
@@ -83,6 +119,21 @@ def fingerprint() -> dict:
         ),
         "sold": SaleLine.objects.totals(),
         "bought": PurchaseLine.objects.totals(),
+        "purchase_orders": list(
+            PurchaseOrder.objects.order_by("pk").values_list(
+                "date", "expected_date", "supplier__name", "store__code", "status", "reference"
+            )
+        ),
+        "purchase_order_lines": list(
+            PurchaseOrderLine.objects.order_by("pk").values_list(
+                "product__sku", "quantity", "unit_cost", "received_quantity"
+            )
+        ),
+        "rules": sorted(
+            StockLevel.objects.filter(reorder_point__isnull=False).values_list(
+                "product__sku", "store__code", "reorder_point", "order_up_to", "order_multiple"
+            )
+        ),
     }
 
 
@@ -125,6 +176,8 @@ def test_seed_demo_small_builds_a_consistent_business(settings):
     assert Product.objects.with_on_hand().filter(on_hand=0).count() >= 2
     assert not Product.objects.filter(average_cost=0).exists()
     assert not SaleLine.objects.filter(unit_cost=0).exists()
+    assert_purchase_orders_in_every_state()
+    assert_replenishment_has_suggestions()
 
     demo = get_user_model().objects.get(username="demo")
     assert demo.is_superuser and demo.is_staff and demo.is_active
@@ -214,7 +267,11 @@ def test_seed_demo_other_seed_gives_other_data(tiny_bulk_size):
 def test_seed_demo_bulk_path_writes_exact_sizes_and_a_consistent_ledger(tiny_bulk_size):
     output = seed_demo("--force", "--size", "medium")
 
-    seeded = counts()
+    # The history's own purchases: the purchase orders' receipts come on top.
+    seeded = counts() | {
+        "Purchase": Purchase.objects.filter(order__isnull=True).count(),
+        "PurchaseLine": PurchaseLine.objects.filter(purchase__order__isnull=True).count(),
+    }
     assert {name: seeded[name] for name in CATALOGUE + DOCUMENTS} == {
         "Store": 3,
         "Category": 6,
@@ -230,12 +287,18 @@ def test_seed_demo_bulk_path_writes_exact_sizes_and_a_consistent_ledger(tiny_bul
     }
     assert "History: 100%" in output
     assert verify_stock().startswith("OK: all")
+    assert_purchase_orders_in_every_state()
+    assert_replenishment_has_suggestions()
     # Every balance_after is the running sum of its (product, store) ledger.
     assert ledger_differences() == []
     assert not Sale.objects.filter(lines__isnull=True).exists()
     assert not SaleLine.objects.filter(unit_cost=0).exists()
     assert StockMovement.objects.filter(kind=StockMovement.Kind.SALE).count() == 1_800
-    assert StockMovement.objects.filter(kind=StockMovement.Kind.PURCHASE).count() == 700
+    receipt_lines = PurchaseLine.objects.filter(purchase__order__isnull=False).count()
+    assert receipt_lines > 0
+    assert StockMovement.objects.filter(kind=StockMovement.Kind.PURCHASE).count() == (
+        700 + receipt_lines
+    )
 
 
 def test_seed_demo_bulk_path_leaves_the_engine_working_on_top(tiny_bulk_size):

@@ -564,10 +564,11 @@ def test_query_string_first_and_last_date_cover_everything(django_user_model, se
     purchases = client.get(reverse("purchases:list"), everything)
     sales = client.get(reverse("sales:list"), everything)
 
-    # heading, two purchases, a sale, and the transfers' departures (2) and arrival
-    assert len(movements.strip().splitlines()) == 1 + 3 + 3
+    # heading, three purchases (one a receipt against an order), a sale, and the
+    # transfers' departures (2) and arrival
+    assert len(movements.strip().splitlines()) == 1 + 4 + 3
     assert len(sale_lines.strip().splitlines()) == 1 + 1
-    assert purchases.context["paginator"].count == 2
+    assert purchases.context["paginator"].count == 3
     assert sales.context["paginator"].count == 1
 
 
@@ -588,8 +589,9 @@ def test_path_with_missing_or_huge_id_is_not_found(django_user_model, pk):
         assert response.status_code == 404, response.status_code
         assert "404.html" in [template.name for template in response.templates]
 
-    # 6 record types x 4, adjust, 2 document types x 2, transfers' detail, edit, slip and 5 steps
-    assert len(PK_ROUTES) == 37
+    # 6 record types x 4, adjust, replenishment rules, 2 document types x 2, transfers' detail,
+    # edit, slip and 5 steps, purchase orders' detail, edit, print, PDF and 5 steps
+    assert len(PK_ROUTES) == 47
     assert each_payload(client, check, PK_ROUTES) == {}
 
 

@@ -11,21 +11,27 @@ also scanned for what the Content Security Policy would block.
 import datetime
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from html.parser import HTMLParser
 from urllib.parse import quote
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.roles import CLERK, MANAGER
+from accounts.tests.factories import staff_user
 from people.models import Customer, Supplier
 from people.tests.factories import CustomerFactory, SupplierFactory
 from products.models import Category, Product, StockLevel, StockMovement, Unit
 from products.tests.factories import CategoryFactory, ProductFactory
-from purchases.models import Purchase, PurchaseLine
-from purchases.tests.factories import make_purchase
+from purchases.models import Purchase, PurchaseLine, PurchaseOrder, PurchaseOrderLine
+from purchases.orders import ReceiptLineInput, order_receive
+from purchases.tests.factories import make_order, make_purchase
+from replenishment.models import DigestSubscription
+from replenishment.selectors import explain, replenishment_needs
 from sales.models import Sale, SaleLine
 from sales.tests.factories import make_sale
 from stores.models import Store
@@ -74,6 +80,7 @@ ROUTES = {
     "products:archive": ("manager/405", "manager"),
     "products:restore": ("manager/405", "manager"),
     "products:adjust": ("manager/405", "manager"),
+    "products:replenishment": ("manager", "manager"),  # minimum, maximum, multiple per store
     "products:search": ("clerk", "clerk/405"),  # the order lines' product picker
     "suppliers:list": ("clerk", "manager"),
     "suppliers:detail": ("clerk", "manager"),
@@ -108,6 +115,26 @@ ROUTES = {
     "transfers:delete": ("clerk/405", "clerk"),
     "transfers:cancel": ("manager/405", "manager"),
     "transfers:void": ("manager/405", "manager"),
+    # Purchase orders: clerks draft them and receive deliveries; managers send, cancel,
+    # close short and delete them.
+    "purchase_orders:list": ("clerk", "clerk/405"),
+    "purchase_orders:create": ("clerk", "clerk"),
+    "purchase_orders:detail": ("clerk", "clerk/405"),
+    "purchase_orders:edit": ("clerk", "clerk"),
+    "purchase_orders:print": ("clerk", "clerk/405"),
+    "purchase_orders:pdf": ("clerk", "clerk/405"),
+    "purchase_orders:place": ("manager/405", "manager"),
+    "purchase_orders:receive": ("clerk", "clerk"),
+    "purchase_orders:cancel": ("manager/405", "manager"),
+    "purchase_orders:close-short": ("manager/405", "manager"),
+    "purchase_orders:delete": ("manager/405", "manager"),
+    # Replenishment: clerks see the suggestions and draft from them; managers set the rules
+    # and receive the low-stock digest.
+    "replenishment:list": ("clerk", "clerk/405"),
+    "replenishment:drafts": ("clerk/405", "clerk"),
+    "replenishment:rules-csv": ("clerk", "clerk/405"),
+    "replenishment:rules-import": ("manager", "manager"),
+    "replenishment:digest": ("manager", "manager"),
     # Reports and exports are reading.
     "reports:stock": ("clerk", "clerk/405"),
     "reports:sales-by-product": ("clerk", "clerk/405"),
@@ -118,6 +145,7 @@ ROUTES = {
     "reports:sale-lines-csv": ("clerk", "clerk/405"),
     "reports:movements-csv": ("clerk", "clerk/405"),
     "reports:transfer-lines-csv": ("clerk", "clerk/405"),
+    "reports:purchase-order-lines-csv": ("clerk", "clerk/405"),
 }
 
 # The admin's own pages are Django's; only its login page is part of the sweep.
@@ -141,6 +169,7 @@ RECORD_OF_NAMESPACE = {
     "purchases": "purchase",
     "sales": "sale",
     "transfers": "transfer",  # in transit
+    "purchase_orders": "order",  # sent, nothing received yet
 }
 # Transfer steps that need a transfer in another state.
 RECORD_OF_ROUTE = {
@@ -148,6 +177,10 @@ RECORD_OF_ROUTE = {
     "transfers:dispatch": "draft_transfer",
     "transfers:delete": "draft_transfer",
     "transfers:void": "received_transfer",
+    "purchase_orders:edit": "draft_order",
+    "purchase_orders:place": "draft_order",
+    "purchase_orders:delete": "draft_order",
+    "purchase_orders:close-short": "partial_order",
 }
 
 
@@ -185,6 +218,9 @@ class World:
     transfer: Transfer
     draft_transfer: Transfer
     received_transfer: Transfer
+    order: PurchaseOrder
+    draft_order: PurchaseOrder
+    partial_order: PurchaseOrder
 
 
 def build_world() -> World:
@@ -202,9 +238,19 @@ def build_world() -> World:
     def transfer(**steps):
         return make_transfer(from_store=store, to_store=other_store, lines=[(product, 1)], **steps)
 
+    def order(**steps):
+        return make_order(store=store, supplier=supplier, lines=[(product, 5)], **steps)
+
+    partial_order = order(place=True)
+    order_receive(
+        order=partial_order,
+        user=staff_user(),
+        lines=[ReceiptLineInput(order_line=partial_order.lines.get(), quantity=Decimal(2))],
+    )
     return World(
         store, category, supplier, customer, product, purchase, sale, product.unit,
         transfer(dispatch=True), transfer(), transfer(receive=True),
+        order(place=True), order(), partial_order,
     )  # fmt: skip
 
 
@@ -244,6 +290,11 @@ def product_post(world: World, **changes) -> dict:
         "reorder_level": "0",
         **changes,
     }
+
+
+def order_post(world: World) -> dict:
+    """A valid draft purchase order of one line."""
+    return {**document_post(world, "supplier"), "lines-0-unit_cost": "2.00"}
 
 
 def transfer_post(world: World) -> dict:
@@ -301,7 +352,37 @@ def post_data(name: str, world: World) -> dict:
         },
         "transfers:cancel": {"reason": "Wrong store"},
         "transfers:void": {"reason": "Entered twice"},
-    }.get(name, {})
+        "purchase_orders:create": order_post(world),
+        "purchase_orders:edit": order_post(world),
+        "purchase_orders:receive": {
+            "date": datetime.date.today().isoformat(),
+            **{f"quantity_{line.pk}": str(line.quantity) for line in world.order.lines.all()},
+        },
+        "purchase_orders:cancel": {"reason": "Supplier closed"},
+        "purchase_orders:close-short": {"reason": "The rest is discontinued"},
+        "products:replenishment": {
+            f"store-{world.store.pk}-minimum": "4",
+            f"store-{world.store.pk}-maximum": "12",
+            f"store-{world.store.pk}-multiple": "2",
+        },
+        "replenishment:rules-import": {
+            "file": SimpleUploadedFile(
+                "rules.csv", f"sku,store,minimum,maximum,multiple\n{p.sku},MAIN,1,2,1\n".encode()
+            )
+        },
+        "replenishment:digest": {"subscribe": "on"},
+    }.get(name) or (replenish_post(world) if name == "replenishment:drafts" else {})
+
+
+def replenish_post(world: World) -> dict:
+    """Create drafts for the world's other store, low on the product: a transfer from the
+    world's store, which holds more than its maximum (see build_world)."""
+    [row] = explain(replenishment_needs().filter(product=world.product))
+    return {
+        "line": row.pk,
+        f"action-{row.pk}": "transfer",
+        f"transfer-quantity-{row.pk}": str(row.transfer_quantity),
+    }
 
 
 SNAPSHOT_MODELS = [
@@ -319,6 +400,9 @@ SNAPSHOT_MODELS = [
     SaleLine,
     Transfer,
     TransferLine,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    DigestSubscription,
     Group,
 ]
 

@@ -23,10 +23,11 @@ from django.utils import timezone
 from accounts.roles import CLERK, MANAGER, ensure_roles
 from demo.catalogue import DEMO_STORE_CODES, SIZES
 from demo.history import BulkHistory, ServiceHistory, create_catalogue
+from demo.purchase_orders import seed_purchase_orders, seed_replenishment_rules
 from demo.transfers import seed_transfers
 from people.models import Customer, Supplier
 from products.models import Category, Product, StockLevel, StockMovement
-from purchases.models import Purchase, PurchaseLine
+from purchases.models import Purchase, PurchaseLine, PurchaseOrder
 from sales.models import Sale, SaleLine
 from stores.models import Store
 from transfers.models import Transfer
@@ -65,8 +66,9 @@ def ensure_role_users() -> dict[str, str]:
 class Command(BaseCommand):
     help = (
         "Create a demo superuser (password printed) and realistic demo data: stores, "
-        "catalogue, customers, suppliers and a trading history consistent with the stock "
-        "ledger. Only with DEBUG on, or with --force. Running it again adds nothing."
+        "catalogue, customers, suppliers, a trading history consistent with the stock "
+        "ledger, transfers and purchase orders in every state, and a few replenishment rules. "
+        "Only with DEBUG on, or with --force. Running it again adds nothing."
     )
 
     def add_arguments(self, parser):
@@ -145,6 +147,8 @@ class Command(BaseCommand):
         else:
             BulkHistory(catalogue, size, user=user, rng=rng, today=today, stream=self.stdout).run()
         seed_transfers(catalogue.stores, user, rng)
+        seed_purchase_orders(catalogue.stores, user, rng, today)
+        seed_replenishment_rules(catalogue.stores, rng)
 
     def report(self, size: str, seed: int, seconds: float) -> None:
         counts = {
@@ -158,6 +162,8 @@ class Command(BaseCommand):
             "sales": Sale.objects.count(),
             "sale lines": SaleLine.objects.count(),
             "transfers": Transfer.objects.count(),
+            "purchase orders": PurchaseOrder.objects.count(),
+            "open purchase orders": PurchaseOrder.objects.open().count(),
             "stock levels": StockLevel.objects.count(),
             "stock movements": StockMovement.objects.count(),
             "products at or below reorder level": Product.objects.below_reorder_level().count(),

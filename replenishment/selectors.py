@@ -1,0 +1,169 @@
+"""What each store should order, or fetch from another store: computed by the database.
+
+A (product, store) needs replenishing when its *projected* stock is at or
+below its minimum and its maximum is above it. Projected stock is what the
+store has and what is coming:
+
+    on hand + on order (placed purchase orders, ``StockLevel.on_order``)
+            + on draft purchase orders for the store
+            + incoming transfers (draft or in transit) to the store
+
+Drafts count, so pressing "Create drafts" twice orders nothing twice. The
+suggestion is ``maximum − projected`` rounded up to the order multiple;
+where another active store holds more than its own maximum, a transfer from
+the one with the largest surplus is suggested too.
+
+One query per page whatever the number of rows: the terms are correlated
+subqueries, and only the rows already low on hand + on order (a cheap test on
+the stock row itself) reach them. Pairs with no stock row are not listed: a
+product never stocked nor ordered at a store has no row until a document or a
+rule edit creates one.
+"""
+
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+from django.db import models
+from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Round
+
+from core.models import QUANTITY_PLACES, STOCK_QUANTITY
+from products.models import StockLevel
+from purchases.models import PurchaseOrder, PurchaseOrderLine
+from transfers.models import Transfer, TransferLine
+
+QUANTITY = models.DecimalField(**STOCK_QUANTITY)
+ZERO = Value(Decimal("0"), output_field=QUANTITY)
+# Transfers whose goods will arrive: planned (draft) and on the road.
+INCOMING_TRANSFER_STATUSES = (Transfer.Status.DRAFT, Transfer.Status.DISPATCHED)
+
+
+def _rounded(expression):
+    # SQLite adds decimals as floating point: 0.1 + 0.2 would not be <= 0.3.
+    return Round(expression, QUANTITY_PLACES, output_field=QUANTITY)
+
+
+def _total_quantity(lines: models.QuerySet):
+    """The sum of ``lines``' quantities (filtered on OuterRef), 0 when none."""
+    total = lines.order_by().values("product").annotate(total=Sum("quantity")).values("total")
+    return Coalesce(Subquery(total, output_field=QUANTITY), ZERO, output_field=QUANTITY)
+
+
+def on_draft_orders():
+    """Units of the row's product on draft purchase orders for the row's store."""
+    return _total_quantity(
+        PurchaseOrderLine.objects.filter(
+            order__status=PurchaseOrder.Status.DRAFT,
+            order__store=OuterRef("store"),
+            product=OuterRef("product"),
+        )
+    )
+
+
+def incoming_transfers():
+    """Units of the row's product on draft or dispatched transfers to the row's store."""
+    return _total_quantity(
+        TransferLine.objects.filter(
+            transfer__status__in=INCOMING_TRANSFER_STATUSES,
+            transfer__to_store=OuterRef("store"),
+            product=OuterRef("product"),
+        )
+    )
+
+
+def outgoing_draft_transfers():
+    """Units of the row's product on draft transfers out of the row's store.
+
+    Dispatched ones have left its on-hand already; drafts are promised away.
+    """
+    return _total_quantity(
+        TransferLine.objects.filter(
+            transfer__status=Transfer.Status.DRAFT,
+            transfer__from_store=OuterRef("store"),
+            product=OuterRef("product"),
+        )
+    )
+
+
+def surplus_sources():
+    """Other active stores holding more of the row's product than their maximum, largest
+    surplus first: ``surplus`` = on hand − maximum − promised on draft transfers out."""
+    return (
+        StockLevel.objects.with_rule()
+        .filter(product=OuterRef("product"), store__is_active=True)
+        .exclude(store=OuterRef("store"))
+        .annotate(surplus=_rounded(F("quantity") - F("maximum") - outgoing_draft_transfers()))
+        .filter(surplus__gt=0)
+        .order_by("-surplus", "store_id")
+    )
+
+
+def replenishment_needs(*, store=None, supplier=None, category=None, search: str = ""):
+    """Active (product, store) rows whose projected stock is at or below their minimum.
+
+    Each row carries ``minimum``, ``maximum``, ``multiple`` (the rule in
+    force), ``on_drafts``, ``incoming``, ``projected``, and, where another
+    store has a surplus, ``transfer_from`` (its id), ``transfer_from_name``
+    and ``surplus``. Ordered by store, then product name. :func:`explain`
+    adds the suggested quantities to the rows of a page.
+    """
+    levels = StockLevel.objects.with_rule().filter(product__is_active=True, store__is_active=True)
+    if store is not None:
+        levels = levels.filter(store=store)
+    if supplier is not None:
+        levels = levels.filter(product__supplier=supplier)
+    if category is not None:
+        levels = levels.filter(product__category=category)
+    if search := search.strip():
+        levels = levels.filter(
+            Q(product__sku__startswith=search.upper()) | Q(product__name__icontains=search)
+        )
+    sources = surplus_sources()
+    return (
+        # Cheap first: what is ordered or to come only adds, so a row above its
+        # minimum on hand + on order is above it projected too.
+        levels.alias(stocked=_rounded(F("quantity") + F("on_order")))
+        .filter(stocked__lte=F("minimum"))
+        .annotate(on_drafts=on_draft_orders(), incoming=incoming_transfers())
+        .annotate(
+            projected=_rounded(F("quantity") + F("on_order") + F("on_drafts") + F("incoming"))
+        )
+        .filter(projected__lte=F("minimum"), maximum__gt=F("projected"))
+        .annotate(
+            transfer_from=Subquery(sources.values("store_id")[:1]),
+            transfer_from_name=Subquery(sources.values("store__name")[:1]),
+            surplus=Subquery(sources.values("surplus")[:1], output_field=QUANTITY),
+        )
+        .select_related("product__unit", "product__supplier", "store")
+        .order_by("store__name", "product__name", "pk")
+    )
+
+
+def round_up(quantity: Decimal, multiple: Decimal) -> Decimal:
+    """``quantity`` rounded up to a whole number of ``multiple`` (2.5 → 3 with a multiple of 1)."""
+    if multiple <= 0:
+        return quantity
+    return (quantity / multiple).to_integral_value(rounding=ROUND_CEILING) * multiple
+
+
+def suggested_order(level) -> Decimal:
+    """How much to order: maximum − projected, up to the multiple, then to the unit's step."""
+    quantity = round_up(level.maximum - level.projected, level.multiple)
+    return quantity.quantize(level.product.unit.step, rounding=ROUND_CEILING)
+
+
+def suggested_transfer(level, order: Decimal) -> Decimal | None:
+    """How much to fetch from the store with the largest surplus, if any: the surplus or the
+    suggested order, whichever is smaller, down to the unit's step (never beyond the surplus)."""
+    if level.transfer_from is None or not level.surplus:
+        return None
+    quantity = min(level.surplus, order).quantize(level.product.unit.step, rounding=ROUND_FLOOR)
+    return quantity if quantity > 0 else None
+
+
+def explain(levels) -> list:
+    """The rows of ``levels`` with ``suggested`` (to order) and ``transfer_quantity`` set."""
+    levels = list(levels)
+    for level in levels:
+        level.suggested = suggested_order(level)
+        level.transfer_quantity = suggested_transfer(level, level.suggested)
+    return levels

@@ -1,0 +1,431 @@
+"""Replenishment's writes: drafts from the suggestions, the rules CSV, the low-stock digest."""
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage, mailers
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from core.documents import MAX_DOCUMENT_LINES
+from core.exceptions import OperationRefused
+from core.models import MAX_LINE_QUANTITY, MAX_LINE_VALUE
+from core.quantities import format_quantity
+from products.forms import StockRuleForm
+from products.models import Product, StockLevel
+from purchases.models import PurchaseOrder
+from purchases.orders import OrderLineInput, order_create
+from replenishment.models import DigestSubscription, LowStockDigest
+from replenishment.selectors import explain, replenishment_needs
+from stores.models import Store
+from transfers.models import Transfer
+from transfers.services import TransferLineInput, transfer_create
+
+DRAFT_NOTE = "Drafted from the replenishment suggestions."
+DIGEST_PERMISSION = "replenishment.receive_digestsubscription"
+
+
+class ReplenishmentRefused(OperationRefused):
+    """The selected lines cannot be drafted as they are; nothing was written."""
+
+
+@dataclass(frozen=True)
+class DraftChoice:
+    """One selected line of the replenishment page: order it, or fetch it from another store.
+
+    ``quantity`` is what the page showed; it must still be the suggestion.
+    """
+
+    level_id: int
+    action: Literal["order", "transfer"]
+    quantity: Decimal
+
+
+@dataclass
+class Drafts:
+    orders: list[PurchaseOrder] = field(default_factory=list)
+    transfers: list[Transfer] = field(default_factory=list)
+
+
+def _describe(level) -> str:
+    return f"{level.product.name} at {level.store.name}"
+
+
+def _why_not_listed(level_ids: list[int]) -> list[str]:
+    """Why each of ``level_ids`` is no longer a suggestion (unknown, archived or covered)."""
+    found = StockLevel.objects.select_related("product", "store").in_bulk(level_ids)
+    reasons = []
+    for level_id in level_ids:
+        level = found.get(level_id)
+        if level is None:
+            reasons.append(f"line {level_id} is not a stock row")
+        elif not level.product.is_active:
+            reasons.append(f"{level.product.name} is archived")
+        elif not level.store.is_active:
+            reasons.append(f"{level.store.name} is archived")
+        else:
+            reasons.append(
+                f"{_describe(level)} no longer needs replenishing "
+                "(orders, drafts or transfers cover it now)"
+            )
+    return reasons
+
+
+def _check(choice: DraftChoice, level) -> tuple[Decimal, str | None]:
+    """The quantity to draft for ``choice`` and what is wrong with it, if anything."""
+    unit = level.product.unit
+    if choice.action == "transfer":
+        expected = level.transfer_quantity
+        if expected is None:
+            return (
+                expected,
+                f"no other store has {level.product.name} to spare for {level.store.name}",
+            )
+    else:
+        expected = level.suggested
+        supplier = level.product.supplier
+        if not supplier.is_active:
+            return expected, f"{level.product.name}'s supplier {supplier.name} is archived"
+        if expected * level.product.cost_price > MAX_LINE_VALUE:
+            return (
+                expected,
+                f"{_describe(level)}: an order of {format_quantity(expected, unit)} is worth "
+                "more than one line may hold",
+            )
+    if expected > MAX_LINE_QUANTITY:
+        return (
+            expected,
+            f"{_describe(level)}: {format_quantity(expected, unit)} is more than one line may hold",
+        )
+    if choice.quantity != expected:
+        return expected, (
+            f"{_describe(level)}: the suggestion is now {format_quantity(expected, unit)}, "
+            f"not {format_quantity(choice.quantity, unit)}; look at the list again"
+        )
+    return expected, None
+
+
+def _order_line(product: Product, quantity: Decimal) -> OrderLineInput:
+    """A line at the product's cost price, in whole packs where the quantity is some."""
+    pack_size = product.pack_size
+    if pack_size and quantity % pack_size == 0:
+        return OrderLineInput(
+            product=product,
+            quantity=quantity,
+            unit_cost=product.cost_price,
+            packs=quantity / pack_size,
+            pack_size=pack_size,
+        )
+    return OrderLineInput(product=product, quantity=quantity, unit_cost=product.cost_price)
+
+
+def drafts_create(*, choices: list[DraftChoice], user) -> Drafts:
+    """Draft purchase orders (one per supplier and store, at cost price) and transfers (one
+    per pair of stores) for the chosen lines, all or nothing.
+
+    Every choice is checked against the suggestions as they are now: an
+    unknown or archived line, one that no longer needs replenishing (someone
+    drafted it meanwhile), or a quantity other than the suggestion is refused,
+    every problem named in one :class:`ReplenishmentRefused`.
+    """
+    if not choices:
+        raise ReplenishmentRefused("select at least one line")
+    if len(choices) > MAX_DOCUMENT_LINES:
+        raise ReplenishmentRefused(f"select at most {MAX_DOCUMENT_LINES} lines at a time")
+    level_ids = [choice.level_id for choice in choices]
+    if len(set(level_ids)) != len(level_ids):
+        raise ReplenishmentRefused("a line was selected twice")
+    with transaction.atomic():
+        # Two people pressing the button for the same lines queue here; the
+        # second then sees the first one's drafts in the projected stock.
+        list(
+            StockLevel.objects.select_for_update()
+            .filter(pk__in=level_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        current = {
+            level.pk: level for level in explain(replenishment_needs().filter(pk__in=level_ids))
+        }
+        problems = _why_not_listed([pk for pk in level_ids if pk not in current])
+        orders: dict[tuple[int, int], list[OrderLineInput]] = defaultdict(list)
+        transfers: dict[tuple[int, int], list[TransferLineInput]] = defaultdict(list)
+        for choice in choices:
+            level = current.get(choice.level_id)
+            if level is None:
+                continue
+            quantity, problem = _check(choice, level)
+            if problem:
+                problems.append(problem)
+            elif choice.action == "transfer":
+                transfers[level.transfer_from, level.store_id].append(
+                    TransferLineInput(product=level.product, quantity=quantity)
+                )
+            else:
+                orders[level.product.supplier_id, level.store_id].append(
+                    _order_line(level.product, quantity)
+                )
+        if problems:
+            raise ReplenishmentRefused("; ".join(problems))
+        return _write_drafts(orders, transfers, current.values(), user)
+
+
+def _write_drafts(orders, transfers, levels, user) -> Drafts:
+    suppliers = {level.product.supplier_id: level.product.supplier for level in levels}
+    stores = {level.store_id: level.store for level in levels}
+    stores |= Store.objects.in_bulk({source for source, _ in transfers} - set(stores))
+    drafts = Drafts()
+    for (supplier_id, store_id), lines in sorted(orders.items()):
+        drafts.orders.append(
+            order_create(
+                supplier=suppliers[supplier_id],
+                store=stores[store_id],
+                lines=lines,
+                user=user,
+                notes=DRAFT_NOTE,
+            )
+        )
+    for (source_id, destination_id), lines in sorted(transfers.items()):
+        drafts.transfers.append(
+            transfer_create(
+                from_store=stores[source_id],
+                to_store=stores[destination_id],
+                lines=lines,
+                user=user,
+                notes=DRAFT_NOTE,
+            )
+        )
+    return drafts
+
+
+# Rules CSV ----------------------------------------------------------------------------------
+
+RULE_COLUMNS = ["sku", "store", "minimum", "maximum", "multiple"]
+MAX_IMPORT_ROWS = 250_000  # 20,000 products at 10 stores, with room to spare
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # as a spreadsheet numbers it: the header is row 1
+    value: str
+    message: str
+
+
+class RulesImportRefused(OperationRefused):
+    """The CSV has errors; nothing was saved. ``errors`` lists every one."""
+
+    def __init__(self, errors: list[RowError]):
+        super().__init__(f"{len(errors)} error{'s' if len(errors) != 1 else ''}")
+        self.errors = errors
+
+
+def rules_export_rows():
+    """Rows of the rules CSV: every active product at every active store with stock, stock
+    on order, or a rule of its own; blank where the product's default applies."""
+    return (
+        StockLevel.objects.filter(product__is_active=True, store__is_active=True)
+        .filter(
+            Q(quantity__gt=0)
+            | Q(on_order__gt=0)
+            | Q(reorder_point__isnull=False)
+            | Q(order_up_to__isnull=False)
+            | Q(order_multiple__isnull=False)
+        )
+        .order_by("product__sku", "store__code", "pk")
+        .values_list(
+            "product__sku", "store__code", "reorder_point", "order_up_to", "order_multiple"
+        )
+    )
+
+
+def _parse_rules_csv(content: bytes) -> tuple[list[tuple[int, dict]], list[RowError]]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], [RowError(0, "", "The file is not UTF-8 text; save it as CSV (UTF-8).")]
+    # Strict: a quote left open is an error, not a field running to the end of the file.
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = [name.strip().lower() for name in reader.fieldnames or []]
+    except csv.Error as error:
+        return [], [RowError(1, "", f"Not a CSV file: {error}.")]
+    missing = [name for name in RULE_COLUMNS if name not in header]
+    if missing:
+        return [], [
+            RowError(
+                1,
+                ",".join(reader.fieldnames or []),
+                f"The header must name the columns {', '.join(RULE_COLUMNS)}; "
+                f"missing: {', '.join(missing)}.",
+            )
+        ]
+    reader.fieldnames = header
+    rows = []
+    try:
+        for row in reader:
+            if reader.line_num > MAX_IMPORT_ROWS + 1:
+                return [], [RowError(reader.line_num, "", f"More than {MAX_IMPORT_ROWS:,} rows.")]
+            values = {name: (row.get(name) or "").strip() for name in RULE_COLUMNS}
+            if any(values.values()):  # blank lines are skipped
+                rows.append((reader.line_num, values))
+    except csv.Error as error:
+        return [], [RowError(reader.line_num, "", f"Not a CSV file: {error}.")]
+    return rows, []
+
+
+def _row_errors(line: int, values: dict, products: dict, stores: dict) -> list[RowError]:
+    """What is wrong with a row's product and store, if anything."""
+    errors = []
+    product = products.get(values["sku"].upper())
+    if product is None:
+        errors.append(RowError(line, values["sku"], "No product has this SKU."))
+    elif not product.is_active:
+        errors.append(RowError(line, values["sku"], f"{product.name} is archived."))
+    store = stores.get(values["store"].upper())
+    if store is None:
+        errors.append(RowError(line, values["store"], "No store has this code."))
+    elif not store.is_active:
+        errors.append(RowError(line, values["store"], f"{store.name} is archived."))
+    return errors
+
+
+def rules_import(*, content: bytes) -> int:
+    """Save the rules of a CSV like :func:`rules_export_rows` gives, all or nothing.
+
+    Every row is checked (a known active product and store, each value as the
+    product page's rule form checks it, no pair twice); any error refuses the
+    whole file with :class:`RulesImportRefused`. Returns how many stock rows changed.
+    """
+    rows, errors = _parse_rules_csv(content)
+    if errors:
+        raise RulesImportRefused(errors)
+    if not rows:
+        raise RulesImportRefused([RowError(2, "", "The file has no rows.")])
+    skus = {values["sku"].upper() for _, values in rows}
+    products = {}
+    sku_list = sorted(skus)
+    for start in range(0, len(sku_list), 500):
+        products.update(
+            Product.objects.select_related("unit").in_bulk(
+                sku_list[start : start + 500], field_name="sku"
+            )
+        )
+    stores = {store.code.upper(): store for store in Store.objects.all()}
+    rules, seen = [], {}
+    for line, values in rows:
+        row_errors = _row_errors(line, values, products, stores)
+        if not row_errors:
+            product = products[values["sku"].upper()]
+            store = stores[values["store"].upper()]
+            if (product.pk, store.pk) in seen:
+                row_errors.append(
+                    RowError(
+                        line,
+                        f"{values['sku']},{values['store']}",
+                        f"{product.sku} at {store.code} is on row {seen[product.pk, store.pk]} "
+                        "too.",
+                    )
+                )
+            else:
+                seen[product.pk, store.pk] = line
+                form = StockRuleForm(
+                    {name: values[name] for name in ("minimum", "maximum", "multiple")},
+                    product=product,
+                )
+                if form.is_valid():
+                    rules.append(form.rule(store.pk))
+                else:
+                    row_errors += [
+                        RowError(line, values.get(name, ""), f"{name.capitalize()}: {message}")
+                        for name, messages in form.errors.items()
+                        for message in messages
+                    ]
+        errors += row_errors
+    if errors:
+        raise RulesImportRefused(errors)
+    return StockLevel.objects.set_rules(rules)
+
+
+# Low-stock digest ---------------------------------------------------------------------------
+
+
+def digest_key(level) -> str:
+    return f"{level.product_id}:{level.store_id}"
+
+
+def digest_recipients():
+    """Active users with an email address who opted in and may still receive the digest."""
+    users = get_user_model().objects.with_perm(
+        DIGEST_PERMISSION, backend="django.contrib.auth.backends.ModelBackend"
+    )
+    subscribed = DigestSubscription.objects.values("user_id")
+    return users.filter(pk__in=subscribed).exclude(email="").order_by("pk")
+
+
+@dataclass
+class DigestResult:
+    new: list = field(default_factory=list)  # the rows that crossed since the last digest
+    recipients: list = field(default_factory=list)
+    digest: LowStockDigest | None = None
+
+
+def _digest_body(levels) -> str:
+    lines = [
+        "These products fell to or below their minimum at these stores since the last digest",
+        "(projected stock: on hand + on order + drafts + incoming transfers).",
+        "",
+    ]
+    for level in levels:
+        unit = level.product.unit
+        line = (
+            f"- {level.product.sku} {level.product.name} at {level.store.name}: "
+            f"projected {format_quantity(level.projected, unit)}, "
+            f"minimum {format_quantity(level.minimum, unit)}, "
+            f"suggested order {format_quantity(level.suggested, unit)}"
+        )
+        if level.transfer_quantity:
+            transfer = format_quantity(level.transfer_quantity, unit)
+            line += f" (or {transfer} from {level.transfer_from_name})"
+        lines.append(line)
+    lines += ["", "Draft the orders and transfers at /replenishment/."]
+    return "\n".join(lines)
+
+
+def digest_send(*, now=None) -> DigestResult:
+    """Email subscribers what crossed its minimum since the last digest, and record this one.
+
+    Sends nothing when nothing is new (or no one subscribed). What is low now
+    is recorded whenever there are recipients, so a pair that recovers and
+    falls again is reported again.
+    """
+    result = DigestResult(recipients=list(digest_recipients()))
+    if not result.recipients:
+        return result
+    levels = explain(replenishment_needs())
+    previous = LowStockDigest.objects.latest_sent()
+    reported = set(previous.items) if previous else set()
+    result.new = [level for level in levels if digest_key(level) not in reported]
+    if result.new:
+        count = len(result.new)
+        subject = f"Low stock: {count} product{'s' if count != 1 else ''} crossed the minimum"
+        body = _digest_body(result.new)
+        messages = [
+            EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+            for user in result.recipients
+        ]
+        with mailers.default as connection:
+            connection.send_messages(messages)
+    result.digest = LowStockDigest.objects.create(
+        sent_at=now or timezone.now(),
+        items=sorted(digest_key(level) for level in levels),
+        new_items=len(result.new),
+        recipients=len(result.recipients) if result.new else 0,
+    )
+    return result
