@@ -6,10 +6,12 @@ class PurchasesConfig(AppConfig):
 
     def ready(self):
         """Make purchases known to the layers below, which never import it: the ledger's
-        links to documents, and the running-totals checks and rebuild."""
+        links to documents, the running-totals checks and rebuild (on order included),
+        and the product page's open orders."""
+        from core.sections import register_section
         from core.totals import RunningTotals, register_running_totals
         from products.models import StockMovement, register_movement_documents
-        from purchases import orders, services
+        from purchases import orders, sections, services
         from purchases.models import PurchaseDay, PurchaseOrder
 
         Kind = StockMovement.Kind
@@ -30,3 +32,4 @@ class PurchasesConfig(AppConfig):
                 describe=lambda: f"{PurchaseOrder.objects.open().count():,} open purchase orders",
             )
         )
+        register_section("products:detail", sections.product_on_order)

@@ -164,8 +164,13 @@ class OrderReceiptForm(forms.Form):
             )
         for name, field in self.fields.items():
             if name.startswith(("quantity_", "unit_cost_")):
+                # The table's cells have no <label>: the field's own name is the input's.
                 field.widget.attrs.update(
-                    {"class": "form-control text-end", "inputmode": "decimal"}
+                    {
+                        "class": "form-control text-end",
+                        "inputmode": "decimal",
+                        "aria-label": field.label,
+                    }
                 )
         # Set when a quantity exceeds what is outstanding: the page shows the checkbox.
         self.over_lines: list[str] = []

@@ -901,3 +901,19 @@ def test_a_cancelled_order_prints_as_cancelled(manager_client, manager):
     page = manager_client.get(reverse("purchase_orders:print", args=[order.pk]))
 
     assert "CANCELLED: Supplier closed" in page.content.decode()
+
+
+def test_the_product_page_lists_its_open_orders_with_their_expected_dates(manager_client):
+    product = ProductFactory(name="Hinge")
+    store = StoreFactory(name="Harbour Street")
+    expected = datetime.date(2030, 1, 15)
+    make_order(store=store, lines=[(product, 7)], place=True, expected_date=expected)
+    make_order(store=store, lines=[(product, 3)])  # a draft is not on order
+
+    page = manager_client.get(product.get_absolute_url())
+
+    [line] = next(s for s in page.context["sections"] if "on_order" in s["template"])["lines"]
+    assert (line.order.store, line.remaining, line.order.expected_date) == (store, 7, expected)
+    content = page.content.decode()
+    assert 'data-testid="on-order-line"' in content
+    assert "Jan. 15, 2030" in content
