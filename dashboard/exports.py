@@ -135,7 +135,9 @@ class ProductExportView(CsvExportView):
             )
             for pk, _ in stores
         }
-        products = filter_form.filter_queryset(Product.objects.with_on_hand()).annotate(**per_store)
+        products = filter_form.filter_queryset(
+            Product.objects.with_on_hand().with_on_order()
+        ).annotate(**per_store)
         fields = [
             "sku",
             "name",
@@ -149,6 +151,7 @@ class ProductExportView(CsvExportView):
             "is_active",
             *per_store,
             "on_hand",
+            "on_order",
         ]
         header = [
             "SKU",
@@ -163,10 +166,11 @@ class ProductExportView(CsvExportView):
             "Active",
             *[f"On hand: {name}" for _, name in stores],
             "On hand: total",
+            "On order: total",
         ]
         quantities = [
             fields.index("reorder_level"),
-            *range(len(fields) - len(stores) - 1, len(fields)),
+            *range(len(fields) - len(stores) - 2, len(fields)),
         ]
         rows = with_trimmed_quantities(rows_in_chunks(products, fields), quantities)
         return csv_response("products", header, rows)

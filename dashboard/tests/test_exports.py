@@ -20,7 +20,7 @@ from products.models import StockMovement
 from products.services import stock_adjust
 from products.tests.factories import CategoryFactory, ProductFactory
 from purchases.services import purchase_void
-from purchases.tests.factories import make_purchase, receive
+from purchases.tests.factories import make_order, make_purchase, receive
 from sales.models import Sale, SaleLine
 from sales.services import sale_void
 from sales.tests.factories import make_sale
@@ -113,6 +113,9 @@ PRODUCT_HEADER = [
 
 def test_products_csv_has_on_hand_per_store_and_money_as_decimals(manager_client, catalogue):
     hammer = catalogue["products"]["hammer"]
+    alder = hammer.stock_levels.order_by("store__name").first().store
+    make_order(store=alder, lines=[(hammer, 12)], place=True)
+    make_order(store=alder, lines=[(hammer, 5)])  # a draft is not on order
 
     header, rows = export(manager_client, PRODUCTS_CSV)
 
@@ -123,6 +126,7 @@ def test_products_csv_has_on_hand_per_store_and_money_as_decimals(manager_client
         "On hand: Birch",
         "On hand: Closed",
         "On hand: total",
+        "On order: total",
     ]
     by_name = {row[1]: row for row in rows}
     assert by_name["Hammer"] == [
@@ -140,9 +144,10 @@ def test_products_csv_has_on_hand_per_store_and_money_as_decimals(manager_client
         "4",
         "0",
         "7",
+        "12",
     ]
-    assert by_name["Paint roller"][-4:] == ["0", "0", "2", "2"]
-    assert by_name["Primer"][-4:] == ["0", "0", "0", "0"]
+    assert by_name["Paint roller"][-5:] == ["0", "0", "2", "2", "0"]
+    assert by_name["Primer"][-5:] == ["0", "0", "0", "0", "0"]
     # The archived product is left out, as on the list; rows come in the order they were added.
     products = catalogue["products"]
     assert [row[1] for row in rows] == [
