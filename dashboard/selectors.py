@@ -206,14 +206,15 @@ def top_products(period: Period, limit: int = TOP_PRODUCTS) -> list[dict]:
 
 
 def needs_attention() -> dict:
-    """What needs replenishing: per store by projected stock (the replenishment list's rows,
-    lowest first), and products whose total on hand is at or below their reorder level."""
+    """What needs replenishing, by projected stock: per store (the replenishment list's rows,
+    lowest first), and products whose total over all stores is at or below their reorder
+    level (on hand + on order + drafts + in transit: ``Product.objects.needing_reorder``)."""
     per_store = replenishment_needs().order_by("projected", "product__name", "pk")
     in_total = (
         Product.objects.active()
-        .below_reorder_level()
+        .needing_reorder()
         .select_related("supplier", "unit")
-        .order_by("on_hand", "name", "pk")
+        .order_by("projected", "name", "pk")
     )
     return {
         "per_store": list(per_store[:ATTENTION_ROWS]),

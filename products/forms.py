@@ -51,6 +51,16 @@ def _fractional_on_order(product, places: int) -> bool:
     return _fractional_order_lines(places).filter(product=product).exists()
 
 
+def _stores_with_finer_rules(product, places: int) -> list[str]:
+    """Names of (at most three) stores where the product's minimum, maximum or order multiple
+    has more than ``places`` decimal places: suggestions would stop being whole multiples."""
+    finer = Q()
+    for name in ("reorder_point", "order_up_to", "order_multiple"):
+        finer |= Q(**{f"{name}__isnull": False}) & ~Q(**{name: Round(name, places)})
+    levels = StockLevel.objects.filter(finer, product=product).order_by("store__name")
+    return list(levels.values_list("store__name", flat=True)[:3])
+
+
 class UnitForm(CaseInsensitiveUniqueMixin, forms.ModelForm):
     case_insensitive_unique = ("name", "symbol")
 
@@ -165,6 +175,12 @@ class ProductForm(forms.ModelForm):
                     f"Purchase orders not yet received order parts finer than {unit.plural} "
                     "allow; receive, change or close them first, or keep the unit.",
                 )
+            elif stores := _stores_with_finer_rules(self.instance, unit.decimal_places):
+                self.add_error(
+                    "unit",
+                    f"The minimum, maximum or order multiple at {', '.join(stores)} has parts "
+                    f"finer than {unit.plural} allow; change those rules first, or keep the unit.",
+                )
         if unit is not None:
             # A reorder level or pack of 2.5 drills means nothing.
             for name in ("reorder_level", "pack_size"):
@@ -272,6 +288,17 @@ class ProductFilterForm(ListFilterForm):
         label="On order", choices=[("", "Any"), ("yes", "Yes"), ("no", "No")], required=False
     )
     below_reorder = forms.BooleanField(label="At or below reorder level", required=False)
+    needs_reorder = forms.BooleanField(
+        label="Needs reordering",
+        required=False,
+        # The list page shows no help texts; the box's tooltip says what it means.
+        widget=forms.CheckboxInput(
+            attrs={
+                "title": "Projected (on hand + on order + drafts + in transit) at or below the "
+                "reorder level, from an active supplier"
+            }
+        ),
+    )
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
@@ -284,6 +311,8 @@ class ProductFilterForm(ListFilterForm):
             queryset = queryset.on_order(data["on_order"] == "yes")
         if data.get("below_reorder"):
             queryset = queryset.below_reorder_level()
+        if data.get("needs_reorder"):
+            queryset = queryset.needing_reorder()
         return queryset
 
 

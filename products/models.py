@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce, Lower, Round, Upper
+from django.db.models.functions import Coalesce, Greatest, Lower, Round, Upper
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,6 +19,7 @@ from core.models import (
 )
 from core.quantities import as_typed, exact_quantity
 from core.text import CodeField, NameField
+from stores.models import Store
 
 # Constraints the stock engine recognises when a race reaches the database
 # (see products.services.move_stock): one name, used in Meta and in the engine.
@@ -141,6 +142,28 @@ class Unit(ArchivableModel):
         return f"counted in {self.plural} to at most {places}: {shown} has more"
 
 
+# Statuses of documents of the apps above this one, which it reaches only through the
+# relations they give products (it may not import them): purchases'
+# PurchaseOrder.Status.DRAFT and transfers' Transfer.Status.DISPATCHED.
+DRAFT_ORDER_STATUS = "draft"
+IN_TRANSIT_STATUS = "dispatched"
+
+
+def _lines_total(relation: str, **conditions):
+    """The quantity of the product's document lines reached through ``relation`` (a related
+    name on Product) that meet ``conditions``, 0 when none: a correlated subquery."""
+    quantity = models.DecimalField(**STOCK_QUANTITY)
+    lines = Product._meta.get_field(relation).related_model.objects
+    total = (
+        lines.filter(product=OuterRef("pk"), **conditions)
+        .order_by()
+        .values("product")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    return Coalesce(Subquery(total, output_field=quantity), Decimal("0"), output_field=quantity)
+
+
 class ProductQuerySet(ArchivableQuerySet):
     def with_on_hand(self):
         """Annotate ``on_hand``: the quantity held across all stores.
@@ -206,6 +229,40 @@ class ProductQuerySet(ArchivableQuerySet):
     def below_reorder_level(self):
         """Products whose total on-hand is at or below their reorder level."""
         return self.with_on_hand().filter(on_hand__lte=F("reorder_level"))
+
+    def with_projected(self):
+        """Annotate ``on_hand``, ``on_order`` and ``projected``, across all stores: on hand
+        + on order + on draft purchase orders + in transit between stores.
+
+        A draft transfer adds nothing: its units are still on hand at its source.
+        """
+        quantity = models.DecimalField(**STOCK_QUANTITY)
+        return (
+            self.with_on_hand()
+            .with_on_order()
+            .alias(
+                on_drafts=_lines_total("purchase_order_lines", order__status=DRAFT_ORDER_STATUS),
+                in_transit=_lines_total("transfer_lines", transfer__status=IN_TRANSIT_STATUS),
+            )
+            .annotate(
+                projected=Round(
+                    F("on_hand") + F("on_order") + F("on_drafts") + F("in_transit"),
+                    QUANTITY_PLACES,
+                    output_field=quantity,
+                )
+            )
+        )
+
+    def needing_reorder(self):
+        """Products of active suppliers whose projected stock (see :meth:`with_projected`)
+        is at or below their reorder level: what the shop as a whole should order."""
+        return (
+            self.filter(supplier__is_active=True)
+            .with_projected()
+            # Cheap first: what is coming only adds, so a product above its reorder
+            # level on hand is above it projected too.
+            .filter(on_hand__lte=F("reorder_level"), projected__lte=F("reorder_level"))
+        )
 
 
 class Product(ArchivableModel):
@@ -400,12 +457,21 @@ class StockLevelQuerySet(models.QuerySet):
 
         A blank field takes the product's default: the minimum is its reorder
         level, the maximum twice the minimum, the multiple its pack size (or 1).
+        The maximum is never below the minimum: a maximum set for the store
+        stays as it was when the product's reorder level (its minimum there)
+        is raised past it, and then the minimum is the maximum too, so a
+        transfer never takes a store below its minimum as "surplus".
         """
         quantity = models.DecimalField(**STOCK_QUANTITY)
         minimum = Coalesce(F("reorder_point"), F("product__reorder_level"), output_field=quantity)
         return self.annotate(
             minimum=minimum,
-            maximum=Coalesce(F("order_up_to"), minimum * 2, output_field=quantity),
+            # Greatest over two non-null values: with a NULL, SQLite and MariaDB give NULL.
+            maximum=Greatest(
+                Coalesce(F("order_up_to"), minimum * 2, output_field=quantity),
+                minimum,
+                output_field=quantity,
+            ),
             multiple=Coalesce(
                 F("order_multiple"), F("product__pack_size"), Decimal("1"), output_field=quantity
             ),
@@ -632,6 +698,24 @@ CARRIES_COST_OF = {
     StockMovement.Kind.TRANSFER_IN: StockMovement.Kind.TRANSFER_OUT,
     StockMovement.Kind.TRANSIT_VARIANCE: StockMovement.Kind.TRANSFER_OUT,
 }
+
+
+def stores_receiving(product) -> models.QuerySet:
+    """Stores with units of ``product`` in transit to them, each with ``in_transit``: the
+    product's lines of dispatched transfers to it, in one query.
+
+    Through the relations the transfers app gives stores (this layer does not import it).
+    """
+    return Store.objects.filter(
+        transfers_in__status=IN_TRANSIT_STATUS, transfers_in__lines__product=product
+    ).annotate(
+        # Rounded: SQLite sums as floating point.
+        in_transit=Round(
+            Sum("transfers_in__lines__quantity"),
+            QUANTITY_PLACES,
+            output_field=models.DecimalField(**STOCK_QUANTITY),
+        )
+    )
 
 
 # The detail page of the document each kind of movement comes from, filled by

@@ -21,7 +21,14 @@ from products.forms import (
     StockRuleForm,
     UnitForm,
 )
-from products.models import Category, Product, StockLevel, StockMovement, Unit
+from products.models import (
+    Category,
+    Product,
+    StockLevel,
+    StockMovement,
+    Unit,
+    stores_receiving,
+)
 from products.services import stock_adjust
 from stores.models import Store
 
@@ -110,9 +117,21 @@ class ProductDetailView(RecordDetailView):
         levels = list(
             product.stock_levels.with_rule().select_related("store").order_by("store__name")
         )
+        receiving = {store.pk: store for store in stores_receiving(product)}
+        for level in levels:
+            store = receiving.pop(level.store_id, None)
+            level.in_transit = store.in_transit if store else Decimal("0")
+        if receiving:
+            # Goods on their way to a store that has no stock row for the product yet.
+            for store in receiving.values():
+                level = StockLevel(product=product, store=store)
+                level.in_transit = store.in_transit
+                levels.append(level)
+            levels.sort(key=lambda level: level.store.name)
         context["stock_levels"] = levels
         context["on_hand"] = sum((level.quantity for level in levels), Decimal("0"))
         context["on_order"] = sum((level.on_order for level in levels), Decimal("0"))
+        context["in_transit"] = sum((level.in_transit for level in levels), Decimal("0"))
         context["can_edit_rules"] = self.request.user.has_perm("products.change_stocklevel")
         movements = (
             StockMovement.objects.filter(product=product)

@@ -10,8 +10,11 @@ store has and what is coming:
 
 Drafts count, so pressing "Create drafts" twice orders nothing twice. The
 suggestion is ``maximum − projected`` rounded up to the order multiple;
-where another active store holds more than its own maximum, a transfer from
-the one with the largest surplus is suggested too.
+where another active store holds more than its own maximum (less what its
+draft transfers out already promise), a transfer from the one with the
+largest surplus is suggested too. Each row's transfer is worked out as if it
+were alone: ``replenishment.services.drafts_create`` shares a source's
+surplus between the lines of one batch.
 
 One query per page whatever the number of rows: the terms are correlated
 subqueries, and only the rows already low on hand + on order (a cheap test on
@@ -86,7 +89,11 @@ def outgoing_draft_transfers():
 
 def surplus_sources():
     """Other active stores holding more of the row's product than their maximum, largest
-    surplus first: ``surplus`` = on hand − maximum − promised on draft transfers out."""
+    surplus first: ``surplus`` = on hand − maximum − promised on draft transfers out.
+
+    The maximum in force is never below the minimum (see ``StockLevel.with_rule``), so a
+    transfer of the surplus never takes the source below its own minimum.
+    """
     return (
         StockLevel.objects.with_rule()
         .filter(product=OuterRef("product"), store__is_active=True)
@@ -100,13 +107,17 @@ def surplus_sources():
 def replenishment_needs(*, store=None, supplier=None, category=None, search: str = ""):
     """Active (product, store) rows whose projected stock is at or below their minimum.
 
+    Products of archived suppliers are left out: they can no longer be ordered.
+
     Each row carries ``minimum``, ``maximum``, ``multiple`` (the rule in
     force), ``on_drafts``, ``incoming``, ``projected``, and, where another
     store has a surplus, ``transfer_from`` (its id), ``transfer_from_name``
     and ``surplus``. Ordered by store, then product name. :func:`explain`
     adds the suggested quantities to the rows of a page.
     """
-    levels = StockLevel.objects.with_rule().filter(product__is_active=True, store__is_active=True)
+    levels = StockLevel.objects.with_rule().filter(
+        product__is_active=True, product__supplier__is_active=True, store__is_active=True
+    )
     if store is not None:
         levels = levels.filter(store=store)
     if supplier is not None:
@@ -151,12 +162,17 @@ def suggested_order(level) -> Decimal:
     return quantity.quantize(level.product.unit.step, rounding=ROUND_CEILING)
 
 
-def suggested_transfer(level, order: Decimal) -> Decimal | None:
+def suggested_transfer(level, order: Decimal, taken: Decimal = Decimal("0")) -> Decimal | None:
     """How much to fetch from the store with the largest surplus, if any: the surplus or the
-    suggested order, whichever is smaller, down to the unit's step (never beyond the surplus)."""
+    suggested order, whichever is smaller, down to the unit's step (never beyond the surplus).
+
+    ``taken``: what other transfers not yet written (other lines of the same
+    batch) take from that surplus first.
+    """
     if level.transfer_from is None or not level.surplus:
         return None
-    quantity = min(level.surplus, order).quantize(level.product.unit.step, rounding=ROUND_FLOOR)
+    spare = level.surplus - taken
+    quantity = min(spare, order).quantize(level.product.unit.step, rounding=ROUND_FLOOR)
     return quantity if quantity > 0 else None
 
 

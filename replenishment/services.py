@@ -23,7 +23,7 @@ from products.models import Product, StockLevel
 from purchases.models import PurchaseOrder
 from purchases.orders import OrderLineInput, order_create
 from replenishment.models import DigestSubscription, LowStockDigest
-from replenishment.selectors import explain, replenishment_needs
+from replenishment.selectors import explain, replenishment_needs, suggested_transfer
 from stores.models import Store
 from transfers.models import Transfer
 from transfers.services import TransferLineInput, transfer_create
@@ -40,12 +40,14 @@ class ReplenishmentRefused(OperationRefused):
 class DraftChoice:
     """One selected line of the replenishment page: order it, or fetch it from another store.
 
-    ``quantity`` is what the page showed; it must still be the suggestion.
+    ``quantity`` is what the page showed; it must still be the suggestion. A transfer also
+    names the store the page showed it from (``from_store_id``); it must still be that one.
     """
 
     level_id: int
     action: Literal["order", "transfer"]
     quantity: Decimal
+    from_store_id: int | None = None
 
 
 @dataclass
@@ -60,7 +62,7 @@ def _describe(level) -> str:
 
 def _why_not_listed(level_ids: list[int]) -> list[str]:
     """Why each of ``level_ids`` is no longer a suggestion (unknown, archived or covered)."""
-    found = StockLevel.objects.select_related("product", "store").in_bulk(level_ids)
+    found = StockLevel.objects.select_related("product__supplier", "store").in_bulk(level_ids)
     reasons = []
     for level_id in level_ids:
         level = found.get(level_id)
@@ -70,6 +72,8 @@ def _why_not_listed(level_ids: list[int]) -> list[str]:
             reasons.append(f"{level.product.name} is archived")
         elif not level.store.is_active:
             reasons.append(f"{level.store.name} is archived")
+        elif not (supplier := level.product.supplier).is_active:
+            reasons.append(f"{level.product.name}'s supplier {supplier.name} is archived")
         else:
             reasons.append(
                 f"{_describe(level)} no longer needs replenishing "
@@ -78,21 +82,41 @@ def _why_not_listed(level_ids: list[int]) -> list[str]:
     return reasons
 
 
-def _check(choice: DraftChoice, level) -> tuple[Decimal, str | None]:
-    """The quantity to draft for ``choice`` and what is wrong with it, if anything."""
+def _check_transfer(
+    choice: DraftChoice, level, taken: Decimal
+) -> tuple[Decimal | None, str | None]:
+    """The quantity to fetch for ``choice`` when other lines of the batch already take
+    ``taken`` from the same source, and what is wrong with it, if anything."""
+    unit = level.product.unit
+    if level.transfer_quantity is None:
+        return None, f"no other store has {level.product.name} to spare for {level.store.name}"
+    if choice.from_store_id != level.transfer_from:
+        return None, (
+            f"{_describe(level)}: the transfer would now come from {level.transfer_from_name}, "
+            "not from the store the list showed; look at the list again"
+        )
+    expected = suggested_transfer(level, level.suggested, taken)
+    if taken and expected != choice.quantity:
+        spare = format_quantity(max(level.surplus - taken, Decimal("0")), unit)
+        return expected, (
+            f"{_describe(level)}: {level.transfer_from_name} has {spare} left to spare once "
+            "the other lines selected take theirs; draft these transfers one at a time"
+        )
+    return expected, None
+
+
+def _check(choice: DraftChoice, level, taken: Decimal) -> tuple[Decimal, str | None]:
+    """The quantity to draft for ``choice`` and what is wrong with it, if anything.
+
+    ``taken``: for a transfer, what the batch's earlier lines take from the same source.
+    """
     unit = level.product.unit
     if choice.action == "transfer":
-        expected = level.transfer_quantity
-        if expected is None:
-            return (
-                expected,
-                f"no other store has {level.product.name} to spare for {level.store.name}",
-            )
+        expected, problem = _check_transfer(choice, level, taken)
+        if problem:
+            return expected, problem
     else:
         expected = level.suggested
-        supplier = level.product.supplier
-        if not supplier.is_active:
-            return expected, f"{level.product.name}'s supplier {supplier.name} is archived"
         if expected * level.product.cost_price > MAX_LINE_VALUE:
             return (
                 expected,
@@ -132,8 +156,10 @@ def drafts_create(*, choices: list[DraftChoice], user) -> Drafts:
 
     Every choice is checked against the suggestions as they are now: an
     unknown or archived line, one that no longer needs replenishing (someone
-    drafted it meanwhile), or a quantity other than the suggestion is refused,
-    every problem named in one :class:`ReplenishmentRefused`.
+    drafted it meanwhile), a quantity other than the suggestion, or a transfer
+    from another store than the page showed is refused, every problem named
+    in one :class:`ReplenishmentRefused`. Transfers from one source share its
+    surplus: lines that together take more than it can spare are refused.
     """
     if not choices:
         raise ReplenishmentRefused("select at least one line")
@@ -142,29 +168,29 @@ def drafts_create(*, choices: list[DraftChoice], user) -> Drafts:
     level_ids = [choice.level_id for choice in choices]
     if len(set(level_ids)) != len(level_ids):
         raise ReplenishmentRefused("a line was selected twice")
+    # Read before the transaction starts: on MariaDB its first plain read fixes
+    # what it sees, and that must come after the locks, not before.
+    products_of = dict(StockLevel.objects.filter(pk__in=level_ids).values_list("pk", "product_id"))
     with transaction.atomic():
-        # Two people pressing the button for the same lines queue here; the
-        # second then sees the first one's drafts in the projected stock.
-        list(
-            StockLevel.objects.select_for_update()
-            .filter(pk__in=level_ids)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        _lock(choices, products_of)
         current = {
             level.pk: level for level in explain(replenishment_needs().filter(pk__in=level_ids))
         }
         problems = _why_not_listed([pk for pk in level_ids if pk not in current])
         orders: dict[tuple[int, int], list[OrderLineInput]] = defaultdict(list)
         transfers: dict[tuple[int, int], list[TransferLineInput]] = defaultdict(list)
+        # (product id, source store id) -> units the batch's transfers take from it so far
+        taken: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
         for choice in choices:
             level = current.get(choice.level_id)
             if level is None:
                 continue
-            quantity, problem = _check(choice, level)
+            source = (level.product_id, level.transfer_from)
+            quantity, problem = _check(choice, level, taken[source])
             if problem:
                 problems.append(problem)
             elif choice.action == "transfer":
+                taken[source] += quantity
                 transfers[level.transfer_from, level.store_id].append(
                     TransferLineInput(product=level.product, quantity=quantity)
                 )
@@ -175,6 +201,34 @@ def drafts_create(*, choices: list[DraftChoice], user) -> Drafts:
         if problems:
             raise ReplenishmentRefused("; ".join(problems))
         return _write_drafts(orders, transfers, current.values(), user)
+
+
+def _lock(choices: list[DraftChoice], products_of: dict[int, int]) -> None:
+    """Lock the chosen lines' products, then their stock rows and those of the stores the
+    transfers come from, each by primary key as the stock engine does (see
+    ``products.services._lock``), so neither deadlocks with the other.
+
+    Two batches for the same product (the same lines, or other stores fetching
+    from the same source) queue here; the second then sees the first one's
+    drafts in the projected stock and in what the source has left to spare.
+    No joins in the locking queries: MariaDB would lock the joined rows too.
+    """
+    list(
+        Product.objects.select_for_update()
+        .filter(pk__in=sorted(set(products_of.values())))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    rows = Q(pk__in=list(products_of))
+    for choice in choices:
+        if choice.action == "transfer" and choice.from_store_id and choice.level_id in products_of:
+            rows |= Q(product_id=products_of[choice.level_id], store_id=choice.from_store_id)
+    list(
+        StockLevel.objects.select_for_update()
+        .filter(rows)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def _write_drafts(orders, transfers, levels, user) -> Drafts:

@@ -73,6 +73,11 @@ def _parse_quantity(text: str | None) -> Decimal | None:
     return quantity if quantity.is_finite() else None
 
 
+def _is_id(value: str) -> bool:
+    """Whether ``value`` is a primary key as the page posts them (digits a bigint holds)."""
+    return value.isascii() and value.isdecimal() and len(value) < 19
+
+
 def _linked(records) -> str:
     return format_html_join(
         ", ", '<a href="{}">{}</a>', ((r.get_absolute_url(), r) for r in records)
@@ -84,8 +89,9 @@ class DraftsCreateView(PermissionRequiredMixin, View):
 
     Each selected line posts ``line=<stock row id>``, ``action-<id>`` ("order"
     or "transfer") and the quantity the page showed for that action
-    (``quantity-<id>`` or ``transfer-quantity-<id>``); the service checks it
-    is still the suggestion.
+    (``quantity-<id>`` or ``transfer-quantity-<id>``), and for a transfer the
+    store it comes from (``transfer-from-<id>``); the service checks they are
+    still the suggestion.
     """
 
     permission_required = "purchases.add_purchaseorder"
@@ -126,7 +132,7 @@ class DraftsCreateView(PermissionRequiredMixin, View):
     def choices(data) -> tuple[list[DraftChoice], list[str]]:
         choices, problems = [], []
         for value in data.getlist("line"):
-            if not (value.isascii() and value.isdecimal() and len(value) < 19):
+            if not _is_id(value):
                 problems.append(f"{value!r} is not a line of the list")
                 continue
             action = data.get(f"action-{value}", "order")
@@ -138,7 +144,21 @@ class DraftsCreateView(PermissionRequiredMixin, View):
             if quantity is None:
                 problems.append(f"line {value} has no valid quantity")
                 continue
-            choices.append(DraftChoice(level_id=int(value), action=action, quantity=quantity))
+            from_store_id = None
+            if action == "transfer":
+                source = data.get(f"transfer-from-{value}", "")
+                if not _is_id(source):
+                    problems.append(f"line {value} does not say which store to transfer from")
+                    continue
+                from_store_id = int(source)
+            choices.append(
+                DraftChoice(
+                    level_id=int(value),
+                    action=action,
+                    quantity=quantity,
+                    from_store_id=from_store_id,
+                )
+            )
         return choices, problems
 
 

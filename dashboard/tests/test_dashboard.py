@@ -467,27 +467,34 @@ def test_dashboard_needs_attention_per_store_and_in_total(manager_client):
     assert {product.pk for product in attention["in_total"]} == in_total
     assert attention["in_total_count"] == len(in_total)
     html = unescape(response.content.decode())
-    create = reverse("purchases:create")
-    assert f'{create}?product={at_level.pk}"' in html
+    create, replenish = reverse("purchases:create"), reverse("replenishment:list")
+    assert f'{replenish}?q={at_level.sku}"' in html
     assert f'{create}?product={low_here.pk}&store={north.pk}"' in html
-    assert f'{create}?product={archived.pk}"' not in html
+    assert f'{replenish}?q={archived.sku}"' not in html
     assert f"{create}?product={archived.pk}&" not in html
     assert "2 products in total</a>" in html
 
 
-def test_dashboard_needs_attention_reorder_link_prefills_product_and_supplier(manager_client):
-    product = ProductFactory(reorder_level=5, cost_price=D("7.25"))
+def test_dashboard_needs_attention_in_total_reorder_link_lists_the_product_to_replenish(
+    manager_client,
+):
+    north, south = StoreFactory(), StoreFactory()
+    product = ProductFactory(sku="GLUE-1", reorder_level=5)
+    receive(product, north, 1)
+    receive(product, south, 2)
 
     response = dashboard(manager_client)
-    link = f"{reverse('purchases:create')}?product={product.pk}"
-    assert link in unescape(response.content.decode())
+    link = f"{reverse('replenishment:list')}?q=GLUE-1"
+    assert f'href="{link}" data-testid="attention-total-replenish"' in unescape(
+        response.content.decode()
+    )
     page = manager_client.get(link)
 
     assert page.status_code == 200
-    assert page.context["form"].initial["supplier"] == product.supplier_id
-    line = page.context["formset"].forms[0]
-    assert line.initial["product"] == product
-    assert line.initial["unit_cost"] == D("7.25")
+    assert {(row.product, row.store) for row in page.context["object_list"]} == {
+        (product, north),
+        (product, south),
+    }
 
 
 def test_dashboard_needs_attention_total_link_lists_the_same_products(manager_client):

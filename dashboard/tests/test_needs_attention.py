@@ -1,11 +1,14 @@
 """The dashboard's needs-attention list counts what is coming (projected stock) and leads to
 /replenishment/ for the store."""
 
+import re
 from decimal import Decimal
 from html import unescape
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from products.tests.factories import ProductFactory
@@ -65,3 +68,75 @@ def test_the_links_are_left_out_for_those_who_may_not_see_purchase_orders(
     _, html = attention(client)
 
     assert REPLENISH_URL not in html
+
+
+def test_in_total_counts_what_is_on_order_drafted_and_in_transit(manager_client, store):
+    north = StoreFactory(name="North")
+    names = ("Ordered", "Drafted", "In transit", "Moving by draft", "Low", "Archived supplier")
+    products = {name: ProductFactory(name=name, reorder_level=10) for name in names}
+    for product in products.values():
+        receive(product, north, 4)  # 4 in all: at or below 10 on hand
+    make_order(store=store, lines=[(products["Ordered"], 50)], place=True)
+    make_order(store=store, lines=[(products["Drafted"], 50)])
+    receive(products["In transit"], north, 7)  # 11, 4 of it on the road
+    make_transfer(
+        from_store=north, to_store=store, lines=[(products["In transit"], 4)], dispatch=True
+    )
+    # A draft transfer moves nothing the shop holds: still 4 in all.
+    make_transfer(from_store=north, to_store=store, lines=[(products["Moving by draft"], 4)])
+    products["Archived supplier"].supplier.archive()
+
+    rows, html = attention(manager_client)
+
+    assert [(p.name, p.on_hand, p.projected) for p in rows["in_total"]] == [
+        ("Low", 4, 4),
+        ("Moving by draft", 4, 4),
+    ]
+    assert rows["in_total_count"] == 2
+    # The count's link lists the same products.
+    link = re.search(r'href="([^"]+)" data-testid="attention-total-count"', html)[1]
+    listed = manager_client.get(link).context["object_list"]
+    assert [product.name for product in listed] == ["Low", "Moving by draft"]
+    low = products["Low"]
+    assert f'href="{REPLENISH_URL}?q={low.sku}" data-testid="attention-total-replenish"' in html
+    assert f'{reverse("purchases:create")}?product={low.pk}"' not in html
+
+
+def test_in_total_reorder_link_is_left_out_for_those_who_may_not_see_purchase_orders(
+    client, django_user_model, store
+):
+    user = django_user_model.objects.create_user("viewer")
+    user.user_permissions.add(Permission.objects.get(codename="view_dashboard"))
+    client.force_login(user)
+    ProductFactory(reorder_level=5)
+
+    rows, html = attention(client)
+
+    assert rows["in_total_count"] == 1
+    assert 'data-testid="attention-total-replenish"' not in html
+
+
+def test_the_dashboard_runs_as_many_queries_with_many_products_coming(
+    manager_client, django_assert_num_queries, store
+):
+    north = StoreFactory()
+
+    def add_low_product():
+        product = ProductFactory(reorder_level=50)
+        receive(product, north, 6)
+        make_order(store=store, lines=[(product, 1)], place=True)
+        make_order(store=store, lines=[(product, 1)])
+        make_transfer(from_store=north, to_store=store, lines=[(product, 1)], dispatch=True)
+
+    add_low_product()
+    attention(manager_client)  # warm caches (content types, permissions)
+    with CaptureQueriesContext(connection) as one_product:
+        attention(manager_client)
+    for _ in range(12):
+        add_low_product()
+
+    with django_assert_num_queries(len(one_product)):
+        rows, _ = attention(manager_client)
+
+    assert rows["in_total_count"] == 13
+    assert len(rows["in_total"]) == 10

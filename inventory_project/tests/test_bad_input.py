@@ -495,7 +495,10 @@ FILTERS = {
     "categories:list": (["q", "status", "sort", "page"], {}),
     "suppliers:list": (["q", "status", "sort", "page"], {}),
     "customers:list": (["q", "status", "sort", "page"], {}),
-    "products:list": (["q", "status", "category", "supplier", "below_reorder", "sort", "page"], {}),
+    "products:list": (
+        ["q", "status", "category", "supplier", "below_reorder", "needs_reorder", "sort", "page"],
+        {},
+    ),
     "purchases:list": (["supplier", "store", "date_from", "date_to", "status", "page"], {}),
     "sales:list": (["customer", "store", "date_from", "date_to", "status", "page"], {}),
     "dashboard:index": (["period", "start", "end"], CUSTOM_PERIOD),
@@ -509,7 +512,10 @@ FILTERS = {
         ["q", "store", "sort", "page", "format", "period", "start", "end"],
         CUSTOM_PERIOD,
     ),
-    "reports:products-csv": (["q", "status", "category", "supplier", "below_reorder", "sort"], {}),
+    "reports:products-csv": (
+        ["q", "status", "category", "supplier", "below_reorder", "needs_reorder", "sort"],
+        {},
+    ),
     "reports:purchase-lines-csv": (["supplier", "store", "date_from", "date_to", "status"], {}),
     "reports:sale-lines-csv": (["customer", "store", "date_from", "date_to", "status"], {}),
     "reports:movements-csv": (["product", "store", "kind", "date_from", "date_to"], {}),

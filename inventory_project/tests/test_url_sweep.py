@@ -382,6 +382,7 @@ def replenish_post(world: World) -> dict:
         "line": row.pk,
         f"action-{row.pk}": "transfer",
         f"transfer-quantity-{row.pk}": str(row.transfer_quantity),
+        f"transfer-from-{row.pk}": str(row.transfer_from),
     }
 
 

@@ -91,6 +91,20 @@ def test_product_page_shows_on_order_and_the_rule_in_force_per_store(
     assert f'href="{rules_url(bolt)}"' in html
 
 
+def test_the_maximum_in_force_is_never_below_the_minimum(manager_client, bolt, store):
+    # A maximum of 12 set for the store, then the reorder level (its minimum there) raised.
+    StockLevel.objects.set_rules([StockRule(bolt.pk, store.pk, maximum=D("12"))])
+    bolt.reorder_level = D("25")
+    bolt.save()
+
+    level = StockLevel.objects.with_rule().get(product=bolt, store=store)
+    html = unescape(manager_client.get(bolt.get_absolute_url()).content.decode())
+
+    assert (level.minimum, level.maximum, level.order_up_to) == (25, 25, 12)
+    maximum = re.search(rf'data-testid="maximum-{store.code}">(.*?)</td>', html)[1]
+    assert maximum.startswith("25 ") and "The maximum set here (12) is below the minimum" in maximum
+
+
 def test_product_page_hides_the_rules_link_from_clerks(clerk_client, bolt):
     html = clerk_client.get(bolt.get_absolute_url()).content.decode()
 
@@ -247,6 +261,29 @@ def test_products_list_sorts_by_on_order(manager_client, bolt, store, sort):
     assert names == (["Washer", "Nut", "Bolt"] if sort == "on_order" else ["Bolt", "Nut", "Washer"])
 
 
+def test_products_list_needs_reordering_counts_what_is_on_order(
+    manager_client, bolt, store, other_store
+):
+    # Bolt: 15 on hand, 20 on order at Main Street (reorder level 5).
+    bolt.reorder_level = D("34")
+    bolt.save()
+    nut = ProductFactory(name="Nut", reorder_level=5)  # nothing held, nothing coming
+    stock_up(ProductFactory(name="Washer", reorder_level=5), store, 6)
+    archived_supplier = ProductFactory(name="Rivet", reorder_level=5)
+    archived_supplier.supplier.archive()
+
+    def listed():
+        response = manager_client.get(LIST_URL, {"needs_reorder": "on"})
+        return [product.name for product in response.context["object_list"]]
+
+    assert listed() == ["Nut"]  # Bolt projects 35 > 34; Rivet cannot be ordered
+    change_on_order(store=store, changes={bolt.pk: D("-1")})
+    assert listed() == ["Bolt", "Nut"]  # 34: at its reorder level
+    projected = Product.objects.with_projected().get(pk=bolt.pk).projected
+    assert projected == 34
+    assert nut in Product.objects.needing_reorder()
+
+
 def test_with_on_order_sums_every_store(bolt, store, other_store):
     change_on_order(store=other_store, changes={bolt.pk: D("4")})
 
@@ -267,13 +304,15 @@ def test_products_list_query_count_with_the_on_order_filter_and_sort(
     add_product()
     client.get(LIST_URL)
     counts = {}
-    for query in ({"on_order": "yes"}, {"sort": "-on_order"}, {"below_reorder": "on"}):
+    queries = ({"on_order": "yes"}, {"sort": "-on_order"}, {"below_reorder": "on"})
+    queries += ({"needs_reorder": "on"},)
+    for query in queries:
         with django_assert_num_queries(12 if "on_order" in query else 11) as captured:
             client.get(LIST_URL, query)
         counts[str(query)] = len(captured)
     for _ in range(24):
         add_product()
-    for query in ({"on_order": "yes"}, {"sort": "-on_order"}, {"below_reorder": "on"}):
+    for query in queries:
         with django_assert_num_queries(counts[str(query)]):
             response = client.get(LIST_URL, query)
         assert len(response.context["object_list"]) == 25

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from core.quantities import format_quantity, plain_quantity
-from products.models import Product, StockLevel, StockMovement, Unit
+from products.models import Product, StockLevel, StockMovement, StockRule, Unit
 from products.services import QuantityRefused, StockChange, move_stock, stock_adjust
 from products.tests.factories import ProductFactory, stock_up
 from stores.tests.factories import StoreFactory
@@ -264,6 +264,47 @@ def test_a_product_holding_part_metres_cannot_turn_to_pieces(manager_client, cab
     ]
     cable.refresh_from_db()
     assert cable.unit.symbol == "m"
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"minimum": Decimal("2.5")},
+        {"maximum": Decimal("7.5")},
+        {"multiple": Decimal("0.5")},
+    ],
+)
+def test_a_product_with_part_metre_rules_cannot_turn_to_pieces(
+    manager_client, cable, store, other_store, rule
+):
+    # Whole metres at Main Street; the part metre at the other store.
+    StockLevel.objects.set_rules(
+        [
+            StockRule(cable.pk, store.pk, Decimal("2"), Decimal("6"), Decimal("2")),
+            StockRule(cable.pk, other_store.pk, **rule),
+        ]
+    )
+
+    response = manager_client.post(cable.get_absolute_url(), product_data(cable, unit="pcs"))
+
+    assert response.context["form"].errors["unit"] == [
+        f"The minimum, maximum or order multiple at {other_store.name} has parts finer than "
+        "pieces allow; change those rules first, or keep the unit."
+    ]
+    cable.refresh_from_db()
+    assert cable.unit.symbol == "m"
+
+
+def test_a_product_with_whole_metre_rules_turns_to_pieces(manager_client, cable, store):
+    StockLevel.objects.set_rules(
+        [StockRule(cable.pk, store.pk, minimum=Decimal("2"), maximum=Decimal("6.000"))]
+    )  # no multiple of its own: a blank is no finer than any unit
+
+    response = manager_client.post(cable.get_absolute_url(), product_data(cable, unit="pcs"))
+
+    assert response.status_code == 302
+    cable.refresh_from_db()
+    assert cable.unit.symbol == "pcs"
 
 
 def test_managers_add_a_unit_and_products_use_it(manager_client):

@@ -236,3 +236,26 @@ def test_ordered_by_store_then_product_name():
 )
 def test_round_up(quantity, multiple, expected):
     assert round_up(quantity, multiple) == expected
+
+
+def test_a_transfer_never_takes_the_source_below_its_own_minimum(store, other_store):
+    # Main Street's maximum was set at 10; the reorder level (its minimum there) is raised to 25.
+    product = stocked(store, 30, maximum=10, reorder_level=D("5"))
+    set_rule(product, other_store, minimum=2, maximum=10)
+    product.reorder_level = D("25")
+    product.save()
+
+    row = rows()[product.pk, other_store.pk]
+
+    assert (row.transfer_from, row.surplus, row.transfer_quantity) == (store.pk, 5, 5)
+    make_transfer(from_store=store, to_store=other_store, lines=[(product, 5)], dispatch=True)
+    # Main Street is left at its minimum (which is its maximum now): nothing to replenish.
+    assert (product.pk, store.pk) not in rows()
+
+
+def test_products_of_archived_suppliers_are_not_listed(store):
+    listed = stocked(store, 1, minimum=5, maximum=10)
+    unlisted = stocked(store, 1, minimum=5, maximum=10)
+    unlisted.supplier.archive()
+
+    assert set(rows()) == {(listed.pk, store.pk)}

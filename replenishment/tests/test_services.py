@@ -30,7 +30,12 @@ def order(product, store) -> DraftChoice:
 
 def transfer(product, store) -> DraftChoice:
     row = suggestion(product, store)
-    return DraftChoice(level_id=row.pk, action="transfer", quantity=row.transfer_quantity)
+    return DraftChoice(
+        level_id=row.pk,
+        action="transfer",
+        quantity=row.transfer_quantity,
+        from_store_id=row.transfer_from,
+    )
 
 
 def nothing_drafted():
@@ -183,4 +188,101 @@ def test_empty_duplicate_and_oversized_selections_are_refused(clerk, choices, me
     with pytest.raises(ReplenishmentRefused, match=message):
         drafts_create(choices=choices, user=clerk)
 
+    assert nothing_drafted()
+
+
+# Transfers share what their source can spare ---------------------------------------------
+
+
+def two_stores_fetching_from(source, spare):
+    """A product ``source`` holds ``spare`` above its maximum of 20, that two other stores
+    (nothing on hand, minimum 2, maximum 10) each want 10 of."""
+    east, west = StoreFactory(name="East"), StoreFactory(name="West")
+    product = stocked(source, 20 + spare, minimum=5, maximum=20, name="Glue")
+    for destination in (east, west):
+        set_rule(product, destination, minimum=2, maximum=10)
+    return product, east, west
+
+
+def drafted_from(source) -> Decimal:
+    return sum(
+        (
+            line.quantity
+            for t in Transfer.objects.filter(from_store=source)
+            for line in t.lines.all()
+        ),
+        D("0"),
+    )
+
+
+@pytest.mark.parametrize(("spare", "left"), [(10, "0 pcs"), (15, "5 pcs")])
+def test_lines_of_one_batch_never_take_more_than_the_source_can_spare(store, clerk, spare, left):
+    product, east, west = two_stores_fetching_from(store, spare)
+    # Each row, worked out alone, fetches 10: the surplus would be given away twice.
+    choices = [transfer(product, east), transfer(product, west)]
+    assert [choice.quantity for choice in choices] == [10, 10]
+
+    with pytest.raises(ReplenishmentRefused) as refused:
+        drafts_create(choices=choices, user=clerk)
+
+    assert f"Glue at West: Main Street has {left} left to spare once the other lines" in str(
+        refused.value
+    )
+    assert nothing_drafted()
+
+
+def test_lines_of_one_batch_fetching_what_the_source_can_spare_are_drafted(store, clerk):
+    product, east, west = two_stores_fetching_from(store, 20)
+
+    drafts = drafts_create(choices=[transfer(product, east), transfer(product, west)], user=clerk)
+
+    assert len(drafts.transfers) == 2
+    assert drafted_from(store) == 20
+
+
+def test_a_later_batch_fetches_only_what_the_earlier_drafts_left(store, clerk):
+    product, east, west = two_stores_fetching_from(store, 15)
+    stale = transfer(product, west)  # the page, read before East's draft: 10
+
+    drafts_create(choices=[transfer(product, east)], user=clerk)
+
+    with pytest.raises(ReplenishmentRefused, match="Glue at West: the suggestion is now 5 pcs"):
+        drafts_create(choices=[stale], user=clerk)
+    drafts_create(choices=[transfer(product, west)], user=clerk)
+    assert drafted_from(store) == 15
+    assert not replenishment_needs().filter(product=product).exists()  # both covered now
+
+
+def test_a_transfer_from_another_store_than_the_page_showed_is_refused(store, clerk):
+    north, south = StoreFactory(name="North"), StoreFactory(name="South")
+    product = stocked(store, 0, minimum=5, maximum=10, name="Glue")
+    stock_up(product, north, 30)  # surplus 20 (default maximum 10)
+    stock_up(product, south, 25)  # surplus 15
+    shown = transfer(product, store)
+    assert shown.from_store_id == north.pk
+    for choice, message in [
+        (
+            DraftChoice(shown.level_id, "transfer", shown.quantity, from_store_id=south.pk),
+            "Glue at Main Street: the transfer would now come from North",
+        ),
+        (
+            DraftChoice(shown.level_id, "transfer", shown.quantity),
+            "Glue at Main Street: the transfer would now come from North",
+        ),
+    ]:
+        with pytest.raises(ReplenishmentRefused, match=message):
+            drafts_create(choices=[choice], user=clerk)
+
+    assert nothing_drafted()
+
+
+def test_products_of_archived_suppliers_are_named_when_refused(store, clerk):
+    product = stocked(store, 1, minimum=5, maximum=10, name="Glue")
+    choices = [order(product, store)]
+    product.supplier.archive()
+
+    with pytest.raises(ReplenishmentRefused, match=r"Glue's supplier .* is archived"):
+        drafts_create(choices=choices, user=clerk)
+
+    assert not replenishment_needs().exists()
     assert nothing_drafted()

@@ -45,6 +45,7 @@ def selected(response, *actions) -> dict:
         data[f"quantity-{row.pk}"] = str(row.suggested)
         if row.transfer_quantity:
             data[f"transfer-quantity-{row.pk}"] = str(row.transfer_quantity)
+            data[f"transfer-from-{row.pk}"] = str(row.transfer_from)
     return data
 
 
@@ -273,4 +274,60 @@ def test_a_transfer_needs_the_add_transfer_permission(client, django_user_model,
 
     assert "Transfer</option>" not in page.content.decode()  # offered to those who may
     assert client.post(DRAFTS_URL, selected(page, "transfer")).status_code == 403
+    assert not Transfer.objects.exists()
+
+
+def test_the_page_posts_the_store_each_transfer_comes_from(manager_client, store):
+    north = StoreFactory(name="North")
+    product = stocked(store, 1, minimum=5, maximum=10)
+    stock_up(product, north, 30)
+
+    page = manager_client.get(LIST_URL)
+
+    [row] = page.context["object_list"]
+    html = page.content.decode()
+    assert f'name="transfer-from-{row.pk}" value="{north.pk}"' in html
+    assert "Products of archived suppliers are not listed." in html
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (None, "does not say which store to transfer from"),
+        ("north-ish", "does not say which store to transfer from"),
+        ("other", "the transfer would now come from North"),
+    ],
+)
+def test_create_drafts_refuses_a_transfer_without_the_store_the_page_showed(
+    manager_client, store, other_store, source, message
+):
+    north = StoreFactory(name="North")
+    product = stocked(store, 1, minimum=5, maximum=10)
+    stock_up(product, north, 30)
+    page = manager_client.get(LIST_URL, {"store": store.pk})
+    data = selected(page, "transfer")
+    pk = page.context["object_list"][0].pk
+    if source is None:
+        del data[f"transfer-from-{pk}"]
+    else:
+        data[f"transfer-from-{pk}"] = str(other_store.pk) if source == "other" else source
+
+    response = manager_client.post(DRAFTS_URL, data, follow=True)
+
+    assert message in messages_of(response)[0]
+    assert not Transfer.objects.exists()
+
+
+def test_create_drafts_refuses_two_lines_taking_the_same_surplus(manager_client, store):
+    north, east = StoreFactory(name="North"), StoreFactory(name="East")
+    product = stocked(store, 0, minimum=5, maximum=10, name="Glue")
+    set_rule(product, east, minimum=5, maximum=10)
+    set_rule(product, north, minimum=1, maximum=2)
+    stock_up(product, north, 12)  # 10 to spare, and each of the two stores wants 10
+    page = manager_client.get(LIST_URL)
+    assert [row.transfer_quantity for row in page.context["object_list"]] == [10, 10]
+
+    response = manager_client.post(DRAFTS_URL, selected(page, "transfer", "transfer"), follow=True)
+
+    assert "Glue at Main Street: North has 0 pcs left to spare" in messages_of(response)[0]
     assert not Transfer.objects.exists()
