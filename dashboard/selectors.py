@@ -24,7 +24,7 @@ from dashboard.periods import MAX_DAILY_POINTS, MAX_MONTHLY_POINTS, Period
 from people.models import Customer, Supplier
 from products.models import Category, Product, StockLevel
 from purchases.models import Purchase, PurchaseDay
-from replenishment.selectors import replenishment_needs
+from replenishment.selectors import replenishment_rows, rows_with_terms
 from sales.models import ProductSales, Sale, SaleDay, SaleLine
 from stores.models import Store
 from transfers.models import Transfer, TransferLine
@@ -209,7 +209,9 @@ def needs_attention() -> dict:
     """What needs replenishing, by projected stock: per store (the replenishment list's rows,
     lowest first), and products whose total over all stores is at or below their reorder
     level (on hand + on order + drafts + in transit: ``Product.objects.needing_reorder``)."""
-    per_store = replenishment_needs().order_by("projected", "product__name", "pk")
+    # Listed from the stock rows' own columns (see replenishment_rows), the lowest on
+    # hand + on order first; the terms are read for the rows shown only.
+    per_store = replenishment_rows().order_by("stocked", "product__name", "pk")
     in_total = (
         Product.objects.active()
         .needing_reorder()
@@ -217,7 +219,12 @@ def needs_attention() -> dict:
         .order_by("projected", "name", "pk")
     )
     return {
-        "per_store": list(per_store[:ATTENTION_ROWS]),
+        "per_store": list(
+            # -1, never a key, when nothing is low: the page runs the same queries then.
+            rows_with_terms(
+                per_store.values_list("pk", flat=True)[:ATTENTION_ROWS] or [-1]
+            ).order_by("projected", "product__name", "pk")
+        ),
         "per_store_count": per_store.count(),
         "in_total": list(in_total[:ATTENTION_ROWS]),
         "in_total_count": in_total.count(),

@@ -641,7 +641,9 @@ def test_dashboard_query_count_does_not_grow_with_data(
     with django_assert_num_queries(small):
         response = dashboard(manager_client, query)
 
-    assert small <= 26  # 24 before transfers, then what is in transit and the oldest transfer
+    # 24 before transfers, then what is in transit and the oldest transfer, then the
+    # per-store rows needing replenishment listed apart from their terms
+    assert small <= 27
     summary = response.context["summary"]
     assert summary["counts"]["stores"] == 5
     assert len(summary["latest"]["sales"]) == 5
