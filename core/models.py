@@ -107,6 +107,8 @@ UNITS_TOTAL = DecimalField(**TOTAL_QUANTITY)
 
 
 class DatedQuerySet(models.QuerySet):
+    """Records with a date and (for line totals) lines: documents, orders, transfers."""
+
     def in_period(self, start=None, end=None):
         """Rows dated from ``start`` to ``end``, both days included."""
         queryset = self
@@ -116,24 +118,21 @@ class DatedQuerySet(models.QuerySet):
             queryset = queryset.filter(date__lte=end)
         return queryset
 
-
-class DocumentQuerySet(DatedQuerySet):
-    """Reads shared by purchases and sales."""
-
-    def not_voided(self):
-        return self.filter(voided_at__isnull=True)
-
     def annotate_line_totals(self, **sums):
-        """Annotate ``line_count`` and each named sum over the document's lines.
+        """Annotate ``line_count`` and each named sum over the record's ``lines``.
 
         ``sums`` maps a name to ``(expression, output_field)``. They are
         correlated subqueries, so the database totals only the rows a page
         actually shows; joining and grouping every line would total all of
         history before ORDER BY and LIMIT apply.
         """
-        line_model = self.model._meta.get_field("lines").related_model
-        document = self.model._meta.model_name
-        lines = line_model.objects.filter(**{document: OuterRef("pk")}).order_by().values(document)
+        relation = self.model._meta.get_field("lines")
+        document = relation.field.name  # the lines' foreign key: "purchase", "order"
+        lines = (
+            relation.related_model.objects.filter(**{document: OuterRef("pk")})
+            .order_by()
+            .values(document)
+        )
 
         def total(aggregate, output_field):
             return Coalesce(
@@ -147,6 +146,13 @@ class DocumentQuerySet(DatedQuerySet):
             line_count=total(Count("pk"), IntegerField()),
             **{name: total(Sum(expression), field) for name, (expression, field) in sums.items()},
         )
+
+
+class DocumentQuerySet(DatedQuerySet):
+    """Reads shared by purchases and sales."""
+
+    def not_voided(self):
+        return self.filter(voided_at__isnull=True)
 
 
 class DocumentLineQuerySet(models.QuerySet):

@@ -167,6 +167,22 @@ def _lock(store, product_ids: list[int]) -> _LockedStock:
     return _LockedStock(products, levels)
 
 
+def check_line_units(lines) -> None:
+    """Raise :class:`QuantityRefused` naming every line finer than its product's unit allows.
+
+    ``lines``: a document's lines before they are written (each with a
+    ``product``, its unit at hand, and a ``quantity``), so a draft of 2.5
+    drills is refused as the engine would refuse moving them.
+    """
+    refusals = [
+        f"{line.product.name} is {refusal}"
+        for line in lines
+        if (refusal := line.product.unit.refusal(Decimal(line.quantity)))
+    ]
+    if refusals:
+        raise QuantityRefused("; ".join(refusals))
+
+
 def change_on_order(*, store, changes: dict[int, Decimal]) -> None:
     """Add each signed quantity of ``changes`` (product id -> units) to its on-order at ``store``.
 

@@ -142,23 +142,8 @@ class PurchaseLine(models.Model):
 class PurchaseOrderQuerySet(DatedQuerySet):
     def with_totals(self):
         """Annotate ``line_count``, ``units`` (ordered) and ``value`` (at the agreed costs)."""
-        lines = (
-            PurchaseOrderLine.objects.filter(order=models.OuterRef("pk")).order_by().values("order")
-        )
-
-        def total(aggregate, output_field):
-            return Coalesce(
-                models.Subquery(lines.annotate(result=aggregate).values("result")),
-                models.Value(Decimal("0"), output_field=output_field),
-                output_field=output_field,
-            )
-
-        return self.annotate(
-            line_count=Coalesce(
-                models.Subquery(lines.annotate(result=Count("pk")).values("result")), 0
-            ),
-            units=total(Sum("quantity"), UNITS_TOTAL),
-            value=total(Sum(F("quantity") * F("unit_cost")), TOTAL),
+        return self.annotate_line_totals(
+            units=(F("quantity"), UNITS_TOTAL), value=(F("quantity") * F("unit_cost"), TOTAL)
         )
 
     def open(self):

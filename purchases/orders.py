@@ -20,7 +20,7 @@ from core.exceptions import OperationRefused
 from core.quantities import exact_quantity, format_quantity, plain_quantity
 from core.transactions import retry_on_deadlock
 from products.models import Product, StockLevel
-from products.services import QuantityRefused, change_on_order
+from products.services import change_on_order, check_line_units
 from purchases.models import Purchase, PurchaseLine, PurchaseOrder, PurchaseOrderLine
 from purchases.services import PurchaseLineInput, purchase_record
 
@@ -61,17 +61,7 @@ def _check_lines(lines: list[OrderLineInput]) -> None:
     products = [line.product.pk for line in lines]
     if len(set(products)) != len(products):
         raise OrderRefused("each product goes on one line of an order")
-    _check_units(lines)
-
-
-def _check_units(lines) -> None:
-    refusals = [
-        f"{line.product.name} is {refusal}"
-        for line in lines
-        if (refusal := line.product.unit.refusal(Decimal(line.quantity)))
-    ]
-    if refusals:
-        raise QuantityRefused("; ".join(refusals))
+    check_line_units(lines)
 
 
 def order_create(
@@ -129,7 +119,7 @@ def order_place(*, order: PurchaseOrder, user) -> PurchaseOrder:
         archived = sorted({line.product.name for line in lines if not line.product.is_active})
         if archived:
             raise OrderRefused(f"{', '.join(archived)} is archived: take it off the draft")
-        _check_units(lines)  # the product's unit may have changed since the draft
+        check_line_units(lines)  # the product's unit may have changed since the draft
         order.status = Status.ORDERED
         order.ordered_at, order.ordered_by = timezone.now(), user
         order.save(update_fields=["status", "ordered_at", "ordered_by"])

@@ -15,8 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,25 +25,8 @@ from core.models import COST_TOTAL, LINE_QUANTITY, MAX_LINE_QUANTITY, UNITS_TOTA
 class TransferQuerySet(DatedQuerySet):
     def with_totals(self):
         """Annotate ``line_count``, ``units`` (sent) and ``value`` (at the cost they left with)."""
-        lines = (
-            TransferLine.objects.filter(transfer=models.OuterRef("pk"))
-            .order_by()
-            .values("transfer")
-        )
-
-        def total(aggregate, output_field):
-            return Coalesce(
-                models.Subquery(lines.annotate(result=aggregate).values("result")),
-                models.Value(Decimal("0"), output_field=output_field),
-                output_field=output_field,
-            )
-
-        return self.annotate(
-            line_count=Coalesce(
-                models.Subquery(lines.annotate(result=models.Count("pk")).values("result")), 0
-            ),
-            units=total(Sum("quantity"), UNITS_TOTAL),
-            value=total(Sum(F("quantity") * F("unit_cost")), COST_TOTAL),
+        return self.annotate_line_totals(
+            units=(F("quantity"), UNITS_TOTAL), value=(F("quantity") * F("unit_cost"), COST_TOTAL)
         )
 
     def in_transit(self):

@@ -16,7 +16,13 @@ from django.utils import timezone
 from core.exceptions import OperationRefused
 from core.transactions import retry_on_deadlock
 from products.models import IN_TRANSIT_KINDS, Product, StockMovement
-from products.services import InsufficientStock, QuantityRefused, StockChange, move_stock
+from products.services import (
+    InsufficientStock,
+    QuantityRefused,
+    StockChange,
+    check_line_units,
+    move_stock,
+)
 from transfers.models import Transfer, TransferLine
 
 Kind = StockMovement.Kind
@@ -46,13 +52,7 @@ def _check_lines(lines: list[TransferLineInput]) -> None:
         raise ValueError("A transfer needs at least one line.")
     if any(line.quantity <= 0 for line in lines):
         raise ValueError("Every line needs a quantity above zero.")
-    refusals = [
-        f"{line.product.name} is {refusal}"
-        for line in lines
-        if (refusal := line.product.unit.refusal(Decimal(line.quantity)))
-    ]
-    if refusals:
-        raise QuantityRefused("; ".join(refusals))
+    check_line_units(lines)
 
 
 def transfer_create(
