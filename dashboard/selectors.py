@@ -24,7 +24,11 @@ from dashboard.periods import MAX_DAILY_POINTS, MAX_MONTHLY_POINTS, Period
 from people.models import Customer, Supplier
 from products.models import Category, Product, StockLevel
 from purchases.models import Purchase, PurchaseDay
-from replenishment.selectors import replenishment_rows, rows_with_terms
+from replenishment.selectors import (
+    planned_or_coming_products,
+    replenishment_rows,
+    rows_with_terms,
+)
 from sales.models import ProductSales, Sale, SaleDay, SaleLine
 from stores.models import Store
 from transfers.models import Transfer, TransferLine
@@ -209,9 +213,19 @@ def needs_attention() -> dict:
     """What needs replenishing, by projected stock: per store (the replenishment list's rows,
     lowest first), and products whose total over all stores is at or below their reorder
     level (on hand + on order + drafts + in transit: ``Product.objects.needing_reorder``)."""
-    # Listed from the stock rows' own columns (see replenishment_rows), the lowest on
-    # hand + on order first; the terms are read for the rows shown only.
-    per_store = replenishment_rows().order_by("stocked", "product__name", "pk")
+    planned = planned_or_coming_products()
+    per_store = replenishment_rows(planned_or_coming=planned)
+    # The lowest projected rows, without the terms of every low row: among products
+    # with nothing planned or coming, projected is on hand + on order (the row's own
+    # columns), so their lowest ten; and the few low rows of the others, whatever their
+    # projected stock. The terms are read for these only. -1, never a key, keeps the
+    # queries the same when there are none.
+    candidates = [
+        *per_store.exclude(product_id__in=planned)
+        .order_by("stocked", "product__name", "pk")
+        .values_list("pk", flat=True)[:ATTENTION_ROWS],
+        *per_store.filter(product_id__in=planned or [-1]).values_list("pk", flat=True),
+    ]
     in_total = (
         Product.objects.active()
         .needing_reorder()
@@ -220,10 +234,9 @@ def needs_attention() -> dict:
     )
     return {
         "per_store": list(
-            # -1, never a key, when nothing is low: the page runs the same queries then.
-            rows_with_terms(
-                per_store.values_list("pk", flat=True)[:ATTENTION_ROWS] or [-1]
-            ).order_by("projected", "product__name", "pk")
+            rows_with_terms(candidates or [-1]).order_by("projected", "product__name", "pk")[
+                :ATTENTION_ROWS
+            ]
         ),
         "per_store_count": per_store.count(),
         "in_total": list(in_total[:ATTENTION_ROWS]),

@@ -183,7 +183,7 @@ def rows_with_terms(ids) -> models.QuerySet:
     return with_terms(StockLevel.objects.with_rule().filter(pk__in=list(ids)))
 
 
-def replenishment_rows(**filters):
+def replenishment_rows(*, planned_or_coming: list[int] | None = None, **filters):
     """The same rows as :func:`replenishment_needs`, without its per-row subqueries.
 
     Only a (product, store) with units on draft orders or incoming transfers
@@ -192,22 +192,13 @@ def replenishment_rows(**filters):
     checked with the terms, and every other row is decided on its own
     columns. At ``large`` most stock rows are low (108,000 of 163,000): the
     terms' subqueries on each of them took seconds; this is one scan of the
-    stock rows, after two small queries for the products planned or coming.
-    Ordered as :func:`replenishment_needs`; read the terms of a page's rows
-    with :func:`rows_with_terms`.
+    stock rows, after two small queries for the products planned or coming
+    (``planned_or_coming``, when the caller has them already). Ordered as
+    :func:`replenishment_needs`; read the terms of a page's rows with
+    :func:`rows_with_terms`.
     """
-    planned_or_coming = sorted(
-        set(
-            PurchaseOrderLine.objects.filter(order__status=PurchaseOrder.Status.DRAFT).values_list(
-                "product_id", flat=True
-            )
-        )
-        | set(
-            TransferLine.objects.filter(
-                transfer__status__in=INCOMING_TRANSFER_STATUSES
-            ).values_list("product_id", flat=True)
-        )
-    )
+    if planned_or_coming is None:
+        planned_or_coming = planned_or_coming_products()
     rows = _levels(**filters).filter(
         stocked__lte=F("minimum") + HALF_STEP, maximum__gt=F("stocked") + HALF_STEP
     )
@@ -216,6 +207,17 @@ def replenishment_rows(**filters):
         still_low = replenishment_needs(**filters).filter(product_id__in=planned_or_coming)
         rows = rows.filter(~Q(product_id__in=planned_or_coming) | Q(pk__in=still_low.values("pk")))
     return rows.order_by("store__name", "product__name", "pk")
+
+
+def planned_or_coming_products() -> list[int]:
+    """Ids of the products on draft purchase orders or incoming transfers: the only ones
+    whose rows' projected stock may differ from on hand + on order."""
+    drafts = PurchaseOrderLine.objects.filter(order__status=PurchaseOrder.Status.DRAFT)
+    incoming = TransferLine.objects.filter(transfer__status__in=INCOMING_TRANSFER_STATUSES)
+    return sorted(
+        set(drafts.values_list("product_id", flat=True))
+        | set(incoming.values_list("product_id", flat=True))
+    )
 
 
 def round_up(quantity: Decimal, multiple: Decimal) -> Decimal:

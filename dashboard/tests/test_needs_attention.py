@@ -11,8 +11,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from dashboard.selectors import ATTENTION_ROWS, needs_attention
 from products.tests.factories import ProductFactory
 from purchases.tests.factories import make_order, receive
+from replenishment.selectors import replenishment_needs
 from stores.tests.factories import StoreFactory
 from transfers.tests.factories import make_transfer
 
@@ -140,3 +142,17 @@ def test_the_dashboard_runs_as_many_queries_with_many_products_coming(
 
     assert rows["in_total_count"] == 13
     assert len(rows["in_total"]) == 10
+
+
+def test_the_per_store_rows_are_the_lowest_projected_ones(store):
+    """A row mostly covered by a draft order is not shown before rows with less projected."""
+    covered = ProductFactory(name="A mostly ordered", reorder_level=10)
+    make_order(store=store, lines=[(covered, 9)])  # a draft: projected 9, still low
+    for number in range(ATTENTION_ROWS):
+        receive(ProductFactory(name=f"B {number:02}", reorder_level=10), store, 1)  # projected 1
+
+    shown = [(row.product.name, row.projected) for row in needs_attention()["per_store"]]
+
+    lowest = replenishment_needs().order_by("projected", "product__name", "pk")[:ATTENTION_ROWS]
+    assert shown == [(row.product.name, row.projected) for row in lowest]
+    assert ("A mostly ordered", 9) not in shown
