@@ -101,3 +101,14 @@ class CodeField(NameField):
 
     default_validators = [validate_visible_text, validate_code]
     form_class = CodeFormField
+
+
+def typed_number(term: str) -> int | None:
+    """The document number in a search ("#12" or "12"), or None.
+
+    A long run of digits is no number: it would overflow the key column.
+    """
+    number = term.lstrip("#")
+    if number.isascii() and number.isdecimal() and len(number) < 19:
+        return int(number)
+    return None

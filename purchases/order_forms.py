@@ -10,6 +10,7 @@ from core.crud import FilterForm
 from core.documents import DocumentHeaderForm, document_line_formset
 from core.models import MAX_LINE_QUANTITY, MAX_LINE_VALUE, MAX_UNIT_PRICE
 from core.quantities import QuantityField, format_quantity
+from core.text import typed_number
 from people.forms import PartyField
 from people.models import Supplier
 from purchases.forms import PurchaseLineForm
@@ -100,10 +101,8 @@ class PurchaseOrderFilterForm(FilterForm):
         data = self.valid_data
         if term := (data.get("q") or "").strip():
             condition = Q(reference__icontains=term) | Q(supplier__name__icontains=term)
-            number = term.lstrip("#")
-            # An order number; a long run of digits is no key (it would overflow).
-            if number.isascii() and number.isdecimal() and len(number) < 19:
-                condition |= Q(pk=int(number))
+            if (number := typed_number(term)) is not None:
+                condition |= Q(pk=number)
             queryset = queryset.filter(condition)
         if supplier := data.get("supplier"):
             queryset = queryset.filter(supplier=supplier)

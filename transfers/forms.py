@@ -4,6 +4,7 @@ from django.db.models import Q
 from core.crud import FilterForm
 from core.documents import DocumentHeaderForm, document_line_formset
 from core.quantities import QuantityField
+from core.text import typed_number
 from products.documents import DocumentLineForm
 from stores.models import Store
 from transfers.models import Transfer
@@ -55,9 +56,8 @@ class TransferFilterForm(FilterForm):
         data = self.valid_data
         if term := (data.get("q") or "").strip():
             condition = Q(reference__icontains=term) | Q(notes__icontains=term)
-            number = term.lstrip("#")
-            if number.isascii() and number.isdecimal() and len(number) < 19:
-                condition |= Q(pk=int(number))
+            if (number := typed_number(term)) is not None:
+                condition |= Q(pk=number)
             queryset = queryset.filter(condition)
         if store := data.get("store"):
             queryset = queryset.filter(Q(from_store=store) | Q(to_store=store))
