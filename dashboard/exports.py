@@ -135,9 +135,7 @@ class ProductExportView(CsvExportView):
             )
             for pk, _ in stores
         }
-        products = filter_form.filter_queryset(
-            Product.objects.with_on_hand().with_on_order()
-        ).annotate(**per_store)
+        products = filter_form.filter_queryset(Product.objects.all()).annotate(**per_store)
         fields = [
             "sku",
             "name",

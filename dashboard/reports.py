@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.db.models import ExpressionWrapper, F, Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.views.generic import ListView
 
@@ -131,11 +131,8 @@ class StockReportView(SortedReportView):
         levels = self.filter_form.filter_queryset(
             StockLevel.objects.filter(quantity__gt=0)
             .select_related("product__unit", "store")
-            .annotate(
-                value=ExpressionWrapper(
-                    F("quantity") * F("product__average_cost"), output_field=VALUE
-                )
-            )
+            # On hand × average cost, kept by the stock engine (products.state).
+            .annotate(value=F("stock_value"))
         )
         return self.order(levels, "pk")
 

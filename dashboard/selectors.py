@@ -13,6 +13,8 @@ from django.db.models import (
     IntegerField,
     Max,
     Min,
+    OuterRef,
+    Subquery,
     Sum,
     Value,
 )
@@ -63,16 +65,23 @@ def period_totals(period: Period) -> dict:
 
 
 def stock_value_by_store() -> list[dict]:
-    """Units on hand and their value (on-hand × average cost) per store, now."""
-    return list(
+    """Units on hand and their value (on-hand × average cost) per store, now: ``store_id``,
+    ``store_name``, ``units``, ``value``, by store name.
+
+    The sums of the columns the stock engine keeps (``StockLevel.stock_value``), read
+    from the index (store, quantity, stock_value) alone; the name joined per store,
+    not per stock row.
+    """
+    rows = (
         StockLevel.objects.filter(quantity__gt=0)
-        .values("store_id", "store__name")
+        .values("store_id")
+        .annotate(units=Sum("quantity"), value=Sum("stock_value", output_field=STOCK_VALUE))
         .annotate(
-            units=Sum("quantity"),
-            value=Sum(F("quantity") * F("product__average_cost"), output_field=STOCK_VALUE),
+            store_name=Subquery(Store.objects.filter(pk=OuterRef("store_id")).values("name")[:1])
         )
-        .order_by("store__name")
+        .order_by()
     )
+    return sorted(rows, key=lambda row: (row["store_name"], row["store_id"]))
 
 
 def _buckets(start: datetime.date, end: datetime.date) -> tuple[str, list[datetime.date]]:
@@ -221,8 +230,9 @@ def needs_attention() -> dict:
     # projected stock. The terms are read for these only. -1, never a key, keeps the
     # queries the same when there are none.
     candidates = [
+        # The index (needs_replenishing, stocked, id) gives this order: ten rows read.
         *per_store.exclude(product_id__in=planned)
-        .order_by("stocked", "product__name", "pk")
+        .order_by("stocked", "pk")
         .values_list("pk", flat=True)[:ATTENTION_ROWS],
         *per_store.filter(product_id__in=planned or [-1]).values_list("pk", flat=True),
     ]
@@ -234,9 +244,7 @@ def needs_attention() -> dict:
     )
     return {
         "per_store": list(
-            rows_with_terms(candidates or [-1]).order_by("projected", "product__name", "pk")[
-                :ATTENTION_ROWS
-            ]
+            rows_with_terms(candidates or [-1]).order_by("projected", "pk")[:ATTENTION_ROWS]
         ),
         "per_store_count": per_store.count(),
         "in_total": list(in_total[:ATTENTION_ROWS]),

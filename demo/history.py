@@ -41,6 +41,7 @@ from demo.catalogue import (
 from people.models import Customer, Supplier
 from products.models import Category, Product, StockLevel, StockMovement, Unit
 from products.services import stock_adjust
+from products.state import rebuild_state as rebuild_stock_state
 from products.valuation import moving_average
 from purchases.models import Purchase, PurchaseLine
 from purchases.services import PurchaseLineInput, purchase_record, purchase_void
@@ -636,6 +637,7 @@ class BulkHistory:
             # Written behind the services' back, so total it the way a restore would.
             rebuild_purchase_totals()
             rebuild_sale_totals()
+            rebuild_stock_state()
         self.analyze()
 
     def working_day(self, day: date, slots: int) -> Iterator[datetime]:
@@ -810,13 +812,17 @@ class BulkHistory:
         Nothing is on order yet: the demo's purchase orders are placed afterwards,
         through the services.
         """
+        # The kept figures (value, rule in force, listing) at placeholders:
+        # products.state.rebuild_state computes them once the costs are written.
         levels = (
-            (product_id, store_id, quantity, 0)
+            (product_id, store_id, quantity, 0, 0, 0, 0, True)
             for store_id, stock in self.on_hand.items()
             for product_id, quantity in sorted(stock.items())
         )
+        columns = ["product", "store", "quantity", "on_order", "stock_value", "minimum"]
+        columns += ["maximum", "listed"]
         while batch := list(itertools.islice(levels, BATCH_SIZE)):
-            insert_rows(StockLevel, ["product", "store", "quantity", "on_order"], batch)
+            insert_rows(StockLevel, columns, batch)
 
     def write_average_costs(self) -> None:
         quote = connection.ops.quote_name

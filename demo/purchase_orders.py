@@ -247,4 +247,6 @@ def seed_replenishment_rules(stores: list, rng: random.Random) -> int:
         StockLevel.objects.filter(pk=level.pk).update(
             reorder_point=minimum, order_up_to=maximum, order_multiple=multiple
         )
+    # The rule in force, which the replenishment list reads (see StockLevel.minimum).
+    StockLevel.objects.filter(pk__in=[level.pk for level, *_ in rules]).refresh_rules()
     return len(rules)

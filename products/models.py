@@ -4,12 +4,14 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest, Lower, Round, Upper
+from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 
 from core.models import (
+    COST_TOTAL_PLACES,
     LINE_QUANTITY,
     MAX_UNIT_PRICE,
     QUANTITY_PLACES,
@@ -19,6 +21,7 @@ from core.models import (
 )
 from core.quantities import as_typed, exact_quantity
 from core.text import CodeField, NameField
+from people.models import Supplier
 from stores.models import Store
 
 # Constraints the stock engine recognises when a race reaches the database
@@ -165,91 +168,29 @@ def _lines_total(relation: str, **conditions):
 
 
 class ProductQuerySet(ArchivableQuerySet):
-    def with_on_hand(self):
-        """Annotate ``on_hand``: the quantity held across all stores.
-
-        A correlated subquery rather than a join: the database then sums the
-        stock levels of the rows a page shows only, the name index serves the
-        ordering, and the paginator's COUNT needs no join. Joining and grouping
-        summed every product's stock before ORDER BY and LIMIT applied.
-        """
-        per_product = (
-            StockLevel.objects.filter(product=OuterRef("pk"))
-            .order_by()
-            .values("product")
-            # Rounded: SQLite sums as floating point (0.1 + 0.2 would not be <= 0.3).
-            .annotate(total=Round(Sum("quantity"), QUANTITY_PLACES))
-            .values("total")
-        )
-        return self.annotate(
-            on_hand=Coalesce(
-                Subquery(per_product, output_field=models.DecimalField(**STOCK_QUANTITY)),
-                Decimal("0"),
-            )
-        )
-
-    def with_on_order(self):
-        """Annotate ``on_order``: the quantity ordered from suppliers and not yet received,
-        across all stores. A correlated subquery, as :meth:`with_on_hand` explains."""
-        per_product = (
-            StockLevel.objects.filter(product=OuterRef("pk"))
-            .order_by()
-            .values("product")
-            .annotate(total=Round(Sum("on_order"), QUANTITY_PLACES))
-            .values("total")
-        )
-        return self.annotate(
-            on_order=Coalesce(
-                Subquery(per_product, output_field=models.DecimalField(**STOCK_QUANTITY)),
-                Decimal("0"),
-            )
-        )
-
     def on_order(self, ordered: bool = True):
         """The products with something on order at any store (``ordered=False``: with nothing)."""
-        condition = Exists(StockLevel.objects.filter(product=OuterRef("pk"), on_order__gt=0))
-        return self.filter(condition if ordered else ~condition)
-
-    def attach_on_hand(self, products: list) -> list:
-        """Set ``on_hand`` and ``on_order`` on each of ``products`` (already fetched), in one
-        query."""
-        totals = {
-            row["product"]: row
-            for row in StockLevel.objects.filter(product__in=products)
-            .order_by()
-            .values("product")
-            .annotate(on_hand=Sum("quantity"), on_order=Sum("on_order"))
-        }
-        zero = {"on_hand": Decimal("0"), "on_order": Decimal("0")}
-        for product in products:
-            row = totals.get(product.pk, zero)
-            product.on_hand, product.on_order = row["on_hand"], row["on_order"]
-        return products
+        return self.filter(on_order__gt=0) if ordered else self.filter(on_order=0)
 
     def below_reorder_level(self):
         """Products whose total on-hand is at or below their reorder level."""
-        return self.with_on_hand().filter(on_hand__lte=F("reorder_level"))
+        return self.filter(on_hand__lte=F("reorder_level"))
 
     def with_projected(self):
-        """Annotate ``on_hand``, ``on_order`` and ``projected``, across all stores: on hand
+        """Annotate ``projected``, across all stores: on hand
         + on order + on draft purchase orders + in transit between stores.
 
         A draft transfer adds nothing: its units are still on hand at its source.
         """
         quantity = models.DecimalField(**STOCK_QUANTITY)
-        return (
-            self.with_on_hand()
-            .with_on_order()
-            .alias(
-                on_drafts=_lines_total("purchase_order_lines", order__status=DRAFT_ORDER_STATUS),
-                in_transit=_lines_total("transfer_lines", transfer__status=IN_TRANSIT_STATUS),
-            )
-            .annotate(
-                projected=Round(
-                    F("on_hand") + F("on_order") + F("on_drafts") + F("in_transit"),
-                    QUANTITY_PLACES,
-                    output_field=quantity,
-                )
+        return self.alias(
+            on_drafts=_lines_total("purchase_order_lines", order__status=DRAFT_ORDER_STATUS),
+            in_transit=_lines_total("transfer_lines", transfer__status=IN_TRANSIT_STATUS),
+        ).annotate(
+            projected=Round(
+                F("on_hand") + F("on_order") + F("on_drafts") + F("in_transit"),
+                QUANTITY_PLACES,
+                output_field=quantity,
             )
         )
 
@@ -311,6 +252,13 @@ class Product(ArchivableModel):
         max_digits=14, decimal_places=4, default=Decimal("0"), editable=False
     )
     description = models.TextField(blank=True)
+    # The present state, kept by the stock engine (products.services) under the
+    # product's row lock, so lists, reports and the dashboard read one column
+    # instead of summing every stock row: units held across all stores, and
+    # ordered from suppliers and not yet received. verify_stock checks both
+    # against the stock rows (products.state).
+    on_hand = models.DecimalField(**STOCK_QUANTITY, default=Decimal("0"), editable=False)
+    on_order = models.DecimalField(**STOCK_QUANTITY, default=Decimal("0"), editable=False)
 
     objects = ProductQuerySet.as_manager()
 
@@ -322,6 +270,8 @@ class Product(ArchivableModel):
             # index SQLite fetched every active product, computed its on-hand
             # and sorted them all to show 25.
             models.Index(fields=["is_active", "name", "id"], name="product_active_name"),
+            # Sorted by stock held: the page's rows read in index order.
+            models.Index(fields=["is_active", "on_hand", "id"], name="product_active_on_hand"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(sku=Upper("sku")), name="product_sku_upper_case"),
@@ -341,6 +291,9 @@ class Product(ArchivableModel):
                 condition=Q(pack_size__isnull=True) | Q(pack_size__gt=0),
                 name="product_pack_size_gt_0",
             ),
+            models.CheckConstraint(
+                condition=Q(on_hand__gte=0, on_order__gte=0), name="product_stock_totals_gte_0"
+            ),
         ]
 
     def __str__(self):
@@ -351,16 +304,26 @@ class Product(ArchivableModel):
 
     def save(self, *args, update_fields=None, **kwargs):
         self.sku = self.sku.strip().upper()
-        if update_fields is None and not self._state.adding:
-            # average_cost belongs to the stock engine, which updates it under
-            # a row lock; writing back the value this instance read earlier
-            # could undo a purchase recorded meanwhile.
+        adding = self._state.adding
+        if update_fields is None and not adding:
+            # These belong to the stock engine, which updates them under a row
+            # lock; writing back the values this instance read earlier could
+            # undo a purchase recorded meanwhile.
             update_fields = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "average_cost"
+                if not field.primary_key and field.name not in ENGINE_FIELDS
             ]
-        super().save(*args, update_fields=update_fields, **kwargs)
+        with transaction.atomic():
+            super().save(*args, update_fields=update_fields, **kwargs)
+            if not adding and (update_fields is None or "reorder_level" in update_fields):
+                # The stores' rows keep the minimum in force (this reorder level,
+                # where the store sets none of its own).
+                StockLevel.objects.filter(product=self).refresh_rules()
+
+
+# Product columns only the stock engine writes (see Product.save).
+ENGINE_FIELDS = frozenset({"average_cost", "on_hand", "on_order"})
 
 
 @dataclass(frozen=True)
@@ -380,6 +343,38 @@ class StockRule:
 
 # How many keys one IN (...) lists: SQLite refuses statements with too many parameters.
 IN_CHUNK = 500
+
+
+def listed_in_force():
+    """The expression of a stock row's ``listed``: its product, the product's supplier and
+    its store are all active."""
+    active = Exists(
+        Product.objects.filter(
+            pk=OuterRef("product_id"),
+            is_active=True,
+            supplier__in=Supplier.objects.filter(is_active=True).values("pk"),
+        )
+    ) & Exists(Store.objects.filter(pk=OuterRef("store_id"), is_active=True))
+    return Case(When(active, then=Value(True)), default=Value(False))
+
+
+def rule_in_force():
+    """The expressions of a stock row's minimum and maximum in force (see
+    :meth:`StockLevelQuerySet.refresh_rules`), from its rule and its product's reorder level."""
+    quantity = models.DecimalField(**REORDER_QUANTITY)
+    reorder_level = Subquery(
+        Product.objects.filter(pk=OuterRef("product_id")).values("reorder_level")[:1],
+        output_field=quantity,
+    )
+    # The maximum repeats the minimum's expression, not F("minimum"): in an UPDATE
+    # MariaDB would read the new value there, the others the old one.
+    minimum = Coalesce(F("reorder_point"), reorder_level, output_field=quantity)
+    maximum = Greatest(
+        Coalesce(F("order_up_to"), minimum * 2, output_field=quantity),
+        minimum,
+        output_field=quantity,
+    )
+    return minimum, maximum
 
 
 class StockLevelQuerySet(models.QuerySet):
@@ -425,8 +420,10 @@ class StockLevelQuerySet(models.QuerySet):
                 )
             # Rows that take the same values change in one UPDATE.
             changes: dict[tuple, list[int]] = {}
+            changed_products = set()
             for key, rule in rules.items():
                 if key in saved and saved[key][1:] != (rule.minimum, rule.maximum, rule.multiple):
+                    changed_products.add(key[0])
                     changes.setdefault((rule.minimum, rule.maximum, rule.multiple), []).append(
                         saved[key][0]
                     )
@@ -435,6 +432,17 @@ class StockLevelQuerySet(models.QuerySet):
                     self.model.objects.filter(pk__in=pks[start : start + IN_CHUNK]).update(
                         reorder_point=minimum, order_up_to=maximum, order_multiple=multiple
                     )
+            # The rule in force of every row written (created rows: by product).
+            touched = sorted({pid for pid, _ in missing} | changed_products)
+            for start in range(0, len(touched), IN_CHUNK):
+                self.model.objects.filter(
+                    product_id__in=touched[start : start + IN_CHUNK]
+                ).refresh_rules()
+            created_in = sorted({pid for pid, _ in missing})
+            for start in range(0, len(created_in), IN_CHUNK):
+                self.model.objects.filter(
+                    product_id__in=created_in[start : start + IN_CHUNK]
+                ).refresh_listing()
         created = sum(1 for key in missing if key not in saved)
         return created + sum(len(pks) for pks in changes.values())
 
@@ -452,30 +460,56 @@ class StockLevelQuerySet(models.QuerySet):
             saved.update({(row[0], row[1]): row[2:] for row in rows})
         return saved
 
-    def with_rule(self):
-        """Annotate the replenishment rule in force: ``minimum``, ``maximum``, ``multiple``.
+    def revalue_at(self, average_cost: Decimal) -> int:
+        """Set these rows' ``stock_value`` to their quantity at ``average_cost`` (their product's
+        new average cost); called under the product's row lock."""
+        return self.update(stock_value=F("quantity") * Value(average_cost))
 
-        A blank field takes the product's default: the minimum is its reorder
-        level, the maximum twice the minimum, the multiple its pack size (or 1).
-        The maximum is never below the minimum: a maximum set for the store
-        stays as it was when the product's reorder level (its minimum there)
-        is raised past it, and then the minimum is the maximum too, so a
-        transfer never takes a store below its minimum as "surplus".
+    revalue_at.alters_data = True
+
+    def refresh_listing(self) -> int:
+        """Store on each of these rows whether its product, the product's supplier and its
+        store are all active (``listed``); return how many rows were written."""
+        return self.update(listed=listed_in_force())
+
+    refresh_listing.alters_data = True
+
+    def refresh_rules(self) -> int:
+        """Store the rule in force (``minimum``, ``maximum``) on each of these rows; return
+        how many rows were written.
+
+        Called by whatever changes a rule or a product's reorder level (see
+        :meth:`set_rules` and ``Product.save``), so the flag that lists a row
+        for replenishing (``needs_replenishing``, a stored generated column) is
+        always current and indexed. The minimum is the store's own, else the
+        product's reorder level; the maximum the store's own, else twice the
+        minimum, and never below the minimum: a maximum set for the store stays
+        as it was when the product's reorder level is raised past it, and then
+        the minimum is the maximum too, so a transfer never takes a store below
+        its minimum as "surplus".
         """
+        minimum, maximum = rule_in_force()
+        return self.update(minimum=minimum, maximum=maximum)
+
+    refresh_rules.alters_data = True
+
+    def with_rule(self):
+        """Annotate ``multiple``, the order multiple in force: the store's own, else the
+        product's pack size, else 1. (``minimum`` and ``maximum`` are stored, see
+        :meth:`refresh_rules`.)"""
         quantity = models.DecimalField(**STOCK_QUANTITY)
-        minimum = Coalesce(F("reorder_point"), F("product__reorder_level"), output_field=quantity)
         return self.annotate(
-            minimum=minimum,
-            # Greatest over two non-null values: with a NULL, SQLite and MariaDB give NULL.
-            maximum=Greatest(
-                Coalesce(F("order_up_to"), minimum * 2, output_field=quantity),
-                minimum,
-                output_field=quantity,
-            ),
             multiple=Coalesce(
                 F("order_multiple"), F("product__pack_size"), Decimal("1"), output_field=quantity
             ),
         )
+
+
+# Quantities have three decimal places: two that differ, differ by 0.001 at least.
+# Compared with half of that to spare, a sum SQLite added as floating point
+# (0.1 + 0.2) is still at or below 0.3, without rounding.
+HALF_STEP = Value(Decimal("0.0005"), output_field=models.DecimalField(**STOCK_QUANTITY))
+STOCKED = F("quantity") + F("on_order")
 
 
 class StockLevel(models.Model):
@@ -509,9 +543,60 @@ class StockLevel(models.Model):
         help_text="Order in multiples of this. Blank: the product's pack size, or one unit.",
     )  # fmt: skip
 
+    # What the units on hand are worth at the product's average cost (quantity ×
+    # average cost, exact), kept by the stock engine and by revaluations whenever
+    # either changes, so the stock value per store is a sum of one indexed column.
+    stock_value = models.DecimalField(
+        max_digits=27, decimal_places=COST_TOTAL_PLACES, default=Decimal("0"), editable=False
+    )
+    # The rule in force (see StockLevelQuerySet.refresh_rules), kept by whatever
+    # changes a rule or the product's reorder level, and checked by verify_stock.
+    minimum = models.DecimalField(
+        max_digits=13, decimal_places=QUANTITY_PLACES, default=Decimal("0"), editable=False
+    )
+    maximum = models.DecimalField(
+        max_digits=13, decimal_places=QUANTITY_PLACES, default=Decimal("0"), editable=False
+    )
+    # Listed, and at or below the minimum counting what is on order, with room
+    # below the maximum: the replenishment list's and the dashboard's rows (what is
+    # planned or on the road is checked on top, see replenishment.selectors).
+    # Stored and indexed, so a count or a page reads the matching rows only.
+    # The product, its supplier and the store are all active (not archived): kept
+    # by their saves (products.signals), so the replenishment list and its count
+    # read the index alone, not a product and supplier row per stock row.
+    listed = models.BooleanField(default=True, editable=False)
+    # On hand and on order: what the dashboard lists the lowest first, by index.
+    stocked = models.GeneratedField(
+        expression=Round(STOCKED, QUANTITY_PLACES),
+        output_field=models.DecimalField(**STOCK_QUANTITY),
+        db_persist=True,
+    )
+    needs_replenishing = models.GeneratedField(
+        expression=Q(listed=True)
+        & Q(LessThanOrEqual(STOCKED, F("minimum") + HALF_STEP))
+        & Q(GreaterThan(F("maximum"), STOCKED + HALF_STEP)),
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
+
     objects = StockLevelQuerySet.as_manager()
 
     class Meta:
+        indexes = [
+            models.Index(
+                fields=["needs_replenishing", "store", "product"], name="stock_level_needs"
+            ),
+            # The lowest first (the dashboard); covering, so the listings that pick it
+            # read no table row either.
+            models.Index(
+                fields=["needs_replenishing", "stocked", "id", "product", "store"],
+                name="stock_level_needs_lowest",
+            ),
+            # The stock value and units per store: a covering index, no table read.
+            models.Index(
+                fields=["store", "quantity", "stock_value"], name="stock_level_store_value"
+            ),
+        ]
         # No default ordering: an ordering across joins would make MariaDB lock
         # the joined store and product rows too in the engine's SELECT ... FOR UPDATE.
         constraints = [
@@ -534,6 +619,18 @@ class StockLevel(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.product.name} at {self.store.name}"
+
+    @classmethod
+    def empty(cls, product: Product, store_id: int) -> "StockLevel":
+        """A new row of ``product`` at ``store_id`` holding nothing, with the product's
+        default rule in force (see :meth:`StockLevelQuerySet.refresh_rules`)."""
+        return cls(
+            product_id=product.pk,
+            store_id=store_id,
+            quantity=Decimal("0"),
+            minimum=product.reorder_level,
+            maximum=product.reorder_level * 2,
+        )
 
     @property
     def is_below_reorder_level(self) -> bool:

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Value
 from django.db.models.functions import Round
 
 from core.exceptions import OperationRefused
 from core.models import QUANTITY_PLACES
-from core.quantities import exact_quantity, format_quantity, plain_quantity
+from core.quantities import format_quantity, plain_quantity
 from products.models import (
     MOVEMENT_BALANCE_AFTER_GTE_0,
     STOCK_LEVEL_QUANTITY_GTE_0,
@@ -199,12 +199,15 @@ def change_on_order(*, store, changes: dict[int, Decimal]) -> None:
         missing = [pid for pid in product_ids if pid not in locked.levels]
         # Safe without ignore_conflicts: the product locks keep anyone else out.
         StockLevel.objects.bulk_create(
-            [StockLevel(product_id=pid, store=store, quantity=0) for pid in missing]
+            [StockLevel.empty(locked.products[pid], store.pk) for pid in missing]
         )
+        if missing:
+            StockLevel.objects.filter(store=store, product_id__in=missing).refresh_listing()
         for pid in product_ids:
-            StockLevel.objects.filter(store=store, product_id=pid).update(
-                on_order=Round(F("on_order") + changes[pid], QUANTITY_PLACES)
-            )
+            on_order = Round(F("on_order") + changes[pid], QUANTITY_PLACES)
+            StockLevel.objects.filter(store=store, product_id=pid).update(on_order=on_order)
+            # The product's total over all stores, under the same lock.
+            Product.objects.filter(pk=pid).update(on_order=on_order)
 
 
 def _check_units(products: dict[int, Product], valued: dict[int, list[StockChange]]) -> None:
@@ -252,19 +255,22 @@ def _apply(
     """Write average costs, stock levels and one ledger row per product (all checked)."""
     products, levels = locked.products, locked.levels
     product_ids = sorted(products)
+    averages_before = {pid: product.average_cost for pid, product in products.items()}
     if kind in VOIDED_KIND:
         valuations, originals = _reversed_valuations(products, VOIDED_KIND[kind], document_id)
     else:
         valuations, originals = _valuations(products, net_quantity, valued), {}
 
+    revalued = {pid for pid in product_ids if products[pid].average_cost != averages_before[pid]}
     missing = [pid for pid in product_ids if pid not in levels]
     if missing:
         # Safe without ignore_conflicts: the product locks keep anyone else
         # from creating the same rows meanwhile.
         for level in StockLevel.objects.bulk_create(
-            [StockLevel(product_id=pid, store=store, quantity=0) for pid in missing]
+            [StockLevel.empty(products[pid], store.pk) for pid in missing]
         ):
             levels[level.product_id] = level
+        StockLevel.objects.filter(store=store, product_id__in=missing).refresh_listing()
 
     movements = []
     for pid in product_ids:
@@ -272,8 +278,22 @@ def _apply(
         # Rounded to the quantity's places: SQLite adds decimals as floating
         # point, and 0.3 - 0.1 - 0.2 would leave -0.00000000000000003, which
         # the CHECK (quantity >= 0) refuses. Exact already elsewhere.
-        StockLevel.objects.filter(pk=level.pk).update(
-            quantity=Round(F("quantity") + net_quantity[pid], QUANTITY_PLACES)
+        quantity = Round(F("quantity") + net_quantity[pid], QUANTITY_PLACES)
+        average = products[pid].average_cost  # after this operation (see _valuations)
+        if pid in revalued:
+            StockLevel.objects.filter(pk=level.pk).update(quantity=quantity)
+            # Every store's units of the product are now worth the new average.
+            StockLevel.objects.filter(product_id=pid).revalue_at(average)
+        else:
+            new_quantity = level.quantity + net_quantity[pid]
+            StockLevel.objects.filter(pk=level.pk).update(
+                quantity=quantity, stock_value=Value(new_quantity * average)
+            )
+        # The product's total over all stores (a column, so lists and reports read
+        # it), under the product lock already held: no other lock, no row that
+        # sales of other products also update.
+        Product.objects.filter(pk=pid).update(
+            on_hand=Round(F("on_hand") + net_quantity[pid], QUANTITY_PLACES)
         )
         # We hold the row lock, so the new balance is known without re-reading.
         level.quantity += net_quantity[pid]
@@ -305,16 +325,8 @@ def _valuations(products, net_quantity, valued) -> dict[int, dict]:
     carrying_cost = [
         pid for pid in sorted(products) if any(c.unit_cost is not None for c in valued[pid])
     ]
-    on_hand = {}
-    if carrying_cost:
-        on_hand = dict(
-            StockLevel.objects.filter(product_id__in=carrying_cost)
-            .values("product_id")
-            .annotate(total=Sum("quantity"))
-            .values_list("product_id", "total")
-        )
-    # Exact: SQLite sums the stock rows as floating point.
-    on_hand = {pid: exact_quantity(total) for pid, total in on_hand.items()}
+    # Read with the product lock (see _lock), before this operation moved anything.
+    on_hand = {pid: products[pid].on_hand for pid in carrying_cost}
     valuations = {}
     for pid, product in products.items():
         average, quantity = product.average_cost, net_quantity[pid]

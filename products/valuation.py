@@ -35,7 +35,7 @@ from django.db.models import Sum
 
 from core.exceptions import OperationRefused
 from core.quantities import exact_quantity, plain_quantity
-from products.models import CARRIES_COST_OF, VOIDED_KIND, Product, StockMovement
+from products.models import CARRIES_COST_OF, VOIDED_KIND, Product, StockLevel, StockMovement
 
 AVERAGE_COST_PLACES = Decimal("0.0001")
 ZERO = Decimal("0")
@@ -316,6 +316,8 @@ def _save_movements_and_average(revaluation: Revaluation) -> None:
     product = revaluation.product
     if product.average_cost != revaluation.new_average:
         Product.objects.filter(pk=product.pk).update(average_cost=revaluation.new_average)
+        # The stores' units of the product are worth the new average (see StockLevel.stock_value).
+        StockLevel.objects.filter(product_id=product.pk).revalue_at(revaluation.new_average)
         product.average_cost = revaluation.new_average
 
 

@@ -45,8 +45,8 @@ class CategoryDetailView(RecordDetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["products"] = (
-            self.object.products.select_related("supplier", "unit").with_on_hand().order_by("name")
+        context["products"] = self.object.products.select_related("supplier", "unit").order_by(
+            "name"
         )
         return context
 
@@ -83,27 +83,9 @@ class ProductListView(RecordListCreateView):
     }
 
     def get_base_queryset(self):
-        queryset = Product.objects.select_related("category", "supplier", "unit")
-        if self.get_sort().removeprefix("-") in ("on_hand", "on_order"):
-            # Sorting by one needs every row's; otherwise see paginate_queryset.
-            queryset = queryset.with_on_hand().with_on_order()
-        return queryset
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        if "on_hand" in queryset.query.annotations and "on_order" not in queryset.query.annotations:
-            # The reorder filter brought the on-hand into the query: on-order comes along.
-            queryset = queryset.with_on_order()
-        return queryset
-
-    def paginate_queryset(self, queryset, page_size):
-        paginator, page, rows, is_paginated = super().paginate_queryset(queryset, page_size)
-        if "on_hand" not in queryset.query.annotations:
-            # The page's on-hand and on-order in a second query: inside the
-            # paginated one, PostgreSQL sums the stock of every row the OFFSET
-            # skips too (1.1 s for page 500 of 20,000 products).
-            rows = page.object_list = Product.objects.attach_on_hand(list(rows))
-        return paginator, page, rows, is_paginated
+        # On hand and on order are columns the stock engine keeps (see products.state):
+        # sorting or filtering by them reads an index, not every product's stock rows.
+        return Product.objects.select_related("category", "supplier", "unit")
 
 
 class ProductDetailView(RecordDetailView):
@@ -124,7 +106,8 @@ class ProductDetailView(RecordDetailView):
         if receiving:
             # Goods on their way to a store that has no stock row for the product yet.
             for store in receiving.values():
-                level = StockLevel(product=product, store=store)
+                level = StockLevel.empty(product, store.pk)
+                level.store = store
                 level.in_transit = store.in_transit
                 levels.append(level)
             levels.sort(key=lambda level: level.store.name)

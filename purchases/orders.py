@@ -21,6 +21,7 @@ from core.quantities import exact_quantity, format_quantity, plain_quantity
 from core.transactions import retry_on_deadlock
 from products.models import Product, StockLevel
 from products.services import change_on_order, check_line_units
+from products.state import rebuild_state
 from purchases.models import Purchase, PurchaseLine, PurchaseOrder, PurchaseOrderLine
 from purchases.services import PurchaseLineInput, purchase_record
 
@@ -392,3 +393,5 @@ def rebuild_on_order() -> None:
         for (pid, sid), quantity in expected.items():
             level, _ = StockLevel.objects.get_or_create(product_id=pid, store_id=sid)
             StockLevel.objects.filter(pk=level.pk).update(on_order=quantity)
+        # The products' totals and the new rows' rules, from the rows just written.
+        rebuild_state()

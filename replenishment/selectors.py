@@ -31,14 +31,15 @@ from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Round
 
 from core.models import QUANTITY_PLACES, STOCK_QUANTITY
-from people.models import Supplier
 from products.models import StockLevel
 from purchases.models import PurchaseOrder, PurchaseOrderLine
-from stores.models import Store
 from transfers.models import Transfer, TransferLine
 
 QUANTITY = models.DecimalField(**STOCK_QUANTITY)
 ZERO = Value(Decimal("0"), output_field=QUANTITY)
+# By product name, then store: the product name index and the (product, store)
+# index give this order, so a page reads its own rows, not every low row sorted.
+ORDER = ("product__name", "product_id", "store_id")
 # Transfers whose goods will arrive: planned (draft) and on the road.
 INCOMING_TRANSFER_STATUSES = (Transfer.Status.DRAFT, Transfer.Status.DISPATCHED)
 
@@ -108,14 +109,12 @@ def surplus_sources():
 
 
 def _levels(*, store=None, supplier=None, category=None, search: str = ""):
-    """The stock rows that may need replenishing, by the filters, with the rule in force."""
-    # The archived suppliers and stores as key lists, not joins: a join per stock row
-    # was a third of the listing's time at large on SQLite.
-    levels = StockLevel.objects.with_rule().filter(
-        product__is_active=True,
-        store__in=Store.objects.active().values("pk"),
-        product__supplier__in=Supplier.objects.active().values("pk"),
-    )
+    """The stock rows that may need replenishing (on hand + on order against the rule in
+    force), by the filters."""
+    # needs_replenishing is stored and indexed, and false for the rows of archived
+    # products, stores and suppliers (StockLevel.listed): the count and the page's
+    # keys read the index, no product row per stock row.
+    levels = StockLevel.objects.filter(needs_replenishing=True)
     if store is not None:
         levels = levels.filter(store=store)
     if supplier is not None:
@@ -126,13 +125,7 @@ def _levels(*, store=None, supplier=None, category=None, search: str = ""):
         levels = levels.filter(
             Q(product__sku__startswith=search.upper()) | Q(product__name__icontains=search)
         )
-    return levels.alias(stocked=F("quantity") + F("on_order"))
-
-
-# Quantities have three decimal places: two that differ, differ by 0.001 at
-# least. Compared with half of that to spare, a sum SQLite added as floating
-# point (0.1 + 0.2) is still at or below 0.3, without rounding every row.
-HALF_STEP = Value(Decimal("0.0005"), output_field=QUANTITY)
+    return levels
 
 
 def replenishment_needs(**filters):
@@ -142,8 +135,8 @@ def replenishment_needs(**filters):
     ``filters``: ``store``, ``supplier``, ``category``, ``search``.
 
     Each row carries ``minimum``, ``maximum``, ``multiple`` (the rule in
-    force) and the terms of :func:`with_terms`. Ordered by store, then
-    product name. :func:`explain` adds the suggested quantities to the rows
+    force) and the terms of :func:`with_terms`. Ordered by product name,
+    then store. :func:`explain` adds the suggested quantities to the rows
     of a page. Every row it considers runs the terms' subqueries: for a page,
     list the rows with :func:`replenishment_rows` first, then read theirs
     with :func:`rows_with_terms`.
@@ -151,7 +144,7 @@ def replenishment_needs(**filters):
     return with_terms(
         # Cheap first: what is ordered or to come only adds, so a row above its
         # minimum on hand + on order is above it projected too.
-        _levels(**filters).filter(stocked__lte=F("minimum") + HALF_STEP)
+        _levels(**filters).with_rule()
     ).filter(projected__lte=F("minimum"), maximum__gt=F("projected"))
 
 
@@ -170,7 +163,7 @@ def with_terms(levels):
             surplus=Subquery(sources.values("surplus")[:1], output_field=QUANTITY),
         )
         .select_related("product__unit", "product__supplier", "store")
-        .order_by("store__name", "product__name", "pk")
+        .order_by(*ORDER)
     )
 
 
@@ -199,14 +192,19 @@ def replenishment_rows(*, planned_or_coming: list[int] | None = None, **filters)
     """
     if planned_or_coming is None:
         planned_or_coming = planned_or_coming_products()
-    rows = _levels(**filters).filter(
-        stocked__lte=F("minimum") + HALF_STEP, maximum__gt=F("stocked") + HALF_STEP
-    )
+    rows = _levels(**filters)
     if planned_or_coming:
-        # By key list: the database then checks the terms on these products' rows only.
-        still_low = replenishment_needs(**filters).filter(product_id__in=planned_or_coming)
-        rows = rows.filter(~Q(product_id__in=planned_or_coming) | Q(pk__in=still_low.values("pk")))
-    return rows.order_by("store__name", "product__name", "pk")
+        # By key lists, fetched first: inside the listing SQLite computed the terms of
+        # every low row, not only of these products' rows.
+        their_rows = StockLevel.objects.filter(product_id__in=planned_or_coming)
+        still_low = replenishment_needs(**filters).filter(
+            pk__in=list(their_rows.values_list("pk", flat=True))
+        )
+        rows = rows.filter(
+            ~Q(product_id__in=planned_or_coming)
+            | Q(pk__in=list(still_low.values_list("pk", flat=True)) or [-1])
+        )
+    return rows.order_by(*ORDER)
 
 
 def planned_or_coming_products() -> list[int]:

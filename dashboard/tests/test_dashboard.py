@@ -393,7 +393,7 @@ def test_dashboard_stock_value_per_store_is_on_hand_times_average_cost(manager_c
 
     summary = response.context["summary"]
     by_store = {
-        row["store__name"]: (row["units"], row["value"]) for row in summary["stock_by_store"]
+        row["store_name"]: (row["units"], row["value"]) for row in summary["stock_by_store"]
     }
     assert by_store == {
         "North": (5 + 4, 5 * D("5") + 4 * D("2.50")),

@@ -107,7 +107,7 @@ def test_stock_report_lists_every_level_on_hand_with_its_value(manager_client, s
         if row["pk"] in listed:
             assert listed[row["pk"]].quantity == row["quantity"]
             assert listed[row["pk"]].value == row["value"]
-    by_store = {row["store__name"]: row["value"] for row in response.context["by_store"]}
+    by_store = {row["store_name"]: row["value"] for row in response.context["by_store"]}
     for store in stores:
         assert by_store[store.name] == sum(r["value"] for r in rows if r["store"] == store.name)
     html = response.content.decode()

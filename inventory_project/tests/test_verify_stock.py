@@ -116,8 +116,10 @@ def test_verify_stock_query_count_does_not_grow_with_rows(django_assert_num_quer
     # days and product sales (6), the sale lines costed unlike the ledger (1), and
     # what is in transit by the transfers and by the ledger, and the transfer lines
     # costed unlike their departure (3); purchase orders' received quantities by their
-    # receipts and as stored, and on order by the open orders and as stored (4).
-    with django_assert_num_queries(19):
+    # receipts and as stored, and on order by the open orders and as stored (4); the
+    # products' kept totals as stored and by their stock rows, the stock rows whose
+    # kept rule, value or listing is stale (5).
+    with django_assert_num_queries(24):
         verify_stock()
 
 
@@ -128,5 +130,5 @@ def test_verify_stock_query_count_with_differences_is_constant(
 
     # Valuation's 2, the running totals' 14 (transfers in transit and purchase orders'
     # on order included), the stock differences, then the products and stores they name.
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(24):
         verify_stock_failure()

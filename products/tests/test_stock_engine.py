@@ -258,7 +258,8 @@ def test_movement_related_manager_delete_raises(movement, widget):
 
 
 def test_stock_level_negative_quantity_refused_by_the_database(store, widget):
-    level = StockLevel.objects.create(product=widget, store=store, quantity=0)
+    level = StockLevel.empty(widget, store.pk)
+    level.save()
 
     with pytest.raises(IntegrityError), transaction.atomic():
         StockLevel.objects.filter(pk=level.pk).update(quantity=-1)

@@ -722,12 +722,12 @@ def test_purchase_void_needs_the_void_permission(client, django_user_model, stor
 # store, so every average cost moves and every stock row is created: the worst case).
 # Fixed: session, user, 2 × permissions, the supplier by name then by number (the test
 # posts its number), the store choice, 2 × their existence checks, 2 savepoints + 2
-# releases, the purchase, the product locks, the stock-row locks, the on-hand sum for the
-# averages, the products' units, the new stock rows, the movements, the lines, the day's
-# totals = 22.
-# Per line: the product choice, its average-cost update, its stock update = 3.
+# releases, the purchase, the product locks, the stock-row locks, the products' units,
+# the new stock rows and their listing, the movements, the lines, the day's totals = 22.
+# Per line: the product choice, its average-cost update, its stock update, the value of
+# its stock rows at the new average, the product's on-hand total = 5.
 PURCHASE_CREATE_FIXED_QUERIES = 22
-PURCHASE_CREATE_QUERIES_PER_LINE = 3
+PURCHASE_CREATE_QUERIES_PER_LINE = 5
 
 
 @pytest.mark.parametrize("line_count", [1, 5, 10])

@@ -7,7 +7,7 @@ import pytest
 from products.models import Unit
 from products.tests.factories import CategoryFactory, ProductFactory, stock_up
 from purchases.orders import order_cancel
-from replenishment.selectors import explain, replenishment_needs, round_up
+from replenishment.selectors import explain, replenishment_needs, replenishment_rows, round_up
 from replenishment.tests.factories import make_order, make_transfer, set_rule, stocked
 from stores.tests.factories import StoreFactory
 from transfers.services import transfer_cancel
@@ -214,20 +214,23 @@ def test_filters_by_store_supplier_category_and_search(store, other_store):
     assert set(rows(store=store, search="PAINT")) == {(paint.pk, store.pk)}  # name
 
 
-def test_ordered_by_store_then_product_name():
+def test_ordered_by_product_name_then_store():
     b_store, a_store = StoreFactory(name="B store"), StoreFactory(name="A store")
-    for store in (b_store, a_store):
-        for name in ("Zinc", "Anchor"):
-            stocked(store, 1, minimum=5, name=f"{name} {store.name}")
+    zinc = stocked(b_store, 1, minimum=5, name="Zinc plate")
+    anchor = stocked(b_store, 1, minimum=5, name="Anchor bolt")
+    for product in (zinc, anchor):
+        set_rule(product, a_store, minimum=5)
 
-    listed = [(row.store.name, row.product.name) for row in replenishment_needs()]
+    listed = [(row.product.name, row.store.name) for row in replenishment_needs()]
 
+    # Within a product, by store in the order the stores were created (the index's order).
     assert listed == [
-        ("A store", "Anchor A store"),
-        ("A store", "Zinc A store"),
-        ("B store", "Anchor B store"),
-        ("B store", "Zinc B store"),
+        ("Anchor bolt", "B store"),
+        ("Anchor bolt", "A store"),
+        ("Zinc plate", "B store"),
+        ("Zinc plate", "A store"),
     ]
+    assert [(row.product.name, row.store.name) for row in replenishment_rows()] == listed
 
 
 @pytest.mark.parametrize(

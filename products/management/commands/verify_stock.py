@@ -126,17 +126,21 @@ class Command(BaseCommand):
                 )
             )
             return
-        if not differences and not totals_differences:
-            raise CommandError(
-                f"{valuation_problems} product(s) are valued differently from their ledger; "
-                "see the lines above. `manage.py verify_stock --fix` revalues them by replay."
-            )
         if not differences:
-            raise CommandError(
-                f"{len(totals_differences)} running total(s) differ from the document lines; "
-                "see the lines above. `manage.py rebuild_totals` recomputes the stored totals; "
-                "goods in transit that differ need the transfer and its movements looked at."
-            )
+            # A wrong average cost also makes the stock rows' kept values wrong: both said.
+            problems = []
+            if valuation_problems:
+                problems.append(
+                    f"{valuation_problems} product(s) are valued differently from their ledger "
+                    "(`manage.py verify_stock --fix` revalues them by replay)"
+                )
+            if totals_differences:
+                problems.append(
+                    f"{len(totals_differences)} running total(s) differ from the document lines "
+                    "(`manage.py rebuild_totals` recomputes the stored totals; goods in transit "
+                    "that differ need the transfer and its movements looked at)"
+                )
+            raise CommandError("; ".join(problems) + "; see the lines above.")
 
         products = Product.objects.in_bulk({row[0] for row in differences})
         stores = Store.objects.in_bulk({row[1] for row in differences})
