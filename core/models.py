@@ -9,7 +9,7 @@ here knows a concrete document type.
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, DecimalField, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThanOrEqual
@@ -46,14 +46,18 @@ class ArchivableModel(models.Model):
     def archive(self) -> None:
         """Hide the record from pickers and default lists, keeping its history."""
         self.is_active = False
-        self.save(update_fields=["is_active", "updated_at"])
+        # Atomic with what the apps above keep on save (products.signals: the stock
+        # rows' listing), so neither is saved without the other.
+        with transaction.atomic():
+            self.save(update_fields=["is_active", "updated_at"])
 
     archive.alters_data = True
 
     def restore(self) -> None:
         """Bring an archived record back into pickers and lists."""
         self.is_active = True
-        self.save(update_fields=["is_active", "updated_at"])
+        with transaction.atomic():
+            self.save(update_fields=["is_active", "updated_at"])
 
     restore.alters_data = True
 

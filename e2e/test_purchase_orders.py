@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from e2e.actions import expect, expect_message, open_section
-from products.models import StockLevel
+from products.models import StockLevel, StockRule
 from products.tests.factories import ProductFactory
 from purchases.models import PurchaseOrder
 from purchases.tests.factories import receive
@@ -26,8 +26,12 @@ def test_a_suggestion_becomes_an_order_received_in_two_deliveries(manager_page):
     drill = ProductFactory(sku="DRL-1", name="Cordless drill", cost_price=Decimal("40.00"))
     receive(drill, store, 2, Decimal("40.00"))
     # Below its minimum of 5: order up to 20, in boxes of 6 -> 18.
-    StockLevel.objects.filter(product=drill, store=store).update(
-        reorder_point=5, order_up_to=20, order_multiple=6
+    StockLevel.objects.set_rules(
+        [
+            StockRule(
+                drill.pk, store.pk, minimum=Decimal(5), maximum=Decimal(20), multiple=Decimal(6)
+            )
+        ]
     )
 
     open_section(page, "Replenish")

@@ -391,20 +391,21 @@ class StockLevelQuerySet(models.QuerySet):
         rules = {(rule.product_id, rule.store_id): rule for rule in rules}
         product_ids = sorted({product_id for product_id, _ in rules})
         with transaction.atomic():
+            # Every product first, in the engine's order (ascending), before any row:
+            # refresh_rules rewrites all stores' rows of these products, as a purchase
+            # moving an average does under the same locks.
+            for start in range(0, len(product_ids), IN_CHUNK):
+                list(
+                    Product.objects.select_for_update()
+                    .filter(pk__in=product_ids[start : start + IN_CHUNK])
+                    .order_by("pk")
+                    .values_list("pk", flat=True)
+                )
             saved = self._saved_rules(product_ids)
             missing = sorted(
                 key for key, rule in rules.items() if key not in saved and not rule.is_default
             )
             if missing:
-                locked = sorted({product_id for product_id, _ in missing})
-                for start in range(0, len(locked), IN_CHUNK):  # in ascending order throughout
-                    list(
-                        Product.objects.select_for_update()
-                        .filter(pk__in=locked[start : start + IN_CHUNK])
-                        .order_by("pk")
-                        .values_list("pk", flat=True)
-                    )
-                saved |= self._saved_rules(locked)  # made meanwhile by a sale or receipt
                 self.model.objects.bulk_create(
                     [
                         self.model(

@@ -15,9 +15,9 @@ from decimal import Decimal
 
 from django.db import models, transaction
 from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 
-from core.models import STOCK_QUANTITY
+from core.models import QUANTITY_PLACES, STOCK_QUANTITY
 from core.quantities import plain_quantity
 from core.totals import totals_differences
 from products.models import Product, StockLevel, listed_in_force, rule_in_force
@@ -122,7 +122,8 @@ def rebuild_state() -> None:
             StockLevel.objects.filter(product=OuterRef("pk"))
             .order_by()
             .values("product")
-            .annotate(total=Sum(column))
+            # Rounded: SQLite sums as floating point (5.0000000001 would not be <= 5).
+            .annotate(total=Round(Sum(column), QUANTITY_PLACES))
             .values("total")
         )
         return Coalesce(Subquery(per_product, output_field=quantity), Decimal("0"))

@@ -37,8 +37,8 @@ from transfers.models import Transfer, TransferLine
 
 QUANTITY = models.DecimalField(**STOCK_QUANTITY)
 ZERO = Value(Decimal("0"), output_field=QUANTITY)
-# By product name, then store: the product name index and the (product, store)
-# index give this order, so a page reads its own rows, not every low row sorted.
+# By product name, then store (in the order the stores were created): the order of
+# the product name index and the (product, store) index.
 ORDER = ("product__name", "product_id", "store_id")
 # Transfers whose goods will arrive: planned (draft) and on the road.
 INCOMING_TRANSFER_STATUSES = (Transfer.Status.DRAFT, Transfer.Status.DISPATCHED)
@@ -136,10 +136,10 @@ def replenishment_needs(**filters):
 
     Each row carries ``minimum``, ``maximum``, ``multiple`` (the rule in
     force) and the terms of :func:`with_terms`. Ordered by product name,
-    then store. :func:`explain` adds the suggested quantities to the rows
-    of a page. Every row it considers runs the terms' subqueries: for a page,
-    list the rows with :func:`replenishment_rows` first, then read theirs
-    with :func:`rows_with_terms`.
+    then store (in the order the stores were created). :func:`explain` adds
+    the suggested quantities to the rows of a page. Every row it considers
+    runs the terms' subqueries: for a page, list the rows with
+    :func:`replenishment_rows` first, then read theirs with :func:`rows_with_terms`.
     """
     return with_terms(
         # Cheap first: what is ordered or to come only adds, so a row above its

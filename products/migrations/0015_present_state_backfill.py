@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.db import migrations, models
 from django.db.models import Case, Exists, F, OuterRef, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, Round
 
 
 def fill(apps, schema_editor):
@@ -24,7 +24,7 @@ def fill(apps, schema_editor):
             StockLevel.objects.filter(product=OuterRef("pk"))
             .order_by()
             .values("product")
-            .annotate(total=Sum(column))
+            .annotate(total=Round(Sum(column), 3))
             .values("total")
         )
         return Coalesce(Subquery(per_product, output_field=quantity), Decimal("0"))
