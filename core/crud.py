@@ -67,6 +67,10 @@ class NearestPageMixin:
         return paginator, page, page.object_list, page.has_other_pages()
 
 
+# How many words of a search are matched (the rest are ignored).
+SEARCH_WORDS = 5
+
+
 class ListFilterForm(FilterForm):
     """The GET form of a list page: a search box and the archived filter.
 
@@ -83,10 +87,12 @@ class ListFilterForm(FilterForm):
     def filter_queryset(self, queryset):
         """Narrow ``queryset`` to what the form asks for."""
         data = self.valid_data
-        if term := (data.get("q") or "").strip():
+        # Every word, in any order, in any of the fields: "drill cordless" finds
+        # "Cordless Drill" (at most a few words, each one more condition).
+        for word in (data.get("q") or "").split()[:SEARCH_WORDS]:
             condition = Q()
             for field in self.search_fields:
-                condition |= Q(**{f"{field}__icontains": term})
+                condition |= Q(**{f"{field}__icontains": word})
             queryset = queryset.filter(condition)
         status = data.get("status") or "active"
         if status == "active":

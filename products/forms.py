@@ -276,7 +276,7 @@ class ProductField(RecordField):
 
 
 class ProductFilterForm(ListFilterForm):
-    search_fields = ("name", "sku")
+    search_fields = ("name", "sku", "supplier__name")
 
     category = forms.ModelChoiceField(
         queryset=Category.objects.active(), required=False, empty_label="All categories"

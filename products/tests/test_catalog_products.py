@@ -101,6 +101,26 @@ def test_list_search_matches_name_and_sku(manager_client, term, expected):
     assert product_names(manager_client.get(LIST_URL, {"q": term})) == expected
 
 
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("drill cordless", ["Cordless drill 18 V"]),  # the words in any order
+        ("  CORDLESS   18 ", ["Cordless drill 18 V"]),
+        ("drill hammer", []),  # every word must match
+        ("acme", ["Cordless drill 18 V", "Hammer"]),  # the supplier's name
+        ("acme hammer", ["Hammer"]),
+        ("dr-7 acme", ["Cordless drill 18 V"]),  # SKU and supplier
+    ],
+)
+def test_list_search_matches_every_word_in_name_sku_or_supplier(manager_client, term, expected):
+    acme = SupplierFactory(name="Acme Tools")
+    ProductFactory(name="Cordless drill 18 V", sku="DR-7", supplier=acme)
+    ProductFactory(name="Hammer", sku="HM-1", supplier=acme)
+    ProductFactory(name="Drill bit set", sku="BIT-3", supplier=SupplierFactory(name="Bits Ltd"))
+
+    assert product_names(manager_client.get(LIST_URL, {"q": term})) == expected
+
+
 @pytest.fixture
 def three_products():
     """Three products whose order differs by every sortable column."""
