@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from core import quantities
 from core.totals import add_to_totals
+from core.transactions import retry_on_deadlock
 
 
 class ArchivableQuerySet(models.QuerySet):
@@ -43,6 +44,10 @@ class ArchivableModel(models.Model):
     class Meta:
         abstract = True
 
+    # Retried when it loses a deadlock: what the apps above keep on save (the stock
+    # rows' listing) locks rows that a document being recorded at the same moment
+    # may hold, and MariaDB's foreign-key checks lock the record's row for it too.
+    @retry_on_deadlock
     def archive(self) -> None:
         """Hide the record from pickers and default lists, keeping its history."""
         self.is_active = False
@@ -53,6 +58,7 @@ class ArchivableModel(models.Model):
 
     archive.alters_data = True
 
+    @retry_on_deadlock
     def restore(self) -> None:
         """Bring an archived record back into pickers and lists."""
         self.is_active = True

@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='stocklevel',
-            index=models.Index(fields=['store', 'quantity', 'stock_value'], name='stock_level_store_value'),
+            index=models.Index(fields=['quantity', 'stock_value', 'store'], name='stock_level_store_value'),
         ),
         migrations.AddConstraint(
             model_name='product',
