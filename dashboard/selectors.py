@@ -69,7 +69,7 @@ def stock_value_by_store() -> list[dict]:
     ``store_name``, ``units``, ``value``, by store name.
 
     The sums of the columns the stock engine keeps (``StockLevel.stock_value``), read
-    from the index (store, quantity, stock_value) alone; the name joined per store,
+    from the index (quantity, stock_value, store) alone; the name joined per store,
     not per stock row.
     """
     rows = (
@@ -230,7 +230,8 @@ def needs_attention() -> dict:
     # projected stock. The terms are read for these only. -1, never a key, keeps the
     # queries the same when there are none.
     candidates = [
-        # The index (needs_replenishing, stocked, id) gives this order: ten rows read.
+        # The index stock_level_needs_lowest (needs_replenishing, stocked, id, …) gives
+        # this order: ten rows read.
         *per_store.exclude(product_id__in=planned)
         .order_by("stocked", "pk")
         .values_list("pk", flat=True)[:ATTENTION_ROWS],
