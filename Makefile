@@ -2,7 +2,8 @@
 #   make run    set up, migrate, seed demo data, serve on http://127.0.0.1:8000
 #   make test   set up and run the whole test suite
 # Also: make serve (production serving with gunicorn), make screenshots,
-# make bench (see docs/PERFORMANCE.md), make lint, make check.
+# make bench (see docs/PERFORMANCE.md), make scale-test (see docs/DEPLOY.md), make lint,
+# make check.
 # Override the interpreter with PYTHON=/path/to/python3.12 (3.12 or newer),
 # the port with PORT=8001, test options with PYTEST_ARGS="-x -k sale".
 
@@ -11,7 +12,7 @@ VENV_PYTHON := $(VENV)/bin/python
 REQUIREMENTS := requirements.txt requirements-dev.txt
 PORT ?= 8000
 
-.PHONY: run test serve screenshots bench lint check clean
+.PHONY: run test serve screenshots bench scale-test lint check clean
 
 # Find a Python that Django 6 supports: $PYTHON if given, else the newest
 # python3.x on PATH (pyenv shims honour .python-version), else python3.
@@ -59,6 +60,13 @@ screenshots: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(VENV_PYTHON) -m pip install --quiet -r requirements-bench.txt
 	$(VENV_PYTHON) -m bench $(BENCH_ARGS)
+
+# Two app servers behind HAProxy (bench/haproxy.cfg) on PostgreSQL: 30 sales of
+# 10 units at once, then one server stopped and one killed under load (docs/DEPLOY.md).
+# DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/inventory_scale (dropped!).
+scale-test: $(VENV)/.installed
+	$(VENV_PYTHON) -m pip install --quiet -r requirements-bench.txt
+	$(VENV_PYTHON) -m bench.scale_test $(SCALE_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
