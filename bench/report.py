@@ -175,7 +175,8 @@ def render(results: dict) -> str:
         f"{machine_info.get('gunicorn')}, locust {machine_info.get('locust')}.",
         f"Load: {settings.get('users')} concurrent clients per page, "
         f"{settings.get('write_users')} for sale writing, {settings.get('duration')} s per "
-        f"scenario, no think time; gunicorn with {settings.get('workers')} sync workers.",
+        f"scenario, no think time; gunicorn with {settings.get('workers')} workers "
+        "(gunicorn.conf.py).",
         "",
     ]
     sizes = ["small", "medium", "large"]

@@ -380,8 +380,7 @@ class Balancer:
         }
 
     def start(self) -> None:
-        haproxy = shutil.which("haproxy")
-        command = [haproxy, "-f", str(HAPROXY_CONFIG)]
+        command = [find_haproxy(), "-f", str(HAPROXY_CONFIG)]
         checked = subprocess.run(
             [*command, "-c"], env=self.env, capture_output=True, text=True, check=False
         )
@@ -896,8 +895,14 @@ def check_load(
 # --------------------------------------------------------------------------------------------
 
 
+def find_haproxy() -> str | None:
+    # Debian installs it in /usr/sbin, which is not on an ordinary user's PATH.
+    search = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin"])
+    return shutil.which("haproxy", path=search)
+
+
 def ensure_haproxy() -> None:
-    if shutil.which("haproxy"):
+    if find_haproxy():
         return
     log("haproxy is missing: installing Debian's package")
     as_root = [] if os.geteuid() == 0 else ["sudo", "-n"]
@@ -907,6 +912,8 @@ def ensure_haproxy() -> None:
     ):
         if subprocess.run(as_root + command, check=False).returncode:
             raise SystemExit("Could not install haproxy: run `apt-get install haproxy` as root.")
+    if not find_haproxy():
+        raise SystemExit("haproxy is still not found after installing Debian's package.")
 
 
 def parse_args(argv):
