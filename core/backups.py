@@ -18,6 +18,7 @@ into a folder, or a renamed database) and says where.
 import os
 import re
 import secrets
+import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -27,6 +28,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from django.conf import settings
@@ -76,19 +78,24 @@ def backup_vendor(path: Path) -> str | None:
     return None
 
 
-def prune_backups(directory: Path, suffix: str, keep: int) -> list[Path]:
-    """Delete all but the newest ``keep`` backups with ``suffix``; return the deleted files.
+def prune_backups(directory: Path, suffix: str, keep: int, written: Path) -> list[Path]:
+    """Keep ``written`` and the newest ``keep - 1`` other backups with ``suffix``; delete the rest.
 
+    Returns the deleted files. ``written``, the backup just made, is never
+    deleted, even if another name sorts after it (a clock set wrong once).
     Only files named as ``backup`` names them count: other files, failed
     backups and other backends' backups are never touched.
     """
-    backups = sorted(
+    others = sorted(
         path
         for path in directory.iterdir()
-        if BACKUP_NAME.match(path.name) and path.suffix == suffix and path.is_file()
+        if BACKUP_NAME.match(path.name)
+        and path.suffix == suffix
+        and path.is_file()
+        and path.name != written.name
     )
     # The timestamp in the name sorts them oldest first.
-    deleted = backups[: max(len(backups) - keep, 0)]
+    deleted = others[: max(len(others) - (keep - 1), 0)]
     for path in deleted:
         path.unlink()
     return deleted
@@ -179,6 +186,27 @@ def sqlite_integrity(path: Path) -> str:
     finally:
         checked.close()
     return "\n".join(row[0] for row in rows[:10])
+
+
+def primary_code(error: sqlite3.Error) -> int | None:
+    """SQLite's primary result code (SQLITE_BUSY…) of ``error``, without its extended bits."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return None if code is None else code & 0xFF
+
+
+def drop_scratch(drop: Callable[[], object], scratch: str, report: Report) -> None:
+    """Drop a verify's temporary database; if that fails, say so, as a warning only.
+
+    The backup's verdict is the checks': a leftover database does not make a
+    good backup bad (and a failed check's error goes on as it is).
+    """
+    try:
+        drop()
+    except CommandError as error:
+        report(
+            f"Warning: could not drop the temporary database {scratch} ({error}). "
+            f"Drop it by hand: DROP DATABASE {scratch}"
+        )
 
 
 def require_integrity(path: Path, what: str, report: Report) -> None:
@@ -299,7 +327,7 @@ class SQLiteDatabase(Database):
             probe.execute("BEGIN EXCLUSIVE")
             probe.execute("ROLLBACK")
         except sqlite3.OperationalError as error:
-            if error.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            if primary_code(error) not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
                 raise
             raise CommandError(
                 f"Another process holds the write lock on {self.path} (waited "
@@ -309,16 +337,60 @@ class SQLiteDatabase(Database):
         finally:
             probe.close()
 
+    def refuse_unfolded_transactions(self, backup: Path) -> None:
+        """Refuse a backup file with a -wal or hot -journal beside it: copying the file alone
+        would silently lose what they hold (e.g. restoring from a ``-before-restore-`` folder).
+        """
+        for ending in ("-wal", "-journal"):
+            beside = backup.with_name(backup.name + ending)
+            if beside.exists() and beside.stat().st_size:
+                raise CommandError(
+                    f"{backup} has a non-empty {beside.name} beside it: committed changes that "
+                    "are not in the file yet, and restoring the file alone would lose them. "
+                    "Fold them in first by opening it once with the sqlite3 tool "
+                    f"(`sqlite3 {shlex.quote(str(backup))} 'PRAGMA integrity_check'`; on a copy "
+                    "of the files, if you want to keep them as they are), then run the restore "
+                    "again. For a `-before-restore-` folder you can instead move its files back "
+                    "beside the database by hand, with the app stopped. Nothing was changed."
+                )
+
+    def match_replaced_file(self, staging: Path, report: Report) -> None:
+        """Give the restored file the mode and owner of the one it replaces (0600 if none).
+
+        Not the restoring user's umask (world-readable password hashes) nor,
+        when run as root, root's ownership (the app could not write to it).
+        """
+        try:
+            current = self.path.stat()
+        except OSError:
+            os.chmod(staging, 0o600)
+            return
+        os.chmod(staging, current.st_mode & 0o7777)
+        if os.geteuid() == 0:
+            os.chown(staging, current.st_uid, current.st_gid)
+        else:
+            with suppress(PermissionError):  # only a group this user is in
+                os.chown(staging, -1, current.st_gid)
+        if staging.stat().st_uid != current.st_uid:
+            report(
+                f"Warning: the restored file will belong to uid {staging.stat().st_uid}, not to "
+                f"uid {current.st_uid} as {self.path} does: run restore as the app's user, or "
+                f"chown the file before starting the app."
+            )
+
     def restore(self, backup: Path, report: Report) -> None:
         when = utc_now()
         stamp = when.strftime(TIMESTAMP_FORMAT)
         if not self.path.parent.is_dir():
             raise CommandError(f"The database's directory {self.path.parent} does not exist.")
+        self.refuse_unfolded_transactions(backup)
         # Copied beside the database first, so the swap below is one rename on
         # one file system, and a bad backup is found before anything moves.
+        # Made readable by its owner only before anything is copied into it.
         staging = self.path.with_name(f".{self.path.name}.restoring-{stamp}")
-        shutil.copyfile(backup, staging)
+        os.close(os.open(staging, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         try:
+            shutil.copyfile(backup, staging)
             result = sqlite_integrity(staging)
             if result != "ok":
                 raise CommandError(
@@ -331,35 +403,69 @@ class SQLiteDatabase(Database):
                 copy.execute("PRAGMA journal_mode=DELETE")
             finally:
                 copy.close()
+            self.match_replaced_file(staging, report)
             fsync_file(staging)
             # This process is not the app: its own connection must not count.
             connections[DEFAULT_DB_ALIAS].close()
             files = [self.path.with_name(self.path.name + ending) for ending in SQLITE_FILES]
-            present = [path for path in files if path.exists()]
             if self.path.exists():
+                before = [path for path in files if path.exists()]
                 try:
                     self.check_no_writer()
                 except sqlite3.DatabaseError as error:
+                    if primary_code(error) not in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
+                        raise CommandError(
+                            f"Could not check whether another process writes to {self.path} "
+                            f"({error}). Nothing was changed."
+                        ) from error
                     # What restores are for: a database too damaged to open.
                     report(f"The current database could not be opened ({error}); moving it aside.")
                 # The check's connection leaves an empty -wal and -shm where
                 # there were none: its own, holding nothing.
-                for path in set(files) - set(present):
+                for path in set(files) - set(before):
                     if path.exists() and (path.name.endswith("-shm") or not path.stat().st_size):
                         path.unlink()
+            # Listed only now: opening the database for the check may have
+            # rolled back a hot -journal and deleted it.
+            present = [path for path in files if path.exists()]
             aside = self.path.with_name(f"{self.path.name}-before-restore-{stamp}")
             if present:
-                aside.mkdir()
-            for path in present:
-                os.replace(path, aside / path.name)
-            os.replace(staging, self.path)
-            fsync_directory(self.path.parent)
+                moved_names = ", ".join(path.name for path in present)
+                report(f"Moving the current {moved_names} aside to {aside}/ (nothing deleted).")
+            moved: list[Path] = []
+            made_aside = replaced = False
+            try:
+                if present:
+                    aside.mkdir()
+                    made_aside = True
+                for path in present:
+                    os.replace(path, aside / path.name)
+                    moved.append(path)
+                os.replace(staging, self.path)
+                replaced = True
+                fsync_directory(self.path.parent)
+            except BaseException as error:
+
+                def put_back() -> None:
+                    if replaced and self.path not in moved:
+                        self.path.unlink()
+                    for path in reversed(moved):
+                        os.replace(aside / path.name, path)
+                    if made_aside:
+                        aside.rmdir()
+                    fsync_directory(self.path.parent)
+
+                undo_restore(
+                    error,
+                    put_back,
+                    str(self.path),
+                    f"The previous database's files are in {aside}/ (those not moved back are "
+                    f"still there); {self.path} may be the restored copy or missing.",
+                    f"mv -f -- {shlex.quote(str(aside))}/* {shlex.quote(str(self.path.parent))}/",
+                )
         finally:
             staging.unlink(missing_ok=True)
-        if present:
-            moved = ", ".join(path.name for path in present)
-            report(f"Moved the current {moved} aside to {aside}/ (nothing deleted).")
-        else:
+        if not present:
             report(f"There was no database at {self.path}: nothing to move aside.")
         report(f"Copied the backup {backup} to {self.path}.")
         report("Checking the restored database:")
@@ -480,7 +586,9 @@ class PostgreSQLDatabase(Database):
             )
             run_checks(self.url(scratch), f"the temporary database {scratch}", report)
         finally:
-            self.sql(f"DROP DATABASE IF EXISTS {identifier(scratch)}")
+            drop_scratch(
+                lambda: self.sql(f"DROP DATABASE IF EXISTS {identifier(scratch)}"), scratch, report
+            )
 
     def other_sessions(self) -> int:
         rows = self.sql(
@@ -501,21 +609,41 @@ class PostgreSQLDatabase(Database):
         aside = self.scratch_name("before_restore", utc_now())
         exists = bool(self.sql(f"SELECT 1 FROM pg_database WHERE datname = {literal(self.name)}"))
         locale = self.locale
+        # WITH (FORCE): the half-restored database may still have pg_restore's
+        # session, killed by the same Ctrl-C, on it.
+        drop_new = f"DROP DATABASE IF EXISTS {identifier(self.name)} WITH (FORCE)"
+        rename_back = f"ALTER DATABASE {identifier(aside)} RENAME TO {identifier(self.name)}"
+        by_hand = shlex.join(
+            ["psql", *self.connection_arguments, "--dbname=postgres"]
+            + [f"--command={drop_new}"]
+            + ([f"--command={rename_back}"] if exists else [])
+        )
         if exists:
+            report(
+                f"Renaming the current database {self.name} to {aside} (kept; `dropdb {aside}` "
+                "once you are satisfied). Should this restore stop without putting it back, "
+                f"undo it with:\n  {by_hand}"
+            )
             self.sql(f"ALTER DATABASE {identifier(self.name)} RENAME TO {identifier(aside)}")
         try:
             self.load(backup, self.name, locale)
-        except CommandError as error:
-            self.sql(f"DROP DATABASE IF EXISTS {identifier(self.name)}")
-            if exists:
-                self.sql(f"ALTER DATABASE {identifier(aside)} RENAME TO {identifier(self.name)}")
-            raise CommandError(
-                f"{error}\nThe restore was undone: {self.name} is as it was."
-            ) from error
-        if exists:
-            report(
-                f"Renamed the current database {self.name} to {aside} (kept; `dropdb {aside}` "
-                "once you are satisfied)."
+        except BaseException as error:
+
+            def put_back() -> None:
+                self.sql(drop_new)
+                if exists:
+                    self.sql(rename_back)
+
+            undo_restore(
+                error,
+                put_back,
+                f"the database {self.name}",
+                f"The previous data is in the database {aside}; {self.name} may hold part of "
+                "the backup."
+                if exists
+                else f"There was no database {self.name} before; {self.name} may hold part of "
+                "the backup.",
+                by_hand,
             )
         report(f"Created a new database {self.name} and restored {backup} into it with pg_restore.")
         report("Checking the restored database:")
@@ -596,7 +724,7 @@ class MariaDBDatabase(Database):
     def character_set(self, name: str) -> str:
         rows = self.sql(
             "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME "
-            f"FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = {literal(name)}"
+            f"FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = {mariadb_literal(name)}"
         )
         charset, collation = rows[0] if rows else ("utf8mb4", "utf8mb4_unicode_ci")
         return f" CHARACTER SET {charset} COLLATE {collation}"
@@ -621,12 +749,14 @@ class MariaDBDatabase(Database):
             )
             run_checks(self.url(scratch), f"the temporary database {scratch}", report)
         finally:
-            self.sql(f"DROP DATABASE IF EXISTS {quoted(scratch)}")
+            drop_scratch(
+                lambda: self.sql(f"DROP DATABASE IF EXISTS {quoted(scratch)}"), scratch, report
+            )
 
     def tables(self, name: str) -> list[list[str]]:
         return self.sql(
             "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES "
-            f"WHERE TABLE_SCHEMA = {literal(name)} ORDER BY TABLE_NAME"
+            f"WHERE TABLE_SCHEMA = {mariadb_literal(name)} ORDER BY TABLE_NAME"
         )
 
     def move_tables(self, tables: list[str], source: str, target: str) -> None:
@@ -643,7 +773,7 @@ class MariaDBDatabase(Database):
         connections[DEFAULT_DB_ALIAS].close()
         [[sessions]] = self.sql(
             "SELECT COUNT(*) FROM information_schema.PROCESSLIST "
-            f"WHERE DB = {literal(self.name)} AND ID <> CONNECTION_ID()"
+            f"WHERE DB = {mariadb_literal(self.name)} AND ID <> CONNECTION_ID()"
         )
         if int(sessions):
             raise CommandError(
@@ -654,7 +784,7 @@ class MariaDBDatabase(Database):
         exists = bool(
             self.sql(
                 "SELECT 1 FROM information_schema.SCHEMATA "
-                f"WHERE SCHEMA_NAME = {literal(self.name)}"
+                f"WHERE SCHEMA_NAME = {mariadb_literal(self.name)}"
             )
         )
         current = self.tables(self.name) if exists else []
@@ -665,32 +795,68 @@ class MariaDBDatabase(Database):
             )
         tables = [name for name, _ in current]
         aside = self.scratch_name("before_restore", utc_now())
-        if exists:
-            # MariaDB cannot rename a database: its tables move into a new one.
-            self.sql(f"CREATE DATABASE {quoted(aside)}{self.character_set(self.name)}")
-            self.move_tables(tables, self.name, aside)
-        else:
-            self.sql(f"CREATE DATABASE {quoted(self.name)}{self.character_set(self.name)}")
-        try:
-            self.load(backup, self.name)
-        except CommandError as error:
-            loaded = [name for name, _ in self.tables(self.name)]
-            if loaded:
-                self.sql(
-                    "SET FOREIGN_KEY_CHECKS = 0; DROP TABLE "
-                    + ", ".join(quoted(table) for table in loaded),
-                    self.name,
-                )
-            if exists:
-                self.move_tables(tables, aside, self.name)
-                self.sql(f"DROP DATABASE {quoted(aside)}")  # empty again
-            raise CommandError(
-                f"{error}\nThe restore was undone: {self.name} is as it was."
-            ) from error
+        character_set = self.character_set(self.name)
+        move_back = "RENAME TABLE " + ", ".join(
+            f"{quoted(aside)}.{quoted(t)} TO {quoted(self.name)}.{quoted(t)}" for t in tables
+        )
+        # By hand the half-loaded tables are simplest dropped with their database.
+        by_hand = shlex.join(
+            [
+                "mariadb",
+                *self.connection_arguments,
+                "--execute="
+                + "; ".join(
+                    [
+                        f"DROP DATABASE IF EXISTS {quoted(self.name)}",
+                        *(
+                            [
+                                f"CREATE DATABASE {quoted(self.name)}{character_set}",
+                                *([move_back] if tables else []),
+                                f"DROP DATABASE {quoted(aside)}",
+                            ]
+                            if exists
+                            else []
+                        ),
+                    ]
+                ),
+            ]
+        )
         if exists:
             report(
-                f"Moved the {len(tables)} tables of the current database {self.name} into a new "
-                f"database {aside} (kept; `DROP DATABASE {aside}` once you are satisfied)."
+                f"Moving the {len(tables)} tables of the current database {self.name} into a new "
+                f"database {aside} (kept; `DROP DATABASE {aside}` once you are satisfied). "
+                f"Should this restore stop without putting them back, undo it with:\n  {by_hand}"
+            )
+            # MariaDB cannot rename a database: its tables move into a new one.
+            self.sql(f"CREATE DATABASE {quoted(aside)}{character_set}")
+            self.move_tables(tables, self.name, aside)
+        else:
+            self.sql(f"CREATE DATABASE {quoted(self.name)}{character_set}")
+        try:
+            self.load(backup, self.name)
+        except BaseException as error:
+
+            def put_back() -> None:
+                loaded = [name for name, _ in self.tables(self.name)]
+                if loaded:
+                    self.sql(
+                        "SET FOREIGN_KEY_CHECKS = 0; DROP TABLE "
+                        + ", ".join(quoted(table) for table in loaded),
+                        self.name,
+                    )
+                if exists:
+                    self.move_tables(tables, aside, self.name)
+                    self.sql(f"DROP DATABASE {quoted(aside)}")  # empty again
+
+            undo_restore(
+                error,
+                put_back,
+                f"the database {self.name}",
+                f"The previous tables are in the database {aside}; {self.name} may hold part "
+                "of the backup."
+                if exists
+                else f"There was no database {self.name} before; it may hold part of the backup.",
+                by_hand,
             )
         report(f"Loaded {backup} into {self.name} with the mariadb client.")
         report("Checking the restored database:")
@@ -708,8 +874,40 @@ def quoted(name: str) -> str:
 
 
 def literal(text: str) -> str:
-    """A SQL string literal (standard quoting, as both servers read it by default)."""
+    """A PostgreSQL string literal (standard quoting: a backslash is an ordinary character)."""
     return "'" + text.replace("'", "''") + "'"
+
+
+def mariadb_literal(text: str) -> str:
+    """A MariaDB string literal: there a backslash escapes by default, so it is doubled too."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def describe(error: BaseException) -> str:
+    """An exception as one message; Ctrl-C and signals have no text of their own."""
+    if isinstance(error, KeyboardInterrupt):
+        return f"Interrupted ({error or 'Ctrl-C'})."
+    return str(error) or type(error).__name__
+
+
+def undo_restore(
+    error: BaseException, undo: Callable[[], None], name: str, state: str, by_hand: str
+) -> NoReturn:
+    """After a restore of ``name`` stopped by ``error``: ``undo`` it, raise a CommandError.
+
+    ``state`` says where the previous data is if the undo fails too, and
+    ``by_hand`` what to run then.
+    """
+    try:
+        undo()
+    except BaseException as undo_error:
+        raise CommandError(
+            f"{describe(error)}\nThe restore stopped, and putting the previous database back "
+            f"failed too ({describe(undo_error)}). {state} Put it back by hand:\n  {by_hand}"
+        ) from error
+    raise CommandError(
+        f"{describe(error)}\nThe restore was undone: {name} is as it was."
+    ) from error
 
 
 DATABASES = {

@@ -10,6 +10,7 @@ operations (purchases, sales), so the ledger is consistent unless a test
 breaks it on purpose.
 """
 
+import os
 import re
 import shutil
 import sqlite3
@@ -91,6 +92,9 @@ def test_backup_then_restore_brings_back_the_state_of_the_backup(tmp_path, store
     lost = ProductFactory(sku="LOST-1")
     receive(lost, store, 5)
     make_sale(store=store, lines=[(kept, 2)])
+    if connection.vendor == "sqlite":
+        database_file = Path(connection.settings_dict["NAME"])
+        database_file.chmod(0o640)  # the restored file takes the replaced one's mode
 
     restore_output = restore(backup)
 
@@ -104,36 +108,50 @@ def test_backup_then_restore_brings_back_the_state_of_the_backup(tmp_path, store
     assert on_hand(kept, store) == 7
     assert Sale.objects.count() == 1
     assert_ledger_consistent()
+    if connection.vendor == "sqlite":
+        assert database_file.stat().st_mode & 0o777 == 0o640
 
 
 def test_backup_taken_while_sales_are_recorded_holds_a_consistent_state(tmp_path, store):
     widget = ProductFactory(sku="WIDGET-1")
     receive(widget, store, 10_000)
     sales_recorded = []
+    seller_errors = []
     stop = threading.Event()
 
     def keep_selling():
         try:
             while not stop.is_set():
                 sales_recorded.append(make_sale(store=store, lines=[(widget, 1)]))
+        except BaseException as error:
+            seller_errors.append(error)
         finally:
             connections.close_all()
+
+    def wait_for_sales(count: int) -> None:
+        deadline = time.monotonic() + 30
+        while len(sales_recorded) < count:
+            if seller_errors:
+                raise seller_errors[0]
+            if time.monotonic() > deadline:
+                pytest.fail(f"the seller recorded {len(sales_recorded)} sales in 30 s, not {count}")
+            time.sleep(0.01)
 
     seller = threading.Thread(target=keep_selling, daemon=True)
     seller.start()
     try:
-        while len(sales_recorded) < 3:
-            time.sleep(0.01)
+        wait_for_sales(3)
         sold_before = len(sales_recorded)
         backup = back_up(tmp_path / "backups", "--no-verify")
         sold_after = len(sales_recorded)
         # The seller is still at work after the backup, not only before it.
-        while len(sales_recorded) < sold_after + 3:
-            time.sleep(0.01)
+        wait_for_sales(sold_after + 3)
     finally:
         stop.set()
         seller.join(60)
     assert not seller.is_alive()
+    if seller_errors:
+        raise seller_errors[0]
 
     output = restore(backup)
 
@@ -189,7 +207,7 @@ def test_restore_after_a_crash_moves_the_stale_wal_aside(tmp_path, store):
         f"{database.name}-shm",
         f"{database.name}-wal",
     ]
-    assert f"Moved the current {database.name}, {database.name}-wal, {database.name}-shm" in output
+    assert f"Moving the current {database.name}, {database.name}-wal, {database.name}-shm" in output
     assert (aside / wal.name).stat().st_size == wal_size
     assert "PRAGMA integrity_check: ok" in output
     assert sqlite_integrity(database) == "ok"
@@ -203,6 +221,85 @@ def test_restore_after_a_crash_moves_the_stale_wal_aside(tmp_path, store):
         ).fetchall()
     crashed.close()
     assert crash_sessions == 300
+
+
+def test_restore_refuses_a_backup_file_with_a_wal_beside_it(tmp_path, store):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's -wal file")
+    product = ProductFactory(sku="KEPT-1")
+    backup = back_up(tmp_path / "backups", "--no-verify")
+    receive(product, store, 4)
+    # A folder put aside by a restore: the file and a -wal of committed
+    # transactions not folded into it yet.
+    folder = tmp_path / "put-aside"
+    folder.mkdir()
+    put_aside = folder / "db.sqlite3"
+    shutil.copyfile(backup, put_aside)
+    commit_then_die = (
+        "import os, sqlite3, sys\n"
+        "db = sqlite3.connect(sys.argv[1])\n"
+        "db.execute('PRAGMA journal_mode=WAL')\n"
+        "db.execute('PRAGMA wal_autocheckpoint=0')\n"
+        "db.execute(\"INSERT INTO django_session VALUES ('in-the-wal', 'x', '2030-01-01')\")\n"
+        "db.commit()\n"
+        "os._exit(9)\n"
+    )
+    subprocess.run([sys.executable, "-c", commit_then_die, str(put_aside)], check=False)
+    assert (folder / "db.sqlite3-wal").stat().st_size > 0
+
+    with pytest.raises(
+        CommandError, match=re.escape("non-empty db.sqlite3-wal beside it")
+    ) as refused:
+        restore(put_aside)
+
+    assert "Nothing was changed" in str(refused.value)
+    assert on_hand(product, store) == 4
+    assert not list(tmp_path.glob("*before-restore*"))
+    # Opened once with sqlite3, as the message says, the -wal is folded in and it restores.
+    sqlite_integrity(put_aside)
+    assert not (folder / "db.sqlite3-wal").exists()
+    restore(put_aside)
+    assert Session.objects.filter(session_key="in-the-wal").exists()
+    assert on_hand(product, store) == 0
+
+
+def test_restore_interrupted_puts_the_previous_database_back(tmp_path, store, monkeypatch):
+    product = ProductFactory(sku="KEPT-1")
+    backup = back_up(tmp_path / "backups", "--no-verify")
+    receive(product, store, 4)
+    database = default_database()
+    if connection.vendor == "sqlite":
+        # Ctrl-C just before the restored copy is renamed into place.
+        real_replace = os.replace
+
+        def replace(source, target):
+            if Path(source).name.startswith(f".{database.path.name}.restoring-"):
+                raise KeyboardInterrupt
+            real_replace(source, target)
+
+        monkeypatch.setattr("core.backups.os.replace", replace)
+    else:
+        # Ctrl-C as the load ends, with the backup's tables already there.
+        real_load = type(database).load
+
+        def load(self, *arguments):
+            real_load(self, *arguments)
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(type(database), "load", load)
+
+    with pytest.raises(CommandError, match="Interrupted") as interrupted:
+        restore(backup)
+
+    assert "The restore was undone" in str(interrupted.value)
+    assert on_hand(product, store) == 4
+    assert not list(tmp_path.glob("*before-restore*"))
+    if connection.vendor != "sqlite":
+        listing = {
+            "postgresql": "SELECT datname FROM pg_database",
+            "mysql": "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA",
+        }[connection.vendor]
+        assert not [n for [n] in database.sql(listing) if "_before_restore_" in n]
 
 
 def test_restore_refuses_without_the_app_stopped_confirmation(tmp_path, store, monkeypatch):
@@ -268,6 +365,20 @@ def test_keep_deletes_only_the_oldest_backups_of_this_kind(tmp_path):
     [new] = [path for path in backups_in(directory) if path not in old + others]
     assert sorted(directory.iterdir()) == sorted([*old[2:], new, *others])
     assert f"deleted 2: {old[0].name}, {old[1].name}." in output
+
+
+def test_keep_never_deletes_the_backup_just_written(tmp_path):
+    directory = tmp_path / "backups"
+    directory.mkdir()
+    # Written while the clock was years ahead: it sorts after the new one.
+    future = directory / f"inventory-2999-01-01T000000Z{default_database().suffix}"
+    future.write_bytes(b"")
+
+    run("backup", str(directory), "--no-verify", "--keep", "1")
+
+    [new] = backups_in(directory)
+    assert new != future
+    assert new.stat().st_size > 0
 
 
 def test_restore_missing_and_wrong_backend_files_are_refused_clearly(tmp_path):

@@ -56,7 +56,8 @@ class Command(BaseCommand):
             type=positive_integer,
             metavar="N",
             help="After a good backup, delete all but the newest N backups of this "
-            "database's kind in the directory (no other file is touched).",
+            "database's kind in the directory, never the one just written (no other file is "
+            "touched). Use one directory per database: the names do not say which database.",
         )
 
     def handle(self, *args, **options):
@@ -99,7 +100,7 @@ class Command(BaseCommand):
                 )
             )
         if options["keep"]:
-            deleted = prune_backups(directory, database.suffix, options["keep"])
+            deleted = prune_backups(directory, database.suffix, options["keep"], final)
             kept = f"kept the newest {options['keep']} {database.suffix} backups"
             if deleted:
                 names = ", ".join(path.name for path in deleted)

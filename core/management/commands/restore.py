@@ -13,9 +13,16 @@ a new database of that name (MariaDB cannot rename a database). Then the
 backup is restored, and ``migrate --check`` and ``verify_stock`` (and SQLite's
 ``PRAGMA integrity_check``) run against the restored database. A failed check
 exits non-zero naming it, with the previous database still where it was put.
+
+If the restore stops before the backup is in place (an error, Ctrl-C, a hang-up
+or SIGTERM), the previous database is put back; if even that fails, the error
+says where it is and what to run.
 """
 
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -27,6 +34,33 @@ HOW_TO_STOP = (
     "service manager, e.g. `sudo systemctl stop inventory`), any `manage.py runserver`, "
     "and cron jobs running manage.py (backup, send_low_stock_digest)."
 )
+
+
+@contextmanager
+def hang_up_and_terminate_interrupt():
+    """SIGHUP and SIGTERM raise KeyboardInterrupt, as Ctrl-C does, so the undo still runs.
+
+    Their default is to end the process on the spot, mid-restore. A signal
+    set to be ignored (``nohup``) stays ignored, and only the main thread can
+    set handlers: elsewhere nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    previous = {
+        number: signal.signal(number, interrupt)
+        for number in (signal.SIGHUP, signal.SIGTERM)
+        if signal.getsignal(number) is not signal.SIG_IGN
+    }
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 class Command(BaseCommand):
@@ -64,7 +98,8 @@ class Command(BaseCommand):
         if not options["app_stopped"]:
             self.confirm_app_stopped(database)
         self.stdout.write(f"Restoring {backup} into the {database.label} database {database.name}.")
-        database.restore(backup, self.stdout.write)
+        with hang_up_and_terminate_interrupt():
+            database.restore(backup, self.stdout.write)
         self.stdout.write(
             self.style.SUCCESS(
                 "Restored and checked: every migration is applied and verify_stock finds stock, "
