@@ -14,6 +14,16 @@ OUTAGE_ERRORS = (OperationalError, InterfaceError)
 SQLITE_OUTAGES = ("database or disk is full", "disk i/o error", "unable to open database")
 
 
+# PostgreSQL's SQLSTATEs for a lost or refused connection (class 08), the server
+# shutting down or starting (57P01-57P03: also what pg_terminate_backend gives)
+# and exhausted resources (class 53: a full disk, too many connections).
+POSTGRES_OUTAGE_STATES = ("08", "57P01", "57P02", "57P03", "53")
+# MariaDB/MySQL client and server codes for the same: can't connect (2002,
+# 2003), gone away or lost (2006, 2013), too many connections (1040), shutting
+# down (1053), connection killed (1927), disconnected (4031), disk full (1021).
+MARIADB_OUTAGE_CODES = frozenset({1021, 1040, 1053, 1927, 2002, 2003, 2006, 2013, 4031})
+
+
 def is_database_outage(error: BaseException) -> bool:
     """Whether ``error`` means the database cannot be used now (not a bug in a query)."""
     if not isinstance(error, OUTAGE_ERRORS):
@@ -22,6 +32,18 @@ def is_database_outage(error: BaseException) -> bool:
         return True
     if any(outage in str(error).lower() for outage in SQLITE_OUTAGES):
         return True
+    # The driver's own error says it best. Asking the connection afterwards is
+    # not enough: once a connection broke inside a transaction, Django may
+    # already have opened a new, usable one by the time the error page is chosen.
+    cause = error.__cause__
+    state = getattr(cause, "sqlstate", None)
+    if state:
+        return state.startswith(POSTGRES_OUTAGE_STATES)
+    if cause is not None and type(cause).__module__.startswith("psycopg"):
+        return True  # an error with no SQLSTATE comes from the client: the connection
+    code = getattr(cause, "args", (None,))[0] if cause is not None else None
+    if isinstance(code, int) and type(cause).__module__.startswith("MySQLdb"):
+        return code in MARIADB_OUTAGE_CODES
     try:
         return not connection.is_usable()
     except Exception:  # no connection at all to ask

@@ -1,8 +1,11 @@
 """Pages that belong to no domain: the public welcome page and the load balancers' health check."""
 
 import logging
+import shutil
 import sys
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpResponse, JsonResponse
@@ -82,9 +85,30 @@ def _read_database() -> None:
 
 
 def _write_heartbeat() -> None:
+    _require_free_disk()
     with transaction.atomic():
         if not Heartbeat.objects.filter(pk=HEARTBEAT_PK).update(beat_at=timezone.now()):
             Heartbeat.objects.get_or_create(pk=HEARTBEAT_PK, defaults={"beat_at": timezone.now()})
+
+
+def _require_free_disk() -> None:
+    """On SQLite, a disk nearly full counts as failing writes.
+
+    The heartbeat rewrites one existing row, which still fits in pages the WAL
+    already holds for some seconds after the disk filled, while every sale
+    (new rows, new pages) already fails.
+    """
+    if connection.vendor != "sqlite":
+        return  # the server's disk is the server's to report: a write there fails
+    path = Path(str(connection.settings_dict["NAME"]))
+    if not path.is_file():
+        return  # in memory (the tests)
+    free = shutil.disk_usage(path.parent).free
+    if free < settings.HEALTHZ_MIN_FREE_MB * 1024 * 1024:
+        raise DatabaseError(
+            f"only {free // (1024 * 1024)} MB free on the database's disk "
+            f"(HEALTHZ_MIN_FREE_MB is {settings.HEALTHZ_MIN_FREE_MB})"
+        )
 
 
 HEALTH_PROBES = {"read": _read_database, "write": _write_heartbeat}

@@ -1,5 +1,7 @@
 """/healthz, the load balancers' check: it says only whether the database answers."""
 
+import shutil
+
 import pytest
 from django.db import OperationalError, connection
 
@@ -85,3 +87,31 @@ def test_healthz_is_503_when_the_database_refuses_writes(client, read_only_datab
         "read": "ok",
         "write": "failing",
     }
+
+
+def test_healthz_counts_a_nearly_full_disk_under_sqlite_as_failing_writes(
+    client, monkeypatch, settings, tmp_path
+):
+    """On SQLite the disk is the app's own: below HEALTHZ_MIN_FREE_MB writes are failing.
+
+    A full disk fails a sale's inserts seconds before the heartbeat's one-row
+    update (the fault run, docs/FAULTS.md). A database server's disk is the
+    server's to report, so there the check goes on to the write itself.
+    """
+    database_file = tmp_path / "db.sqlite3"
+    database_file.touch()
+    monkeypatch.setitem(connection.settings_dict, "NAME", str(database_file))
+    settings.HEALTHZ_MIN_FREE_MB = 16
+    monkeypatch.setattr(
+        "core.views.shutil.disk_usage",
+        lambda path: shutil._ntuple_diskusage(total=10**9, used=10**9 - 2**20, free=2**20),
+    )
+
+    response = client.get("/healthz")
+
+    if connection.vendor == "sqlite":
+        assert response.status_code == 503
+        assert response.json()["write"] == "failing"
+        assert response.json()["read"] == "ok"
+    else:
+        assert response.status_code == 200
