@@ -15,13 +15,18 @@ SQLITE_OUTAGES = ("database or disk is full", "disk i/o error", "unable to open 
 
 
 # PostgreSQL's SQLSTATEs for a lost or refused connection (class 08), the server
-# shutting down or starting (57P01-57P03: also what pg_terminate_backend gives)
-# and exhausted resources (class 53: a full disk, too many connections).
-POSTGRES_OUTAGE_STATES = ("08", "57P01", "57P02", "57P03", "53")
-# MariaDB/MySQL client and server codes for the same: can't connect (2002,
-# 2003), gone away or lost (2006, 2013), too many connections (1040), shutting
-# down (1053), connection killed (1927), disconnected (4031), disk full (1021).
-MARIADB_OUTAGE_CODES = frozenset({1021, 1040, 1053, 1927, 2002, 2003, 2006, 2013, 4031})
+# shutting down or starting or closing an idle session (57P01-57P05: also what
+# pg_terminate_backend gives), exhausted resources (class 53: a full disk, too
+# many connections) and system errors (class 58: the server's disk failing).
+POSTGRES_OUTAGE_STATES = ("08", "57P01", "57P02", "57P03", "57P05", "53", "58")
+# MariaDB/MySQL client and server codes for the same: can't connect or unknown
+# host (2002, 2003, 2005), gone away or lost (2006, 2013, 2055), SSL (2026), too
+# many connections (1040), out of resources (1041), shutting down (1053),
+# connection killed (1927), disconnected (4031), a full disk (1021, 1030 "error
+# 28 from storage engine", 1114 "table is full").
+MARIADB_OUTAGE_CODES = frozenset(
+    {1021, 1030, 1040, 1041, 1053, 1114, 1927, 2002, 2003, 2005, 2006, 2013, 2026, 2055, 4031}
+)
 
 
 def is_database_outage(error: BaseException) -> bool:
@@ -35,15 +40,8 @@ def is_database_outage(error: BaseException) -> bool:
     # The driver's own error says it best. Asking the connection afterwards is
     # not enough: once a connection broke inside a transaction, Django may
     # already have opened a new, usable one by the time the error page is chosen.
-    cause = error.__cause__
-    state = getattr(cause, "sqlstate", None)
-    if state:
-        return state.startswith(POSTGRES_OUTAGE_STATES)
-    if cause is not None and type(cause).__module__.startswith("psycopg"):
-        return True  # an error with no SQLSTATE comes from the client: the connection
-    code = getattr(cause, "args", (None,))[0] if cause is not None else None
-    if isinstance(code, int) and type(cause).__module__.startswith("MySQLdb"):
-        return code in MARIADB_OUTAGE_CODES
+    if _driver_says_outage(error.__cause__):
+        return True
     try:
         return not connection.is_usable()
     except Exception:  # no connection at all to ask
@@ -62,3 +60,25 @@ def error_line(error: BaseException) -> str:
     """An error as one line for the log: its class and the first line of its message."""
     first_line = next(iter(str(error).strip().splitlines()), "")
     return f"{type(error).__name__}: {first_line}"
+
+
+def _driver_says_outage(cause: BaseException | None) -> bool:
+    """Whether the driver's error names a lost, refused or exhausted database."""
+    if cause is None:
+        return False
+    module = type(cause).__module__
+    if module.startswith("psycopg"):
+        diag = getattr(cause, "diag", None)
+        state = getattr(cause, "sqlstate", None) or getattr(diag, "sqlstate", None)
+        if state:
+            return state.startswith(POSTGRES_OUTAGE_STATES)
+        # No SQLSTATE: the client's own error. An outage when the connection
+        # is gone or broken, not (say) one connection used by two threads.
+        from psycopg.pq import ConnStatus  # only reached with psycopg loaded
+
+        pgconn = getattr(cause, "pgconn", None)
+        return pgconn is None or pgconn.status == ConnStatus.BAD
+    if module.startswith("MySQLdb"):
+        code = cause.args[0] if cause.args else None
+        return code in MARIADB_OUTAGE_CODES
+    return False

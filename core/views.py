@@ -100,10 +100,17 @@ def _require_free_disk() -> None:
     """
     if connection.vendor != "sqlite":
         return  # the server's disk is the server's to report: a write there fails
-    path = Path(str(connection.settings_dict["NAME"]))
+    name = str(connection.settings_dict["NAME"])
+    if name.startswith("file:"):  # a URI: the path is between the scheme and the query
+        name = name.removeprefix("file:").split("?", 1)[0]
+    path = Path(name)
     if not path.is_file():
         return  # in memory (the tests)
-    free = shutil.disk_usage(path.parent).free
+    try:
+        # The file's own file system, also when the name is a symbolic link.
+        free = shutil.disk_usage(path.resolve()).free
+    except OSError as error:
+        raise DatabaseError(f"cannot read the database disk's free space: {error}") from error
     if free < settings.HEALTHZ_MIN_FREE_MB * 1024 * 1024:
         raise DatabaseError(
             f"only {free // (1024 * 1024)} MB free on the database's disk "

@@ -66,3 +66,30 @@ def test_a_lost_or_refused_connection_is_an_outage_even_with_a_usable_connection
 )
 def test_a_deadlock_or_timeout_is_not_an_outage(cause):
     assert not is_database_outage(raised_from(cause))
+
+
+class BrokenConnection:
+    status = psycopg.pq.ConnStatus.BAD
+
+
+class WorkingConnection:
+    status = psycopg.pq.ConnStatus.OK
+
+
+def psycopg_client_error(message: str, pgconn) -> psycopg.OperationalError:
+    return psycopg.OperationalError(message, pgconn=pgconn)
+
+
+def test_a_client_error_on_a_broken_connection_is_an_outage():
+    error = psycopg_client_error(
+        "consuming input failed: server closed the connection", BrokenConnection()
+    )
+
+    assert is_database_outage(raised_from(error))
+
+
+def test_a_client_error_on_a_working_connection_is_a_bug():
+    # One connection used by two threads at once: a bug to see in the log, not an outage.
+    error = psycopg_client_error("another command is already in progress", WorkingConnection())
+
+    assert not is_database_outage(raised_from(error))
