@@ -59,8 +59,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
+from bench.harness import PYTHON, ROOT, collect_static, log_in, port_is_free, run_checked
+
 BIN = Path(PYTHON).parent
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/inventory_faults"
 USERNAME = "fault-manager"
@@ -223,17 +223,6 @@ def django_child(command: str) -> None:
 # The database and its disk
 
 
-def run_checked(command: list[str], env: dict, log_path: Path) -> str:
-    with open(log_path, "w") as output:
-        result = subprocess.run(
-            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=output, text=True
-        )
-        output.write(result.stdout)
-    if result.returncode:
-        raise SystemExit(f"{' '.join(command)} failed (exit {result.returncode}); see {log_path}")
-    return result.stdout
-
-
 def django_json(command: str, env: dict, scratch: Path) -> dict:
     stdout = run_checked(
         [PYTHON, "-m", "bench.fault_run", "--django", command], env, scratch / f"{command}.log"
@@ -362,25 +351,6 @@ class Database:
                 connection.execute(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
 
 
-def collect_static(env: dict, scratch: Path) -> None:
-    """collectstatic into the settings' STATIC_ROOT, unless the manifest is newer than its sources.
-
-    The settings read no STATIC_ROOT from the environment, so a private copy is
-    not possible; the one in the checkout is only rebuilt when stale, as
-    bench.scale_test does.
-    """
-    manifest = ROOT / "staticfiles" / "staticfiles.json"
-    sources = [p for p in (ROOT / "static").rglob("*") if p.is_file()]
-    sources.append(ROOT / ".venv" / ".installed")  # the packages' own static files
-    newest = max((p.stat().st_mtime for p in sources if p.exists()), default=0)
-    if manifest.exists() and manifest.stat().st_mtime > newest:
-        return
-    log("collectstatic (the manifest is older than the static sources)")
-    run_checked(
-        [PYTHON, "manage.py", "collectstatic", "--noinput"], env, scratch / "collectstatic.log"
-    )
-
-
 # --------------------------------------------------------------------------------------------
 # gunicorn
 
@@ -398,16 +368,6 @@ def gunicorn_settings(env: dict) -> dict:
         [PYTHON, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
     return json.loads(result.stdout)
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 class Server:
@@ -509,7 +469,6 @@ class Server:
 # The clients
 
 
-CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 TITLE = re.compile(r"<title>\s*([^<]*?)\s*</title>", re.IGNORECASE)
 FORM_ERROR = re.compile(r"(Nothing was saved[^<]*|Not enough stock[^<]*)")
 
@@ -566,19 +525,7 @@ class Writer:
         self.counter = itertools.count(1)
 
     def login(self) -> None:
-        form = self.session.get(f"{self.url}/accounts/login/", timeout=30)
-        token = CSRF_INPUT.search(form.text).group(1)
-        response = self.session.post(
-            f"{self.url}/accounts/login/",
-            data={"username": USERNAME, "password": PASSWORD, "csrfmiddlewaretoken": token},
-            allow_redirects=False,
-            timeout=30,
-        )
-        if response.status_code != 302:
-            raise SystemExit(f"writer {self.number}: login refused ({response.status_code})")
-        # Logging in rotates the CSRF secret: the token of a form of the new session.
-        form = self.session.get(f"{self.url}/sales/new/", timeout=30)
-        self.token = CSRF_INPUT.search(form.text).group(1)
+        self.token = log_in(self.session, self.url, USERNAME, PASSWORD, f"writer {self.number}")
 
     def run(self, stop: threading.Event) -> None:
         for kind in itertools.cycle(("sale", "purchase")):
@@ -1135,7 +1082,7 @@ def run(args) -> int:
         log(f"{args.database}: {database.url}; migrate")
         run_checked([PYTHON, "manage.py", "migrate", "--noinput"], env, scratch / "migrate.log")
         fixtures = django_json("prepare", env, scratch)
-        collect_static(env, scratch)
+        collect_static(env, scratch, log)
         settings = gunicorn_settings(env)
         server = Server(env, scratch, runtime)
         log(

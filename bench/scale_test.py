@@ -49,8 +49,8 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
+from bench.harness import PYTHON, ROOT, collect_static, log_in, port_is_free, run_checked
+
 BIN = Path(PYTHON).parent
 HAPROXY_CONFIG = ROOT / "bench" / "haproxy.cfg"
 DEPLOY_DOC = ROOT / "docs" / "DEPLOY.md"  # shows HAPROXY_CONFIG, word for word
@@ -207,17 +207,6 @@ def recreate_database(url: str) -> None:
         connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
-def run_checked(command: list[str], env: dict, log_path: Path) -> str:
-    with open(log_path, "w") as output:
-        result = subprocess.run(
-            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=output, text=True
-        )
-        output.write(result.stdout)
-    if result.returncode:
-        raise SystemExit(f"{' '.join(command)} failed (exit {result.returncode}); see {log_path}")
-    return result.stdout
-
-
 def django_json(command: str, env: dict, scratch: Path) -> dict:
     stdout = run_checked(
         [PYTHON, "-m", "bench.scale_test", command], env, scratch / f"{command}.log"
@@ -228,39 +217,8 @@ def django_json(command: str, env: dict, scratch: Path) -> dict:
     raise SystemExit(f"bench.scale_test {command} printed no result; see {scratch}")
 
 
-def collect_static(env: dict, scratch: Path) -> None:
-    """collectstatic, as production needs, unless the manifest is newer than every source.
-
-    It post-processes and compresses every file (tens of seconds): skipped when
-    nothing it reads changed since, as the benchmark's --smoke run does.
-    """
-    manifest = ROOT / "staticfiles" / "staticfiles.json"
-    sources = [p for p in (ROOT / "static").rglob("*") if p.is_file()]
-    sources.append(ROOT / ".venv" / ".installed")  # the packages' own static files
-    newest = max((p.stat().st_mtime for p in sources if p.exists()), default=0)
-    if manifest.exists() and manifest.stat().st_mtime > newest:
-        log("static files: already collected")
-        return
-    log("collectstatic (compressing every file takes a while)")
-    run_checked(
-        [PYTHON, "manage.py", "collectstatic", "--noinput"], env, scratch / "collectstatic.log"
-    )
-
-
 # --------------------------------------------------------------------------------------------
 # Processes: the app servers and the balancer
-
-
-def port_is_free(port: int) -> bool:
-    """Whether nothing listens on ``port`` (connections of a previous run may linger)."""
-    with socket.socket() as probe:
-        # As gunicorn and HAProxy bind: TIME_WAIT connections do not count.
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def wait_for(what: str, condition, timeout: float, interval: float = 0.2) -> float:
@@ -458,7 +416,6 @@ class Balancer:
 # Clients
 
 
-CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 SALE_URL = re.compile(r"^/sales/\d+/$")
 PURCHASE_URL = re.compile(r"^/purchases/\d+/$")
 
@@ -495,19 +452,7 @@ class ShopClient:
         self.numbers = iter(range(1, 1_000_000))
 
     def login(self) -> None:
-        form = self.session.get(f"{self.base_url}/accounts/login/", timeout=30)
-        token = CSRF_INPUT.search(form.text).group(1)
-        response = self.session.post(
-            f"{self.base_url}/accounts/login/",
-            data={"username": USERNAME, "password": PASSWORD, "csrfmiddlewaretoken": token},
-            allow_redirects=False,
-            timeout=30,
-        )
-        if response.status_code != 302:
-            raise SystemExit(f"{self.name}: login refused ({response.status_code})")
-        # Logging in rotates the CSRF secret: the token of a form of the new session.
-        form = self.session.get(f"{self.base_url}/sales/new/", timeout=30)
-        self.token = CSRF_INPUT.search(form.text).group(1)
+        self.token = log_in(self.session, self.base_url, USERNAME, PASSWORD, self.name)
 
     def clone(self, name: str) -> "ShopClient":
         """Another tab of the same browser: same session cookie, own connection."""
@@ -960,7 +905,7 @@ def run(args) -> int:
     log(f"database {database_parts(args.database_url)[1]}: drop, create, migrate")
     recreate_database(args.database_url)
     run_checked([PYTHON, "manage.py", "migrate", "--noinput"], env, args.scratch / "migrate.log")
-    collect_static(env, args.scratch)
+    collect_static(env, args.scratch, log)
     fixtures = django_json("prepare", env, args.scratch)
     log(f"a store, {OPENING_STOCK} units of {SKU} bought in, the Clerk {USERNAME}")
 

@@ -42,7 +42,6 @@ import os
 import platform
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -54,6 +53,7 @@ from pathlib import Path
 import requests
 
 from bench.__main__ import CSRF_INPUT, SERVER_ENV, collect_static, percentile
+from bench.harness import port_is_free
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -295,15 +295,6 @@ def page_mix(fixtures: dict) -> list[str]:
 
 
 # ------------------------------------------------------------------------------ the server
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 class Server:
