@@ -24,6 +24,8 @@ CLERK_PERMISSIONS = (
     "purchases.change_purchaseorder",
     "purchases.receive_purchaseorder",
     "sales.add_sale",
+    # Clerks at the counter take customers' returns; returns to suppliers are managers'.
+    "sales.add_salereturn",
     "people.add_customer",
     "people.change_customer",
     "transfers.add_transfer",

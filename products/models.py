@@ -684,6 +684,10 @@ class StockMovement(models.Model):
         TRANSFER_IN_VOID = "transfer_in_void", "Transfer in void"
         TRANSIT_VARIANCE = "transit_variance", "Transit variance"
         TRANSIT_VARIANCE_VOID = "transit_variance_void", "Transit variance void"
+        # Returns reference the document they return against (the sale, the
+        # purchase) as their document_id: they carry the cost its movement moved at.
+        SALE_RETURN = "sale_return", "Customer return"
+        PURCHASE_RETURN = "purchase_return", "Return to supplier"
 
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="movements")
     store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="movements")
@@ -798,6 +802,10 @@ def fractional_in_transit(products: models.QuerySet, places: int) -> list[str]:
 CARRIES_COST_OF = {
     StockMovement.Kind.TRANSFER_IN: StockMovement.Kind.TRANSFER_OUT,
     StockMovement.Kind.TRANSIT_VARIANCE: StockMovement.Kind.TRANSFER_OUT,
+    # A customer's units come back at the cost they left with, so gross profit
+    # reverses exactly; units go back to a supplier at the cost they came in at.
+    StockMovement.Kind.SALE_RETURN: StockMovement.Kind.SALE,
+    StockMovement.Kind.PURCHASE_RETURN: StockMovement.Kind.PURCHASE,
 }
 
 

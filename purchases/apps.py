@@ -15,7 +15,9 @@ class PurchasesConfig(AppConfig):
         from purchases.models import PurchaseDay, PurchaseOrder
 
         Kind = StockMovement.Kind
-        register_movement_documents([Kind.PURCHASE, Kind.PURCHASE_VOID], "purchases:detail")
+        register_movement_documents(
+            [Kind.PURCHASE, Kind.PURCHASE_VOID, Kind.PURCHASE_RETURN], "purchases:detail"
+        )
         register_running_totals(
             RunningTotals(
                 name="purchases",

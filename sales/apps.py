@@ -15,7 +15,7 @@ class SalesConfig(AppConfig):
         from sales.models import ProductSales, SaleDay
 
         Kind = StockMovement.Kind
-        register_movement_documents([Kind.SALE, Kind.SALE_VOID], "sales:detail")
+        register_movement_documents([Kind.SALE, Kind.SALE_VOID, Kind.SALE_RETURN], "sales:detail")
         register_cost_restatement(Kind.SALE, services.restate_sale_costs)
         register_running_totals(
             RunningTotals(

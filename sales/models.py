@@ -1,10 +1,12 @@
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 
 from core.models import (
     COST_TOTAL,
@@ -17,6 +19,7 @@ from core.models import (
     UNITS_TOTAL,
     DailyTotals,
     DailyTotalsQuerySet,
+    DatedQuerySet,
     Document,
     DocumentLineQuerySet,
     DocumentQuerySet,
@@ -191,3 +194,143 @@ class ProductSales(models.Model):
 
     def __str__(self):
         return f"{self.units} units of product {self.product_id} for {self.value}"
+
+
+class SaleReturnQuerySet(DatedQuerySet):
+    def with_totals(self):
+        """Annotate ``line_count``, ``total_units``, ``total_refund`` and ``total_cost``."""
+        return self.annotate_line_totals(
+            total_units=(F("quantity"), UNITS_TOTAL),
+            total_refund=(F("quantity") * F("unit_price"), TOTAL),
+            total_cost=(F("quantity") * F("unit_cost"), COST_TOTAL),
+        )
+
+
+class SaleReturn(models.Model):
+    """Goods a customer brought back from one sale: a credit note.
+
+    Never voided or edited: a return is itself the correction of a sale.
+    Restocked lines move their units back into the sale's store at the cost
+    they left with; damaged ones are written off and move no stock.
+    """
+
+    sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="returns")
+    # The sale's, kept here so the returns list filters without a join.
+    store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey("people.Customer", on_delete=models.PROTECT, related_name="+")
+    date = models.DateField(default=timezone.localdate, db_index=True)
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = SaleReturnQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        indexes = [models.Index(fields=["-date", "-id"], name="sale_return_date")]
+        # Returns are recorded, never changed or deleted.
+        default_permissions = ("add", "view")
+
+    def __str__(self):
+        return f"Return #{self.pk}"
+
+    def get_absolute_url(self):
+        return reverse("returns:detail", args=[self.pk])
+
+    @property
+    def number(self) -> str:
+        return f"CN-{self.pk:06d}"
+
+
+class SaleReturnLineQuerySet(models.QuerySet):
+    def in_period(self, start=None, end=None):
+        queryset = self
+        if start:
+            queryset = queryset.filter(sale_return__date__gte=start)
+        if end:
+            queryset = queryset.filter(sale_return__date__lte=end)
+        return queryset
+
+
+class SaleReturnLine(models.Model):
+    """Units of one sale line coming back, at the price paid and the cost they left with."""
+
+    sale_return = models.ForeignKey(SaleReturn, on_delete=models.CASCADE, related_name="lines")
+    sale_line = models.ForeignKey(SaleLine, on_delete=models.PROTECT, related_name="return_lines")
+    # The sale line's, kept for the totals and reports per product.
+    product = models.ForeignKey(
+        "products.Product", on_delete=models.PROTECT, related_name="sale_return_lines"
+    )
+    quantity = models.DecimalField(
+        **LINE_QUANTITY,
+        validators=[MinValueValidator(Decimal("0.001")), MaxValueValidator(MAX_LINE_QUANTITY)],
+    )
+    restock = models.BooleanField(
+        default=True, help_text="Back on the shelf; otherwise damaged and written off."
+    )
+    reason = models.CharField(max_length=255, blank=True)
+    # The sale line's price (the refund per unit) and cost: the cost follows
+    # the sale line's when a revaluation restates it.
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2, editable=False)
+    unit_cost = models.DecimalField(max_digits=14, decimal_places=4, editable=False)
+
+    objects = SaleReturnLineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="sale_return_line_quantity_gt_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0, unit_cost__gte=0),
+                name="sale_return_line_money_gte_0",
+            ),
+            *bounded_line_constraints("sale_return_line", "unit_price"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product} back"
+
+    @property
+    def refund(self) -> Decimal:
+        return self.quantity * self.unit_price
+
+    @property
+    def cost(self) -> Decimal:
+        return self.quantity * self.unit_cost
+
+
+class ReturnDayQuerySet(DailyTotalsQuerySet):
+    def summed(self) -> dict:
+        return {
+            **super().summed(),
+            "cost": Coalesce(Sum("cost"), Decimal("0"), output_field=COST_TOTAL),
+            "written_off": Coalesce(Sum("written_off"), Decimal("0"), output_field=COST_TOTAL),
+        }
+
+
+class ReturnDay(DailyTotals):
+    """Customer returns per day: ``value`` is what was refunded, ``cost`` what the units
+    cost when sold, ``written_off`` the cost of those that were damaged."""
+
+    cost = models.DecimalField(
+        max_digits=COST_TOTAL.max_digits, decimal_places=COST_TOTAL_PLACES, default=Decimal("0")
+    )
+    written_off = models.DecimalField(
+        max_digits=COST_TOTAL.max_digits, decimal_places=COST_TOTAL_PLACES, default=Decimal("0")
+    )
+
+    objects = ReturnDayQuerySet.as_manager()
+
+    class Meta(DailyTotals.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    documents__gte=0, units__gte=0, value__gte=0, cost__gte=0, written_off__gte=0
+                ),
+                name="return_day_totals_gte_0",
+            )
+        ]

@@ -9,14 +9,20 @@ from django.db import transaction
 from django.db.models import Count, F, OuterRef, Subquery, Sum
 from django.utils import timezone
 
-from core.exceptions import AlreadyVoided
+from core.exceptions import AlreadyVoided, OperationRefused
 from core.models import COST_TOTAL, TOTAL
 from core.totals import add_to_totals, totals_differences
 from core.transactions import retry_on_deadlock
 from products.models import Product, StockMovement
 from products.services import StockChange, move_stock
 from products.valuation import CostChange
-from sales.models import ProductSales, Sale, SaleDay, SaleLine
+from sales.models import ProductSales, ReturnDay, Sale, SaleDay, SaleLine, SaleReturnLine
+from sales.returns import (
+    expected_return_days,
+    over_returned,
+    restate_return_costs,
+    restocked_differences,
+)
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,11 @@ def sale_void(*, sale: Sale, user, reason: str) -> Sale:
         sale = Sale.objects.select_for_update().get(pk=sale.pk)
         if sale.is_voided:
             raise AlreadyVoided(f"{sale} was already voided.")
+        if sale.returns.exists():
+            raise OperationRefused(
+                f"Part of {sale} came back on a return, so it cannot be voided: "
+                "record a return of the rest instead."
+            )
         move_stock(
             store=sale.store,
             changes=[
@@ -156,6 +167,8 @@ def restate_sale_costs(changes: list[CostChange]) -> None:
     for unit_cost, pks in same_cost.items():
         for batch in batched(pks, 500):
             SaleLine.objects.filter(pk__in=batch).update(unit_cost=unit_cost)
+    # The lines' returns follow them (their cost is the sale line's).
+    restate_return_costs(new_cost)
     cost_change = {day: change for day, change in cost_change.items() if change}
     if not cost_change:
         return
@@ -196,24 +209,45 @@ def expected_daily_totals():
     )
 
 
-def expected_product_sales():
-    """Per-product totals computed from the lines of sales not voided: what ProductSales holds."""
-    return (
-        _valid_lines()
+def expected_product_sales() -> list[dict]:
+    """Per-product totals computed from the lines of sales not voided, less what came
+    back on returns: what ProductSales holds."""
+    returned = {
+        row.pop("product_id"): row
+        for row in SaleReturnLine.objects.values("product_id")
+        .annotate(
+            units=Sum("quantity"),
+            value=Sum(F("quantity") * F("unit_price"), output_field=TOTAL),
+        )
+        .order_by()
+    }
+    nothing = {"units": Decimal("0"), "value": Decimal("0")}
+    return [
+        {
+            "product_id": row["product_id"],
+            "units": row["units"] - returned.get(row["product_id"], nothing)["units"],
+            "value": row["value"] - returned.get(row["product_id"], nothing)["value"],
+        }
+        for row in _valid_lines()
         .values("product_id")
         .annotate(
             units=Sum("quantity"),
             value=Sum(F("quantity") * F("unit_price"), output_field=TOTAL),
         )
         .order_by("product_id")
-    )
+    ]
 
 
 def rebuild_totals() -> None:
-    """Recompute SaleDay and ProductSales from the lines (after a bulk import or a restore)."""
+    """Recompute SaleDay, ReturnDay and ProductSales from the lines (after a bulk import or
+    a restore)."""
     SaleDay.objects.all().delete()
     SaleDay.objects.bulk_create(
         (SaleDay(date=row.pop("day"), **row) for row in expected_daily_totals()), batch_size=1000
+    )
+    ReturnDay.objects.all().delete()
+    ReturnDay.objects.bulk_create(
+        (ReturnDay(date=row.pop("day"), **row) for row in expected_return_days()), batch_size=1000
     )
     ProductSales.objects.all().delete()
     ProductSales.objects.bulk_create(
@@ -232,10 +266,18 @@ def totals_differences_from_lines() -> list[str]:
         row.pop("product_id"): row
         for row in ProductSales.objects.values("product_id", *product_fields)
     }
+    return_fields = [*day_fields, "written_off"]
+    expected_returns = {row.pop("day"): row for row in expected_return_days()}
+    stored_returns = {
+        row.pop("date"): row for row in ReturnDay.objects.values("date", *return_fields)
+    }
     return [
         *totals_differences("Sales on", expected_days, stored_days, day_fields),
         *totals_differences("Sales of product", expected_products, stored_products, product_fields),
+        *totals_differences("Returns on", expected_returns, stored_returns, return_fields),
         *line_cost_differences(),
+        *restocked_differences(),
+        *over_returned(),
     ]
 
 

@@ -1,0 +1,269 @@
+"""Customer returns: units of a sale coming back, each return one transaction.
+
+A return never rewrites its sale. Restocked units go back into the sale's
+store through the stock engine at the cost they left with (the ledger's
+``SALE_RETURN`` movement names the sale, whose cost it carries through any
+revaluation), so gross profit reverses exactly; damaged units are written
+off: recorded on the return, counted in its totals, but they move no stock.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Count, F, Sum
+from django.utils import timezone
+
+from core.exceptions import OperationRefused
+from core.models import COST_TOTAL, TOTAL
+from core.quantities import format_quantity
+from core.totals import add_to_totals
+from core.transactions import retry_on_deadlock
+from products.models import Product, StockMovement
+from products.services import StockChange, check_line_units, move_stock
+from sales.models import ProductSales, ReturnDay, Sale, SaleLine, SaleReturn, SaleReturnLine
+
+
+class ReturnRefused(OperationRefused):
+    """The return asks for something the sale does not allow; nothing was written."""
+
+
+@dataclass(frozen=True)
+class ReturnLineInput:
+    sale_line: SaleLine
+    quantity: Decimal
+    restock: bool = True
+    reason: str = ""
+
+    @property
+    def product(self):  # what check_line_units reads
+        return self.sale_line.product
+
+
+def returnable_quantities(sale: Sale, *, lock: bool = False) -> dict[int, Decimal]:
+    """Per sale line id, the units sold less those already returned.
+
+    ``lock`` reads the returned quantities with a locking read: under
+    MariaDB's repeatable read, a plain read inside the transaction could see
+    a snapshot older than a return that committed while we waited.
+    """
+    returned_lines = SaleReturnLine.objects.filter(sale_line__in=list(sale.lines.all())).order_by()
+    if lock:
+        returned_lines = returned_lines.select_for_update()
+    returned: dict[int, Decimal] = defaultdict(Decimal)
+    for sale_line_id, quantity in returned_lines.values_list("sale_line_id", "quantity"):
+        returned[sale_line_id] += quantity
+    return {
+        line.pk: line.quantity - returned[line.pk]
+        for line in SaleLine.objects.filter(sale=sale).order_by("pk")
+    }
+
+
+@retry_on_deadlock
+def sale_return(
+    *, sale: Sale, lines: list[ReturnLineInput], user, date=None, notes=""
+) -> SaleReturn:
+    """Record units of ``sale`` coming back, restocking those marked so, all or nothing.
+
+    Raises :class:`ReturnRefused` when the sale was voided, a line belongs to
+    another sale, or a line asks for more than was sold less what was
+    already returned (every such line named); then nothing is written.
+    """
+    lines = [line for line in lines if line.quantity]
+    if not lines:
+        raise ReturnRefused("Enter the quantity coming back on at least one line.")
+    if any(line.quantity < 0 for line in lines):
+        raise ReturnRefused("A quantity coming back cannot be negative.")
+    if any(line.sale_line.sale_id != sale.pk for line in lines):
+        raise ReturnRefused(f"Every line must be a line of {sale}.")
+    check_line_units(lines)
+    with transaction.atomic():
+        # The sale first, as a void locks it: returns and voids of one sale queue
+        # here, so two returns of its last unit cannot both see it returnable.
+        sale = Sale.objects.select_for_update().get(pk=sale.pk)
+        if sale.is_voided:
+            raise ReturnRefused(f"{sale} was voided; nothing can come back from it.")
+        returnable = returnable_quantities(sale, lock=True)
+        asked: dict[int, Decimal] = defaultdict(Decimal)
+        for line in lines:
+            asked[line.sale_line.pk] += line.quantity
+        too_many = [
+            f"{line.product.name}: {format_quantity(asked[pk], unit)} asked, only "
+            f"{format_quantity(returnable[pk], unit)} can still come back"
+            for line in lines
+            for pk, unit in [(line.sale_line.pk, line.product.unit)]
+            if asked[pk] > returnable[pk]
+        ]
+        if too_many:
+            raise ReturnRefused("; ".join(dict.fromkeys(too_many)))
+        sale_return = SaleReturn.objects.create(
+            sale=sale,
+            store_id=sale.store_id,
+            customer_id=sale.customer_id,
+            date=date or timezone.localdate(),
+            notes=notes,
+            created_by=user,
+        )
+        # The products next, in the engine's order (it takes these locks again
+        # as a no-op): the lines' costs are read under them, as a revaluation
+        # restates costs under them too.
+        list(
+            Product.objects.select_for_update()
+            .filter(pk__in=sorted({line.sale_line.product_id for line in lines}))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        current = {
+            line.pk: line
+            for line in SaleLine.objects.filter(pk__in=[line.sale_line.pk for line in lines])
+        }
+        move_stock(
+            store=sale.store,
+            changes=[
+                StockChange(
+                    line.sale_line.product_id, line.quantity, current[line.sale_line.pk].unit_cost
+                )
+                for line in lines
+                if line.restock
+            ],
+            kind=StockMovement.Kind.SALE_RETURN,
+            user=user,
+            document_id=sale.pk,
+            note=sale_return.number,
+        )
+        return_lines = SaleReturnLine.objects.bulk_create(
+            SaleReturnLine(
+                sale_return=sale_return,
+                sale_line_id=line.sale_line.pk,
+                product_id=line.sale_line.product_id,
+                quantity=line.quantity,
+                restock=line.restock,
+                reason=line.reason[:255],
+                unit_price=current[line.sale_line.pk].unit_price,
+                unit_cost=current[line.sale_line.pk].unit_cost,
+            )
+            for line in lines
+        )
+        _add_to_totals(sale_return.date, return_lines)
+    return sale_return
+
+
+def _add_to_totals(date, lines: list[SaleReturnLine]) -> None:
+    """Take the returned units out of their products' all-time sales; count the return's day.
+
+    Products first, in product order (the engine locked them), the day last,
+    as a sale does.
+    """
+    per_product = defaultdict(lambda: {"units": Decimal("0"), "value": Decimal("0")})
+    for line in lines:
+        per_product[line.product_id]["units"] -= line.quantity
+        per_product[line.product_id]["value"] -= line.refund
+    ProductSales.objects.add(dict(per_product))
+    ReturnDay.objects.add(
+        date,
+        documents=1,
+        units=sum(line.quantity for line in lines),
+        value=sum((line.refund for line in lines), Decimal("0")),
+        cost=sum((line.cost for line in lines), Decimal("0")),
+        written_off=sum((line.cost for line in lines if not line.restock), Decimal("0")),
+    )
+
+
+def restate_return_costs(new_cost: dict[tuple[int, int], Decimal]) -> None:
+    """Give return lines of re-costed sale lines their new unit cost, and their days the change.
+
+    ``new_cost`` maps ``(sale_id, product_id)`` to the sale line's new unit
+    cost; called by :func:`sales.services.restate_sale_costs` under the same
+    product locks.
+    """
+    lines = [
+        line
+        for line in SaleReturnLine.objects.filter(
+            sale_line__sale_id__in={sale_id for sale_id, _ in new_cost},
+            product_id__in={product_id for _, product_id in new_cost},
+        ).select_related("sale_return", "sale_line")
+        if (line.sale_line.sale_id, line.product_id) in new_cost
+    ]
+    change: dict = {"cost": defaultdict(Decimal), "written_off": defaultdict(Decimal)}
+    for line in lines:
+        unit_cost = new_cost[line.sale_line.sale_id, line.product_id]
+        difference = line.quantity * (unit_cost - line.unit_cost)
+        change["cost"][line.sale_return.date] += difference
+        if not line.restock:
+            change["written_off"][line.sale_return.date] += difference
+        SaleReturnLine.objects.filter(pk=line.pk).update(unit_cost=unit_cost)
+    days = sorted(day for day, difference in change["cost"].items() if difference)
+    if not days:
+        return
+    # Every day row locked first, in date order, as restate_sale_costs does.
+    list(ReturnDay.objects.select_for_update().filter(date__in=days).order_by("date").values("pk"))
+    # Rises and falls apart, each counter on its own: add_to_totals either
+    # adds to rows or takes from them.
+    for counter, per_day in change.items():
+        for rows in (
+            {day: {counter: amount} for day, amount in per_day.items() if amount > 0},
+            {day: {counter: amount} for day, amount in per_day.items() if amount < 0},
+        ):
+            add_to_totals(ReturnDay, "date", rows)
+
+
+def expected_return_days():
+    """Per-day totals computed from the return lines: what ReturnDay holds."""
+    rows = (
+        SaleReturnLine.objects.values(day=F("sale_return__date"))
+        .annotate(
+            documents=Count("sale_return", distinct=True),
+            units=Sum("quantity"),
+            value=Sum(F("quantity") * F("unit_price"), output_field=TOTAL),
+            cost=Sum(F("quantity") * F("unit_cost"), output_field=COST_TOTAL),
+        )
+        .order_by("day")
+    )
+    written_off = dict(
+        SaleReturnLine.objects.filter(restock=False)
+        .values_list("sale_return__date")
+        .annotate(total=Sum(F("quantity") * F("unit_cost"), output_field=COST_TOTAL))
+        .order_by()
+    )
+    return [{**row, "written_off": written_off.get(row["day"], Decimal("0"))} for row in rows]
+
+
+def restocked_differences() -> list[str]:
+    """Each (sale, product) whose restocked return lines differ from its return movements."""
+    restocked = {
+        (sale_id, product_id): quantity
+        for sale_id, product_id, quantity in SaleReturnLine.objects.filter(restock=True)
+        .values_list("sale_line__sale_id", "product_id")
+        .annotate(total=Sum("quantity"))
+        .order_by()
+    }
+    moved = {
+        (sale_id, product_id): quantity
+        for sale_id, product_id, quantity in StockMovement.objects.filter(
+            kind=StockMovement.Kind.SALE_RETURN
+        )
+        .values_list("document_id", "product_id")
+        .annotate(total=Sum("quantity"))
+        .order_by()
+    }
+    return [
+        f"Sale #{sale_id}, product {product_id}: {restocked.get(key, 0)} restocked by returns, "
+        f"{moved.get(key, 0)} in the ledger"
+        for key in sorted(set(restocked) | set(moved))
+        for sale_id, product_id in [key]
+        if Decimal(restocked.get(key, 0)).quantize(Decimal("0.001"))
+        != Decimal(moved.get(key, 0)).quantize(Decimal("0.001"))
+    ]
+
+
+def over_returned() -> list[str]:
+    """Each sale line with more units returned than were sold."""
+    return [
+        f"Sale line {pk}: {returned} returned of {quantity} sold"
+        for pk, quantity, returned in SaleLine.objects.annotate(
+            returned=Sum("return_lines__quantity")
+        )
+        .filter(returned__gt=F("quantity"))
+        .values_list("pk", "quantity", "returned")
+    ]
