@@ -23,8 +23,9 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, connections
+from django.db.models import Sum
 
-from core.exceptions import AlreadyVoided
+from core.exceptions import AlreadyVoided, OperationRefused
 from people.tests.factories import CustomerFactory, SupplierFactory
 from products.models import StockLevel, StockMovement, Unit
 from products.services import InsufficientStock, stock_adjust
@@ -41,7 +42,8 @@ from purchases.orders import (
 )
 from purchases.services import PurchaseLineInput, purchase_record, purchase_void
 from purchases.tests.factories import make_order
-from sales.models import Sale, SaleDay, SaleLine
+from sales.models import ReturnDay, Sale, SaleDay, SaleLine, SaleReturnLine
+from sales.returns import ReturnLineInput, ReturnRefused, sale_return
 from sales.services import SaleLineInput, sale_confirm, sale_void
 from transfers.models import Transfer
 from transfers.services import (
@@ -821,4 +823,112 @@ def test_a_cancel_racing_a_receipt_lets_one_of_them_through(store, clerk, record
             0,
             0,
         )
+    assert_ledger_consistent()
+
+
+def test_returns_of_the_last_returnable_unit_take_it_back_once(store, clerk, record_figures):
+    widget = ProductFactory(name="Blue Widget")
+    receive(store, clerk, (widget, 10))
+    sale = sale_confirm(
+        customer=CustomerFactory(),
+        store=store,
+        user=clerk,
+        lines=[SaleLineInput(widget, 5, Decimal("9.00"))],
+    )
+    line = sale.lines.get()
+    sale_return(sale=sale, lines=[ReturnLineInput(line, Decimal("4"))], user=clerk)
+    thread_count = 8
+
+    def return_one(index):
+        # Half restock, half write off: both kinds count against the same line.
+        return sale_return(
+            sale=sale, lines=[ReturnLineInput(line, Decimal("1"), index % 2 == 0)], user=clerk
+        )
+
+    results, seconds = run_together(thread_count, return_one)
+
+    assert unexpected_errors(results, allowed=(ReturnRefused,)) == []
+    successes = [result for result in results if not isinstance(result, BaseException)]
+    record_figures(
+        threads=thread_count, attempts=thread_count, successes=len(successes), seconds=seconds
+    )
+    assert len(successes) == 1
+    assert SaleReturnLine.objects.aggregate(total=Sum("quantity"))["total"] == 5
+    restocked = 4 + (1 if successes[0].lines.get().restock else 0)
+    assert on_hand(widget, store) == 5 + restocked
+    assert ReturnDay.objects.get().units == 5
+    assert_ledger_consistent()
+
+
+def test_a_void_racing_returns_of_one_sale_lets_one_side_through(store, clerk, record_figures):
+    widget = ProductFactory(name="Blue Widget")
+    receive(store, clerk, (widget, 10))
+    sale = sale_confirm(
+        customer=CustomerFactory(),
+        store=store,
+        user=clerk,
+        lines=[SaleLineInput(widget, 6, Decimal("9.00"))],
+    )
+    line = sale.lines.get()
+    thread_count = 6
+
+    def void_or_return(index):
+        if index == 0:
+            return sale_void(sale=sale, user=clerk, reason="racing")
+        return sale_return(sale=sale, lines=[ReturnLineInput(line, Decimal("1"))], user=clerk)
+
+    results, seconds = run_together(thread_count, void_or_return)
+
+    assert unexpected_errors(results, allowed=(ReturnRefused, OperationRefused)) == []
+    successes = [result for result in results if not isinstance(result, BaseException)]
+    record_figures(
+        threads=thread_count, attempts=thread_count, successes=len(successes), seconds=seconds
+    )
+    sale.refresh_from_db()
+    returned = SaleReturnLine.objects.aggregate(total=Sum("quantity"))["total"] or 0
+    if sale.is_voided:  # the void came first: no return got through after it
+        assert returned == 0 and len(successes) == 1
+        assert on_hand(widget, store) == 10
+    else:  # a return came first: the void was refused, every return got through
+        assert returned == thread_count - 1 and len(successes) == thread_count - 1
+        assert on_hand(widget, store) == 4 + returned
+    assert_ledger_consistent()
+
+
+def test_returns_racing_sales_of_the_same_products_never_deadlock(store, clerk, record_figures):
+    widget, gadget = ProductFactory(name="Blue Widget"), ProductFactory(name="Red Gadget")
+    receive(store, clerk, (widget, 100), (gadget, 100))
+    sales = [
+        sale_confirm(
+            customer=CustomerFactory(),
+            store=store,
+            user=clerk,
+            lines=[SaleLineInput(widget, 2, Decimal("9.00")), SaleLineInput(gadget, 2, 5)],
+        )
+        for _ in range(5)
+    ]
+    thread_count = 10
+
+    def return_or_sell(index):
+        if index % 2:
+            sale = sales[index // 2]
+            # Lines in reverse product order: the engine still locks by primary key.
+            return sale_return(
+                sale=sale,
+                lines=[ReturnLineInput(line, Decimal("2")) for line in reversed(sale.lines.all())],
+                user=clerk,
+            )
+        return sale_confirm(
+            customer=CustomerFactory(),
+            store=store,
+            user=clerk,
+            lines=[SaleLineInput(gadget, 1, 5), SaleLineInput(widget, 1, Decimal("9.00"))],
+        )
+
+    results, seconds = run_together(thread_count, return_or_sell)
+
+    assert unexpected_errors(results) == []
+    record_figures(threads=thread_count, attempts=thread_count, successes=10, seconds=seconds)
+    # 100 in, 10 sold first and returned, 5 more sold.
+    assert on_hand(widget, store) == on_hand(gadget, store) == 95
     assert_ledger_consistent()
