@@ -6,12 +6,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.db.models import F, Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.views.generic import ListView
 
 from core.crud import NearestPageMixin
-from core.models import COST_TOTAL
+from core.models import COST_TOTAL, UNITS_TOTAL
 from core.quantities import trimmed_quantity
 from dashboard.exports import csv_response, rows_in_order
 from dashboard.forms import (
@@ -22,7 +23,7 @@ from dashboard.forms import (
     PeriodForm,
     ReportFilterForm,
 )
-from dashboard.selectors import stock_value_by_store
+from dashboard.selectors import returned_per_product, stock_value_by_store
 from dashboard.valuation_reports import (
     MANAGER_REPORT_PERMISSIONS,
     age_band,
@@ -37,7 +38,7 @@ from dashboard.valuation_reports import (
     valuation_totals,
 )
 from products.models import StockLevel
-from sales.models import SaleLine
+from sales.models import SaleLine, SaleReturnLine, with_profit
 
 # Exact: quantities (3 places) times costs (4 places), see core.models.COST_TOTAL.
 VALUE = COST_TOTAL
@@ -173,17 +174,29 @@ class SalesByProductView(SortedReportView):
             SaleLine.objects.of_valid_documents().in_period(self.period.start, self.period.end),
             store_field="sale__store",
         )
+        returns = self.filter_form.filter_queryset(
+            SaleReturnLine.objects.in_period(self.period.start, self.period.end),
+            store_field="sale_return__store",
+        )
         rows = (
             self.lines.values(
                 "product_id", "product__sku", "product__name", unit=F("product__unit__symbol")
             )
             .annotate(
-                units=Sum("quantity"),
-                value=Sum(F("quantity") * F("unit_price"), output_field=VALUE),
-                cost=Sum(F("quantity") * F("unit_cost"), output_field=COST_TOTAL),
+                sold_units=Sum("quantity"),
+                sold_value=Sum(F("quantity") * F("unit_price"), output_field=VALUE),
+                sold_cost=Sum(F("quantity") * F("unit_cost"), output_field=COST_TOTAL),
+                **returned_per_product(returns),
+            )
+            # Net of the period's returns; damaged units' cost stays a cost.
+            .annotate(
+                units=F("sold_units") - F("returned_units"),
+                value=F("sold_value") - F("returned_value"),
+                cost=F("sold_cost") - F("restocked_cost"),
             )
             .annotate(profit=F("value") - F("cost"))
         )
+        self.returns = returns
         return self.order(rows, "product_id")
 
     def get_context_data(self, **kwargs):
@@ -196,7 +209,27 @@ class SalesByProductView(SortedReportView):
         if store := self.filter_form.valid_data.get("store"):
             sales_query["store"] = store.pk
         context["sales_list_query"] = urlencode(sales_query)
-        context["totals"] = self.lines.totals()
+        # Less what came back of the products the rows show (as each row is).
+        returned = self.returns.filter(
+            Exists(self.lines.filter(product_id=OuterRef("product_id")))
+        ).aggregate(
+            units=Coalesce(Sum("quantity"), Decimal("0"), output_field=UNITS_TOTAL),
+            value=Coalesce(Sum(F("quantity") * F("unit_price")), Decimal("0"), output_field=VALUE),
+            restocked_cost=Coalesce(
+                Sum(F("quantity") * F("unit_cost"), filter=Q(restock=True)),
+                Decimal("0"),
+                output_field=COST_TOTAL,
+            ),
+        )
+        sold = self.lines.totals()
+        context["totals"] = with_profit(
+            {
+                "documents": sold["documents"],
+                "units": sold["units"] - returned["units"],
+                "value": sold["value"] - returned["value"],
+                "cost": sold["cost"] - returned["restocked_cost"],
+            }
+        )
         return context
 
 

@@ -31,7 +31,15 @@ from replenishment.selectors import (
     replenishment_rows,
     rows_with_terms,
 )
-from sales.models import ProductSales, Sale, SaleDay, SaleLine
+from sales.models import (
+    ProductSales,
+    ReturnDay,
+    Sale,
+    SaleDay,
+    SaleLine,
+    SaleReturnLine,
+    with_profit,
+)
 from stores.models import Store
 from transfers.models import Transfer, TransferLine
 
@@ -55,13 +63,32 @@ def record_counts() -> dict:
 def period_totals(period: Period) -> dict:
     """Purchase and sale totals for the period; voided documents count in none of them.
 
+    Sales are net of the customer returns of the period (``returns``): less
+    the units, value and cost that came back. Damaged units' cost stays in
+    the cost of sales, so what was written off lowers the gross profit.
+
     Read from the daily totals the services keep, one row per day, instead of
     every line of the period.
     """
+    sold = SaleDay.objects.in_period(period.start, period.end).totals()
+    returns = ReturnDay.objects.in_period(period.start, period.end).totals()
     return {
         "purchased": PurchaseDay.objects.in_period(period.start, period.end).totals(),
-        "sold": SaleDay.objects.in_period(period.start, period.end).totals(),
+        "sold": net_of_returns(sold, returns),
+        "returns": returns,
     }
+
+
+def net_of_returns(sold: dict, returns: dict) -> dict:
+    """Sale totals (``documents``, ``units``, ``value``, ``cost``) less what came back."""
+    return with_profit(
+        {
+            "documents": sold["documents"],
+            "units": sold["units"] - returns["units"],
+            "value": sold["value"] - returns["value"],
+            "cost": sold["cost"] - (returns["cost"] - returns["written_off"]),
+        }
+    )
 
 
 def stock_value_by_store() -> list[dict]:
@@ -172,11 +199,17 @@ def _days_with_documents(day_model):
 
 
 def _covers_all_sales(period: Period) -> bool:
-    span = _days_with_documents(SaleDay).aggregate(first=Min("date"), last=Max("date"))
-    if span["first"] is None:
-        return True
-    return (period.start is None or period.start <= span["first"]) and (
-        period.end is None or period.end >= span["last"]
+    """Whether ``period`` holds every day with sales or customer returns: then the
+    all-time totals per product (net of returns) are the period's."""
+    spans = [
+        _days_with_documents(day_model).aggregate(first=Min("date"), last=Max("date"))
+        for day_model in (SaleDay, ReturnDay)
+    ]
+    return all(
+        (period.start is None or period.start <= span["first"])
+        and (period.end is None or period.end >= span["last"])
+        for span in spans
+        if span["first"] is not None
     )
 
 
@@ -200,6 +233,7 @@ def top_products(period: Period, limit: int = TOP_PRODUCTS) -> list[dict]:
     # Grouped by product_id + 0, not product_id: with the bare column SQLite
     # walks the lines in product_id index order, one random row read per line
     # (seconds over a million lines); the expression makes it scan the table.
+    returns = SaleReturnLine.objects.in_period(period.start, period.end)
     rows = (
         SaleLine.objects.in_period(period.start, period.end)
         .of_valid_documents()
@@ -210,12 +244,55 @@ def top_products(period: Period, limit: int = TOP_PRODUCTS) -> list[dict]:
             unit=F("product__unit__symbol"),
         )
         .annotate(
-            units=Sum("quantity"),
-            value=Sum(F("quantity") * F("unit_price"), output_field=STOCK_VALUE),
+            sold_units=Sum("quantity"),
+            sold_value=Sum(F("quantity") * F("unit_price"), output_field=STOCK_VALUE),
+            **returned_per_product(returns),
         )
+        # Net of the period's returns.
+        .annotate(
+            units=F("sold_units") - F("returned_units"),
+            value=F("sold_value") - F("returned_value"),
+        )
+        .filter(units__gt=0)
         .order_by("-value", "product_key")[:limit]
     )
-    return [{"product_id": row.pop("product_key"), **row} for row in rows]
+    return [
+        {
+            "product_id": row["product_key"],
+            **{
+                name: row[name]
+                for name in ("product__name", "product__sku", "unit", "units", "value")
+            },
+        }
+        for row in rows
+    ]
+
+
+def returned_per_product(returns) -> dict:
+    """Annotations of a per-product row: what came back on ``returns`` (return lines) of
+    its product: ``returned_units``, ``returned_value`` (refunded) and ``restocked_cost``
+    (the cost of the units back on the shelf), each a correlated subquery, zero if none.
+
+    Returns are few beside sales: each row's subqueries read its product's
+    return lines by their product index.
+    """
+    of_product = returns.filter(product_id=OuterRef("product_id")).order_by().values("product_id")
+
+    def total(expression, field, **conditions):
+        return Coalesce(
+            Subquery(
+                of_product.filter(**conditions).annotate(total=Sum(expression)).values("total"),
+                output_field=field,
+            ),
+            Decimal("0"),
+            output_field=field,
+        )
+
+    return {
+        "returned_units": total(F("quantity"), UNITS_TOTAL),
+        "returned_value": total(F("quantity") * F("unit_price"), STOCK_VALUE),
+        "restocked_cost": total(F("quantity") * F("unit_cost"), COST_TOTAL, restock=True),
+    }
 
 
 def needs_attention() -> dict:

@@ -22,6 +22,7 @@ from products.tests.factories import CategoryFactory, ProductFactory
 from purchases.services import purchase_void
 from purchases.tests.factories import make_order, make_purchase, receive
 from sales.models import Sale, SaleLine
+from sales.returns import ReturnLineInput, sale_return
 from sales.services import sale_void
 from sales.tests.factories import make_sale
 from stores.tests.factories import StoreFactory
@@ -290,6 +291,8 @@ SALE_HEADER = [
     "Unit cost",
     "Line total",
     "Gross profit",
+    "Returned",
+    "Refunded",
 ]
 
 
@@ -356,11 +359,29 @@ def test_sale_lines_csv_has_cost_and_gross_profit_per_line(manager_client, docum
             f"{line.unit_cost:.4f}",
             f"{line.quantity * line.unit_price:.2f}",
             f"{line.quantity * (line.unit_price - line.unit_cost):.2f}",
+            "0",
+            "0.00",
         ]
         for line in sale.lines.order_by("pk")
     ]
     # 1 bolt at 9.50 bought at 4.00; 7 nuts at 0.99 bought at 0.35.
-    assert [row[-2:] for row in mine] == [["9.50", "5.50"], ["6.93", "4.48"]]
+    assert [row[-4:-2] for row in mine] == [["9.50", "5.50"], ["6.93", "4.48"]]
+
+
+def test_sale_lines_csv_says_what_came_back_of_each_line(manager_client, documents, manager):
+    sale = documents["sales"][0]
+    nuts = sale.lines.order_by("pk")[1]
+    sale_return(sale=sale, lines=[ReturnLineInput(nuts, Decimal("3"))], user=manager)
+    sale_return(sale=sale, lines=[ReturnLineInput(nuts, Decimal("2"), False)], user=manager)
+
+    _, rows = export(manager_client, SALES_CSV)
+
+    mine = [row for row in rows if row[0] == str(sale.pk)]
+    # 5 of the 7 nuts at 0.99 came back; the line itself still says what it sold.
+    assert [row[-4:] for row in mine] == [
+        ["9.50", "5.50", "0", "0.00"],
+        ["6.93", "4.48", "5", "4.95"],
+    ]
 
 
 def document_ids(client, list_name, query) -> set[str]:
