@@ -1,5 +1,5 @@
-"""Property: whatever sequence of purchases, sales, voids, adjustments, transfers
-and purchase orders happens, on-hand is never negative and always equals the
+"""Property: whatever sequence of purchases, sales, voids, customer returns,
+adjustments, transfers and purchase orders happens, on-hand is never negative and always equals the
 ledger, what is on order is what the open orders have not yet received, a
 refused operation changes nothing, and valuation is what replaying history
 without the voided documents gives.
@@ -25,10 +25,11 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models import F, Sum
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from core.exceptions import AlreadyVoided
+from core.exceptions import AlreadyVoided, OperationRefused
 from people.tests.factories import CustomerFactory, SupplierFactory
 from products.models import Product, StockLevel, Unit
 from products.services import InsufficientStock, stock_adjust
@@ -48,7 +49,8 @@ from purchases.orders import (
     order_receive,
 )
 from purchases.services import PurchaseLineInput, purchase_record, purchase_void
-from sales.models import SaleLine
+from sales.models import SaleLine, SaleReturnLine
+from sales.returns import ReturnLineInput, ReturnRefused, sale_return
 from sales.services import SaleLineInput, sale_confirm, sale_void
 from stores.tests.factories import StoreFactory
 from transfers.services import (
@@ -117,6 +119,13 @@ operations = st.one_of(
     # Voids any purchase, receipts of orders included.
     st.tuples(st.just("void_purchase"), document_index),
     st.tuples(st.just("void_sale"), document_index),
+    st.tuples(
+        st.just("return_sale"),
+        document_index,
+        st.integers(0, 2),  # which of the sale's lines
+        st.sampled_from(["part", "all", "too many"]),
+        st.booleans(),  # back on the shelf, or damaged
+    ),
     st.tuples(
         st.just("count"),
         product_index,
@@ -188,6 +197,8 @@ class Replay:
         self.purchases: list = []
         self.orders: list[ModelOrder] = []
         self.sales: list = []
+        # Per sale line id, the units that came back on returns.
+        self.returned: dict[int, Decimal] = defaultdict(Decimal)
         self.voided: set[tuple[str, int]] = set()
         # Per product, in order: (document key or None, quantity, value or None at average,
         # or ("carry", key): at the unit cost the movement ``key`` moved at, as a
@@ -495,10 +506,58 @@ class Replay:
                 line.received -= qty
             model.settle()
 
+    def return_sale(self, index, line_i, portion, restock):
+        if not self.sales:
+            return
+        document, _, store_id = self.sales[index % len(self.sales)]
+        lines = list(document.lines.select_related("product__unit").order_by("pk"))
+        line = lines[line_i % len(lines)]
+        product_i = next(
+            i for i, product in enumerate(self.world["products"]) if product.pk == line.product_id
+        )
+        returnable = line.quantity - self.returned[line.pk]
+        quantity = {
+            "part": self.unit_floor(product_i, returnable / 2),
+            "all": returnable,
+            "too many": returnable + 1,
+        }[portion]
+
+        def call():
+            return sale_return(
+                sale=document,
+                lines=[ReturnLineInput(line, quantity, restock)],
+                user=self.world["user"],
+            )
+
+        if ("sale", document.pk) in self.voided or quantity <= 0 or quantity > returnable:
+            event("refused: return")
+            before = order_snapshot()
+            with pytest.raises(ReturnRefused):
+                call()
+            assert order_snapshot() == before
+            return
+        call()
+        event(f"sale return: {'restocked' if restock else 'written off'}")
+        self.returned[line.pk] += quantity
+        if restock:
+            self.expected[line.product_id, store_id] += quantity
+            # Back at the cost the sale's units left with, whatever it is by now.
+            self.history[line.product_id].append(
+                (("sale_return", document.pk), quantity, ("carry", ("sale", document.pk)))
+            )
+
     def void_sale(self, index):
         if not self.sales:
             return
         document, sold, store_id = self.sales[index % len(self.sales)]
+        has_returns = any(self.returned[line.pk] for line in document.lines.all())
+        if ("sale", document.pk) not in self.voided and has_returns:
+            event("refused: the sale has returns")
+            before = order_snapshot()
+            with pytest.raises(OperationRefused, match="came back on a return"):
+                sale_void(sale=document, user=self.world["user"], reason="test")
+            assert order_snapshot() == before
+            return
         if ("sale", document.pk) in self.voided:
             event("refused: already voided")
             before = order_snapshot()
@@ -579,6 +638,14 @@ class Replay:
             assert Product.objects.get(pk=product.pk).average_cost == average
             expected_costs |= {(key, product.pk): cost for key, cost in sale_costs.items()}
         assert line_costs == expected_costs
+        # A return's lines cost what their sale lines cost, after any restatement.
+        assert not SaleReturnLine.objects.exclude(unit_cost=F("sale_line__unit_cost")).exists()
+        returned = SaleReturnLine.objects.values_list("sale_line_id").annotate(
+            total=Sum("quantity")
+        )
+        assert dict(returned.order_by()) == {
+            pk: quantity for pk, quantity in self.returned.items() if quantity
+        }
 
 
 def order_snapshot() -> dict:
@@ -661,6 +728,33 @@ def order_snapshot() -> dict:
         ("void_purchase", 3),
         ("receive", 3, "all", None),
         ("transfer", 1, 0, (2, Decimal("0")), "receive"),
+    ]
+)
+# Customer returns, restocked and written off, partial and whole, refused beyond what
+# was sold; the sale then cannot be voided, and voiding an earlier purchase re-costs
+# the sale and what came back of it.
+@example(
+    steps=[
+        ("purchase", 0, [(0, (10, Decimal("0")), Decimal("2.00"))]),
+        (
+            "purchase",
+            0,
+            [(0, (9, Decimal("0")), Decimal("4.00")), (1, (7, Decimal("0.5")), Decimal("1.10"))],
+        ),
+        ("sale", 0, [(0, (5, Decimal("0"))), (1, (2, Decimal("0.25")))]),
+        # Dearer units since: the returned ones still come back at the sale's cost.
+        ("purchase", 0, [(0, (4, Decimal("0")), Decimal("9.00"))]),
+        ("return_sale", 0, 0, "part", True),
+        ("return_sale", 0, 1, "part", False),
+        ("return_sale", 0, 0, "too many", True),
+        ("void_sale", 0),
+        ("void_purchase", 1),
+        ("return_sale", 0, 0, "all", True),
+        ("return_sale", 0, 1, "all", True),
+        ("return_sale", 0, 1, "part", True),
+        ("sale", 0, [(0, (3, Decimal("0")))]),
+        ("void_sale", 1),
+        ("return_sale", 1, 0, "part", True),
     ]
 )
 def test_random_stock_operations_keep_on_hand_equal_to_the_ledger(world, steps):
