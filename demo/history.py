@@ -3,7 +3,7 @@
 * :func:`create_catalogue` bulk-creates stores, categories, suppliers,
   customers and products (no stock involved).
 * :class:`ServiceHistory` (size ``small``) trades for a few months through the
-  real services: ``purchase_record``, ``sale_confirm``, their voids and
+  real services: ``purchase_record``, ``sale_confirm``, ``sale_return``, their voids and
   ``stock_adjust``, exactly as the pages do.
 * :class:`BulkHistory` (sizes ``medium`` and ``large``) replays years of
   trading in memory and writes documents, lines, ledger rows and stock levels
@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
 
 from django.core.management.color import no_style
 from django.db import connection
@@ -47,6 +47,7 @@ from purchases.models import Purchase, PurchaseLine
 from purchases.services import PurchaseLineInput, purchase_record, purchase_void
 from purchases.services import rebuild_totals as rebuild_purchase_totals
 from sales.models import Sale, SaleLine
+from sales.returns import ReturnLineInput, sale_return
 from sales.services import SaleLineInput, sale_confirm, sale_void
 from sales.services import rebuild_totals as rebuild_sale_totals
 from stores.models import Store
@@ -60,6 +61,13 @@ SALE_VOID_REASONS = [
     "Returned unused",
     "Wrong item picked",
     "Entered on the wrong account",
+]
+# Why a customer brings something back, and whether it can go back on the shelf.
+RETURN_REASONS = [
+    ("Wrong size", True),
+    ("Not needed after all", True),
+    ("Arrived damaged", False),
+    ("Faulty", False),
 ]
 ADJUSTMENT_REASONS = [
     (-1, "Damaged in store"),
@@ -318,6 +326,25 @@ class ServiceHistory:
             sale_void(sale=sale, user=self.user, reason=self.rng.choice(SALE_VOID_REASONS))
             for line in lines:
                 self.on_hand[line.product.pk, store.pk] += line.quantity
+        elif may_void and self.rng.random() < 0.03:
+            self.take_back(sale, store, when)
+
+    def take_back(self, sale, store, when: date) -> None:
+        """A customer brings part of one line back a few days later (never after today)."""
+        line = self.rng.choice(list(sale.lines.select_related("product__unit")))
+        # Half of it, in what its unit allows (whole pieces, thousandths of a metre).
+        step = Decimal(1).scaleb(-line.product.unit.decimal_places)
+        quantity = max(step, (line.quantity / 2).quantize(step, rounding=ROUND_DOWN))
+        reason, restock = self.rng.choice(RETURN_REASONS)
+        today = self.start + timedelta(days=self.days)
+        sale_return(
+            sale=sale,
+            lines=[ReturnLineInput(line, quantity, restock, reason)],
+            user=self.user,
+            date=min(when + timedelta(days=self.rng.randint(1, 6)), today),
+        )
+        if restock:
+            self.on_hand[line.product_id, store.pk] += quantity
 
     def adjust(self, store) -> None:
         """A stocktake finds one product a unit or two off."""

@@ -19,7 +19,7 @@ from products.tests.stock_checks import ledger_differences
 from purchases.models import Purchase, PurchaseLine, PurchaseOrder, PurchaseOrderLine
 from purchases.tests.factories import make_purchase
 from replenishment.selectors import replenishment_needs
-from sales.models import Sale, SaleLine
+from sales.models import Sale, SaleLine, SaleReturnLine
 from sales.tests.factories import make_sale
 from stores.models import Store
 
@@ -171,6 +171,10 @@ def test_seed_demo_small_builds_a_consistent_business(settings):
     assert Purchase.objects.filter(voided_at__isnull=False).exists()
     assert Sale.objects.filter(voided_at__isnull=False).exists()
     assert StockMovement.objects.filter(kind=StockMovement.Kind.ADJUSTMENT).exists()
+    # Customers brought things back: some onto the shelf, some damaged.
+    assert SaleReturnLine.objects.filter(restock=True).exists()
+    assert SaleReturnLine.objects.filter(restock=False).exists()
+    assert StockMovement.objects.filter(kind=StockMovement.Kind.SALE_RETURN).exists()
     # The dashboard has something to warn about, including products sold out.
     assert Product.objects.below_reorder_level().count() >= 6
     assert Product.objects.filter(on_hand=0).count() >= 2

@@ -28,7 +28,7 @@ from demo.transfers import seed_transfers
 from people.models import Customer, Supplier
 from products.models import Category, Product, StockLevel, StockMovement
 from purchases.models import Purchase, PurchaseLine, PurchaseOrder
-from sales.models import Sale, SaleLine
+from sales.models import Sale, SaleLine, SaleReturn
 from stores.models import Store
 from transfers.models import Transfer
 
@@ -161,6 +161,7 @@ class Command(BaseCommand):
             "purchase lines": PurchaseLine.objects.count(),
             "sales": Sale.objects.count(),
             "sale lines": SaleLine.objects.count(),
+            "customer returns": SaleReturn.objects.count(),
             "transfers": Transfer.objects.count(),
             "purchase orders": PurchaseOrder.objects.count(),
             "open purchase orders": PurchaseOrder.objects.open().count(),
