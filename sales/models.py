@@ -51,6 +51,9 @@ class SaleQuerySet(DocumentQuerySet):
 class Sale(Document):
     """Goods sold to a customer from one store."""
 
+    # "MAIN-2026-000123", per store and year (stores.numbering); none on sales
+    # recorded before numbering began.
+    number = models.CharField(max_length=40, unique=True, null=True, blank=True, editable=False)
     customer = models.ForeignKey("people.Customer", on_delete=models.PROTECT, related_name="sales")
     store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="sales")
 
@@ -65,6 +68,11 @@ class Sale(Document):
 
     def get_absolute_url(self):
         return reverse("sales:detail", args=[self.pk])
+
+    @property
+    def label(self) -> str:
+        """Its number, or "#12" for a sale from before numbering."""
+        return self.number or f"#{self.pk}"
 
 
 class SaleLineQuerySet(DocumentLineQuerySet):
@@ -218,6 +226,8 @@ class SaleReturn(models.Model):
     # The sale's, kept here so the returns list filters without a join.
     store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="+")
     customer = models.ForeignKey("people.Customer", on_delete=models.PROTECT, related_name="+")
+    # "CN-MAIN-2026-000004", per store and year (stores.numbering).
+    number = models.CharField(max_length=40, unique=True, null=True, blank=True, editable=False)
     date = models.DateField(default=timezone.localdate, db_index=True)
     notes = models.TextField(blank=True)
     created_by = models.ForeignKey(
@@ -240,8 +250,8 @@ class SaleReturn(models.Model):
         return reverse("returns:detail", args=[self.pk])
 
     @property
-    def number(self) -> str:
-        return f"CN-{self.pk:06d}"
+    def label(self) -> str:
+        return self.number or f"#{self.pk}"
 
 
 class SaleReturnLineQuerySet(models.QuerySet):

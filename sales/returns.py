@@ -23,6 +23,7 @@ from core.transactions import retry_on_deadlock
 from products.models import Product, StockMovement
 from products.services import StockChange, check_line_units, move_stock
 from sales.models import ProductSales, ReturnDay, Sale, SaleLine, SaleReturn, SaleReturnLine
+from stores.numbering import next_document_number
 
 
 class ReturnRefused(OperationRefused):
@@ -130,7 +131,7 @@ def sale_return(
             kind=StockMovement.Kind.SALE_RETURN,
             user=user,
             document_id=sale.pk,
-            note=sale_return.number,
+            note=f"Return #{sale_return.pk}",
         )
         return_lines = SaleReturnLine.objects.bulk_create(
             SaleReturnLine(
@@ -146,6 +147,11 @@ def sale_return(
             for line in lines
         )
         _add_to_totals(sale_return.date, return_lines)
+        # Last: the store's counter stays locked until the commit (see stores.numbering).
+        sale_return.number = next_document_number(
+            sale.store, "return", sale_return.date, prefix="CN-"
+        )
+        SaleReturn.objects.filter(pk=sale_return.pk).update(number=sale_return.number)
     return sale_return
 
 

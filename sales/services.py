@@ -23,6 +23,7 @@ from sales.returns import (
     restate_return_costs,
     restocked_differences,
 )
+from stores.numbering import next_document_number
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,9 @@ def sale_confirm(*, customer, store, lines: list[SaleLineInput], user, date=None
             for line in lines
         )
         _add_to_totals(sale.date, sale_lines, sign=1)
+        # Last: the store's counter stays locked until the commit (see stores.numbering).
+        sale.number = next_document_number(store, "sale", sale.date)
+        Sale.objects.filter(pk=sale.pk).update(number=sale.number)
     return sale
 
 

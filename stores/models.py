@@ -31,3 +31,23 @@ class Store(ArchivableModel):
 
     def get_absolute_url(self):
         return reverse("stores:detail", args=[self.pk])
+
+
+class DocumentCounter(models.Model):
+    """The last number given to one series of documents at one store in one year.
+
+    ``key`` is "<store id>:<series>:<year>" (one unique column, so the row is
+    created and counted up by one upsert). Its row is locked from the moment
+    a number is taken until the document's transaction ends, so numbers are
+    given in commit order, and a rolled-back document gives its number back:
+    no gaps, no duplicates.
+    """
+
+    key = models.CharField(max_length=60, unique=True)
+    last_number = models.BigIntegerField(default=0)
+
+    class Meta:
+        default_permissions = ()  # written by stores.numbering only
+
+    def __str__(self):
+        return f"{self.key}: {self.last_number}"

@@ -932,3 +932,27 @@ def test_returns_racing_sales_of_the_same_products_never_deadlock(store, clerk, 
     # 100 in, 10 sold first and returned, 5 more sold.
     assert on_hand(widget, store) == on_hand(gadget, store) == 95
     assert_ledger_consistent()
+
+
+def test_sales_at_once_take_every_number_once_without_gaps(store, clerk, record_figures):
+    widget = ProductFactory(name="Blue Widget")
+    receive(store, clerk, (widget, 100))
+    thread_count = 12
+
+    def sell_or_fail(index):
+        lines = [SaleLineInput(widget, 1, Decimal("9.00"))]
+        if index % 4 == 3:  # refused after taking no number: asks for more than there is
+            lines = [SaleLineInput(widget, 1000, Decimal("9.00"))]
+        return sale_confirm(customer=CustomerFactory(), store=store, user=clerk, lines=lines)
+
+    results, seconds = run_together(thread_count, sell_or_fail)
+
+    assert unexpected_errors(results) == []
+    successes = [result for result in results if not isinstance(result, BaseException)]
+    record_figures(
+        threads=thread_count, attempts=thread_count, successes=len(successes), seconds=seconds
+    )
+    assert len(successes) == 9
+    year = successes[0].date.year
+    numbers = sorted(Sale.objects.values_list("number", flat=True))
+    assert numbers == [f"{store.code}-{year}-{n:06d}" for n in range(1, 10)]
