@@ -207,11 +207,15 @@ class DocumentDetailView(PermissionRequiredMixin, DetailView):
     def get_queryset(self):
         return self.model.objects.select_related("store", "created_by", "voided_by").with_totals()
 
+    def is_voidable(self) -> bool:
+        """Whether the document may still be voided, whoever asks; apps add their conditions."""
+        return not self.object.is_voided
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["lines"] = self.object.lines.select_related("product__unit")
         meta = self.model._meta
-        context["can_void"] = not self.object.is_voided and self.request.user.has_perm(
+        context["can_void"] = self.is_voidable() and self.request.user.has_perm(
             f"{meta.app_label}.void_{meta.model_name}"
         )
         return context

@@ -25,7 +25,7 @@ from core.models import COST_TOTAL, UNITS_TOTAL
 from dashboard.periods import MAX_DAILY_POINTS, MAX_MONTHLY_POINTS, Period
 from people.models import Customer, Supplier
 from products.models import Category, Product, StockLevel
-from purchases.models import Purchase, PurchaseDay
+from purchases.models import Purchase, PurchaseDay, PurchaseReturnDay
 from replenishment.selectors import (
     planned_or_coming_products,
     replenishment_rows,
@@ -63,7 +63,8 @@ def record_counts() -> dict:
 def period_totals(period: Period) -> dict:
     """Purchase and sale totals for the period; voided documents count in none of them.
 
-    Sales are net of the customer returns of the period (``returns``): less
+    Purchases are net of the period's returns to suppliers (``sent_back``),
+    sales net of the customer returns of the period (``returns``): less
     the units, value and cost that came back. Damaged units' cost stays in
     the cost of sales, so what was written off lowers the gross profit.
 
@@ -72,8 +73,16 @@ def period_totals(period: Period) -> dict:
     """
     sold = SaleDay.objects.in_period(period.start, period.end).totals()
     returns = ReturnDay.objects.in_period(period.start, period.end).totals()
+    purchased = PurchaseDay.objects.in_period(period.start, period.end).totals()
+    sent_back = PurchaseReturnDay.objects.in_period(period.start, period.end).totals()
     return {
-        "purchased": PurchaseDay.objects.in_period(period.start, period.end).totals(),
+        # Less what went back to suppliers in the period, at what it cost.
+        "purchased": {
+            "documents": purchased["documents"],
+            "units": purchased["units"] - sent_back["units"],
+            "value": purchased["value"] - sent_back["value"],
+        },
+        "sent_back": sent_back,
         "sold": net_of_returns(sold, returns),
         "returns": returns,
     }

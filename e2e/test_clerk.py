@@ -55,7 +55,7 @@ def test_clerk_sees_no_manager_actions(clerk_page, records):
     expect(add_form(page, "category")).to_have_count(0)
 
     open_section(page, "Sales")
-    page.get_by_role("link", name=f"#{records['sale'].pk}", exact=True).click()
+    page.get_by_role("link", name=records["sale"].number, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Sale #{records['sale'].pk}")
     expect(page.get_by_label("Reason for voiding")).to_have_count(0)
     expect_no_manager_actions(page)

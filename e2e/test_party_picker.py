@@ -119,7 +119,7 @@ def test_list_filter_picker_finds_archived_customers_and_filters_the_list(manage
     filters.get_by_role("button", name="Apply").click()
 
     expect(page.get_by_test_id("total-count")).to_have_text("1 found")
-    expect(page.get_by_role("link", name=f"#{theirs.pk}", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name=theirs.number, exact=True)).to_be_visible()
     expect(party_picker(page, "Customer")).to_have_value("Bobby Gone")
 
 

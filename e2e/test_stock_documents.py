@@ -153,7 +153,7 @@ def test_manager_voids_sale_and_stock_returns(manager_page, shop):
     expect(on_hand_total(page)).to_have_text("6 pcs")
 
     open_section(page, "Sales")
-    page.get_by_role("link", name=f"#{sale.pk}", exact=True).click()
+    page.get_by_role("link", name=sale.number, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Sale #{sale.pk}")
     page.get_by_label("Reason for voiding").fill("Customer returned the hammers")
     page.get_by_role("button", name=f"Void Sale #{sale.pk}").click()

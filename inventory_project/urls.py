@@ -32,6 +32,7 @@ urlpatterns = [
     path("purchase-orders/", include("purchases.order_urls")),
     path("replenishment/", include("replenishment.urls")),
     path("sales/", include("sales.urls")),
+    path("returns/", include("sales.return_urls")),
     path("transfers/", include("transfers.urls")),
     path("reports/", include((report_patterns, "reports"))),
     path(

@@ -1,7 +1,14 @@
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
-from purchases.models import Purchase, PurchaseLine, PurchaseOrder, PurchaseOrderLine
+from purchases.models import (
+    Purchase,
+    PurchaseLine,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseReturn,
+    PurchaseReturnLine,
+)
 
 
 class PurchaseLineInline(admin.TabularInline):
@@ -43,3 +50,22 @@ class PurchaseOrderAdmin(ReadOnlyAdmin):
     list_select_related = ["supplier", "store", "created_by"]
     date_hierarchy = "date"
     inlines = [PurchaseOrderLineInline]
+
+
+class PurchaseReturnLineInline(admin.TabularInline):
+    model = PurchaseReturnLine
+    fields = ["product", "quantity", "unit_cost", "reason"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(PurchaseReturn)
+class PurchaseReturnAdmin(ReadOnlyAdmin):
+    """Debit notes are recorded by purchases.returns only, never changed."""
+
+    list_display = ["__str__", "date", "supplier", "store", "purchase", "created_by"]
+    list_filter = ["store", "date"]
+    search_fields = ["supplier__name", "notes"]
+    list_select_related = ["supplier", "store", "purchase", "created_by"]
+    date_hierarchy = "date"
+    inlines = [PurchaseReturnLineInline]

@@ -12,7 +12,7 @@ class PurchasesConfig(AppConfig):
         from core.totals import RunningTotals, register_running_totals
         from products.models import StockMovement, register_movement_documents
         from purchases import orders, sections, services
-        from purchases.models import PurchaseDay, PurchaseOrder
+        from purchases.models import PurchaseDay, PurchaseOrder, PurchaseReturnDay
 
         Kind = StockMovement.Kind
         register_movement_documents(
@@ -23,7 +23,10 @@ class PurchasesConfig(AppConfig):
                 name="purchases",
                 differences=services.totals_differences_from_lines,
                 rebuild=services.rebuild_totals,
-                describe=lambda: f"{PurchaseDay.objects.count():,} purchase days",
+                describe=lambda: (
+                    f"{PurchaseDay.objects.count():,} purchase days and "
+                    f"{PurchaseReturnDay.objects.count():,} return-to-supplier days"
+                ),
             )
         )
         register_running_totals(

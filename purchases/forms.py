@@ -1,8 +1,9 @@
 from django import forms
+from django.utils import timezone
 
 from core.documents import DocumentHeaderForm, document_line_formset
 from core.models import MAX_LINE_QUANTITY, MAX_UNIT_PRICE
-from core.quantities import plain_quantity
+from core.quantities import QuantityField, format_quantity, plain_quantity
 from people.forms import PartyField
 from people.models import Supplier
 from products.documents import DocumentLineForm, StockDocumentFilterForm
@@ -82,3 +83,111 @@ class PurchaseFilterForm(StockDocumentFilterForm):
 
     party_field = "supplier"
     field_order = ["supplier", "store", "date_from", "date_to", "status"]
+
+
+class PurchaseReturnForm(forms.Form):
+    """A return to the supplier: per purchase line what goes back and why, and the header.
+
+    ``lines`` are the purchase's lines, each annotated with ``returnable``
+    (purchased less what already went back). Lines left blank or at 0 send
+    nothing back; a line asking for more than is returnable is refused on that
+    line. Whether the store still holds the units is the stock engine's to say.
+    """
+
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Printed on the debit note, e.g. the supplier's return authorisation.",
+    )
+
+    error_messages = {
+        "nothing": "Enter the quantity going back on at least one line.",
+        "too_many": "Only %(returnable)s can still go back (%(purchased)s purchased, "
+        "%(returned)s already returned).",
+        "future": "The date cannot be in the future.",
+        "before_purchase": "Goods cannot go back before they were purchased (%(date)s).",
+    }
+
+    def __init__(self, *args, purchase, lines, **kwargs):
+        kwargs.setdefault("initial", {"date": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        self.purchase, self.lines = purchase, lines
+        for line in lines:
+            quantity = QuantityField(
+                label=f"{line.product.name} going back ({line.product.unit.symbol})",
+                min_value=0,
+                max_value=MAX_LINE_QUANTITY,
+                required=False,
+            )
+            reason = forms.CharField(
+                label=f"{line.product.name}: reason", max_length=255, required=False
+            )
+            # The table's cells have no <label>: the field's own name is the input's.
+            quantity.widget.attrs.update(
+                {
+                    "class": "form-control text-end",
+                    "inputmode": "decimal",
+                    "aria-label": quantity.label,
+                }
+            )
+            reason.widget.attrs.update({"class": "form-control", "aria-label": reason.label})
+            self.fields[f"quantity_{line.pk}"] = quantity
+            self.fields[f"reason_{line.pk}"] = reason
+
+    @property
+    def rows(self):
+        """Per purchase line: the line, its quantity field and its reason field."""
+        return [
+            (line, self[f"quantity_{line.pk}"], self[f"reason_{line.pk}"]) for line in self.lines
+        ]
+
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        if date > timezone.localdate():
+            raise forms.ValidationError(self.error_messages["future"], code="future")
+        if date < self.purchase.date:
+            raise forms.ValidationError(
+                self.error_messages["before_purchase"],
+                code="before_purchase",
+                params={"date": f"{self.purchase.date:%d %B %Y}"},
+            )
+        return date
+
+    def clean(self):
+        cleaned = super().clean()
+        any_quantity = False
+        for line in self.lines:
+            name = f"quantity_{line.pk}"
+            quantity = cleaned.get(name)
+            if not quantity:
+                continue
+            any_quantity = True
+            unit = line.product.unit
+            if refusal := unit.refusal(quantity):
+                self.add_error(name, f"{line.product.name} is {refusal}.")
+            elif quantity > line.returnable:
+                self.add_error(
+                    name,
+                    forms.ValidationError(
+                        self.error_messages["too_many"],
+                        code="too_many",
+                        params={
+                            "returnable": format_quantity(line.returnable, unit),
+                            "purchased": format_quantity(line.quantity, unit),
+                            "returned": format_quantity(line.returned, unit),
+                        },
+                    ),
+                )
+        if not any_quantity and not self.errors:
+            raise forms.ValidationError(self.error_messages["nothing"], code="nothing")
+        return cleaned
+
+    @property
+    def returned_lines(self) -> list[tuple]:
+        """(purchase line, quantity, reason) of each line with something going back."""
+        return [
+            (line, quantity, self.cleaned_data.get(f"reason_{line.pk}") or "")
+            for line in self.lines
+            if (quantity := self.cleaned_data.get(f"quantity_{line.pk}"))
+        ]

@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
@@ -84,6 +84,24 @@ class PurchaseLineQuerySet(DocumentLineQuerySet):
             units=Coalesce(Sum("quantity"), Decimal("0"), output_field=UNITS_TOTAL),
             value=Coalesce(Sum(F("quantity") * F("unit_cost")), Decimal("0"), output_field=TOTAL),
         )
+
+    def with_returned(self):
+        """Annotate ``returned`` (units already sent back to the supplier) and ``returnable``
+        (purchased less returned), with a subquery: no join, no grouping."""
+        line_quantity = models.DecimalField(**LINE_QUANTITY)
+        returned = (
+            PurchaseReturnLine.objects.filter(purchase_line=OuterRef("pk"))
+            .order_by()
+            .values("purchase_line")
+            .annotate(total=Sum("quantity"))
+            .values("total")
+        )
+        return self.annotate(
+            returned=Coalesce(
+                Subquery(returned, output_field=line_quantity),
+                Value(Decimal("0"), output_field=line_quantity),
+            )
+        ).annotate(returnable=ExpressionWrapper(F("quantity") - F("returned"), line_quantity))
 
 
 class PurchaseLine(models.Model):
@@ -290,3 +308,111 @@ class PurchaseOrderLine(models.Model):
     def remaining(self) -> Decimal:
         """Not yet received (never below zero), whatever the order's state."""
         return max(self.quantity - self.received_quantity, Decimal("0"))
+
+
+class PurchaseReturnQuerySet(DatedQuerySet):
+    def with_totals(self):
+        """Annotate ``line_count``, ``total_units`` and ``total_value`` (at purchase cost)."""
+        return self.annotate_line_totals(
+            total_units=(F("quantity"), UNITS_TOTAL),
+            total_value=(F("quantity") * F("unit_cost"), TOTAL),
+        )
+
+
+class PurchaseReturn(models.Model):
+    """Goods sent back to the supplier from one purchase (or receipt): a debit note.
+
+    Never voided or edited: a return is itself the correction of a purchase.
+    Its units leave the purchase's store through the stock engine at the cost
+    they came in at (see :mod:`purchases.returns`).
+    """
+
+    purchase = models.ForeignKey(Purchase, on_delete=models.PROTECT, related_name="returns")
+    # The purchase's, kept here so lists and the debit note need no join.
+    store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="+")
+    supplier = models.ForeignKey("people.Supplier", on_delete=models.PROTECT, related_name="+")
+    # "DN-MAIN-2026-000004", per store and year (stores.numbering), taken last in
+    # the return's transaction.
+    number = models.CharField(max_length=40, unique=True, null=True, blank=True, editable=False)
+    date = models.DateField(default=timezone.localdate, db_index=True)
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = PurchaseReturnQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        indexes = [models.Index(fields=["-date", "-id"], name="purchase_return_date")]
+        # Returns are recorded, never changed or deleted.
+        default_permissions = ("add", "view")
+
+    def __str__(self):
+        return f"Debit note {self.label}"
+
+    def get_absolute_url(self):
+        return reverse("purchases:return_detail", args=[self.pk])
+
+    @property
+    def label(self) -> str:
+        """Its number, or "#12" while it has none (inside its own transaction)."""
+        return self.number or f"#{self.pk}"
+
+
+class PurchaseReturnLine(models.Model):
+    """Units of one purchase line going back to the supplier, at the cost they were bought at."""
+
+    purchase_return = models.ForeignKey(
+        PurchaseReturn, on_delete=models.CASCADE, related_name="lines"
+    )
+    purchase_line = models.ForeignKey(
+        PurchaseLine, on_delete=models.PROTECT, related_name="return_lines"
+    )
+    # The purchase line's, kept for the totals and reports per product.
+    product = models.ForeignKey(
+        "products.Product", on_delete=models.PROTECT, related_name="purchase_return_lines"
+    )
+    quantity = models.DecimalField(
+        **LINE_QUANTITY,
+        validators=[MinValueValidator(Decimal("0.001")), MaxValueValidator(MAX_LINE_QUANTITY)],
+    )
+    reason = models.CharField(max_length=255, blank=True)
+    # The purchase line's unit cost: what the supplier owes back per unit.
+    unit_cost = models.DecimalField(max_digits=12, decimal_places=2, editable=False)
+
+    class Meta:
+        ordering = ["pk"]
+        # Recorded with their return, never changed or deleted.
+        default_permissions = ("add", "view")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="purchase_return_line_quantity_gt_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_cost__gte=0), name="purchase_return_line_unit_cost_gte_0"
+            ),
+            *bounded_line_constraints("purchase_return_line", "unit_cost"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product} back to the supplier"
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.quantity * self.unit_cost
+
+
+class PurchaseReturnDay(DailyTotals):
+    """Returns to suppliers per day (see :class:`DailyTotals`): ``value`` is the cost of the
+    units sent back, at their purchases' costs. Purchases net of returns are
+    :class:`PurchaseDay` less these."""
+
+    class Meta(DailyTotals.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(documents__gte=0, units__gte=0, value__gte=0),
+                name="purchase_return_day_totals_gte_0",
+            )
+        ]

@@ -1,4 +1,4 @@
-"""A purchase order as a PDF file for the supplier, drawn with fpdf2.
+"""A purchase order and a debit note as PDF files for the supplier, drawn with fpdf2.
 
 fpdf2 is pure Python (no system libraries to install), so the PDF works
 wherever the app runs. It uses the PDF's built-in Helvetica, which needs no
@@ -14,12 +14,15 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from core.quantities import format_quantity, plain_quantity
-from purchases.models import PurchaseOrder
+from purchases.models import PurchaseOrder, PurchaseReturn
 
 ENCODING = "cp1252"
 FONT = "helvetica"
 # Product, quantity, agreed unit cost, line total: fractions of the page's width.
 COLUMN_WIDTHS = (52, 20, 14, 14)
+# Product, quantity, unit cost, line total, reason.
+DEBIT_NOTE_COLUMN_WIDTHS = (40, 14, 12, 12, 22)
+HEADINGS_STYLE = FontFace(emphasis="BOLD", fill_color=(235, 235, 235))
 
 
 def _text(value) -> str:
@@ -54,15 +57,7 @@ def _address_block(pdf: FPDF, heading: str, lines: list[str], x: float, width: f
 def order_pdf(order: PurchaseOrder) -> bytes:
     """The order as the supplier reads it: who orders, where to deliver, lines, total, notes."""
     lines = list(order.lines.select_related("product__unit"))
-    pdf = FPDF(format="A4")
-    pdf.core_fonts_encoding = ENCODING
-    pdf.set_title(_text(f"{settings.SITE_NAME}: purchase order {order.pk}"))
-    pdf.set_creator(_text(settings.SITE_NAME))
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_page()
-
-    pdf.set_font(FONT, "B", 16)
-    pdf.cell(0, 9, _text(f"Purchase order {order.pk}"), new_x="LMARGIN", new_y="NEXT")
+    pdf = _new_document(f"Purchase order {order.pk}", f"purchase order {order.pk}")
     pdf.set_font(FONT, "", 10)
     facts = [f"Order date: {order.date:%d %B %Y}"]
     if order.expected_date:
@@ -82,30 +77,13 @@ def order_pdf(order: PurchaseOrder) -> bytes:
         pdf.set_font(FONT, "", 10)
     pdf.ln(4)
 
-    top, half = pdf.get_y(), pdf.epw / 2
-    supplier, store = order.supplier, order.store
-    left_end = _address_block(
-        pdf,
-        "Supplier",
-        [supplier.name, supplier.contact_person, supplier.address, supplier.email, supplier.phone],
-        pdf.l_margin,
-        half - 5,
-    )
-    pdf.set_y(top)
-    right_end = _address_block(
-        pdf,
-        "Deliver to",
-        [f"{settings.SITE_NAME}: {store.name}", store.address, store.phone],
-        pdf.l_margin + half,
-        half,
-    )
-    pdf.set_xy(pdf.l_margin, max(left_end, right_end) + 6)
+    _supplier_and_store(pdf, order.supplier, order.store, store_heading="Deliver to")
 
     pdf.set_font(FONT, "", 10)
     with pdf.table(
         col_widths=COLUMN_WIDTHS,
         text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT"),
-        headings_style=FontFace(emphasis="BOLD", fill_color=(235, 235, 235)),
+        headings_style=HEADINGS_STYLE,
         line_height=6,
         padding=(1, 2),
     ) as table:
@@ -119,6 +97,83 @@ def order_pdf(order: PurchaseOrder) -> bytes:
                     _money(line.line_total),
                 ]
             )
+    _total_and_notes(pdf, lines, order.notes)
+    return bytes(pdf.output())
+
+
+def debit_note_pdf(debit_note: PurchaseReturn) -> bytes:
+    """A return to the supplier as the supplier reads it: who returns what from which
+    purchase, at what cost, and why."""
+    lines = list(debit_note.lines.select_related("product__unit"))
+    purchase = debit_note.purchase
+    pdf = _new_document(f"Debit note {debit_note.label}", f"debit note {debit_note.label}")
+    pdf.set_font(FONT, "", 10)
+    facts = [f"Date: {debit_note.date:%d %B %Y}", f"Goods returned from purchase {purchase.pk}"]
+    if purchase.reference:
+        facts.append(f"Your reference: {purchase.reference}")
+    pdf.cell(0, 6, _text("   ·   ".join(facts)), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    _supplier_and_store(pdf, debit_note.supplier, debit_note.store, store_heading="Returned by")
+
+    pdf.set_font(FONT, "", 10)
+    with pdf.table(
+        col_widths=DEBIT_NOTE_COLUMN_WIDTHS,
+        text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "LEFT"),
+        headings_style=HEADINGS_STYLE,
+        line_height=6,
+        padding=(1, 2),
+    ) as table:
+        table.row(["Product", "Quantity", "Unit cost", "Total", "Reason"])
+        for line in lines:
+            table.row(
+                [
+                    _text(f"{line.product.sku}  {line.product.name}"),
+                    _text(format_quantity(line.quantity, line.product.unit)),
+                    _money(line.unit_cost),
+                    _money(line.line_total),
+                    _text(line.reason),
+                ]
+            )
+    _total_and_notes(pdf, lines, debit_note.notes)
+    return bytes(pdf.output())
+
+
+def _new_document(heading: str, title: str) -> FPDF:
+    """An A4 document of one page so far, with its heading written."""
+    pdf = FPDF(format="A4")
+    pdf.core_fonts_encoding = ENCODING
+    pdf.set_title(_text(f"{settings.SITE_NAME}: {title}"))
+    pdf.set_creator(_text(settings.SITE_NAME))
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_page()
+
+    pdf.set_font(FONT, "B", 16)
+    pdf.cell(0, 9, _text(heading), new_x="LMARGIN", new_y="NEXT")
+    return pdf
+
+
+def _supplier_and_store(pdf: FPDF, supplier, store, *, store_heading: str) -> None:
+    """The supplier's address on the left, the store's on the right, side by side."""
+    top, half = pdf.get_y(), pdf.epw / 2
+    left_end = _address_block(
+        pdf,
+        "Supplier",
+        [supplier.name, supplier.contact_person, supplier.address, supplier.email, supplier.phone],
+        pdf.l_margin,
+        half - 5,
+    )
+    pdf.set_y(top)
+    right_end = _address_block(
+        pdf,
+        store_heading,
+        [f"{settings.SITE_NAME}: {store.name}", store.address, store.phone],
+        pdf.l_margin + half,
+        half,
+    )
+    pdf.set_xy(pdf.l_margin, max(left_end, right_end) + 6)
+
+
+def _total_and_notes(pdf: FPDF, lines, notes: str) -> None:
     value = sum((line.line_total for line in lines), Decimal("0"))
     pdf.ln(2)
     pdf.set_font(FONT, "B", 11)
@@ -130,10 +185,9 @@ def order_pdf(order: PurchaseOrder) -> bytes:
         new_x="LMARGIN",
         new_y="NEXT",
     )
-    if order.notes:
+    if notes:
         pdf.ln(4)
         pdf.set_font(FONT, "B", 9)
         pdf.cell(0, 5, "Notes", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(FONT, "", 10)
-        pdf.multi_cell(0, 5, _text(order.notes), new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
+        pdf.multi_cell(0, 5, _text(notes), new_x="LMARGIN", new_y="NEXT")

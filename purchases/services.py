@@ -7,13 +7,20 @@ from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
-from core.exceptions import AlreadyVoided
+from core.exceptions import AlreadyVoided, OperationRefused
 from core.models import TOTAL
 from core.totals import totals_differences
 from core.transactions import retry_on_deadlock
 from products.models import Product, StockMovement
 from products.services import StockChange, move_stock
-from purchases.models import Purchase, PurchaseDay, PurchaseLine, PurchaseOrder
+from purchases.models import (
+    Purchase,
+    PurchaseDay,
+    PurchaseLine,
+    PurchaseOrder,
+    PurchaseReturnDay,
+)
+from purchases.returns import expected_return_days, over_returned, returned_differences
 
 
 @dataclass(frozen=True)
@@ -89,8 +96,10 @@ def purchase_record(
 def purchase_void(*, purchase: Purchase, user, reason: str) -> Purchase:
     """Take a purchase's stock back out of its store and mark it voided.
 
-    Raises :class:`~products.services.InsufficientStock` when some of that
-    stock has already left the store, and
+    Raises :class:`~core.exceptions.OperationRefused` once some of it went
+    back to the supplier on a return,
+    :class:`~products.services.InsufficientStock` when some of that stock has
+    already left the store, and
     :class:`~products.valuation.ValuationRefused` when later sales took units
     that, without this purchase, were never there; then nothing changes.
     Otherwise its products are revalued as if it had never been recorded:
@@ -102,6 +111,13 @@ def purchase_void(*, purchase: Purchase, user, reason: str) -> Purchase:
         purchase = Purchase.objects.select_for_update().get(pk=purchase.pk)
         if purchase.is_voided:
             raise AlreadyVoided(f"{purchase} was already voided.")
+        if purchase.returns.exists():
+            # Its units went back through their own movements, carrying this
+            # purchase's cost; voiding would take them out a second time.
+            raise OperationRefused(
+                f"Part of {purchase} went back to the supplier on a return, so it cannot be "
+                "voided: record a return of the rest instead."
+            )
         if purchase.order_id is not None:
             # A receipt: its order next, before the engine's product locks, in
             # the order receiving against it takes them (order, then products).
@@ -161,17 +177,33 @@ def expected_daily_totals():
 
 
 def rebuild_totals() -> None:
-    """Recompute every PurchaseDay from the lines (after a bulk import or a restore)."""
+    """Recompute every PurchaseDay and PurchaseReturnDay from the lines (after a bulk
+    import or a restore)."""
     PurchaseDay.objects.all().delete()
     PurchaseDay.objects.bulk_create(
         (PurchaseDay(date=row.pop("day"), **row) for row in expected_daily_totals()),
         batch_size=1000,
     )
+    PurchaseReturnDay.objects.all().delete()
+    PurchaseReturnDay.objects.bulk_create(
+        (PurchaseReturnDay(date=row.pop("day"), **row) for row in expected_return_days()),
+        batch_size=1000,
+    )
 
 
 def totals_differences_from_lines() -> list[str]:
-    """Each day whose stored totals differ from its lines' (empty when all agree)."""
+    """Each day whose stored totals differ from its lines', each purchase's returns that
+    differ from the ledger or exceed the purchase (empty when all agree)."""
     fields = ["documents", "units", "value"]
     expected = {row.pop("day"): row for row in expected_daily_totals()}
     stored = {row.pop("date"): row for row in PurchaseDay.objects.values("date", *fields)}
-    return totals_differences("Purchases on", expected, stored, fields)
+    expected_returns = {row.pop("day"): row for row in expected_return_days()}
+    stored_returns = {
+        row.pop("date"): row for row in PurchaseReturnDay.objects.values("date", *fields)
+    }
+    return [
+        *totals_differences("Purchases on", expected, stored, fields),
+        *totals_differences("Returns to suppliers on", expected_returns, stored_returns, fields),
+        *returned_differences(),
+        *over_returned(),
+    ]

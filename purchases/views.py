@@ -1,11 +1,28 @@
 from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.functional import cached_property
+from django.views.generic import DetailView, TemplateView, View
+from django.views.generic.detail import SingleObjectMixin
 
 from core.documents import DocumentListView, DocumentVoidView
+from core.exceptions import OperationRefused
 from products.documents import StockDocumentCreateView, StockDocumentDetailView
 from products.models import Product, StockMovement
-from purchases.forms import PurchaseFilterForm, PurchaseForm, PurchaseLineFormSet
-from purchases.models import Purchase
+from products.services import InsufficientStock
+from purchases.forms import (
+    PurchaseFilterForm,
+    PurchaseForm,
+    PurchaseLineFormSet,
+    PurchaseReturnForm,
+)
+from purchases.models import Purchase, PurchaseReturn
+from purchases.pdf import debit_note_pdf
+from purchases.returns import PurchaseReturnLineInput, purchase_return
+from purchases.selectors import returnable_lines
 from purchases.services import PurchaseLineInput, purchase_record, purchase_void
 from stores.models import Store
 
@@ -65,10 +82,36 @@ class PurchaseDetailView(StockDocumentDetailView):
     def get_queryset(self):
         return super().get_queryset().select_related("supplier")
 
+    @cached_property
+    def returns(self) -> list[PurchaseReturn]:
+        return list(
+            self.object.returns.select_related("created_by").with_totals().order_by("date", "pk")
+        )
+
+    def is_voidable(self) -> bool:
+        # Its returned units left through movements of their own at its cost: a void
+        # would take them out again (purchase_void refuses it). No void, no preview.
+        return super().is_voidable() and not self.returns
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        # A receipt's lines show the order's agreed cost beside what was charged.
-        context["lines"] = context["lines"].select_related("order_line")
+        purchase, user = self.object, self.request.user
+        # A receipt's lines show the order's agreed cost beside what was charged,
+        # and every line what already went back to the supplier.
+        lines = list(context["lines"].select_related("order_line").with_returned())
+        context["lines"] = lines
+        context["returns"] = self.returns
+        context["can_return"] = (
+            not purchase.is_voided
+            and user.has_perm("purchases.add_purchasereturn")
+            and any(line.returnable > 0 for line in lines)
+        )
+        # Say why the void form is missing to those who would otherwise see it.
+        context["void_refused_for_returns"] = (
+            bool(self.returns)
+            and not purchase.is_voided
+            and user.has_perm("purchases.void_purchase")
+        )
         return context
 
 
@@ -77,3 +120,105 @@ class PurchaseVoidView(DocumentVoidView):
 
     def void(self, document, user, reason):
         return purchase_void(purchase=document, user=user, reason=reason)
+
+
+class PurchaseReturnCreateView(PermissionRequiredMixin, TemplateView):
+    """Units of a purchase going back to its supplier: per line how many and why.
+
+    Every refusal (more than is returnable, more than the store holds now, a
+    quantity finer than the unit) comes back as the form's errors, on the
+    lines concerned where it can, with nothing written.
+    """
+
+    permission_required = "purchases.add_purchasereturn"
+    template_name = "purchases/purchasereturn_form.html"
+
+    def _purchase_and_form(self, data=None):
+        # Looked up here, after the permission check: a visitor is sent to log
+        # in whatever the id.
+        purchase = get_object_or_404(
+            Purchase.objects.select_related("supplier", "store"), pk=self.kwargs["pk"]
+        )
+        return purchase, PurchaseReturnForm(
+            data, purchase=purchase, lines=returnable_lines(purchase)
+        )
+
+    def get(self, request, *args, **kwargs):
+        purchase, form = self._purchase_and_form()
+        if purchase.is_voided:
+            return _voided(request, purchase)
+        return self.render_to_response(self.get_context_data(purchase=purchase, form=form))
+
+    def post(self, request, *args, **kwargs):
+        purchase, form = self._purchase_and_form(request.POST)
+        if purchase.is_voided:
+            return _voided(request, purchase)
+        if form.is_valid():
+            try:
+                debit_note = purchase_return(
+                    purchase=purchase,
+                    user=request.user,
+                    lines=[
+                        PurchaseReturnLineInput(line, quantity, reason)
+                        for line, quantity, reason in form.returned_lines
+                    ],
+                    date=form.cleaned_data["date"],
+                    notes=form.cleaned_data["notes"],
+                )
+            except InsufficientStock as error:
+                for line, _, _ in form.returned_lines:
+                    if shortfall := error.for_product(line.product_id):
+                        form.add_error(f"quantity_{line.pk}", f"{shortfall}.")
+                form.add_error(None, f"Not enough stock: nothing was sent back. {error}.")
+            except OperationRefused as error:
+                # Another return since the page was filled in, a voided purchase…
+                form.add_error(None, f"Nothing was sent back: {error}.")
+            else:
+                messages.success(
+                    request,
+                    f"{debit_note} was recorded: the goods left the stock of "
+                    f"{purchase.store.name}.",
+                )
+                return redirect(debit_note)
+        return self.render_to_response(self.get_context_data(purchase=purchase, form=form))
+
+
+def _voided(request, purchase):
+    messages.error(request, f"{purchase} was voided: nothing can go back from it.")
+    return redirect(purchase)
+
+
+class PurchaseReturnDetailView(PermissionRequiredMixin, DetailView):
+    """A debit note: what went back to the supplier, at the purchase's costs."""
+
+    permission_required = "purchases.view_purchasereturn"
+    queryset = PurchaseReturn.objects.select_related(
+        "purchase", "supplier", "store", "created_by"
+    ).with_totals()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["lines"] = self.object.lines.select_related("product__unit")
+        return context
+
+
+class PurchaseReturnPrintView(PurchaseReturnDetailView):
+    """The debit note as the supplier should read it, to print or save as PDF from the browser."""
+
+    template_name = "purchases/purchasereturn_print.html"
+
+
+class PurchaseReturnPdfView(PermissionRequiredMixin, SingleObjectMixin, View):
+    """The debit note as a PDF file, to send to the supplier with the goods."""
+
+    permission_required = "purchases.view_purchasereturn"
+    http_method_names = ["get"]
+    queryset = PurchaseReturn.objects.select_related("purchase", "supplier", "store")
+
+    def get(self, request, *args, **kwargs):
+        debit_note = self.get_object()
+        response = HttpResponse(debit_note_pdf(debit_note), content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'attachment; filename="debit-note-{debit_note.number or debit_note.pk}.pdf"'
+        )
+        return response

@@ -290,6 +290,7 @@ class SaleReturnLine(models.Model):
 
     class Meta:
         ordering = ["pk"]
+        default_permissions = ("add", "view")  # as their return: never changed
         constraints = [
             models.CheckConstraint(
                 condition=Q(quantity__gt=0), name="sale_return_line_quantity_gt_0"

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from sales.return_views import SaleReturnCreateView
 from sales.views import SaleCreateView, SaleDetailView, SaleListView, SaleVoidView
 
 app_name = "sales"
@@ -9,4 +10,5 @@ urlpatterns = [
     path("new/", SaleCreateView.as_view(), name="create"),
     path("<int:pk>/", SaleDetailView.as_view(), name="detail"),
     path("<int:pk>/void/", SaleVoidView.as_view(), name="void"),
+    path("<int:pk>/return/", SaleReturnCreateView.as_view(), name="return"),
 ]

@@ -1,8 +1,11 @@
+from django.utils.functional import cached_property
+
 from core.documents import DocumentListView, DocumentVoidView
 from products.documents import StockDocumentCreateView, StockDocumentDetailView
 from products.models import StockMovement
 from sales.forms import SaleFilterForm, SaleForm, SaleLineFormSet
-from sales.models import Sale
+from sales.models import Sale, SaleReturn
+from sales.selectors import with_returned
 from sales.services import SaleLineInput, sale_confirm, sale_void
 
 
@@ -38,6 +41,31 @@ class SaleDetailView(StockDocumentDetailView):
 
     def get_queryset(self):
         return super().get_queryset().select_related("customer")
+
+    @cached_property
+    def returns(self) -> list[SaleReturn]:
+        return list(self.object.returns.with_totals().order_by("date", "pk"))
+
+    def is_voidable(self) -> bool:
+        # A return corrects the sale already: voiding it too would count the units twice.
+        return super().is_voidable() and not self.returns
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        sale, user = self.object, self.request.user
+        lines = list(with_returned(context["lines"]))
+        context["lines"] = lines
+        context["returns"] = self.returns
+        context["can_return"] = (
+            not sale.is_voided
+            and any(line.quantity > line.returned for line in lines)
+            and user.has_perm("sales.add_salereturn")
+        )
+        # Say why the void form is missing to those who would otherwise see it.
+        context["void_refused_for_returns"] = (
+            bool(self.returns) and not sale.is_voided and user.has_perm("sales.void_sale")
+        )
+        return context
 
 
 class SaleVoidView(DocumentVoidView):

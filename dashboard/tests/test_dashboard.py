@@ -669,6 +669,8 @@ PERIOD_STATS = {
     "sales-value": "sales:list",
     "quantity-sold": "sales:list",
     "gross-profit": "sales:list",
+    "returns": "returns:list",
+    "refunded": "returns:list",
     "purchases": "purchases:list",
     "purchase-value": "purchases:list",
     "quantity-purchased": "purchases:list",
@@ -700,9 +702,13 @@ def test_dashboard_period_numbers_link_to_the_list_of_the_same_documents(
         listed = manager_client.get(href)
         assert listed.status_code == 200
         documents = list(listed.context["object_list"])
-        totals = summary["sold"] if list_name == "sales:list" else summary["purchased"]
+        totals, value = {
+            "sales:list": (summary["sold"], "total_value"),
+            "returns:list": (summary["returns"], "total_refund"),
+            "purchases:list": (summary["purchased"], "total_value"),
+        }[list_name]
         assert listed.context["paginator"].count == totals["documents"]
-        assert sum(document.total_value for document in documents) == totals["value"]
+        assert sum(getattr(document, value) for document in documents) == totals["value"]
 
 
 def test_dashboard_record_numbers_link_to_their_lists(manager_client, history):

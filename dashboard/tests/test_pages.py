@@ -24,6 +24,7 @@ SECTIONS = {
     "Units": "units:list",
     "Purchases": "purchases:list",
     "Sales": "sales:list",
+    "Returns": "returns:list",
     "Transfers": "transfers:list",
     "Orders": "purchase_orders:list",
     "Replenish": "replenishment:list",

@@ -15,6 +15,7 @@ from django.urls import reverse
 from dashboard.forms import PeriodForm
 from dashboard.selectors import dashboard_summary
 from products.tests.factories import ProductFactory
+from purchases.returns import PurchaseReturnLineInput, purchase_return
 from purchases.tests.factories import receive
 from sales.returns import ReturnLineInput, sale_return
 from sales.tests.factories import make_sale
@@ -116,3 +117,18 @@ def test_the_sales_report_is_net_of_returns(widget, manager_client):
     csv = manager_client.get(url, {**query, "format": "csv"})
     content = b"".join(csv.streaming_content).decode()
     assert "W-1,Widget,3,30.00,16.0000,14.0000" in io.StringIO(content).read()
+
+
+def test_the_dashboard_shows_purchases_net_of_returns_to_suppliers(store, manager):
+    bolt = ProductFactory(name="Bolt")
+    purchase = receive(bolt, store, 10, unit_cost=D("3.00"))
+    purchase_return(
+        purchase=purchase,
+        lines=[PurchaseReturnLineInput(purchase.lines.get(), D("4"), "Wrong thread")],
+        user=manager,
+    )
+
+    summary = dashboard_summary(period(period="all"))
+
+    assert summary["purchased"] == {"documents": 1, "units": D("6"), "value": D("18")}
+    assert (summary["sent_back"]["documents"], summary["sent_back"]["value"]) == (1, D("12"))

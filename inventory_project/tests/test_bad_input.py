@@ -501,6 +501,7 @@ FILTERS = {
     ),
     "purchases:list": (["supplier", "store", "date_from", "date_to", "status", "page"], {}),
     "sales:list": (["customer", "store", "date_from", "date_to", "status", "page"], {}),
+    "returns:list": (["q", "customer", "store", "date_from", "date_to", "page"], {}),
     "dashboard:index": (["period", "start", "end"], CUSTOM_PERIOD),
     "reports:stock": (["q", "store", "sort", "page", "format"], {}),
     "reports:valuation": (["as_of", "q", "store", "category", "sort", "page", "format"], {}),
@@ -518,6 +519,7 @@ FILTERS = {
     ),
     "reports:purchase-lines-csv": (["supplier", "store", "date_from", "date_to", "status"], {}),
     "reports:sale-lines-csv": (["customer", "store", "date_from", "date_to", "status"], {}),
+    "returns:lines-csv": (["q", "customer", "store", "date_from", "date_to"], {}),
     "reports:movements-csv": (["product", "store", "kind", "date_from", "date_to"], {}),
     "products:detail": (["page"], {}),
     "stores:detail": (["page"], {}),
@@ -570,12 +572,13 @@ def test_query_string_first_and_last_date_cover_everything(django_user_model, se
     purchases = client.get(reverse("purchases:list"), everything)
     sales = client.get(reverse("sales:list"), everything)
 
-    # heading, three purchases (one a receipt against an order), a sale, and the
+    # heading, three purchases (one a receipt against an order), a unit of the first sent
+    # back to the supplier, two sales, a unit back on the shelf from the second, and the
     # transfers' departures (2) and arrival
-    assert len(movements.strip().splitlines()) == 1 + 4 + 3
-    assert len(sale_lines.strip().splitlines()) == 1 + 1
+    assert len(movements.strip().splitlines()) == 1 + 7 + 3
+    assert len(sale_lines.strip().splitlines()) == 1 + 2
     assert purchases.context["paginator"].count == 3
-    assert sales.context["paginator"].count == 1
+    assert sales.context["paginator"].count == 2
 
 
 # Path parameters ----------------------------------------------------------------------------
@@ -596,8 +599,10 @@ def test_path_with_missing_or_huge_id_is_not_found(django_user_model, pk):
         assert "404.html" in [template.name for template in response.templates]
 
     # 6 record types x 4, adjust, replenishment rules, 2 document types x 2, transfers' detail,
-    # edit, slip and 5 steps, purchase orders' detail, edit, print, PDF and 5 steps
-    assert len(PK_ROUTES) == 47
+    # edit, slip and 5 steps, purchase orders' detail, edit, print, PDF and 5 steps, a sale's
+    # return, and customer returns' detail, print and PDF, a purchase's return to its
+    # supplier, and debit notes' detail, print and PDF
+    assert len(PK_ROUTES) == 55
     assert each_payload(client, check, PK_ROUTES) == {}
 
 

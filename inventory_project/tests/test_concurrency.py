@@ -31,7 +31,7 @@ from products.models import StockLevel, StockMovement, Unit
 from products.services import InsufficientStock, stock_adjust
 from products.tests.factories import ProductFactory
 from products.tests.stock_checks import assert_ledger_consistent, on_hand
-from purchases.models import Purchase, PurchaseOrder
+from purchases.models import Purchase, PurchaseOrder, PurchaseReturnDay, PurchaseReturnLine
 from purchases.orders import (
     OrderRefused,
     OverReceipt,
@@ -40,6 +40,7 @@ from purchases.orders import (
     order_place,
     order_receive,
 )
+from purchases.returns import PurchaseReturnLineInput, PurchaseReturnRefused, purchase_return
 from purchases.services import PurchaseLineInput, purchase_record, purchase_void
 from purchases.tests.factories import make_order
 from sales.models import ReturnDay, Sale, SaleDay, SaleLine, SaleReturnLine
@@ -956,3 +957,98 @@ def test_sales_at_once_take_every_number_once_without_gaps(store, clerk, record_
     year = successes[0].date.year
     numbers = sorted(Sale.objects.values_list("number", flat=True))
     assert numbers == [f"{store.code}-{year}-{n:06d}" for n in range(1, 10)]
+
+
+def sent_back_to_suppliers() -> Decimal:
+    return PurchaseReturnLine.objects.aggregate(total=Sum("quantity"))["total"] or 0
+
+
+def test_returns_to_the_supplier_of_the_last_returnable_unit_send_it_back_once(
+    store, clerk, record_figures
+):
+    widget = ProductFactory(name="Blue Widget")
+    purchase = receive(store, clerk, (widget, 5))
+    line = purchase.lines.get()
+    purchase_return(
+        purchase=purchase, lines=[PurchaseReturnLineInput(line, Decimal("4"))], user=clerk
+    )
+    thread_count = 8
+
+    def return_one(index):
+        return purchase_return(
+            purchase=purchase, lines=[PurchaseReturnLineInput(line, Decimal("1"))], user=clerk
+        )
+
+    results, seconds = run_together(thread_count, return_one)
+
+    assert unexpected_errors(results, allowed=(PurchaseReturnRefused,)) == []
+    successes = [result for result in results if not isinstance(result, BaseException)]
+    record_figures(
+        threads=thread_count, attempts=thread_count, successes=len(successes), seconds=seconds
+    )
+    assert len(successes) == 1
+    assert successes[0].number == f"DN-{store.code}-{successes[0].date.year}-000002"
+    assert sent_back_to_suppliers() == 5
+    assert on_hand(widget, store) == 0
+    assert PurchaseReturnDay.objects.get().units == 5
+    assert_ledger_consistent()
+
+
+def test_returns_to_suppliers_of_the_stores_last_unit_send_it_back_once(
+    store, clerk, record_figures
+):
+    """Two purchases could each still send units back, but the store holds only one."""
+    widget = ProductFactory(name="Blue Widget")
+    purchases = [receive(store, clerk, (widget, 5)), receive(store, clerk, (widget, 5))]
+    stock_adjust(product=widget, store=store, user=clerk, reason="Sold", change=Decimal("-9"))
+    thread_count = 8
+
+    def return_one(index):
+        purchase = purchases[index % 2]
+        return purchase_return(
+            purchase=purchase,
+            lines=[PurchaseReturnLineInput(purchase.lines.get(), Decimal("1"))],
+            user=clerk,
+        )
+
+    results, seconds = run_together(thread_count, return_one)
+
+    assert unexpected_errors(results) == []  # the others: InsufficientStock
+    successes = [result for result in results if not isinstance(result, BaseException)]
+    record_figures(
+        threads=thread_count, attempts=thread_count, successes=len(successes), seconds=seconds
+    )
+    assert len(successes) == 1
+    assert sent_back_to_suppliers() == 1
+    assert on_hand(widget, store) == 0
+    assert_ledger_consistent()
+
+
+def test_a_void_racing_returns_to_the_supplier_lets_one_side_through(store, clerk, record_figures):
+    widget = ProductFactory(name="Blue Widget")
+    purchase = receive(store, clerk, (widget, 6))
+    line = purchase.lines.get()
+    thread_count = 6
+
+    def void_or_return(index):
+        if index == 0:
+            return purchase_void(purchase=purchase, user=clerk, reason="racing")
+        return purchase_return(
+            purchase=purchase, lines=[PurchaseReturnLineInput(line, Decimal("1"))], user=clerk
+        )
+
+    results, seconds = run_together(thread_count, void_or_return)
+
+    assert unexpected_errors(results, allowed=(OperationRefused,)) == []
+    successes = [result for result in results if not isinstance(result, BaseException)]
+    record_figures(
+        threads=thread_count, attempts=thread_count, successes=len(successes), seconds=seconds
+    )
+    purchase.refresh_from_db()
+    if purchase.is_voided:  # the void came first: no return got through after it
+        assert sent_back_to_suppliers() == 0 and len(successes) == 1
+    else:  # a return came first: the void was refused, every return got through
+        assert sent_back_to_suppliers() == thread_count - 1
+        assert len(successes) == thread_count - 1
+    assert on_hand(widget, store) == (0 if purchase.is_voided else 1)
+    assert_ledger_consistent()

@@ -27,12 +27,21 @@ from people.models import Customer, Supplier
 from people.tests.factories import CustomerFactory, SupplierFactory
 from products.models import Category, Product, StockLevel, StockMovement, Unit
 from products.tests.factories import CategoryFactory, ProductFactory
-from purchases.models import Purchase, PurchaseLine, PurchaseOrder, PurchaseOrderLine
+from purchases.models import (
+    Purchase,
+    PurchaseLine,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseReturn,
+    PurchaseReturnLine,
+)
 from purchases.orders import ReceiptLineInput, order_receive
+from purchases.returns import PurchaseReturnLineInput, purchase_return
 from purchases.tests.factories import make_order, make_purchase
 from replenishment.models import DigestSubscription
 from replenishment.selectors import explain, replenishment_needs
-from sales.models import Sale, SaleLine
+from sales.models import Sale, SaleLine, SaleReturn, SaleReturnLine
+from sales.returns import ReturnLineInput, sale_return
 from sales.tests.factories import make_sale
 from stores.models import Store
 from stores.tests.factories import StoreFactory
@@ -100,10 +109,22 @@ ROUTES = {
     "purchases:create": ("clerk", "clerk"),
     "purchases:detail": ("clerk", "clerk/405"),
     "purchases:void": ("manager/405", "manager"),
+    # Returns to suppliers: managers send goods back; clerks see the debit notes.
+    "purchases:return": ("manager", "manager"),
+    "purchases:return_detail": ("clerk", "clerk/405"),
+    "purchases:return_print": ("clerk", "clerk/405"),
+    "purchases:return_pdf": ("clerk", "clerk/405"),
     "sales:list": ("clerk", "clerk/405"),
     "sales:create": ("clerk", "clerk"),
     "sales:detail": ("clerk", "clerk/405"),
     "sales:void": ("manager/405", "manager"),
+    # Customer returns: clerks take them at the counter; a return is never voided.
+    "sales:return": ("clerk", "clerk"),
+    "returns:list": ("clerk", "clerk/405"),
+    "returns:lines-csv": ("clerk", "clerk/405"),
+    "returns:detail": ("clerk", "clerk/405"),
+    "returns:print": ("clerk", "clerk/405"),
+    "returns:pdf": ("clerk", "clerk/405"),
     # Transfers: clerks create, dispatch and receive them; only managers cancel or void them.
     "transfers:list": ("clerk", "clerk/405"),
     "transfers:create": ("clerk", "clerk"),
@@ -170,6 +191,7 @@ RECORD_OF_NAMESPACE = {
     "sales": "sale",
     "transfers": "transfer",  # in transit
     "purchase_orders": "order",  # sent, nothing received yet
+    "returns": "sale_return",
 }
 # Transfer steps that need a transfer in another state.
 RECORD_OF_ROUTE = {
@@ -181,6 +203,9 @@ RECORD_OF_ROUTE = {
     "purchase_orders:place": "draft_order",
     "purchase_orders:delete": "draft_order",
     "purchase_orders:close-short": "partial_order",
+    "purchases:return_detail": "purchase_return",
+    "purchases:return_print": "purchase_return",
+    "purchases:return_pdf": "purchase_return",
 }
 
 
@@ -221,6 +246,8 @@ class World:
     order: PurchaseOrder
     draft_order: PurchaseOrder
     partial_order: PurchaseOrder
+    sale_return: SaleReturn  # of another sale: the world's sale can still be voided
+    purchase_return: PurchaseReturn  # of another purchase: the world's can still be voided
 
 
 def build_world() -> World:
@@ -229,10 +256,23 @@ def build_world() -> World:
     supplier = SupplierFactory()
     customer = CustomerFactory()
     product = ProductFactory(category=category, supplier=supplier)
-    make_purchase(store=store, supplier=supplier, lines=[(product, 10)])
+    stocked = make_purchase(store=store, supplier=supplier, lines=[(product, 10)])
+    # A unit of it sent back to the supplier.
+    debit_note = purchase_return(
+        purchase=stocked,
+        lines=[PurchaseReturnLineInput(stocked.lines.get(), Decimal(1), reason="Damaged")],
+        user=staff_user(),
+    )
     # Enough stock besides this purchase's that voiding it is allowed.
     purchase = make_purchase(store=store, supplier=supplier, lines=[(product, 10)])
     sale = make_sale(store=store, customer=customer, lines=[(product, 2)])
+    # A unit sold and brought back to the shelf: stock as before.
+    returned_sale = make_sale(store=store, customer=customer, lines=[(product, 1)])
+    credit_note = sale_return(
+        sale=returned_sale,
+        lines=[ReturnLineInput(returned_sale.lines.get(), Decimal(1), reason="Wrong size")],
+        user=staff_user(),
+    )
     other_store = StoreFactory(name="Other store", code="OTHER")
 
     def transfer(**steps):
@@ -250,7 +290,7 @@ def build_world() -> World:
     return World(
         store, category, supplier, customer, product, purchase, sale, product.unit,
         transfer(dispatch=True), transfer(), transfer(receive=True),
-        order(place=True), order(), partial_order,
+        order(place=True), order(), partial_order, credit_note, debit_note,
     )  # fmt: skip
 
 
@@ -359,7 +399,16 @@ def post_data(name: str, world: World) -> dict:
             **{f"quantity_{line.pk}": str(line.quantity) for line in world.order.lines.all()},
         },
         "purchase_orders:cancel": {"reason": "Supplier closed"},
+        "purchases:return": {
+            "date": datetime.date.today().isoformat(),
+            **{f"quantity_{line.pk}": "1" for line in world.purchase.lines.all()},
+        },
         "purchase_orders:close-short": {"reason": "The rest is discontinued"},
+        "sales:return": {
+            "date": datetime.date.today().isoformat(),
+            **{f"quantity_{line.pk}": "1" for line in world.sale.lines.all()},
+            **{f"restock_{line.pk}": "on" for line in world.sale.lines.all()},
+        },
         "products:replenishment": {
             f"store-{world.store.pk}-minimum": "4",
             f"store-{world.store.pk}-maximum": "12",
@@ -399,6 +448,10 @@ SNAPSHOT_MODELS = [
     PurchaseLine,
     Sale,
     SaleLine,
+    SaleReturn,
+    SaleReturnLine,
+    PurchaseReturn,
+    PurchaseReturnLine,
     Transfer,
     TransferLine,
     PurchaseOrder,

@@ -118,8 +118,12 @@ def test_verify_stock_query_count_does_not_grow_with_rows(django_assert_num_quer
     # costed unlike their departure (3); purchase orders' received quantities by their
     # receipts and as stored, and on order by the open orders and as stored (4); the
     # products' kept totals as stored and by their stock rows, the stock rows whose
-    # kept rule, value or listing is stale (5).
-    with django_assert_num_queries(24):
+    # kept rule, value or listing is stale (5). Customer returns: the recomputed (2) and
+    # stored return days, the restocked lines and their movements (2), the over-returned
+    # sale lines, the returned units per product (7). Returns to suppliers: the
+    # recomputed and stored return days (2), the returned lines and their movements (2),
+    # the over-returned purchase lines (5).
+    with django_assert_num_queries(36):
         verify_stock()
 
 
@@ -128,7 +132,8 @@ def test_verify_stock_query_count_with_differences_is_constant(
 ):
     StockLevel.objects.update(quantity=F("quantity") + 1)
 
-    # Valuation's 2, the running totals' 14 (transfers in transit and purchase orders'
-    # on order included), the stock differences, then the products and stores they name.
-    with django_assert_num_queries(24):
+    # Valuation's 2, the running totals' 26 (transfers in transit, purchase orders' on
+    # order and both kinds of returns included), the stock differences, then the products
+    # and stores they name.
+    with django_assert_num_queries(36):
         verify_stock_failure()

@@ -39,9 +39,9 @@ def test_delete_confirmation_counts_history_without_loading_it(
     url = reverse("products:delete", args=[product.pk])
 
     # session, user, permissions (group + user), product, one COUNT per
-    # protecting relation (stock levels, movements, purchase, purchase order, sale and
-    # transfer lines)
-    with django_assert_num_queries(11):
+    # protecting relation (stock levels, movements, purchase, purchase order, purchase
+    # return, sale, sale return and transfer lines)
+    with django_assert_num_queries(13):
         response = manager_client.get(url)
 
     assert response.context["blocked_by"] == (

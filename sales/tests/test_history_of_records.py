@@ -58,7 +58,7 @@ def test_customer_detail_shows_its_sales(manager_client):
     [listed] = response.context["sales"]
     assert listed == sale
     assert listed.total_value == 18
-    assert f"#{sale.pk}".encode() in response.content
+    assert sale.number.encode() in response.content
 
 
 @pytest.mark.parametrize("documents", [1, 20])

@@ -1,0 +1,282 @@
+"""Customer return pages: thin views over :mod:`sales.returns`.
+
+A return is taken on its sale's page (``/sales/<id>/return/``); the returns
+have their own list, CSV, credit note page, printable page and PDF.
+"""
+
+import csv
+import datetime
+from collections.abc import Iterator
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.db.models import Exists, OuterRef
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.views.generic import DetailView, TemplateView, View
+from django.views.generic.detail import SingleObjectMixin
+
+from core.documents import DocumentListView
+from core.exceptions import OperationRefused
+from core.quantities import format_quantity, trimmed_quantity
+from sales.models import Sale, SaleReturn, SaleReturnLine
+from sales.pdf import credit_note_pdf
+from sales.return_forms import SaleReturnFilterForm, SaleReturnForm
+from sales.returns import ReturnLineInput, sale_return
+from sales.selectors import with_returned
+
+CENT = Decimal("0.01")
+
+
+def _closed(sale: Sale, lines) -> str:
+    """Why nothing can come back from ``sale`` any more, or "" while something can."""
+    if sale.is_voided:
+        return f"Sale {sale.label} was voided: nothing can come back from it."
+    if all(line.quantity <= line.returned for line in lines):
+        return f"Everything sold on sale {sale.label} has already come back."
+    return ""
+
+
+class SaleReturnCreateView(PermissionRequiredMixin, TemplateView):
+    """A return against a sale: per line what comes back, to the shelf or written off, and why."""
+
+    permission_required = "sales.add_salereturn"
+    template_name = "sales/salereturn_form.html"
+
+    def _sale_and_form(self, data=None):
+        # Looked up here, after the permission check: a visitor is sent to log
+        # in whatever the id.
+        sale = get_object_or_404(
+            Sale.objects.select_related("customer", "store"), pk=self.kwargs["pk"]
+        )
+        lines = list(with_returned(sale.lines.select_related("product__unit")))
+        return sale, SaleReturnForm(data, sale=sale, lines=lines)
+
+    def get(self, request, *args, **kwargs):
+        sale, form = self._sale_and_form()
+        context = self.get_context_data(sale=sale, form=form, closed=_closed(sale, form.lines))
+        return self.render_to_response(context)
+
+    def post(self, request, *args, **kwargs):
+        sale, form = self._sale_and_form(request.POST)
+        if closed := _closed(sale, form.lines):
+            messages.error(request, f"Nothing was returned: {closed}")
+            return redirect(sale)
+        if form.is_valid():
+            try:
+                credit_note = sale_return(
+                    sale=sale,
+                    lines=[
+                        ReturnLineInput(line, quantity, restock, reason)
+                        for line, quantity, restock, reason in form.returned
+                    ],
+                    user=request.user,
+                    date=form.cleaned_data["date"],
+                    notes=form.cleaned_data["notes"],
+                )
+            except OperationRefused as error:
+                # What changed since the page was read: another return, a void.
+                form.add_error(None, f"Nothing was returned: {str(error).rstrip('.')}.")
+            else:
+                messages.success(request, _recorded(credit_note, form.returned))
+                return redirect(credit_note)
+        return self.render_to_response(self.get_context_data(sale=sale, form=form, closed=""))
+
+
+def _recorded(credit_note: SaleReturn, returned) -> str:
+    """'Credit note CN-MAIN-2026-000012 was recorded: 2 pcs back on the shelf at Main Street,
+    1 pcs written off; refund $30.00.'"""
+    shelved = [
+        format_quantity(quantity, line.product.unit)
+        for line, quantity, restock, _ in returned
+        if restock
+    ]
+    written_off = [
+        format_quantity(quantity, line.product.unit)
+        for line, quantity, restock, _ in returned
+        if not restock
+    ]
+    parts = []
+    if shelved:
+        parts.append(f"{', '.join(shelved)} back on the shelf at {credit_note.store.name}")
+    if written_off:
+        parts.append(f"{', '.join(written_off)} written off")
+    refund = sum((quantity * line.unit_price for line, quantity, _, _ in returned), Decimal("0"))
+    return (
+        f"Credit note {credit_note.label} was recorded: {', '.join(parts)}; "
+        f"refund {settings.CURRENCY_SYMBOL}{refund.quantize(CENT, ROUND_HALF_UP):,.2f}."
+    )
+
+
+class SaleReturnListView(DocumentListView):
+    model = SaleReturn
+    filter_form_class = SaleReturnFilterForm
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("sale")  # for the sale's number
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Returns are taken from their sale's page: the list has no "new" button.
+        context["can_add"] = False
+        return context
+
+
+class SaleReturnDetailView(PermissionRequiredMixin, DetailView):
+    """The credit note: what came back from which sale, and what was refunded."""
+
+    permission_required = "sales.view_salereturn"
+    queryset = SaleReturn.objects.select_related(
+        "sale", "customer", "store", "created_by"
+    ).with_totals()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["lines"] = self.object.lines.select_related("product__unit")
+        return context
+
+
+class SaleReturnPrintView(SaleReturnDetailView):
+    """The credit note as the customer should read it, to print or save as PDF from the browser."""
+
+    template_name = "sales/salereturn_print.html"
+
+
+class SaleReturnPdfView(PermissionRequiredMixin, SingleObjectMixin, View):
+    """The credit note as a PDF file, to hand or email to the customer."""
+
+    permission_required = "sales.view_salereturn"
+    http_method_names = ["get"]
+    queryset = SaleReturn.objects.select_related("sale", "customer", "store")
+
+    def get(self, request, *args, **kwargs):
+        credit_note = self.get_object()
+        response = HttpResponse(credit_note_pdf(credit_note), content_type="application/pdf")
+        name = credit_note.number or credit_note.pk
+        response["Content-Disposition"] = f'attachment; filename="credit-note-{name}.pdf"'
+        return response
+
+
+# The CSV export. Copies of dashboard.exports' streaming helpers, which sales may
+# not import (dashboard stands above it).
+
+
+class _Echo:
+    """A file-like object whose write() hands the CSV line back instead of storing it."""
+
+    def write(self, value):
+        return value
+
+
+CHUNK_SIZE = 2000
+# A cell starting with one of these is run as a formula by spreadsheet programs.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _rows_in_chunks(queryset, fields: list[str]) -> Iterator[tuple]:
+    """Yield ``values_list(*fields)`` rows in primary-key order, CHUNK_SIZE per query."""
+    last_pk = 0
+    while True:
+        chunk = list(
+            queryset.filter(pk__gt=last_pk).order_by("pk").values_list("pk", *fields)[:CHUNK_SIZE]
+        )
+        for row in chunk:
+            yield row[1:]
+        if len(chunk) < CHUNK_SIZE:
+            return
+        last_pk = chunk[-1][0]
+
+
+def _csv_cell(value):
+    """One value as spreadsheets should see it: blank for None, no formulas."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+class SaleReturnLineExportView(PermissionRequiredMixin, View):
+    """Returns as CSV, one row per line, honouring the returns list's search and filters."""
+
+    permission_required = "sales.view_salereturn"
+    http_method_names = ["get"]
+
+    HEADER = [
+        "Credit note",
+        "Date",
+        "Sale",
+        "Customer",
+        "Store",
+        "SKU",
+        "Product",
+        "Unit",
+        "Quantity",
+        "Restocked",
+        "Reason",
+        "Unit price",
+        "Refund",
+        "Unit cost",
+        "Cost",
+    ]
+    FIELDS = [
+        "sale_return_id",
+        "sale_return__number",
+        "sale_return__date",
+        "sale_return__sale_id",
+        "sale_return__sale__number",
+        "sale_return__customer__name",
+        "sale_return__store__name",
+        "product__sku",
+        "product__name",
+        "product__unit__symbol",
+        "quantity",
+        "restock",
+        "reason",
+        "unit_price",
+        "unit_cost",
+    ]
+
+    def get(self, request):
+        returns = SaleReturnFilterForm(request.GET or None).filter_queryset(
+            SaleReturn.objects.all()
+        )
+        # EXISTS, not sale_return__in: see dashboard.exports.SaleLineExportView.
+        lines = SaleReturnLine.objects.filter(Exists(returns.filter(pk=OuterRef("sale_return_id"))))
+        writer = csv.writer(_Echo())
+
+        def csv_lines():
+            yield writer.writerow(self.HEADER)
+            for row in _rows_in_chunks(lines, self.FIELDS):
+                yield writer.writerow([_csv_cell(value) for value in self.csv_row(*row)])
+
+        response = StreamingHttpResponse(csv_lines(), content_type="text/csv; charset=utf-8")
+        stamp = timezone.localdate().isoformat()
+        response["Content-Disposition"] = f'attachment; filename="return-lines-{stamp}.csv"'
+        return response
+
+    @staticmethod
+    def csv_row(
+        return_id, number, date: datetime.date, sale_id, sale_number, customer, store, sku,
+        product, unit, quantity, restock, reason, unit_price, unit_cost,
+    ) -> tuple:  # fmt: skip
+        return (
+            number or f"#{return_id}",  # as SaleReturn.label and Sale.label
+            date,
+            sale_number or f"#{sale_id}",
+            customer,
+            store,
+            sku,
+            product,
+            unit,
+            trimmed_quantity(quantity),
+            "yes" if restock else "no",
+            reason,
+            unit_price,
+            (quantity * unit_price).quantize(CENT, ROUND_HALF_UP),
+            unit_cost,
+            (quantity * unit_cost).quantize(CENT, ROUND_HALF_UP),
+        )

@@ -1,0 +1,30 @@
+"""Reads that feed the sale and return pages."""
+
+from decimal import Decimal
+
+from django.db.models import OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from core.models import UNITS_TOTAL
+from sales.models import SaleReturnLine
+
+
+def with_returned(lines):
+    """Annotate sale lines with ``returned``: the units of each that came back so far.
+
+    A correlated subquery, so the lines' own query stays one row per line
+    whatever their returns.
+    """
+    returned = (
+        SaleReturnLine.objects.filter(sale_line=OuterRef("pk"))
+        .order_by()
+        .values("sale_line")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    return lines.annotate(
+        returned=Coalesce(
+            Subquery(returned, output_field=UNITS_TOTAL),
+            Value(Decimal("0"), output_field=UNITS_TOTAL),
+        )
+    )
