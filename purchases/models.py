@@ -196,6 +196,9 @@ class PurchaseOrder(models.Model):
         help_text="Where the goods are delivered.",
     )  # fmt: skip
     status = models.CharField(max_length=12, choices=Status, default=Status.DRAFT, db_index=True)
+    # "PO-MAIN-2026-000012", given when the order is sent (stores.numbering): a
+    # draft can still be deleted, and a number once given is never lost.
+    number = models.CharField(max_length=40, unique=True, null=True, blank=True, editable=False)
     date = models.DateField("order date", default=timezone.localdate, db_index=True)
     expected_date = models.DateField("expected", null=True, blank=True)
     reference = models.CharField(max_length=60, blank=True, help_text="e.g. the supplier's quote")
@@ -230,6 +233,11 @@ class PurchaseOrder(models.Model):
 
     def get_absolute_url(self):
         return reverse("purchase_orders:detail", args=[self.pk])
+
+    @property
+    def label(self) -> str:
+        """Its number once sent, "#12" before."""
+        return self.number or f"#{self.pk}"
 
     @property
     def is_draft(self) -> bool:

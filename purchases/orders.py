@@ -24,6 +24,7 @@ from products.services import change_on_order, check_line_units
 from products.state import rebuild_state
 from purchases.models import Purchase, PurchaseLine, PurchaseOrder, PurchaseOrderLine
 from purchases.services import PurchaseLineInput, purchase_record
+from stores.numbering import next_document_number
 
 Status = PurchaseOrder.Status
 
@@ -125,6 +126,11 @@ def order_place(*, order: PurchaseOrder, user) -> PurchaseOrder:
         order.ordered_at, order.ordered_by = timezone.now(), user
         order.save(update_fields=["status", "ordered_at", "ordered_by"])
         change_on_order(store=order.store, changes=_per_product(lines, _outstanding))
+        # Last: the store's counter stays locked until the commit (see stores.numbering).
+        order.number = next_document_number(
+            order.store, "purchase_order", timezone.localdate(), prefix="PO-"
+        )
+        PurchaseOrder.objects.filter(pk=order.pk).update(number=order.number)
     return order
 
 

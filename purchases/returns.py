@@ -15,10 +15,11 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count, F, Sum
+from django.db.models.functions import Round
 from django.utils import timezone
 
 from core.exceptions import OperationRefused
-from core.models import TOTAL
+from core.models import QUANTITY_PLACES, TOTAL
 from core.quantities import exact_quantity, format_quantity, plain_quantity
 from core.transactions import retry_on_deadlock
 from products.models import StockMovement
@@ -51,9 +52,10 @@ class PurchaseReturnLineInput:
 def returnable_quantities(purchase: Purchase, *, lock: bool = False) -> dict[int, Decimal]:
     """Per purchase line id, the units purchased less those already sent back.
 
-    ``lock`` reads the returned quantities with a locking read: under
-    MariaDB's repeatable read, a plain read inside the transaction could see
-    a snapshot older than a return that committed while we waited.
+    ``lock`` reads the returned quantities with a locking read, which sees
+    the latest committed rows whatever the isolation level (MariaDB's
+    repeatable read, should it be configured, would otherwise show the
+    snapshot of the transaction's first read).
     """
     lines = list(PurchaseLine.objects.filter(purchase=purchase).order_by("pk"))
     # By the lines' ids, not through a join: a locking read locks every row it joins.
@@ -230,7 +232,8 @@ def over_returned() -> list[str]:
         f"Purchase line {pk}: {plain_quantity(returned)} sent back of "
         f"{plain_quantity(quantity)} purchased"
         for pk, quantity, returned in PurchaseLine.objects.annotate(
-            returned=Sum("return_lines__quantity")
+            # Rounded: SQLite sums decimals as floating point (0.1 + 0.2 > 0.3).
+            returned=Round(Sum("return_lines__quantity"), QUANTITY_PLACES)
         )
         .filter(returned__gt=F("quantity"))
         .values_list("pk", "quantity", "returned")

@@ -10,14 +10,16 @@ off: recorded on the return, counted in its totals, but they move no stock.
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import batched
 
 from django.db import transaction
 from django.db.models import Count, F, Sum
+from django.db.models.functions import Round
 from django.utils import timezone
 
 from core.exceptions import OperationRefused
-from core.models import COST_TOTAL, TOTAL
-from core.quantities import format_quantity
+from core.models import COST_TOTAL, QUANTITY_PLACES, TOTAL
+from core.quantities import format_quantity, plain_quantity
 from core.totals import add_to_totals
 from core.transactions import retry_on_deadlock
 from products.models import Product, StockMovement
@@ -45,9 +47,10 @@ class ReturnLineInput:
 def returnable_quantities(sale: Sale, *, lock: bool = False) -> dict[int, Decimal]:
     """Per sale line id, the units sold less those already returned.
 
-    ``lock`` reads the returned quantities with a locking read: under
-    MariaDB's repeatable read, a plain read inside the transaction could see
-    a snapshot older than a return that committed while we waited.
+    ``lock`` reads the returned quantities with a locking read, which sees
+    the latest committed rows whatever the isolation level (MariaDB's
+    repeatable read, should it be configured, would otherwise show the
+    snapshot of the transaction's first read).
     """
     returned_lines = SaleReturnLine.objects.filter(sale_line__in=list(sale.lines.all())).order_by()
     if lock:
@@ -85,6 +88,20 @@ def sale_return(
         sale = Sale.objects.select_for_update().get(pk=sale.pk)
         if sale.is_voided:
             raise ReturnRefused(f"{sale} was voided; nothing can come back from it.")
+        if date is not None and date < sale.date:
+            raise ReturnRefused(f"Goods cannot come back before the sale's date ({sale.date}).")
+        if date is not None and date > timezone.localdate():
+            raise ReturnRefused("A return cannot be dated in the future.")
+        # The products next, in the engine's order (it takes these locks again
+        # as a no-op), before the sale's return lines: a revaluation holds the
+        # products when it re-costs those lines. The lines' costs are read
+        # under these locks, as a revaluation restates them under them.
+        list(
+            Product.objects.select_for_update()
+            .filter(pk__in=sorted({line.sale_line.product_id for line in lines}))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         returnable = returnable_quantities(sale, lock=True)
         asked: dict[int, Decimal] = defaultdict(Decimal)
         for line in lines:
@@ -105,15 +122,6 @@ def sale_return(
             date=date or timezone.localdate(),
             notes=notes,
             created_by=user,
-        )
-        # The products next, in the engine's order (it takes these locks again
-        # as a no-op): the lines' costs are read under them, as a revaluation
-        # restates costs under them too.
-        list(
-            Product.objects.select_for_update()
-            .filter(pk__in=sorted({line.sale_line.product_id for line in lines}))
-            .order_by("pk")
-            .values_list("pk", flat=True)
         )
         current = {
             line.pk: line
@@ -183,22 +191,30 @@ def restate_return_costs(new_cost: dict[tuple[int, int], Decimal]) -> None:
     cost; called by :func:`sales.services.restate_sale_costs` under the same
     product locks.
     """
-    lines = [
-        line
-        for line in SaleReturnLine.objects.filter(
-            sale_line__sale_id__in={sale_id for sale_id, _ in new_cost},
-            product_id__in={product_id for _, product_id in new_cost},
-        ).select_related("sale_return", "sale_line")
-        if (line.sale_line.sale_id, line.product_id) in new_cost
-    ]
+    lines = []
+    # In batches: a product with many later sales must not exceed SQLite's bound parameters.
+    for sale_ids in batched(sorted({sale_id for sale_id, _ in new_cost}), 500):
+        lines += [
+            line
+            for line in SaleReturnLine.objects.filter(
+                sale_line__sale_id__in=sale_ids,
+                product_id__in={product_id for _, product_id in new_cost},
+            ).select_related("sale_return", "sale_line")
+            if (line.sale_line.sale_id, line.product_id) in new_cost
+        ]
     change: dict = {"cost": defaultdict(Decimal), "written_off": defaultdict(Decimal)}
+    same_cost: dict = defaultdict(list)
     for line in lines:
         unit_cost = new_cost[line.sale_line.sale_id, line.product_id]
         difference = line.quantity * (unit_cost - line.unit_cost)
         change["cost"][line.sale_return.date] += difference
         if not line.restock:
             change["written_off"][line.sale_return.date] += difference
-        SaleReturnLine.objects.filter(pk=line.pk).update(unit_cost=unit_cost)
+        same_cost[unit_cost].append(line.pk)
+    # One UPDATE per new cost, as restate_sale_costs does.
+    for unit_cost, pks in same_cost.items():
+        for batch in batched(pks, 500):
+            SaleReturnLine.objects.filter(pk__in=batch).update(unit_cost=unit_cost)
     days = sorted(day for day, difference in change["cost"].items() if difference)
     if not days:
         return
@@ -266,10 +282,22 @@ def restocked_differences() -> list[str]:
 def over_returned() -> list[str]:
     """Each sale line with more units returned than were sold."""
     return [
-        f"Sale line {pk}: {returned} returned of {quantity} sold"
+        f"Sale line {pk}: {plain_quantity(returned)} returned of {plain_quantity(quantity)} sold"
         for pk, quantity, returned in SaleLine.objects.annotate(
-            returned=Sum("return_lines__quantity")
+            # Rounded: SQLite sums decimals as floating point (0.1 + 0.2 > 0.3).
+            returned=Round(Sum("return_lines__quantity"), QUANTITY_PLACES)
         )
         .filter(returned__gt=F("quantity"))
         .values_list("pk", "quantity", "returned")
+    ]
+
+
+def return_cost_differences() -> list[str]:
+    """Each return line whose unit cost is not its sale line's (a revaluation missed it)."""
+    return [
+        f"Return line {pk} of sale line {sale_line_id}: unit cost {unit_cost}, "
+        f"the sale line's {sale_cost}"
+        for pk, sale_line_id, unit_cost, sale_cost in SaleReturnLine.objects.exclude(
+            unit_cost=F("sale_line__unit_cost")
+        ).values_list("pk", "sale_line_id", "unit_cost", "sale_line__unit_cost")
     ]

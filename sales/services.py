@@ -22,6 +22,7 @@ from sales.returns import (
     over_returned,
     restate_return_costs,
     restocked_differences,
+    return_cost_differences,
 )
 from stores.numbering import next_document_number
 
@@ -282,6 +283,7 @@ def totals_differences_from_lines() -> list[str]:
         *line_cost_differences(),
         *restocked_differences(),
         *over_returned(),
+        *return_cost_differences(),
     ]
 
 

@@ -36,8 +36,8 @@ class Store(ArchivableModel):
 class DocumentCounter(models.Model):
     """The last number given to one series of documents at one store in one year.
 
-    ``key`` is "<store id>:<series>:<year>" (one unique column, so the row is
-    created and counted up by one upsert). Its row is locked from the moment
+    ``key`` is "<series>:<printed stem>" ("sale:MAIN-2026-"; one unique column,
+    so the row is created and counted up by one upsert). Its row is locked from the moment
     a number is taken until the document's transaction ends, so numbers are
     given in commit order, and a rolled-back document gives its number back:
     no gaps, no duplicates.

@@ -21,8 +21,12 @@ def next_document_number(store, series: str, date, *, prefix: str = "") -> str:
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("A document number is taken inside the document's transaction.")
-    key = f"{store.pk}:{series}:{date.year}"
+    stem = f"{prefix}{store.code}-{date.year}-"
+    # Counted per printed stem, not per store id: a store whose code changes
+    # starts the new code at 1, and a store given a code another store used
+    # goes on from that code's last number, so no number is ever given twice.
+    key = f"{series}:{stem.upper()}"
     # One upsert: creates the year's row or adds one to it, and locks it.
     add_to_totals(DocumentCounter, "key", {key: {"last_number": 1}})
     number = DocumentCounter.objects.filter(key=key).values_list("last_number", flat=True).get()
-    return f"{prefix}{store.code}-{date.year}-{number:0{DIGITS}d}"
+    return f"{stem}{number:0{DIGITS}d}"

@@ -48,6 +48,9 @@ class Transfer(models.Model):
         "stores.Store", on_delete=models.PROTECT, related_name="transfers_in", verbose_name="to"
     )
     status = models.CharField(max_length=12, choices=Status, default=Status.DRAFT, db_index=True)
+    # "TR-MAIN-2026-000007" of the sending store, given at dispatch (stores.numbering):
+    # a draft can still be deleted, and a number once given is never lost.
+    number = models.CharField(max_length=40, unique=True, null=True, blank=True, editable=False)
     date = models.DateField(default=timezone.localdate, db_index=True)
     reference = models.CharField(max_length=60, blank=True, help_text="e.g. a delivery note")
     notes = models.TextField(blank=True)
@@ -95,6 +98,11 @@ class Transfer(models.Model):
 
     def get_absolute_url(self):
         return reverse("transfers:detail", args=[self.pk])
+
+    @property
+    def label(self) -> str:
+        """Its number once dispatched, "#12" before."""
+        return self.number or f"#{self.pk}"
 
     @property
     def is_draft(self) -> bool:

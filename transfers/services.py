@@ -23,6 +23,7 @@ from products.services import (
     check_line_units,
     move_stock,
 )
+from stores.numbering import next_document_number
 from transfers.models import Transfer, TransferLine
 
 Kind = StockMovement.Kind
@@ -126,6 +127,11 @@ def transfer_dispatch(*, transfer: Transfer, user) -> Transfer:
         transfer.status = Status.DISPATCHED
         transfer.dispatched_at, transfer.dispatched_by = timezone.now(), user
         transfer.save(update_fields=["status", "dispatched_at", "dispatched_by"])
+        # Last: the store's counter stays locked until the commit (see stores.numbering).
+        transfer.number = next_document_number(
+            transfer.from_store, "transfer", timezone.localdate(), prefix="TR-"
+        )
+        Transfer.objects.filter(pk=transfer.pk).update(number=transfer.number)
     return transfer
 
 

@@ -30,7 +30,7 @@ INVENTORY_MODELS = {
     "people": ["supplier", "customer"],
     "products": ["category", "unit", "product", "stocklevel", "stockmovement"],
     "purchases": ["purchase", "purchaseline", "purchaseorder", "purchaseorderline"],
-    "sales": ["sale", "saleline", "salereturnline"],
+    "sales": ["sale", "saleline"],
     "transfers": ["transfer", "transferline"],
     "replenishment": ["digestsubscription", "lowstockdigest"],
 }
@@ -75,7 +75,11 @@ CLERK_PURCHASE_ORDERS = {
 }
 # Customer returns are recorded, never changed or deleted: "add" and "view" only. Clerks
 # take them at the counter; the roles migration's frozen clerk knew nothing of them.
-SALE_RETURNS = {"sales.add_salereturn", "sales.view_salereturn"}
+SALE_RETURNS = {
+    f"sales.{action}_{model}"
+    for model in ["salereturn", "salereturnline"]
+    for action in ["add", "view"]
+}
 CLERK_RETURNS = {"sales.add_salereturn"}
 # Returns to suppliers and their lines, likewise "add" and "view" only; only managers
 # send goods back, clerks see the debit notes.
@@ -110,8 +114,8 @@ EXPECTED_CLERK = {
     "purchases.add_purchaseorder",
     "purchases.change_purchaseorder",
     "purchases.receive_purchaseorder",
-    *SALE_RETURNS,
-    *{permission for permission in PURCHASE_RETURNS if ".view_" in permission},
+    *CLERK_RETURNS,
+    *{permission for permission in SALE_RETURNS | PURCHASE_RETURNS if ".view_" in permission},
     DASHBOARD,
 }
 

@@ -1052,3 +1052,55 @@ def test_a_void_racing_returns_to_the_supplier_lets_one_side_through(store, cler
         assert len(successes) == thread_count - 1
     assert on_hand(widget, store) == (0 if purchase.is_voided else 1)
     assert_ledger_consistent()
+
+
+def test_returns_racing_a_revaluing_void_of_their_product_keep_costs_in_step(
+    store, clerk, record_figures
+):
+    """A purchase void re-costs a sale and its returns while more of the sale comes back."""
+    widget = ProductFactory(name="Blue Widget")
+    purchase_record(
+        supplier=SupplierFactory(),
+        store=store,
+        user=clerk,
+        lines=[PurchaseLineInput(widget, 10, Decimal("2.00"))],
+    )
+    dear = purchase_record(
+        supplier=SupplierFactory(),
+        store=store,
+        user=clerk,
+        lines=[PurchaseLineInput(widget, 10, Decimal("8.00"))],
+    )
+    sales = [
+        sale_confirm(
+            customer=CustomerFactory(),
+            store=store,
+            user=clerk,
+            lines=[SaleLineInput(widget, 2, Decimal("9.00"))],
+        )
+        for _ in range(4)
+    ]
+    # Each sale already has a return line, which the void must re-cost: the lock
+    # order (sale, products, then its return lines) must not cross the void's.
+    for sale in sales:
+        sale_return(sale=sale, lines=[ReturnLineInput(sale.lines.get(), Decimal("1"))], user=clerk)
+    thread_count = 5
+
+    def return_or_void(index):
+        if index == 0:
+            return purchase_void(purchase=dear, user=clerk, reason="entered twice")
+        sale = sales[index - 1]
+        return sale_return(
+            sale=sale, lines=[ReturnLineInput(sale.lines.get(), Decimal("1"))], user=clerk
+        )
+
+    results, seconds = run_together(thread_count, return_or_void)
+
+    assert unexpected_errors(results) == []
+    record_figures(threads=thread_count, attempts=thread_count, successes=5, seconds=seconds)
+    # 20 in, 10 voided, 8 sold and all 8 back: 10 at 2.00.
+    assert on_hand(widget, store) == 10
+    widget.refresh_from_db()
+    assert widget.average_cost == Decimal("2.0000")
+    assert set(SaleReturnLine.objects.values_list("unit_cost", flat=True)) == {Decimal("2.0000")}
+    assert_ledger_consistent()

@@ -46,3 +46,15 @@ def test_a_rolled_back_document_gives_its_number_back():
 def test_a_number_outside_a_transaction_is_refused():
     with pytest.raises(RuntimeError, match="inside the document's transaction"):
         next_document_number(StoreFactory(), "sale", DAY)
+
+
+def test_a_code_another_store_used_goes_on_from_its_last_number():
+    """Renaming MAIN to NORTH and giving MAIN to another store never repeats a number."""
+    first = StoreFactory(code="MAIN")
+    assert number(first) == "MAIN-2026-000001"
+    first.code = "NORTH"
+    first.save()
+    second = StoreFactory(code="MAIN")
+
+    assert number(second) == "MAIN-2026-000002"
+    assert number(first) == "NORTH-2026-000001"
