@@ -1,4 +1,5 @@
 from django import forms
+from django.db.models import Q
 
 from core.documents import DocumentHeaderForm, document_line_formset
 from core.models import MAX_UNIT_PRICE
@@ -39,6 +40,18 @@ SaleLineFormSet = document_line_formset(SaleLineForm)
 
 class SaleFilterForm(StockDocumentFilterForm):
     customer = PartyField(Customer, active_only=False, required=False)
+    number = forms.CharField(label="Number", required=False, max_length=40)
 
     party_field = "customer"
-    field_order = ["customer", "store", "date_from", "date_to", "status"]
+    field_order = ["number", "customer", "store", "date_from", "date_to", "status"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["number"].widget.attrs["placeholder"] = "MAIN-2026-000123"
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        # The whole number, as printed on the receipt: an index lookup.
+        if number := (self.valid_data.get("number") or "").strip():
+            queryset = queryset.filter(Q(number=number) | Q(number=number.upper()))
+        return queryset

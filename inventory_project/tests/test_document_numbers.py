@@ -81,3 +81,16 @@ def test_the_sales_list_and_page_show_the_number(manager_client):
 
     assert re.search(rf">{sale.number}</a>", listed)
     assert f'data-testid="document-number">{sale.number}<' in shown
+
+
+def test_the_sales_list_finds_a_sale_by_its_number(manager_client):
+    store, bolt = StoreFactory(code="MAIN"), ProductFactory()
+    receive(bolt, store, 5)
+    first, second = (make_sale(store=store, lines=[(bolt, 1)]) for _ in range(2))
+
+    found = manager_client.get("/sales/", {"number": second.number.lower()})
+    nothing = manager_client.get("/sales/", {"number": "MAIN-1999-000001"})
+
+    assert list(found.context["object_list"]) == [second]
+    assert list(nothing.context["object_list"]) == []
+    assert first.number != second.number
