@@ -273,6 +273,11 @@ SITE_NAME = env.str("SITE_NAME", default="Stockroom")
 # Read directly: django-environ treats a value starting with "$" as a reference
 # to another variable, and "$" is the most common symbol.
 CURRENCY_SYMBOL = os.environ.get("CURRENCY_SYMBOL") or "$"
+# The shop's own details on every printed document (receipts, credit and debit
+# notes, purchase orders), below SITE_NAME. The address may hold "\n" for its
+# line breaks, as a one-line .env value must.
+SHOP_ADDRESS = env.str("SHOP_ADDRESS", default="", multiline=True).strip()
+SHOP_TAX_NUMBER = env.str("SHOP_TAX_NUMBER", default="").strip()
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)

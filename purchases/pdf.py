@@ -1,37 +1,30 @@
 """A purchase order and a debit note as PDF files for the supplier, drawn with fpdf2.
 
-fpdf2 is pure Python (no system libraries to install), so the PDF works
-wherever the app runs. It uses the PDF's built-in Helvetica, which needs no
-font file but knows only the Windows-1252 characters (Western European
-letters, "€", "×", dashes and quotes); any other character is printed as "?"
-rather than refusing the whole document.
+The page, the shop's letterhead and the characters the built-in font prints
+are :mod:`core.pdf`'s.
 """
 
 from decimal import Decimal
 
 from django.conf import settings
 from fpdf import FPDF
-from fpdf.fonts import FontFace
 
+from core.pdf import (
+    FONT,
+    HEADINGS_STYLE,
+    line_count,
+    money,
+    new_document,
+    printable,
+    side_by_side,
+)
 from core.quantities import format_quantity, plain_quantity
 from purchases.models import PurchaseOrder, PurchaseReturn
 
-ENCODING = "cp1252"
-FONT = "helvetica"
 # Product, quantity, agreed unit cost, line total: fractions of the page's width.
 COLUMN_WIDTHS = (52, 20, 14, 14)
 # Product, quantity, unit cost, line total, reason.
 DEBIT_NOTE_COLUMN_WIDTHS = (40, 14, 12, 12, 22)
-HEADINGS_STYLE = FontFace(emphasis="BOLD", fill_color=(235, 235, 235))
-
-
-def _text(value) -> str:
-    """``value`` as the built-in font can print it: unknown characters become "?"."""
-    return str(value).encode(ENCODING, errors="replace").decode(ENCODING)
-
-
-def _money(amount: Decimal) -> str:
-    return _text(f"{settings.CURRENCY_SYMBOL}{amount.quantize(Decimal('0.01')):,.2f}")
 
 
 def _ordered(line) -> str:
@@ -40,24 +33,13 @@ def _ordered(line) -> str:
     if line.packs:
         pack = line.product.pack_name or "pack"
         text += f" ({plain_quantity(line.packs)} × {pack} of {plain_quantity(line.pack_size)})"
-    return _text(text)
-
-
-def _address_block(pdf: FPDF, heading: str, lines: list[str], x: float, width: float) -> float:
-    """Write a heading and its lines in a column at ``x``; return where the column ends."""
-    pdf.set_xy(x, pdf.get_y())
-    pdf.set_font(FONT, "B", 9)
-    pdf.cell(width, 5, _text(heading), new_x="LEFT", new_y="NEXT")
-    pdf.set_font(FONT, "", 10)
-    pdf.set_x(x)
-    pdf.multi_cell(width, 5, _text("\n".join(line for line in lines if line)), new_x="LEFT")
-    return pdf.get_y()
+    return printable(text)
 
 
 def order_pdf(order: PurchaseOrder) -> bytes:
     """The order as the supplier reads it: who orders, where to deliver, lines, total, notes."""
     lines = list(order.lines.select_related("product__unit"))
-    pdf = _new_document(f"Purchase order {order.pk}", f"purchase order {order.pk}")
+    pdf = new_document(f"Purchase order {order.pk}", f"purchase order {order.pk}")
     pdf.set_font(FONT, "", 10)
     facts = [f"Order date: {order.date:%d %B %Y}"]
     if order.expected_date:
@@ -66,12 +48,12 @@ def order_pdf(order: PurchaseOrder) -> bytes:
         facts.append(f"Reference: {order.reference}")
     if order.is_draft:
         facts.append("DRAFT: not yet sent")
-    pdf.cell(0, 6, _text("   ·   ".join(facts)), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, printable("   ·   ".join(facts)), new_x="LMARGIN", new_y="NEXT")
     if order.status in (order.Status.CANCELLED, order.Status.CLOSED_SHORT):
         # Never mistaken for a live order if it is printed or forwarded again.
         pdf.set_font(FONT, "B", 12)
         pdf.multi_cell(
-            0, 7, _text(f"{order.get_status_display().upper()}: {order.close_reason}"),
+            0, 7, printable(f"{order.get_status_display().upper()}: {order.close_reason}"),
             new_x="LMARGIN", new_y="NEXT",
         )  # fmt: skip
         pdf.set_font(FONT, "", 10)
@@ -91,10 +73,10 @@ def order_pdf(order: PurchaseOrder) -> bytes:
         for line in lines:
             table.row(
                 [
-                    _text(f"{line.product.sku}  {line.product.name}"),
+                    printable(f"{line.product.sku}  {line.product.name}"),
                     _ordered(line),
-                    _money(line.unit_cost),
-                    _money(line.line_total),
+                    money(line.unit_cost),
+                    money(line.line_total),
                 ]
             )
     _total_and_notes(pdf, lines, order.notes)
@@ -106,12 +88,12 @@ def debit_note_pdf(debit_note: PurchaseReturn) -> bytes:
     purchase, at what cost, and why."""
     lines = list(debit_note.lines.select_related("product__unit"))
     purchase = debit_note.purchase
-    pdf = _new_document(f"Debit note {debit_note.label}", f"debit note {debit_note.label}")
+    pdf = new_document(f"Debit note {debit_note.label}", f"debit note {debit_note.label}")
     pdf.set_font(FONT, "", 10)
     facts = [f"Date: {debit_note.date:%d %B %Y}", f"Goods returned from purchase {purchase.pk}"]
     if purchase.reference:
         facts.append(f"Your reference: {purchase.reference}")
-    pdf.cell(0, 6, _text("   ·   ".join(facts)), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, printable("   ·   ".join(facts)), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     _supplier_and_store(pdf, debit_note.supplier, debit_note.store, store_heading="Returned by")
 
@@ -127,50 +109,28 @@ def debit_note_pdf(debit_note: PurchaseReturn) -> bytes:
         for line in lines:
             table.row(
                 [
-                    _text(f"{line.product.sku}  {line.product.name}"),
-                    _text(format_quantity(line.quantity, line.product.unit)),
-                    _money(line.unit_cost),
-                    _money(line.line_total),
-                    _text(line.reason),
+                    printable(f"{line.product.sku}  {line.product.name}"),
+                    printable(format_quantity(line.quantity, line.product.unit)),
+                    money(line.unit_cost),
+                    money(line.line_total),
+                    printable(line.reason),
                 ]
             )
     _total_and_notes(pdf, lines, debit_note.notes)
     return bytes(pdf.output())
 
 
-def _new_document(heading: str, title: str) -> FPDF:
-    """An A4 document of one page so far, with its heading written."""
-    pdf = FPDF(format="A4")
-    pdf.core_fonts_encoding = ENCODING
-    pdf.set_title(_text(f"{settings.SITE_NAME}: {title}"))
-    pdf.set_creator(_text(settings.SITE_NAME))
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_page()
-
-    pdf.set_font(FONT, "B", 16)
-    pdf.cell(0, 9, _text(heading), new_x="LMARGIN", new_y="NEXT")
-    return pdf
-
-
 def _supplier_and_store(pdf: FPDF, supplier, store, *, store_heading: str) -> None:
     """The supplier's address on the left, the store's on the right, side by side."""
-    top, half = pdf.get_y(), pdf.epw / 2
-    left_end = _address_block(
-        pdf,
-        "Supplier",
-        [supplier.name, supplier.contact_person, supplier.address, supplier.email, supplier.phone],
-        pdf.l_margin,
-        half - 5,
-    )
-    pdf.set_y(top)
-    right_end = _address_block(
-        pdf,
-        store_heading,
-        [f"{settings.SITE_NAME}: {store.name}", store.address, store.phone],
-        pdf.l_margin + half,
-        half,
-    )
-    pdf.set_xy(pdf.l_margin, max(left_end, right_end) + 6)
+    supplier_lines = [
+        supplier.name,
+        supplier.contact_person,
+        supplier.address,
+        supplier.email,
+        supplier.phone,
+    ]
+    store_lines = [f"{settings.SITE_NAME}: {store.name}", store.address, store.phone]
+    side_by_side(pdf, ("Supplier", supplier_lines), (store_heading, store_lines))
 
 
 def _total_and_notes(pdf: FPDF, lines, notes: str) -> None:
@@ -180,7 +140,7 @@ def _total_and_notes(pdf: FPDF, lines, notes: str) -> None:
     pdf.cell(
         0,
         7,
-        _text(f"Total: {_money(value)}   ({len(lines)} lines)"),
+        printable(f"Total: {money(value)}   ({line_count(len(lines))})"),
         align="R",
         new_x="LMARGIN",
         new_y="NEXT",
@@ -190,4 +150,4 @@ def _total_and_notes(pdf: FPDF, lines, notes: str) -> None:
         pdf.set_font(FONT, "B", 9)
         pdf.cell(0, 5, "Notes", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(FONT, "", 10)
-        pdf.multi_cell(0, 5, _text(notes), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, printable(notes), new_x="LMARGIN", new_y="NEXT")

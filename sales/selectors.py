@@ -6,7 +6,7 @@ from django.db.models import OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from core.models import UNITS_TOTAL
-from sales.models import SaleReturnLine
+from sales.models import Sale, SaleReturnLine
 
 
 def with_returned(lines):
@@ -28,3 +28,13 @@ def with_returned(lines):
             Value(Decimal("0"), output_field=UNITS_TOTAL),
         )
     )
+
+
+def credit_notes_of(sale: Sale):
+    """The sale's returns, oldest first, each with its totals (``total_refund``…)."""
+    return sale.returns.with_totals().order_by("date", "pk")
+
+
+def receipt_lines(sale: Sale):
+    """The sale's lines as its receipt lists them, each with its product and unit."""
+    return sale.lines.select_related("product__unit")

@@ -1,7 +1,14 @@
 from django.urls import path
 
 from sales.return_views import SaleReturnCreateView
-from sales.views import SaleCreateView, SaleDetailView, SaleListView, SaleVoidView
+from sales.views import (
+    SaleCreateView,
+    SaleDetailView,
+    SaleListView,
+    SalePdfView,
+    SaleReceiptView,
+    SaleVoidView,
+)
 
 app_name = "sales"
 
@@ -11,4 +18,6 @@ urlpatterns = [
     path("<int:pk>/", SaleDetailView.as_view(), name="detail"),
     path("<int:pk>/void/", SaleVoidView.as_view(), name="void"),
     path("<int:pk>/return/", SaleReturnCreateView.as_view(), name="return"),
+    path("<int:pk>/receipt/", SaleReceiptView.as_view(), name="receipt"),
+    path("<int:pk>/pdf/", SalePdfView.as_view(), name="pdf"),
 ]

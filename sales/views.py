@@ -1,11 +1,16 @@
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.http import HttpResponse
 from django.utils.functional import cached_property
+from django.views.generic import DetailView, View
+from django.views.generic.detail import SingleObjectMixin
 
 from core.documents import DocumentListView, DocumentVoidView
 from products.documents import StockDocumentCreateView, StockDocumentDetailView
 from products.models import StockMovement
 from sales.forms import SaleFilterForm, SaleForm, SaleLineFormSet
 from sales.models import Sale, SaleReturn
-from sales.selectors import with_returned
+from sales.pdf import receipt_pdf
+from sales.selectors import credit_notes_of, receipt_lines, with_returned
 from sales.services import SaleLineInput, sale_confirm, sale_void
 
 
@@ -44,7 +49,7 @@ class SaleDetailView(StockDocumentDetailView):
 
     @cached_property
     def returns(self) -> list[SaleReturn]:
-        return list(self.object.returns.with_totals().order_by("date", "pk"))
+        return list(credit_notes_of(self.object))
 
     def is_voidable(self) -> bool:
         # A return corrects the sale already: voiding it too would count the units twice.
@@ -73,3 +78,33 @@ class SaleVoidView(DocumentVoidView):
 
     def void(self, document, user, reason):
         return sale_void(sale=document, user=user, reason=reason)
+
+
+class SaleReceiptView(PermissionRequiredMixin, DetailView):
+    """The sale as the customer should read it, to print or save as PDF from the browser."""
+
+    permission_required = "sales.view_sale"
+    queryset = Sale.objects.select_related("customer", "store").with_totals()
+    template_name = "sales/sale_receipt.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["lines"] = receipt_lines(self.object)
+        context["credit_notes"] = credit_notes_of(self.object)
+        return context
+
+
+class SalePdfView(PermissionRequiredMixin, SingleObjectMixin, View):
+    """The sale's receipt as a PDF file, to hand or email to the customer."""
+
+    permission_required = "sales.view_sale"
+    http_method_names = ["get"]
+    queryset = Sale.objects.select_related("customer", "store")
+
+    def get(self, request, *args, **kwargs):
+        sale = self.get_object()
+        response = HttpResponse(receipt_pdf(sale), content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'attachment; filename="receipt-{sale.number or sale.pk}.pdf"'
+        )
+        return response

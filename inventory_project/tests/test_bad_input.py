@@ -600,9 +600,9 @@ def test_path_with_missing_or_huge_id_is_not_found(django_user_model, pk):
 
     # 6 record types x 4, adjust, replenishment rules, 2 document types x 2, transfers' detail,
     # edit, slip and 5 steps, purchase orders' detail, edit, print, PDF and 5 steps, a sale's
-    # return, and customer returns' detail, print and PDF, a purchase's return to its
-    # supplier, and debit notes' detail, print and PDF
-    assert len(PK_ROUTES) == 55
+    # return, receipt and receipt PDF, and customer returns' detail, print and PDF, a
+    # purchase's return to its supplier, and debit notes' detail, print and PDF
+    assert len(PK_ROUTES) == 57
     assert each_payload(client, check, PK_ROUTES) == {}
 
 

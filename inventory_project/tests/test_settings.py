@@ -31,6 +31,8 @@ SETTINGS_VARIABLES = {
     "TIME_ZONE",
     "SQLITE_TIMEOUT",
     "CONN_MAX_AGE",
+    "SHOP_ADDRESS",
+    "SHOP_TAX_NUMBER",
     "DJANGO_SETTINGS_MODULE",
 }
 
@@ -169,6 +171,27 @@ def test_settings_read_hosts_time_zone_and_cache_from_environment():
         "cache": "django.core.cache.backends.redis.RedisCache",
         "location": "redis://127.0.0.1:6379/1",
     }
+
+
+def test_settings_read_the_shops_address_and_tax_number_from_environment():
+    read = """
+        from inventory_project import settings
+        print(json.dumps([settings.SHOP_ADDRESS, settings.SHOP_TAX_NUMBER]))
+        """
+
+    # A one-line value, as a .env file holds it, breaks its lines at a written \n; a real
+    # line break from the environment stays one.
+    one_line = run_settings(
+        read, DEBUG="true", SHOP_ADDRESS="12 Harbour Road\\nPort Town", SHOP_TAX_NUMBER="GB 1"
+    )
+    real_breaks = run_settings(read, DEBUG="true", SHOP_ADDRESS="12 Harbour Road\nPort Town\n")
+    unset = run_settings(read, DEBUG="true")
+
+    for result in (one_line, real_breaks, unset):
+        assert result.returncode == 0, result.stderr
+    assert json.loads(one_line.stdout) == ["12 Harbour Road\nPort Town", "GB 1"]
+    assert json.loads(real_breaks.stdout) == ["12 Harbour Road\nPort Town", ""]
+    assert json.loads(unset.stdout) == ["", ""]
 
 
 def test_settings_without_cache_url_use_django_default_cache():
@@ -346,7 +369,8 @@ import shutil
 from django.conf import settings
 names = [
     "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "TIME_ZONE", "SITE_NAME",
-    "CURRENCY_SYMBOL", "SESSION_COOKIE_AGE", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
+    "CURRENCY_SYMBOL", "SHOP_ADDRESS", "SHOP_TAX_NUMBER", "SESSION_COOKIE_AGE",
+    "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
     "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS",
     "SECURE_HSTS_PRELOAD", "AXES_ENABLED", "AXES_FAILURE_LIMIT", "AXES_COOLOFF_TIME",
     "LOG_LEVEL", "STORAGES", "CACHES",
@@ -367,6 +391,8 @@ HOSTILE_ENVIRONMENT = {
     "TIME_ZONE": "Asia/Tokyo",
     "SITE_NAME": "My Shop",
     "CURRENCY_SYMBOL": "€",
+    "SHOP_ADDRESS": "1 Dev Lane",
+    "SHOP_TAX_NUMBER": "DEV-123",
     "SESSION_COOKIE_AGE": "60",
     "SESSION_COOKIE_SECURE": "false",
     "CSRF_COOKIE_SECURE": "false",

@@ -118,6 +118,8 @@ ROUTES = {
     "sales:create": ("clerk", "clerk"),
     "sales:detail": ("clerk", "clerk/405"),
     "sales:void": ("manager/405", "manager"),
+    "sales:receipt": ("clerk", "clerk/405"),
+    "sales:pdf": ("clerk", "clerk/405"),
     # Customer returns: clerks take them at the counter; a return is never voided.
     "sales:return": ("clerk", "clerk"),
     "returns:list": ("clerk", "clerk/405"),

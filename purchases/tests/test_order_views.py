@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import CLERK
+from core.tests.pdf_checks import pdf_text
 from people.tests.factories import SupplierFactory
 from products.models import StockLevel, Unit
 from products.tests.factories import ProductFactory
@@ -803,8 +804,10 @@ def test_the_supplier_page_lists_its_open_orders(manager_client, placed, supplie
 
 
 def test_the_printable_order_names_the_delivery_store_lines_and_total(
-    manager_client, store, screws
+    manager_client, store, screws, settings
 ):
+    settings.SHOP_ADDRESS = "12 Harbour Road\nPort Town"
+    settings.SHOP_TAX_NUMBER = "GB 123 4567 89"
     store.address = "1 Main Street\nSpringfield"
     store.save()
     order = make_order(store=store, lines=[(screws, 1000)], notes="Ring the bell")
@@ -815,22 +818,18 @@ def test_the_printable_order_names_the_delivery_store_lines_and_total(
     content = manager_client.get(url("print", order)).content.decode()
 
     assert "Deliver to" in content and "1 Main Street<br>Springfield" in content
+    assert "12 Harbour Road<br>Port Town" in content
+    assert 'data-testid="shop-tax-number">Tax number: GB 123 4567 89<' in content
     assert "1,000 pcs" in content and "2 × box of 500" in content
     assert 'data-testid="order-value">$50.00' in content
     assert "Ring the bell" in content
     assert "Draft: not yet sent" in content
 
 
-def pdf_text(pdf: bytes) -> bytes:
-    """The page content of a PDF, its compressed streams inflated (fpdf2 uses zlib)."""
-    import re
-    import zlib
+def test_the_pdf_is_a_pdf_of_the_order(manager_client, placed, settings):
+    settings.SHOP_ADDRESS = "12 Harbour Road\nPort Town"
+    settings.SHOP_TAX_NUMBER = "GB 123 4567 89"
 
-    streams = re.findall(rb"/FlateDecode.*?stream\r?\n(.*?)\r?\nendstream", pdf, re.DOTALL)
-    return b"".join(zlib.decompress(stream) for stream in streams)
-
-
-def test_the_pdf_is_a_pdf_of_the_order(manager_client, placed):
     response = manager_client.get(url("pdf", placed))
 
     assert response.status_code == 200
@@ -845,6 +844,7 @@ def test_the_pdf_is_a_pdf_of_the_order(manager_client, placed):
     assert f"Purchase order {placed.pk}".encode() in text
     assert b"Main Street" in text
     assert b"$55.60" in text
+    assert b"12 Harbour Road" in text and b"Tax number: GB 123 4567 89" in text
 
 
 def test_the_pdf_prints_characters_the_builtin_font_lacks_as_question_marks(manager_client, store):

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import CLERK
+from core.tests.pdf_checks import pdf_text
 from people.tests.factories import SupplierFactory
 from products.models import StockMovement, Unit
 from products.services import stock_adjust
@@ -346,7 +347,9 @@ def test_a_visitor_is_sent_to_log_in(client, purchase, method):
 # The debit note
 
 
-def test_the_debit_note_prints_and_downloads_as_pdf(clerk_client, manager, purchase):
+def test_the_debit_note_prints_and_downloads_as_pdf(clerk_client, manager, purchase, settings):
+    settings.SHOP_ADDRESS = "12 Harbour Road\nPort Town"
+    settings.SHOP_TAX_NUMBER = "GB 123 4567 89"
     debit_note = send_back(purchase, manager, "2", "1.5")
 
     printed = clerk_client.get(reverse("purchases:return_print", args=[debit_note.pk]))
@@ -356,11 +359,16 @@ def test_the_debit_note_prints_and_downloads_as_pdf(clerk_client, manager, purch
     assert f"debit note {debit_note.number}" in content
     assert "Acme Supplies" in content and "INV-7" in content
     assert 'data-testid="debit-note-value">$6.80<' in content
+    assert "12 Harbour Road<br>Port Town" in content
+    assert 'data-testid="shop-tax-number">Tax number: GB 123 4567 89<' in content
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf["Content-Disposition"] == (
         f'attachment; filename="debit-note-{debit_note.number}.pdf"'
     )
     assert pdf.content.startswith(b"%PDF")
+    text = pdf_text(pdf.content)
+    assert f"Debit note {debit_note.number}".encode() in text
+    assert b"12 Harbour Road" in text and b"Tax number: GB 123 4567 89" in text
 
 
 @pytest.mark.parametrize("name", ["return_detail", "return_print", "return_pdf"])

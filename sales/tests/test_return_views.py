@@ -3,7 +3,6 @@ note (page, print, PDF), and what the sale's page shows of its returns."""
 
 import datetime
 import re
-import zlib
 from decimal import Decimal
 
 import pytest
@@ -13,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import CLERK
+from core.tests.pdf_checks import pdf_text
 from people.tests.factories import CustomerFactory
 from products.models import StockMovement, Unit
 from products.tests.factories import ProductFactory, stock_up
@@ -767,6 +767,8 @@ def test_the_credit_note_page_shows_its_lines_and_refund(clerk_client, credit_no
 def test_the_printable_credit_note_names_the_shop_customer_and_lines(
     clerk_client, credit_note, store, customer, settings
 ):
+    settings.SHOP_ADDRESS = "12 Harbour Road\nPort Town"
+    settings.SHOP_TAX_NUMBER = "GB 123 4567 89"
     store.address = "1 Main Street\nSpringfield"
     store.save()
     customer.address = "4 Elm Road"
@@ -776,6 +778,8 @@ def test_the_printable_credit_note_names_the_shop_customer_and_lines(
 
     content = response.content.decode()
     assert f"{settings.SITE_NAME}: credit note {credit_note.number}" in content
+    assert "12 Harbour Road<br>Port Town" in content
+    assert 'data-testid="shop-tax-number">Tax number: GB 123 4567 89<' in content
     assert "1 Main Street<br>Springfield" in content
     assert "4 Elm Road" in content and "dana@example.com" in content
     assert "WID-1" in content and "Written off" in content
@@ -783,13 +787,10 @@ def test_the_printable_credit_note_names_the_shop_customer_and_lines(
     assert "Paid back by card" in content
 
 
-def pdf_text(pdf: bytes) -> bytes:
-    """The page content of a PDF, its compressed streams inflated (fpdf2 uses zlib)."""
-    streams = re.findall(rb"/FlateDecode.*?stream\r?\n(.*?)\r?\nendstream", pdf, re.DOTALL)
-    return b"".join(zlib.decompress(stream) for stream in streams)
+def test_the_pdf_is_a_pdf_of_the_credit_note(clerk_client, credit_note, sold, settings):
+    settings.SHOP_ADDRESS = "12 Harbour Road\nPort Town"
+    settings.SHOP_TAX_NUMBER = "GB 123 4567 89"
 
-
-def test_the_pdf_is_a_pdf_of_the_credit_note(clerk_client, credit_note, sold):
     response = clerk_client.get(url("returns:pdf", credit_note))
 
     assert response.status_code == 200
@@ -804,6 +805,7 @@ def test_the_pdf_is_a_pdf_of_the_credit_note(clerk_client, credit_note, sold):
     assert b"Blue Widget" in text and b"1.5 m" in text
     assert b"Dana Buyer" in text and b"Main Street" in text
     assert b"$24.50" in text
+    assert b"12 Harbour Road" in text and b"Tax number: GB 123 4567 89" in text
     # cp1252: é kept (as its single byte), the Japanese as "?".
     assert "Café crème ??".encode("cp1252") in text
 
