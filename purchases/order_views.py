@@ -230,7 +230,8 @@ class PurchaseOrderPdfView(PermissionRequiredMixin, SingleObjectMixin, View):
     def get(self, request, *args, **kwargs):
         order = self.get_object()
         response = HttpResponse(order_pdf(order), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="purchase-order-{order.pk}.pdf"'
+        name = order.number or order.pk
+        response["Content-Disposition"] = f'attachment; filename="purchase-order-{name}.pdf"'
         return response
 
 

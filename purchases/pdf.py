@@ -39,7 +39,8 @@ def _ordered(line) -> str:
 def order_pdf(order: PurchaseOrder) -> bytes:
     """The order as the supplier reads it: who orders, where to deliver, lines, total, notes."""
     lines = list(order.lines.select_related("product__unit"))
-    pdf = new_document(f"Purchase order {order.pk}", f"purchase order {order.pk}")
+    name = order.number or order.pk  # a draft has no number yet
+    pdf = new_document(f"Purchase order {name}", f"purchase order {name}")
     pdf.set_font(FONT, "", 10)
     facts = [f"Order date: {order.date:%d %B %Y}"]
     if order.expected_date:

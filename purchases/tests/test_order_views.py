@@ -834,14 +834,16 @@ def test_the_pdf_is_a_pdf_of_the_order(manager_client, placed, settings):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
+    placed.refresh_from_db()
+    assert placed.number.startswith("PO-")  # sent: it has its number
     assert response["Content-Disposition"] == (
-        f'attachment; filename="purchase-order-{placed.pk}.pdf"'
+        f'attachment; filename="purchase-order-{placed.number}.pdf"'
     )
     assert response.content.startswith(b"%PDF")
     text = pdf_text(response.content)
     assert b"Blue Widget" in text
     assert b"25.5 m" in text
-    assert f"Purchase order {placed.pk}".encode() in text
+    assert f"Purchase order {placed.number}".encode() in text
     assert b"Main Street" in text
     assert b"$55.60" in text
     assert b"12 Harbour Road" in text and b"Tax number: GB 123 4567 89" in text
