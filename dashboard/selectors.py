@@ -262,9 +262,12 @@ def top_products(period: Period, limit: int = TOP_PRODUCTS) -> list[dict]:
             units=F("sold_units") - F("returned_units"),
             value=F("sold_value") - F("returned_value"),
         )
-        .filter(units__gt=0)
         .order_by("-value", "product_key")[:limit]
     )
+    # Products that all came back (nothing left sold) are left out here, not
+    # in SQL: MariaDB cannot see the outer row from a subquery in HAVING. They
+    # sort last (their net value is nothing), so only a period with fewer
+    # than ``limit`` products still sold shows fewer rows.
     return [
         {
             "product_id": row["product_key"],
@@ -274,6 +277,7 @@ def top_products(period: Period, limit: int = TOP_PRODUCTS) -> list[dict]:
             },
         }
         for row in rows
+        if row["units"] > 0
     ]
 
 
