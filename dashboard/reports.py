@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.views.generic import ListView
 
 from core.crud import NearestPageMixin
+from core.csv_export import csv_response, rows_in_order
 from core.models import COST_TOTAL, UNITS_TOTAL
 from core.quantities import trimmed_quantity
-from dashboard.exports import csv_response, rows_in_order
 from dashboard.forms import (
     AgeingFilterForm,
     AsOfForm,

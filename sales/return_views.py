@@ -4,21 +4,19 @@ A return is taken on its sale's page (``/sales/<id>/return/``); the returns
 have their own list, CSV, credit note page, printable page and PDF.
 """
 
-import csv
 import datetime
-from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Exists, OuterRef
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.utils import timezone
 from django.views.generic import DetailView, TemplateView, View
 from django.views.generic.detail import SingleObjectMixin
 
+from core.csv_export import CENT, csv_response, rows_in_chunks
 from core.documents import DocumentListView
 from core.exceptions import OperationRefused
 from core.quantities import format_quantity, trimmed_quantity
@@ -27,8 +25,6 @@ from sales.pdf import credit_note_pdf
 from sales.return_forms import SaleReturnFilterForm, SaleReturnForm
 from sales.returns import ReturnLineInput, sale_return
 from sales.selectors import with_returned
-
-CENT = Decimal("0.01")
 
 
 def _closed(sale: Sale, lines) -> str:
@@ -160,45 +156,6 @@ class SaleReturnPdfView(PermissionRequiredMixin, SingleObjectMixin, View):
         return response
 
 
-# The CSV export. Copies of dashboard.exports' streaming helpers, which sales may
-# not import (dashboard stands above it).
-
-
-class _Echo:
-    """A file-like object whose write() hands the CSV line back instead of storing it."""
-
-    def write(self, value):
-        return value
-
-
-CHUNK_SIZE = 2000
-# A cell starting with one of these is run as a formula by spreadsheet programs.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _rows_in_chunks(queryset, fields: list[str]) -> Iterator[tuple]:
-    """Yield ``values_list(*fields)`` rows in primary-key order, CHUNK_SIZE per query."""
-    last_pk = 0
-    while True:
-        chunk = list(
-            queryset.filter(pk__gt=last_pk).order_by("pk").values_list("pk", *fields)[:CHUNK_SIZE]
-        )
-        for row in chunk:
-            yield row[1:]
-        if len(chunk) < CHUNK_SIZE:
-            return
-        last_pk = chunk[-1][0]
-
-
-def _csv_cell(value):
-    """One value as spreadsheets should see it: blank for None, no formulas."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 class SaleReturnLineExportView(PermissionRequiredMixin, View):
     """Returns as CSV, one row per line, honouring the returns list's search and filters."""
 
@@ -246,17 +203,8 @@ class SaleReturnLineExportView(PermissionRequiredMixin, View):
         )
         # EXISTS, not sale_return__in: see dashboard.exports.SaleLineExportView.
         lines = SaleReturnLine.objects.filter(Exists(returns.filter(pk=OuterRef("sale_return_id"))))
-        writer = csv.writer(_Echo())
-
-        def csv_lines():
-            yield writer.writerow(self.HEADER)
-            for row in _rows_in_chunks(lines, self.FIELDS):
-                yield writer.writerow([_csv_cell(value) for value in self.csv_row(*row)])
-
-        response = StreamingHttpResponse(csv_lines(), content_type="text/csv; charset=utf-8")
-        stamp = timezone.localdate().isoformat()
-        response["Content-Disposition"] = f'attachment; filename="return-lines-{stamp}.csv"'
-        return response
+        rows = (self.csv_row(*row) for row in rows_in_chunks(lines, self.FIELDS))
+        return csv_response("return-lines", self.HEADER, rows)
 
     @staticmethod
     def csv_row(

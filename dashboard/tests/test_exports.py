@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-import dashboard.exports
+import core.csv_export
 from accounts.tests.factories import staff_user
 from core.quantities import plain_quantity
 from people.tests.factories import CustomerFactory, SupplierFactory
@@ -653,7 +653,7 @@ def test_sale_lines_csv_streams_a_large_export_in_keyset_chunks(manager_client, 
     store, customer, product = StoreFactory(), CustomerFactory(), ProductFactory()
     bulk_sales(store, customer, product)
     total_lines = SALE_COUNT * LINES_PER_SALE
-    monkeypatch.setattr(dashboard.exports, "CHUNK_SIZE", 500)
+    monkeypatch.setattr(core.csv_export, "CHUNK_SIZE", 500)
     line_table = SaleLine._meta.db_table
 
     with CaptureQueriesContext(connection) as queries:
@@ -683,7 +683,7 @@ def test_sale_lines_csv_streams_a_large_export_in_keyset_chunks(manager_client, 
 
 
 def test_exports_use_the_default_chunk_size_when_not_patched():
-    assert dashboard.exports.CHUNK_SIZE >= 500
+    assert core.csv_export.CHUNK_SIZE >= 500
 
 
 def test_rows_in_chunks_pages_by_key_without_repeats_or_gaps(monkeypatch):
@@ -692,7 +692,7 @@ def test_rows_in_chunks_pages_by_key_without_repeats_or_gaps(monkeypatch):
     lines = SaleLine.objects.filter(sale__store=store)
 
     with CaptureQueriesContext(connection) as queries:
-        pks = [row[0] for row in dashboard.exports.rows_in_chunks(lines, ["pk"], chunk_size=1000)]
+        pks = [row[0] for row in core.csv_export.rows_in_chunks(lines, ["pk"], chunk_size=1000)]
 
     assert pks == sorted(lines.values_list("pk", flat=True))
     assert len(queries) == 6  # 5,200 rows: five full pages and a short one
