@@ -1,16 +1,17 @@
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
-from products.forms import CategoryForm, ProductForm, UnitForm
-from products.models import Category, Product, StockLevel, StockMovement, Unit
+from products.forms import CategoryForm, ProductForm, TaxRateForm, UnitForm
+from products.models import Category, Product, StockLevel, StockMovement, TaxRate, Unit
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     form = CategoryForm  # the same case-insensitive name check as the site's pages
-    list_display = ["name", "is_active", "created_at"]
-    list_filter = ["is_active"]
+    list_display = ["name", "tax_rate", "is_active", "created_at"]
+    list_filter = ["is_active", "tax_rate"]
     search_fields = ["name"]
+    list_select_related = ["tax_rate"]
 
 
 @admin.register(Unit)
@@ -19,6 +20,14 @@ class UnitAdmin(admin.ModelAdmin):
     list_display = ["name", "symbol", "decimal_places", "is_active"]
     list_filter = ["is_active", "decimal_places"]
     search_fields = ["name", "symbol"]
+
+
+@admin.register(TaxRate)
+class TaxRateAdmin(admin.ModelAdmin):
+    form = TaxRateForm  # the same case-insensitive name check as the site's pages
+    list_display = ["name", "percent", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name"]
 
 
 class StockLevelInline(admin.TabularInline):
@@ -43,12 +52,13 @@ class ProductAdmin(admin.ModelAdmin):
         "category",
         "supplier",
         "sale_price",
+        "tax_rate",
         "reorder_level",
         "is_active",
     ]
-    list_filter = ["is_active", "category", "supplier", "unit"]
+    list_filter = ["is_active", "category", "supplier", "unit", "tax_rate"]
     search_fields = ["sku", "name"]
-    list_select_related = ["category", "supplier", "unit"]
+    list_select_related = ["category", "supplier", "unit", "tax_rate"]
     autocomplete_fields = ["category", "supplier"]
     readonly_fields = ["average_cost"]
     inlines = [StockLevelInline]

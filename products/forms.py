@@ -15,6 +15,7 @@ from products.models import (
     Product,
     StockLevel,
     StockRule,
+    TaxRate,
     Unit,
     fractional_in_transit,
 )
@@ -26,13 +27,36 @@ def active_or_current(queryset, current_pk):
     return queryset.filter(Q(is_active=True) | Q(pk=current_pk))
 
 
+class TaxRateChoiceField(forms.ModelChoiceField):
+    """A tax rate picker whose options say the percentage: "Reduced (5 %)"."""
+
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({plain_quantity(obj.percent)} %)"
+
+
+class TaxRateForm(CaseInsensitiveUniqueMixin, forms.ModelForm):
+    case_insensitive_unique = ("name",)
+
+    class Meta:
+        model = TaxRate
+        fields = ["name", "percent"]
+
+
 class CategoryForm(CaseInsensitiveUniqueMixin, forms.ModelForm):
     case_insensitive_unique = ("name",)
 
     class Meta:
         model = Category
-        fields = ["name", "description"]
+        fields = ["name", "tax_rate", "description"]
+        field_classes = {"tax_rate": TaxRateChoiceField}
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tax_rate"].queryset = active_or_current(
+            TaxRate.objects.all(), self.instance.tax_rate_id
+        )
+        self.fields["tax_rate"].empty_label = "None (untaxed)"
 
 
 def _fractional_order_lines(places: int):
@@ -131,9 +155,11 @@ class ProductForm(forms.ModelForm):
             "pack_name",
             "cost_price",
             "sale_price",
+            "tax_rate",
             "reorder_level",
             "description",
         ]
+        field_classes = {"tax_rate": TaxRateChoiceField}
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):
@@ -145,6 +171,10 @@ class ProductForm(forms.ModelForm):
             Supplier.objects.all(), self.instance.supplier_id
         )
         self.fields["unit"].queryset = active_or_current(Unit.objects.all(), self.instance.unit_id)
+        self.fields["tax_rate"].queryset = active_or_current(
+            TaxRate.objects.all(), self.instance.tax_rate_id
+        )
+        self.fields["tax_rate"].empty_label = "The category's rate"
         if self.instance.pk is None:
             self.fields["unit"].initial = "pcs"
 
@@ -189,6 +219,10 @@ class ProductForm(forms.ModelForm):
                     self.add_error(name, f"This product is {refusal}.")
         if cleaned.get("pack_name") and cleaned.get("pack_size") is None:
             self.add_error("pack_size", "Give the pack's size, or leave its name empty.")
+        if cleaned.get("tax_rate") is None and (category := cleaned.get("category")):
+            # Blank is the category's rate, when the product is changed as when it is added
+            # (an untaxed product of a taxed category picks a 0 % rate).
+            cleaned["tax_rate"] = category.tax_rate
         return cleaned
 
     def clean_sku(self):

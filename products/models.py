@@ -43,11 +43,51 @@ MONEY = {
 }
 
 
+class TaxRate(ArchivableModel):
+    """A rate of sales tax, e.g. "VAT 20 %", "Reduced 5 %", "Zero".
+
+    Document lines copy the percentage when they are recorded, so changing a
+    rate changes what is sold from then on, never what was sold.
+    """
+
+    name = NameField(max_length=60, unique=True)
+    percent = models.DecimalField(
+        "rate (%)",
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+
+    class Meta:
+        ordering = ["percent", "name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="tax_rate_name_ci_unique"),
+            models.CheckConstraint(
+                condition=Q(percent__gte=0, percent__lte=100), name="tax_rate_percent_0_to_100"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("tax_rates:detail", args=[self.pk])
+
+
 class Category(ArchivableModel):
     """A group of products, e.g. "Fasteners"."""
 
     name = NameField(max_length=120, unique=True)
     description = models.TextField(blank=True)
+    # What new products of the category are taxed at, unless their form says otherwise.
+    tax_rate = models.ForeignKey(
+        TaxRate,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="categories",
+        help_text="The tax rate new products of this category start with.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -240,6 +280,15 @@ class Product(ArchivableModel):
     )
     cost_price = models.DecimalField(**MONEY, default=Decimal("0.00"))
     sale_price = models.DecimalField(**MONEY, default=Decimal("0.00"), db_index=True)
+    # None: untaxed. Sale and purchase lines copy its percentage when recorded.
+    tax_rate = models.ForeignKey(
+        TaxRate,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="products",
+        help_text="Blank: the category's rate.",
+    )
     # Up to 2,147,483,647, the most the integer column it replaced held.
     reorder_level = models.DecimalField(
         max_digits=13,
@@ -299,12 +348,22 @@ class Product(ArchivableModel):
     def __str__(self):
         return f"{self.name} ({self.sku})"
 
+    @property
+    def tax_percent(self) -> Decimal:
+        """The percentage its sales and purchases are taxed at (0 when untaxed)."""
+        return self.tax_rate.percent if self.tax_rate_id else Decimal("0")
+
     def get_absolute_url(self):
         return reverse("products:detail", args=[self.pk])
 
     def save(self, *args, update_fields=None, **kwargs):
         self.sku = self.sku.strip().upper()
         adding = self._state.adding
+        if adding and self.tax_rate_id is None and self.category_id is not None:
+            # A new product is taxed as its category unless it says otherwise.
+            self.tax_rate_id = (
+                Category.objects.filter(pk=self.category_id).values_list("tax_rate", flat=True)
+            ).first()
         if update_fields is None and not adding:
             # These belong to the stock engine, which updates them under a row
             # lock; writing back the values this instance read earlier could

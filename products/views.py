@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import TemplateView, View
 from django.views.generic.detail import SingleObjectMixin
@@ -19,6 +19,7 @@ from products.forms import (
     ProductForm,
     StockAdjustmentForm,
     StockRuleForm,
+    TaxRateForm,
     UnitForm,
 )
 from products.models import (
@@ -26,6 +27,7 @@ from products.models import (
     Product,
     StockLevel,
     StockMovement,
+    TaxRate,
     Unit,
     stores_receiving,
 )
@@ -41,6 +43,7 @@ class CategoryListView(RecordListCreateView):
 
 class CategoryDetailView(RecordDetailView):
     model = Category
+    queryset = Category.objects.select_related("tax_rate")
     form_class = CategoryForm
 
     def get_context_data(self, **kwargs):
@@ -68,6 +71,29 @@ class UnitDetailView(RecordDetailView):
         return context
 
 
+class TaxRateListView(RecordListCreateView):
+    model = TaxRate
+    form_class = TaxRateForm
+    sort_fields = {"name": "name", "rate": ["percent", "name"], "products": "product_count"}
+    default_sort = "rate"
+
+    def get_base_queryset(self):
+        # Every product counts, archived ones too: each keeps the rate from being deleted.
+        return TaxRate.objects.annotate(product_count=Count("products"))
+
+
+class TaxRateDetailView(RecordDetailView):
+    model = TaxRate
+    form_class = TaxRateForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["products"] = self.object.products.order_by("name")[:50]
+        context["product_count"] = self.object.products.count()
+        context["categories"] = self.object.categories.order_by("name")
+        return context
+
+
 class ProductListView(RecordListCreateView):
     model = Product
     form_class = ProductForm
@@ -90,7 +116,7 @@ class ProductListView(RecordListCreateView):
 
 class ProductDetailView(RecordDetailView):
     model = Product
-    queryset = Product.objects.select_related("category", "supplier", "unit")
+    queryset = Product.objects.select_related("category", "supplier", "unit", "tax_rate")
     form_class = ProductForm
 
     def get_context_data(self, **kwargs):

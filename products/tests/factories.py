@@ -3,8 +3,16 @@ from decimal import Decimal
 import factory
 
 from people.tests.factories import SupplierFactory
-from products.models import Category, Product, StockMovement, Unit
+from products.models import Category, Product, StockMovement, TaxRate, Unit
 from products.services import StockChange, move_stock
+
+
+class TaxRateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TaxRate
+
+    name = factory.Sequence(lambda n: f"Tax rate {n}")
+    percent = Decimal("20.00")
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):

@@ -121,11 +121,11 @@ def test_list_runs_the_same_number_of_queries_for_1_and_25_rows(
 ):
     client.force_login(manager)
     CategoryFactory()
-    # session, user, permissions (group + user), count, rows
-    with django_assert_num_queries(6):
+    # session, user, permissions (group + user), count, rows, the add form's tax rates
+    with django_assert_num_queries(7):
         assert len(client.get(LIST_URL).context["object_list"]) == 1
     CategoryFactory.create_batch(24)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert len(client.get(LIST_URL).context["object_list"]) == 25
 
 
@@ -198,7 +198,9 @@ def test_detail_query_count_does_not_grow_with_products(
     category = CategoryFactory()
     ProductFactory.create_batch(count, category=category)
 
-    with django_assert_num_queries(6):
+    # session, user, permissions (group + user), the category with its tax rate, its
+    # products, the form's tax rates
+    with django_assert_num_queries(7):
         response = client.get(category.get_absolute_url())
 
     assert len(response.context["products"]) == count

@@ -313,17 +313,17 @@ def test_list_runs_the_same_number_of_queries_for_1_and_25_rows(
     add_product()
     # session, user, permissions (group + user), count, rows (on-hand is a column), then
     # the category and supplier pickers of the filter form and of the add form, and
-    # the add form's units
-    with django_assert_num_queries(11):
+    # the add form's units and tax rates
+    with django_assert_num_queries(12):
         assert len(client.get(LIST_URL).context["object_list"]) == 1
     for _ in range(24):
         add_product()
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         assert len(client.get(LIST_URL).context["object_list"]) == 25
     # Sorted or filtered by on-hand, the rows come with it (one query fewer).
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         assert len(client.get(LIST_URL, {"sort": "-on_hand"}).context["object_list"]) == 25
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         response = client.get(LIST_URL, {"below_reorder": "on", "status": "all"})
         assert len(response.context["object_list"]) == 25
 
@@ -439,9 +439,10 @@ def test_detail_query_count_does_not_grow_with_stock_and_movements(
         stock_up(product, StoreFactory(), 1)
 
     # 12, the transfers' section (what is in transit, the store to transfer from), the
-    # purchase orders' (the open order lines) and the stock table's units in transit per
+    # purchase orders' (the open order lines), the stock table's units in transit per
     # store (inventory_project/tests/test_product_page_in_transit.py counts it with transfers)
-    with django_assert_num_queries(16):
+    # and the form's tax rates
+    with django_assert_num_queries(17):
         response = client.get(product.get_absolute_url())
 
     assert len(response.context["stock_levels"]) == movements

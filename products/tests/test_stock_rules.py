@@ -308,7 +308,7 @@ def test_products_list_query_count_with_the_on_order_filter_and_sort(
     queries += ({"needs_reorder": "on"},)
     for query in queries:
         # On hand and on order are product columns: no query of their own.
-        with django_assert_num_queries(11) as captured:
+        with django_assert_num_queries(12) as captured:
             client.get(LIST_URL, query)
         counts[str(query)] = len(captured)
     for _ in range(24):
