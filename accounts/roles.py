@@ -57,3 +57,8 @@ def ensure_roles(group_model=Group, permission_model=Permission) -> None:
     for role in ROLES:
         group, _ = group_model.objects.get_or_create(name=role)
         group.permissions.set(role_permissions(role, permission_model))
+
+
+def roles_of(user) -> list[str]:
+    """The names of the roles ``user`` holds (a user may hold none)."""
+    return list(user.groups.filter(name__in=ROLES).order_by("name").values_list("name", flat=True))

@@ -1,6 +1,13 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import PasswordChangeView
+from django.http import HttpResponseRedirect
+from django.urls import reverse_lazy
+from django.views.generic import UpdateView
 
-from accounts.forms import ThrottledPasswordChangeForm
+from accounts.forms import ProfileForm, ThrottledPasswordChangeForm
+from accounts.models import Profile
+from accounts.roles import roles_of
 
 
 class ThrottledPasswordChangeView(PasswordChangeView):
@@ -10,3 +17,34 @@ class ThrottledPasswordChangeView(PasswordChangeView):
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "request": self.request}
+
+
+class ProfileUpdateView(LoginRequiredMixin, UpdateView):
+    """The signed-in user's own profile: who they are, and their default store."""
+
+    form_class = ProfileForm
+    template_name = "accounts/profile.html"
+    success_url = reverse_lazy("profile")
+    success_message = "Saved."
+
+    def get_object(self, queryset=None):
+        """The user's profile; an unsaved one if they have none yet (a GET creates nothing)."""
+        user = self.request.user
+        profile = Profile.objects.select_related("default_store").filter(user=user).first()
+        return profile or Profile(user=user)
+
+    def form_valid(self, form):
+        # update_or_create rather than form.save(): a first profile saved from two
+        # tabs at once would otherwise be inserted twice, and the second would break
+        # the one-profile-per-user constraint with a server error.
+        self.object, _ = Profile.objects.update_or_create(
+            user=self.request.user,
+            defaults={"default_store": form.cleaned_data["default_store"]},
+        )
+        messages.success(self.request, self.success_message)
+        return HttpResponseRedirect(self.get_success_url())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["roles"] = roles_of(self.request.user)
+        return context

@@ -165,6 +165,8 @@ class DocumentCreateView(PermissionRequiredMixin, TemplateView):
 
     form_class: type[forms.ModelForm]
     formset_class: type[BaseDocumentLineFormSet]
+    # The header field that the user's default store pre-selects.
+    default_store_field = "store"
 
     def get_permission_required(self):
         return (model_permission(self.model, "add"),)
@@ -173,8 +175,20 @@ class DocumentCreateView(PermissionRequiredMixin, TemplateView):
         """Prefill from the query string, e.g. ``?product=7&supplier=3`` from the dashboard."""
         return {}, []
 
+    def get_default_store_initial(self) -> dict:
+        """The user's default store (chosen on their profile), pre-selected; none: empty."""
+        # Through the user's reverse relation, as core may not import accounts. A
+        # user without a profile raises RelatedObjectDoesNotExist, an AttributeError,
+        # so getattr's default covers them. One query, on new-document pages only.
+        # An archived default is not among the <select>'s options: nothing is selected.
+        profile = getattr(self.request.user, "profile", None)
+        store_id = getattr(profile, "default_store_id", None)
+        return {self.default_store_field: store_id} if store_id else {}
+
     def get(self, request, *args, **kwargs):
         header_initial, lines_initial = self.get_initial()
+        # A store the URL gives (a reorder link, ?store=) wins over the default.
+        header_initial = {**self.get_default_store_initial(), **header_initial}
         form = self.form_class(initial=header_initial)
         formset = self.formset_class(prefix="lines", initial=lines_initial or None)
         return self.render_to_response(self.get_context_data(form=form, formset=formset))

@@ -68,6 +68,7 @@ class TransferCreateView(DocumentCreateView):
     template_name = "transfers/transfer_form.html"
     form_class = TransferForm
     formset_class = TransferLineFormSet
+    default_store_field = "from_store"  # the user's default store is where goods leave
 
     def get_initial(self):
         header = {}
