@@ -21,12 +21,17 @@ from core.models import (
     DocumentQuerySet,
     bounded_line_constraints,
 )
+from core.money import round_money
 
 
 class PurchaseQuerySet(DocumentQuerySet):
     def with_totals(self):
-        """Annotate ``line_count`` and ``total_value`` in the same query."""
-        return self.annotate_line_totals(total_value=(F("quantity") * F("unit_cost"), TOTAL))
+        """Annotate ``line_count``, ``total_value`` (net of tax) and ``total_tax`` in the same
+        query."""
+        return self.annotate_line_totals(
+            total_value=(F("quantity") * F("unit_cost"), TOTAL),
+            total_tax=(F("tax_amount"), TOTAL),
+        )
 
 
 class Purchase(Document):
@@ -60,6 +65,11 @@ class Purchase(Document):
 
     def get_absolute_url(self):
         return reverse("purchases:detail", args=[self.pk])
+
+    @property
+    def total_gross(self) -> Decimal:
+        """What the supplier charged, tax included (needs :meth:`PurchaseQuerySet.with_totals`)."""
+        return self.total_value + self.total_tax
 
 
 class PurchaseDay(DailyTotals):
@@ -131,6 +141,21 @@ class PurchaseLine(models.Model):
         blank=True,
         related_name="receipt_lines",
     )
+    # The supplier's tax on the line, copied from the product's rate when it was
+    # recorded (a later change of rate leaves it alone). ``unit_cost`` is net of
+    # it: the tax is recoverable, so stock is valued without it.
+    tax_percent = models.DecimalField(
+        "tax (%)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        editable=False,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    # ``tax_percent`` of the rounded net amount, rounded half-up to cents.
+    tax_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0.00"), editable=False
+    )
 
     objects = PurchaseLineQuerySet.as_manager()
 
@@ -147,6 +172,13 @@ class PurchaseLine(models.Model):
                 | Q(packs__gt=0, pack_size__gt=0),
                 name="purchase_line_packs_with_size",
             ),
+            models.CheckConstraint(
+                condition=Q(tax_percent__gte=0, tax_percent__lte=100),
+                name="purchase_line_tax_percent_0_to_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(tax_amount__gte=0), name="purchase_line_tax_amount_gte_0"
+            ),
         ]
 
     def __str__(self):
@@ -155,6 +187,16 @@ class PurchaseLine(models.Model):
     @property
     def line_total(self) -> Decimal:
         return self.quantity * self.unit_cost
+
+    @property
+    def net_amount(self) -> Decimal:
+        """Quantity × unit cost, rounded half-up to cents: the line's value without tax."""
+        return round_money(self.quantity * self.unit_cost)
+
+    @property
+    def gross_amount(self) -> Decimal:
+        """The line's net amount plus its tax: what the supplier charged for it."""
+        return self.net_amount + self.tax_amount
 
 
 class PurchaseOrderQuerySet(DatedQuerySet):

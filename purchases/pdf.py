@@ -106,7 +106,7 @@ def debit_note_pdf(debit_note: PurchaseReturn) -> bytes:
         line_height=6,
         padding=(1, 2),
     ) as table:
-        table.row(["Product", "Quantity", "Unit cost", "Total", "Reason"])
+        table.row(["Product", "Quantity", "Unit cost", "Net", "Reason"])
         for line in lines:
             table.row(
                 [
@@ -117,7 +117,8 @@ def debit_note_pdf(debit_note: PurchaseReturn) -> bytes:
                     printable(line.reason),
                 ]
             )
-    _total_and_notes(pdf, lines, debit_note.notes)
+    # Net of tax, as the purchase's unit costs are.
+    _total_and_notes(pdf, lines, debit_note.notes, label="Total excl. tax")
     return bytes(pdf.output())
 
 
@@ -134,14 +135,14 @@ def _supplier_and_store(pdf: FPDF, supplier, store, *, store_heading: str) -> No
     side_by_side(pdf, ("Supplier", supplier_lines), (store_heading, store_lines))
 
 
-def _total_and_notes(pdf: FPDF, lines, notes: str) -> None:
+def _total_and_notes(pdf: FPDF, lines, notes: str, *, label: str = "Total") -> None:
     value = sum((line.line_total for line in lines), Decimal("0"))
     pdf.ln(2)
     pdf.set_font(FONT, "B", 11)
     pdf.cell(
         0,
         7,
-        printable(f"Total: {money(value)}   ({line_count(len(lines))})"),
+        printable(f"{label}: {money(value)}   ({line_count(len(lines))})"),
         align="R",
         new_x="LMARGIN",
         new_y="NEXT",

@@ -1,9 +1,13 @@
 """Reads that feed the purchases' pages."""
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.db.models import DecimalField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from core.models import STOCK_QUANTITY
+from core.money import ZERO, TaxBand, tax_bands
 from products.models import StockLevel
 from purchases.models import Purchase, PurchaseLine
 
@@ -27,4 +31,31 @@ def returnable_lines(purchase: Purchase) -> list[PurchaseLine]:
             on_hand=Coalesce(Subquery(on_hand, output_field=stock), Value(0, output_field=stock))
         )
         .order_by("pk")
+    )
+
+
+@dataclass(frozen=True)
+class PurchaseAmounts:
+    """A purchase's totals summed from its lines' rounded amounts, as the lines show them."""
+
+    net: Decimal
+    tax: Decimal
+    bands: list[TaxBand]  # the tax per rate, lowest first; none when nothing is taxed
+
+    @property
+    def gross(self) -> Decimal:
+        return self.net + self.tax
+
+
+def purchase_amounts(lines: list[PurchaseLine]) -> PurchaseAmounts:
+    """The net, tax per rate and gross under a purchase's (loaded) lines; no query.
+
+    Sums of the amounts each line shows, rounded per line as on the supplier's
+    invoice, so the foot always adds up to the lines above it.
+    """
+    bands = tax_bands((line.tax_percent, line.net_amount, line.tax_amount) for line in lines)
+    return PurchaseAmounts(
+        net=sum((band.net for band in bands), ZERO),
+        tax=sum((band.tax for band in bands), ZERO),
+        bands=bands if any(band.percent for band in bands) else [],
     )

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from core.exceptions import AlreadyVoided, OperationRefused
 from core.models import TOTAL
+from core.money import percent_of
 from core.totals import totals_differences
 from core.transactions import retry_on_deadlock
 from products.models import Product, StockMovement
@@ -43,6 +44,9 @@ def purchase_record(
 
     With ``order``, the purchase is a receipt against that purchase order:
     call :func:`purchases.orders.order_receive`, which also counts it on the order.
+
+    Each line carries its product's tax rate of the day (see :func:`_new_line`);
+    unit costs are net of it, whatever ``PRICES_INCLUDE_TAX`` says of sale prices.
     """
     if not lines:
         raise ValueError("A purchase needs at least one line.")
@@ -76,20 +80,39 @@ def purchase_record(
             user=user,
             document_id=purchase.pk,
         )
+        tax_percents = _tax_percents(lines)
         PurchaseLine.objects.bulk_create(
-            PurchaseLine(
-                purchase=purchase,
-                product=line.product,
-                quantity=line.quantity,
-                unit_cost=line.unit_cost,
-                packs=line.packs,
-                pack_size=line.pack_size,
-                order_line_id=line.order_line_id,
-            )
-            for line in lines
+            _new_line(purchase, line, tax_percents[line.product.pk]) for line in lines
         )
         _add_to_daily_totals(purchase.date, lines, sign=1)
     return purchase
+
+
+def _tax_percents(lines: list[PurchaseLineInput]) -> dict[int, Decimal]:
+    """Product id -> the percentage it is taxed at now, for all the lines in one query."""
+    products = (
+        Product.objects.filter(pk__in={line.product.pk for line in lines})
+        .select_related("tax_rate")
+        .only("tax_rate", "tax_rate__percent")
+    )
+    return {product.pk: product.tax_percent for product in products}
+
+
+def _new_line(purchase: Purchase, line: PurchaseLineInput, tax_percent: Decimal) -> PurchaseLine:
+    """The row of one line: its tax is ``tax_percent`` of its net amount rounded to cents,
+    itself rounded half-up, so a purchase's tax is the sum of its lines' rounded taxes."""
+    row = PurchaseLine(
+        purchase=purchase,
+        product=line.product,
+        quantity=line.quantity,
+        unit_cost=line.unit_cost,
+        packs=line.packs,
+        pack_size=line.pack_size,
+        order_line_id=line.order_line_id,
+        tax_percent=tax_percent,
+    )
+    row.tax_amount = percent_of(row.net_amount, tax_percent)
+    return row
 
 
 @retry_on_deadlock

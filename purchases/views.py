@@ -22,7 +22,7 @@ from purchases.forms import (
 from purchases.models import Purchase, PurchaseReturn
 from purchases.pdf import debit_note_pdf
 from purchases.returns import PurchaseReturnLineInput, purchase_return
-from purchases.selectors import returnable_lines
+from purchases.selectors import purchase_amounts, returnable_lines
 from purchases.services import PurchaseLineInput, purchase_record, purchase_void
 from stores.models import Store
 
@@ -100,6 +100,7 @@ class PurchaseDetailView(StockDocumentDetailView):
         # and every line what already went back to the supplier.
         lines = list(context["lines"].select_related("order_line").with_returned())
         context["lines"] = lines
+        context["amounts"] = purchase_amounts(lines)
         context["returns"] = self.returns
         context["can_return"] = (
             not purchase.is_voided

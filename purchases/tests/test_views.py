@@ -93,9 +93,10 @@ def test_purchase_create_page_prefills_a_reorder(manager_client, widget):
     assert f'name="supplier_pk" value="{widget.supplier_id}"' in content
 
 
-# Rendering the new-purchase page: the session, the user, the permissions, the stores of
-# the header's <select>. No supplier or product is read: the pickers search for them.
-PURCHASE_CREATE_PAGE_QUERIES = 5
+# Rendering the new-purchase page: the session, the user, the permissions, the user's
+# profile (the default store), the stores of the header's <select>. No supplier or product
+# is read: the pickers search for them.
+PURCHASE_CREATE_PAGE_QUERIES = 6
 
 
 @pytest.mark.parametrize("supplier_count", [0, 500])
@@ -723,10 +724,11 @@ def test_purchase_void_needs_the_void_permission(client, django_user_model, stor
 # Fixed: session, user, 2 × permissions, the supplier by name then by number (the test
 # posts its number), the store choice, 2 × their existence checks, 2 savepoints + 2
 # releases, the purchase, the product locks, the stock-row locks, the products' units,
-# the new stock rows and their listing, the movements, the lines, the day's totals = 22.
+# the new stock rows and their listing, the movements, the products' tax rates, the lines,
+# the day's totals = 23.
 # Per line: the product choice, its average-cost update, its stock update, the value of
 # its stock rows at the new average, the product's on-hand total = 5.
-PURCHASE_CREATE_FIXED_QUERIES = 22
+PURCHASE_CREATE_FIXED_QUERIES = 23
 PURCHASE_CREATE_QUERIES_PER_LINE = 5
 
 
