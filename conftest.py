@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from accounts.roles import MANAGER
+from accounts.tests.factories import may_set_prices
 from products import services
 from products.tests.stock_checks import assert_ledger_consistent
 from stores.tests.factories import StoreFactory
@@ -37,8 +38,12 @@ def user_client(client, user):
 
 @pytest.fixture
 def clerk(django_user_model):
-    """A user to record documents with, when permissions are not what is tested."""
-    return django_user_model.objects.create_user("clerk")
+    """A user to record documents with, when permissions are not what is tested.
+
+    It may set any sale price (sales.pricing): tests choose their prices to
+    make their figures, and the pricing rules have tests of their own.
+    """
+    return may_set_prices(django_user_model.objects.create_user("clerk"))
 
 
 @pytest.fixture

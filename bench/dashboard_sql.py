@@ -7,6 +7,7 @@ latest documents), computed by the database in one statement, with no ORM,
 no template and no HTTP. Two versions: history recomputed from every line,
 and history read from the running totals the app keeps, as the page does.
 
+Sales are valued net of tax (each line's ``net_amount``), as the page shows them.
 Only the month expression differs between SQLite and PostgreSQL.
 """
 
@@ -26,7 +27,7 @@ FROM_LINES = {
 sold AS (
     SELECT {month} AS month, l.product_id,
            SUM(l.quantity) AS units,
-           SUM(l.quantity * l.unit_price) AS value,
+           SUM(l.net_amount) AS value,
            SUM(l.quantity * l.unit_cost) AS cost
     FROM sales_saleline l JOIN sales_sale d ON d.id = l.sale_id
     WHERE d.voided_at IS NULL
@@ -109,7 +110,7 @@ UNION ALL SELECT * FROM (
     WHERE p.is_active AND COALESCE(h.units, 0) <= p.reorder_level
     ORDER BY COALESCE(h.units, 0), p.name, p.id LIMIT 10
 ) attention_total
-UNION ALL SELECT 'latest-sale', CAST(l.sale_id AS TEXT), SUM(l.quantity * l.unit_price), {n}, {n}
+UNION ALL SELECT 'latest-sale', CAST(l.sale_id AS TEXT), SUM(l.net_amount), {n}, {n}
     FROM sales_saleline l WHERE l.sale_id IN (SELECT id FROM latest_sales) GROUP BY l.sale_id
 UNION ALL SELECT 'latest-purchase', CAST(l.purchase_id AS TEXT),
     SUM(l.quantity * l.unit_cost), {n}, {n}

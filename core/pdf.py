@@ -89,3 +89,14 @@ def side_by_side(pdf: FPDF, left: tuple[str, list[str]], right: tuple[str, list[
     pdf.set_y(top)
     right_end = address_block(pdf, *right, pdf.l_margin + half, half)
     pdf.set_xy(pdf.l_margin, max(left_end, right_end) + 6)
+
+
+def summary_rows(pdf: FPDF, rows: list[tuple[str, str]], *, last_bold: bool = True) -> None:
+    """Label and amount pairs right-aligned under a document's lines (net, tax per rate,
+    total), the last in bold."""
+    pdf.ln(2)
+    for number, (label, amount) in enumerate(rows, start=1):
+        bold = last_bold and number == len(rows)
+        pdf.set_font(FONT, "B" if bold else "", 11 if bold else 10)
+        pdf.cell(pdf.epw - 35, 6, printable(label), align="R")
+        pdf.cell(35, 6, printable(amount), align="R", new_x="LMARGIN", new_y="NEXT")

@@ -13,7 +13,7 @@ from django.views.generic import ListView
 
 from core.crud import NearestPageMixin
 from core.csv_export import csv_response, rows_in_order
-from core.models import COST_TOTAL, UNITS_TOTAL
+from core.models import COST_TOTAL, TOTAL, UNITS_TOTAL
 from core.quantities import trimmed_quantity
 from dashboard.forms import (
     AgeingFilterForm,
@@ -39,9 +39,6 @@ from dashboard.valuation_reports import (
 )
 from products.models import StockLevel
 from sales.models import SaleLine, SaleReturnLine, with_profit
-
-# Exact: quantities (3 places) times costs (4 places), see core.models.COST_TOTAL.
-VALUE = COST_TOTAL
 
 
 class SortedReportView(PermissionRequiredMixin, NearestPageMixin, ListView):
@@ -145,7 +142,8 @@ class StockReportView(SortedReportView):
 
 
 class SalesByProductView(SortedReportView):
-    """Units, value, cost and gross profit per product for a period (voided sales excluded)."""
+    """Units, value (net of tax), cost and gross profit per product for a period (voided
+    sales excluded)."""
 
     permission_required = "sales.view_sale"
     template_name = "dashboard/report_sales_by_product.html"
@@ -161,7 +159,9 @@ class SalesByProductView(SortedReportView):
         ("product__sku", "SKU", None),
         ("product__name", "Product", None),
         ("units", "Units sold", None),
-        ("value", "Sales value", 2),
+        ("value", "Sales (net)", 2),
+        ("tax", "Tax", 2),
+        ("gross", "Sales (gross)", 2),
         ("cost", "Cost", 4),
         ("profit", "Gross profit", 4),
     ]
@@ -184,17 +184,19 @@ class SalesByProductView(SortedReportView):
             )
             .annotate(
                 sold_units=Sum("quantity"),
-                sold_value=Sum(F("quantity") * F("unit_price"), output_field=VALUE),
+                sold_value=Sum("net_amount", output_field=TOTAL),
+                sold_tax=Sum("tax_amount", output_field=TOTAL),
                 sold_cost=Sum(F("quantity") * F("unit_cost"), output_field=COST_TOTAL),
-                **returned_per_product(returns),
+                **returned_per_product(returns, with_tax=True),
             )
             # Net of the period's returns; damaged units' cost stays a cost.
             .annotate(
                 units=F("sold_units") - F("returned_units"),
                 value=F("sold_value") - F("returned_value"),
+                tax=F("sold_tax") - F("returned_tax"),
                 cost=F("sold_cost") - F("restocked_cost"),
             )
-            .annotate(profit=F("value") - F("cost"))
+            .annotate(profit=F("value") - F("cost"), gross=F("value") + F("tax"))
         )
         self.returns = returns
         return self.order(rows, "product_id")
@@ -214,7 +216,7 @@ class SalesByProductView(SortedReportView):
             Exists(self.lines.filter(product_id=OuterRef("product_id")))
         ).aggregate(
             units=Coalesce(Sum("quantity"), Decimal("0"), output_field=UNITS_TOTAL),
-            value=Coalesce(Sum(F("quantity") * F("unit_price")), Decimal("0"), output_field=VALUE),
+            value=Coalesce(Sum("net_amount"), Decimal("0"), output_field=TOTAL),
             restocked_cost=Coalesce(
                 Sum(F("quantity") * F("unit_cost"), filter=Q(restock=True)),
                 Decimal("0"),

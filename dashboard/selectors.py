@@ -21,7 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Substr
 from django.utils import timezone
 
-from core.models import COST_TOTAL, UNITS_TOTAL
+from core.models import COST_TOTAL, TOTAL, UNITS_TOTAL
 from dashboard.periods import MAX_DAILY_POINTS, MAX_MONTHLY_POINTS, Period
 from people.models import Customer, Supplier
 from products.models import Category, Product, StockLevel
@@ -37,6 +37,7 @@ from sales.models import (
     Sale,
     SaleDay,
     SaleLine,
+    SaleReturn,
     SaleReturnLine,
     with_profit,
 )
@@ -63,16 +64,19 @@ def record_counts() -> dict:
 def period_totals(period: Period) -> dict:
     """Purchase and sale totals for the period; voided documents count in none of them.
 
-    Purchases are net of the period's returns to suppliers (``sent_back``),
-    sales net of the customer returns of the period (``returns``): less
-    the units, value and cost that came back. Damaged units' cost stays in
-    the cost of sales, so what was written off lowers the gross profit.
+    Values are net of tax. Purchases are net of the period's returns to
+    suppliers (``sent_back``), sales net of the customer returns of the period
+    (``returns``): less the units, value and cost that came back. Damaged
+    units' cost stays in the cost of sales, so what was written off lowers the
+    gross profit. ``returns["refunded"]`` is the money given back, tax
+    included and less any fee kept: not the value the sales lost.
 
     Read from the daily totals the services keep, one row per day, instead of
-    every line of the period.
+    every line of the period; the refunds from the period's returns themselves.
     """
     sold = SaleDay.objects.in_period(period.start, period.end).totals()
     returns = ReturnDay.objects.in_period(period.start, period.end).totals()
+    returns["refunded"] = refunded(period)
     purchased = PurchaseDay.objects.in_period(period.start, period.end).totals()
     sent_back = PurchaseReturnDay.objects.in_period(period.start, period.end).totals()
     return {
@@ -86,6 +90,14 @@ def period_totals(period: Period) -> dict:
         "sold": net_of_returns(sold, returns),
         "returns": returns,
     }
+
+
+def refunded(period: Period) -> Decimal:
+    """The money given back on the period's customer returns (their ``refund``)."""
+    # Returns are few beside sales: read by their date index, with no daily total to keep.
+    return SaleReturn.objects.in_period(period.start, period.end).aggregate(
+        total=Coalesce(Sum("refund"), Decimal("0"), output_field=TOTAL)
+    )["total"]
 
 
 def net_of_returns(sold: dict, returns: dict) -> dict:
@@ -223,7 +235,7 @@ def _covers_all_sales(period: Period) -> bool:
 
 
 def top_products(period: Period, limit: int = TOP_PRODUCTS) -> list[dict]:
-    """The products with the highest sales value in the period."""
+    """The products with the highest sales value (net of tax) in the period."""
     if _covers_all_sales(period):
         # All of history: the per-product totals the services keep, not every line.
         rows = (
@@ -254,7 +266,7 @@ def top_products(period: Period, limit: int = TOP_PRODUCTS) -> list[dict]:
         )
         .annotate(
             sold_units=Sum("quantity"),
-            sold_value=Sum(F("quantity") * F("unit_price"), output_field=STOCK_VALUE),
+            sold_value=Sum("net_amount", output_field=TOTAL),
             **returned_per_product(returns),
         )
         # Net of the period's returns.
@@ -281,10 +293,11 @@ def top_products(period: Period, limit: int = TOP_PRODUCTS) -> list[dict]:
     ]
 
 
-def returned_per_product(returns) -> dict:
+def returned_per_product(returns, *, with_tax: bool = False) -> dict:
     """Annotations of a per-product row: what came back on ``returns`` (return lines) of
-    its product: ``returned_units``, ``returned_value`` (refunded) and ``restocked_cost``
-    (the cost of the units back on the shelf), each a correlated subquery, zero if none.
+    its product: ``returned_units``, ``returned_value`` (what the units sold for, net of
+    tax: what the sales lose), ``restocked_cost`` (the cost of the units back on the
+    shelf) and, ``with_tax``, ``returned_tax``; each a correlated subquery, zero if none.
 
     Returns are few beside sales: each row's subqueries read its product's
     return lines by their product index.
@@ -301,11 +314,14 @@ def returned_per_product(returns) -> dict:
             output_field=field,
         )
 
-    return {
+    annotations = {
         "returned_units": total(F("quantity"), UNITS_TOTAL),
-        "returned_value": total(F("quantity") * F("unit_price"), STOCK_VALUE),
+        "returned_value": total(F("net_amount"), TOTAL),
         "restocked_cost": total(F("quantity") * F("unit_cost"), COST_TOTAL, restock=True),
     }
+    if with_tax:
+        annotations["returned_tax"] = total(F("tax_amount"), TOTAL)
+    return annotations
 
 
 def needs_attention() -> dict:

@@ -89,6 +89,14 @@ CATEGORIES = [
     ("Storage & Shelving", "STO", "Boxes, racking, shelving and tool storage."),
 ]
 
+# (name, percent): the sales tax rates, as products.models.TaxRate.
+STANDARD_RATE = "VAT 20 %"
+TAX_RATES = [(STANDARD_RATE, Decimal("20")), ("Reduced 5 %", Decimal("5")), ("Zero", Decimal("0"))]
+# The categories not at the standard rate, so that every rate shows in the
+# small data set too (its first six categories): energy-saving fittings at the
+# reduced rate, and one untaxed category.
+CATEGORY_TAX_RATES = {"Electrical": "Reduced 5 %", "Lighting": "Reduced 5 %", "Plumbing": "Zero"}
+
 # (name, contact person, e-mail, phone, address)
 SUPPLIERS = [
     (

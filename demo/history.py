@@ -1,13 +1,18 @@
 """Writers for ``manage.py seed_demo``: the catalogue, then the trading history.
 
-* :func:`create_catalogue` bulk-creates stores, categories, suppliers,
-  customers and products (no stock involved).
+* :func:`create_catalogue` finds or creates the tax rates, then bulk-creates
+  stores, categories (each with a rate), suppliers, customers and products (at
+  their category's rate; no stock involved).
 * :class:`ServiceHistory` (size ``small``) trades for a few months through the
   real services: ``purchase_record``, ``sale_confirm``, ``sale_return``, their voids and
   ``stock_adjust``, exactly as the pages do.
 * :class:`BulkHistory` (sizes ``medium`` and ``large``) replays years of
   trading in memory and writes documents, lines, ledger rows and stock levels
-  in batches of multi-row inserts.
+  in batches of multi-row inserts, its sales priced by :mod:`sales.pricing` as
+  ``sale_confirm`` prices them.
+
+Both sell at the list prices, some lines at a discount and some sales with a
+discount on the whole, given by the demo user.
 """
 
 import itertools
@@ -19,18 +24,23 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
 
+from django.conf import settings
 from django.core.management.color import no_style
 from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
+from core.money import percent_of, round_money
 from demo.catalogue import (
     CATEGORIES,
+    CATEGORY_TAX_RATES,
     CUSTOMERS,
     PACKS,
     PRODUCTS,
+    STANDARD_RATE,
     STORES,
     SUPPLIERS,
+    TAX_RATES,
     CatalogueProduct,
     DemoSize,
     generated_customers,
@@ -39,7 +49,7 @@ from demo.catalogue import (
     money,
 )
 from people.models import Customer, Supplier
-from products.models import Category, Product, StockLevel, StockMovement, Unit
+from products.models import Category, Product, StockLevel, StockMovement, TaxRate, Unit
 from products.services import stock_adjust
 from products.state import rebuild_state as rebuild_stock_state
 from products.valuation import moving_average
@@ -47,6 +57,7 @@ from purchases.models import Purchase, PurchaseLine
 from purchases.services import PurchaseLineInput, purchase_record, purchase_void
 from purchases.services import rebuild_totals as rebuild_purchase_totals
 from sales.models import Sale, SaleLine
+from sales.pricing import Discount, LineToPrice, price_lines
 from sales.returns import ReturnLineInput, sale_return
 from sales.services import SaleLineInput, sale_confirm, sale_void
 from sales.services import rebuild_totals as rebuild_sale_totals
@@ -69,6 +80,11 @@ RETURN_REASONS = [
     ("Arrived damaged", False),
     ("Faulty", False),
 ]
+# Some lines are sold at a discount (a damaged box, a loyal customer), and the trade
+# customers who clear the running-low products get one on the whole sale.
+LINE_DISCOUNT = Discount(percent=Decimal("10"))
+LINE_DISCOUNT_RATE = 0.03
+TRADE_DISCOUNT = Discount(percent=Decimal("5"))
 ADJUSTMENT_REASONS = [
     (-1, "Damaged in store"),
     (-1, "Stocktake correction"),
@@ -91,10 +107,21 @@ def create_catalogue(size: DemoSize, rng: random.Random) -> Catalogue:
         Store(name=name, code=code, address=address, phone=phone)
         for name, code, address, phone in STORES[: size.stores]
     )
+    # A database may hold rates of its own already: the demo's are found by name.
+    tax_rates = {
+        name: TaxRate.objects.get_or_create(
+            name__iexact=name, defaults={"name": name, "percent": percent}
+        )[0]
+        for name, percent in TAX_RATES
+    }
     categories = {
         category.name: category
         for category in Category.objects.bulk_create(
-            Category(name=name, description=description)
+            Category(
+                name=name,
+                description=description,
+                tax_rate=tax_rates[CATEGORY_TAX_RATES.get(name, STANDARD_RATE)],
+            )
             for name, _, description in CATEGORIES[: size.categories]
         )
     }
@@ -136,6 +163,8 @@ def create_catalogue(size: DemoSize, rng: random.Random) -> Catalogue:
                 sku=item.sku,
                 name=item.name,
                 category=categories[item.category],
+                # As Product.save() would: bulk_create does not call it.
+                tax_rate=categories[item.category].tax_rate,
                 supplier=(
                     suppliers_by_name[item.supplier]
                     if item.supplier
@@ -311,15 +340,25 @@ class ServiceHistory:
                     sale_quantity(self.rng, product.unit.symbol, product.sale_price),
                     self.on_hand[product.pk, store.pk],
                 ),
-                unit_price=product.sale_price,
+                discount=LINE_DISCOUNT if self.rng.random() < LINE_DISCOUNT_RATE else None,
             )
             for product in chosen.values()
         ]
         self.confirm(store, customer, when, lines)
 
-    def confirm(self, store, customer, when: date, lines, *, may_void: bool = True) -> None:
+    def confirm(
+        self, store, customer, when: date, lines, *, may_void: bool = True, discount=None
+    ) -> None:
         self.documents += 1
-        sale = sale_confirm(customer=customer, store=store, lines=lines, user=self.user, date=when)
+        # The demo user is a superuser: it may give discounts (sales.override_price).
+        sale = sale_confirm(
+            customer=customer,
+            store=store,
+            lines=lines,
+            user=self.user,
+            date=when,
+            discount=discount,
+        )
         for line in lines:
             self.on_hand[line.product.pk, store.pk] -= line.quantity
         if may_void and self.rng.random() < 0.015:
@@ -375,10 +414,11 @@ class ServiceHistory:
                 # The first store keeps what is left; the others sell out.
                 left = keep[product.pk] if store == self.catalogue.stores[0] else 0
                 if on_hand > left:
-                    lines.append(SaleLineInput(product, on_hand - left, product.sale_price))
+                    lines.append(SaleLineInput(product, on_hand - left))
             if lines:
                 customer = self.rng.choice(trade_customers)
-                self.confirm(store, customer, when, lines, may_void=False)
+                # Taking the lot, they get a discount on the whole sale.
+                self.confirm(store, customer, when, lines, may_void=False, discount=TRADE_DISCOUNT)
 
 
 class ProgressBar:
@@ -470,9 +510,18 @@ PURCHASE_FIELDS = [
     "id", "supplier", "store", "reference", "date", "notes", "created_by", "created_at",
     "voided_at", "voided_by", "void_reason",
 ]  # fmt: skip
+PURCHASE_LINE_FIELDS = [
+    "purchase", "product", "quantity", "unit_cost", "tax_percent", "tax_amount",
+]  # fmt: skip
 SALE_FIELDS = [
     "id", "customer", "store", "date", "notes", "created_by", "created_at",
-    "voided_at", "voided_by", "void_reason",
+    "voided_at", "voided_by", "void_reason", "discount", "discount_percent",
+    "prices_include_tax",
+]  # fmt: skip
+SALE_LINE_FIELDS = [
+    "sale", "product", "quantity", "unit_price", "unit_cost", "list_price",
+    "discount", "discount_percent", "document_discount", "tax_percent",
+    "net_amount", "tax_amount", "price_set_by",
 ]  # fmt: skip
 MOVEMENT_FIELDS = [
     "product", "store", "quantity", "balance_after", "kind", "document_id", "note",
@@ -504,6 +553,7 @@ class BulkHistory:
     FLUSH_EVERY = 5_000  # documents
     MOST_LINES = 9
     SALE_VOID_RATE = 0.004
+    SALE_DISCOUNT_RATE = 0.01  # sales with a discount on the whole sale
     PURCHASE_VOID_RATE = 0.002
     ADJUSTMENT_RATE = 0.15  # per store and day
     WALK_IN_SHARE = 0.35
@@ -526,9 +576,12 @@ class BulkHistory:
                 product.sale_price,
                 product.cost_price,
                 product.reorder_level,
+                product.tax_percent,
             )
             for product in catalogue.products
         }
+        # What sale_confirm would do with the prices: add the tax to them, or take it out.
+        self.includes_tax = settings.PRICES_INCLUDE_TAX
         self.supplier_products: dict[int, list[int]] = defaultdict(list)
         for product in catalogue.products:
             self.supplier_products[product.supplier_id].append(product.pk)
@@ -688,12 +741,16 @@ class BulkHistory:
         at = self.adapt_datetime(when)
         lines = []
         for product_id in candidates[:line_count]:
-            unit, _, cost_price, reorder_level = self.products[product_id]
+            unit, _, cost_price, reorder_level, tax_percent = self.products[product_id]
             # Enough to lift the store above the reorder level again.
             quantity = reorder_level + rng.randint(1, 6) * (5 if unit == "m" else 1)
             unit_cost = money(cost_price * rng.choice(COST_FACTORS))
             lines.append((product_id, quantity, unit_cost))
-            self.pending["purchase_lines"].append((purchase_id, product_id, quantity, unit_cost))
+            # The supplier's tax, as purchase_record works it out: on the rounded net amount.
+            tax = percent_of(round_money(quantity * unit_cost), tax_percent)
+            self.pending["purchase_lines"].append(
+                (purchase_id, product_id, quantity, unit_cost, tax_percent, tax)
+            )
         voided_at = voided_by = None
         void_reason = ""
         voided = rng.random() < self.PURCHASE_VOID_RATE
@@ -752,16 +809,30 @@ class BulkHistory:
         stock = self.on_hand[store_id]
         at = self.adapt_datetime(when)
         lines = []
+        to_price = []
         for product_id in rng.sample(available, min(line_count, len(available))):
-            unit, sale_price, _, _ = self.products[product_id]
+            unit, sale_price, _, _, tax_percent = self.products[product_id]
             quantity = min(sale_quantity(rng, unit, sale_price), stock[product_id])
-            unit_price = sale_price if rng.random() < 0.9 else money(sale_price * Decimal("0.9"))
-            unit_cost = self.average_cost[product_id]
-            lines.append((product_id, quantity, unit_cost))
-            self.pending["sale_lines"].append(
-                (sale_id, product_id, quantity, unit_price, unit_cost)
-            )
+            # One line in ten is sold at a discount, as a manager may give.
+            discount = None if rng.random() < 0.9 else LINE_DISCOUNT
+            lines.append((product_id, quantity, self.average_cost[product_id]))
+            to_price.append(LineToPrice(quantity, sale_price, tax_percent, discount))
             self.ledger(product_id, store_id, -quantity, Kind.SALE.value, sale_id, "", at)
+        sale_discount = TRADE_DISCOUNT if rng.random() < self.SALE_DISCOUNT_RATE else None
+        # Priced as sale_confirm prices them (sales.pricing), at the list prices.
+        priced = price_lines(to_price, discount=sale_discount, includes_tax=self.includes_tax)
+        for (product_id, quantity, unit_cost), line, amounts in zip(
+            lines, to_price, priced, strict=True
+        ):
+            self.pending["sale_lines"].append(
+                (
+                    sale_id, product_id, quantity, line.unit_price, unit_cost, line.unit_price,
+                    amounts.discount, line.discount.percent if line.discount else None,
+                    amounts.document_discount, line.tax_percent, amounts.net, amounts.tax,
+                    # Who gave the discount: none when sold at the list price.
+                    self.user_id if amounts.discount or amounts.document_discount else None,
+                )
+            )  # fmt: skip
         voided_at = voided_by = None
         void_reason = ""
         if rng.random() < self.SALE_VOID_RATE:
@@ -792,6 +863,9 @@ class BulkHistory:
                 self.adapt_datetime(voided_at),
                 voided_by,
                 void_reason,
+                sum((amounts.document_discount for amounts in priced), Decimal("0")),
+                sale_discount.percent if sale_discount else None,
+                self.includes_tax,
             )
         )
 
@@ -818,16 +892,8 @@ class BulkHistory:
         """Write the documents gathered so far, then their lines and ledger rows."""
         insert_rows(Purchase, PURCHASE_FIELDS, self.pending["purchases"])
         insert_rows(Sale, SALE_FIELDS, self.pending["sales"])
-        insert_rows(
-            PurchaseLine,
-            ["purchase", "product", "quantity", "unit_cost"],
-            self.pending["purchase_lines"],
-        )
-        insert_rows(
-            SaleLine,
-            ["sale", "product", "quantity", "unit_price", "unit_cost"],
-            self.pending["sale_lines"],
-        )
+        insert_rows(PurchaseLine, PURCHASE_LINE_FIELDS, self.pending["purchase_lines"])
+        insert_rows(SaleLine, SALE_LINE_FIELDS, self.pending["sale_lines"])
         insert_rows(StockMovement, MOVEMENT_FIELDS, self.pending["movements"])
         for name, rows in self.pending.items():
             self.written[name] += len(rows)

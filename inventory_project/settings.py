@@ -278,6 +278,13 @@ CURRENCY_SYMBOL = os.environ.get("CURRENCY_SYMBOL") or "$"
 # line breaks, as a one-line .env value must.
 SHOP_ADDRESS = env.str("SHOP_ADDRESS", default="", multiline=True).strip()
 SHOP_TAX_NUMBER = env.str("SHOP_TAX_NUMBER", default="").strip()
+# Whether products' sale prices include tax (as on a shop's shelf labels in
+# most of Europe) or have it added at the till (as in most of the US). Each
+# sale records the setting it was made under.
+PRICES_INCLUDE_TAX = env.bool("PRICES_INCLUDE_TAX", default=False)
+# The largest discount, as a percentage of a line, that a user without the
+# "change sale prices" permission (a Clerk) may give. 0: none.
+CLERK_MAX_DISCOUNT_PERCENT = env.int("CLERK_MAX_DISCOUNT_PERCENT", default=0)
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)

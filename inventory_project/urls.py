@@ -3,11 +3,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from accounts.views import ThrottledPasswordChangeView
+from accounts.views import ProfileUpdateView, ThrottledPasswordChangeView
 from core.views import WelcomeView, healthz
 from dashboard.urls import report_patterns
 from people.urls import customer_patterns, supplier_patterns
-from products.urls import category_patterns, product_patterns, unit_patterns
+from products.urls import category_patterns, product_patterns, tax_rate_patterns, unit_patterns
 
 # A database outage answers 503 "try again in a moment" instead of a 500 (see core.views).
 handler500 = "core.views.server_error"
@@ -25,6 +25,7 @@ urlpatterns = [
     path("stores/", include("stores.urls")),
     path("categories/", include((category_patterns, "categories"))),
     path("units/", include((unit_patterns, "units"))),
+    path("tax-rates/", include((tax_rate_patterns, "tax_rates"))),
     path("products/", include((product_patterns, "products"))),
     path("suppliers/", include((supplier_patterns, "suppliers"))),
     path("customers/", include((customer_patterns, "customers"))),
@@ -41,6 +42,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/profile/", ProfileUpdateView.as_view(), name="profile"),
     path("accounts/password/", ThrottledPasswordChangeView.as_view(), name="password_change"),
     path(
         "accounts/password/done/",

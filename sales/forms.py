@@ -7,10 +7,36 @@ from people.forms import PartyField
 from people.models import Customer
 from products.documents import DocumentLineForm, StockDocumentFilterForm
 from sales.models import Sale
+from sales.pricing import Discount
+
+
+class DiscountField(forms.CharField):
+    """A discount typed as a percentage ("10%") or an amount ("2.50"): a
+    :class:`~sales.pricing.Discount`, or None when blank."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("placeholder", "10% or 2.50")
+
+    def clean(self, value):
+        text = super().clean(value)
+        try:
+            return Discount.parse(text)
+        except ValueError as error:
+            raise forms.ValidationError(str(error), code="invalid_discount") from None
 
 
 class SaleForm(DocumentHeaderForm):
     customer = PartyField(Customer)
+    discount = DiscountField(
+        label="Discount on the sale",
+        help_text="Shared over the lines. Beyond the shop's limit, it needs a manager.",
+    )
+
+    # Not a model field of the form: the service stores the amount it comes to.
+    field_order = ["customer", "store", "date", "discount", "notes"]
 
     class Meta:
         model = Sale
@@ -28,8 +54,9 @@ class SaleLineForm(DocumentLineForm):
         min_value=0,
         max_value=MAX_UNIT_PRICE,
         required=False,
-        help_text="Blank: the product's sale price.",
+        help_text="Blank: the product's sale price. Another price needs a manager.",
     )
+    discount = DiscountField(label="Discount")
 
     price_field = "unit_price"
     default_price_field = "sale_price"

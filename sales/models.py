@@ -41,11 +41,16 @@ def with_profit(totals: dict) -> dict:
 
 class SaleQuerySet(DocumentQuerySet):
     def with_totals(self):
-        """Annotate ``line_count``, ``total_value``, ``total_cost`` and ``gross_profit``."""
+        """Annotate ``line_count``, ``total_value`` (net of tax), ``total_tax``,
+        ``total_gross``, ``total_cost`` and ``gross_profit``."""
         return self.annotate_line_totals(
-            total_value=(F("quantity") * F("unit_price"), TOTAL),
+            total_value=(F("net_amount"), TOTAL),
+            total_tax=(F("tax_amount"), TOTAL),
             total_cost=(F("quantity") * F("unit_cost"), COST_TOTAL),
-        ).annotate(gross_profit=F("total_value") - F("total_cost"))
+        ).annotate(
+            gross_profit=F("total_value") - F("total_cost"),
+            total_gross=F("total_value") + F("total_tax"),
+        )
 
 
 class Sale(Document):
@@ -56,12 +61,34 @@ class Sale(Document):
     number = models.CharField(max_length=40, unique=True, null=True, blank=True, editable=False)
     customer = models.ForeignKey("people.Customer", on_delete=models.PROTECT, related_name="sales")
     store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="sales")
+    # The discount on the whole sale, shared out over its lines (each line's
+    # ``document_discount``), in the prices' terms; the percentage if it was
+    # given as one.
+    discount = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0"), editable=False
+    )
+    discount_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, editable=False
+    )
+    # settings.PRICES_INCLUDE_TAX when the sale was made: whether its prices
+    # had the tax in them, so its documents read the same after a change.
+    prices_include_tax = models.BooleanField(default=False, editable=False)
 
     objects = SaleQuerySet.as_manager()
 
     class Meta(Document.Meta):
         indexes = [models.Index(fields=["-date", "-id"], name="sale_date")]
-        permissions = [("void_sale", "Can void a sale")]
+        permissions = [
+            ("void_sale", "Can void a sale"),
+            ("override_price", "Can change sale prices and give any discount"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(discount__gte=0)
+                & (Q(discount_percent__isnull=True) | Q(discount_percent__range=(0, 100))),
+                name="sale_discount_in_range",
+            )
+        ]
 
     def __str__(self):
         return f"Sale #{self.pk}"
@@ -83,7 +110,7 @@ class SaleLineQuerySet(DocumentLineQuerySet):
         totals = self.of_valid_documents().aggregate(
             documents=Count("sale", distinct=True),
             units=Coalesce(Sum("quantity"), Decimal("0"), output_field=UNITS_TOTAL),
-            value=Coalesce(Sum(F("quantity") * F("unit_price")), Decimal("0"), output_field=TOTAL),
+            value=Coalesce(Sum("net_amount"), Decimal("0"), output_field=TOTAL),
             cost=Coalesce(
                 Sum(F("quantity") * F("unit_cost")), Decimal("0"), output_field=COST_TOTAL
             ),
@@ -108,6 +135,44 @@ class SaleLine(models.Model):
     # The product's average cost when the sale was confirmed, so gross profit
     # stays true after later purchases move the average.
     unit_cost = models.DecimalField(max_digits=14, decimal_places=4, editable=False)
+    # What the line was charged, as sales.pricing worked it out. ``unit_price``
+    # above is the price per unit before discounts, in the sale's terms (with
+    # tax if ``sale.prices_include_tax``); ``list_price`` the product's sale
+    # price then (none on lines from before prices were recorded). Discounts
+    # are amounts in the same terms: the line's own (``discount_percent`` if
+    # given as a percentage) and its share of the sale's. ``net_amount`` and
+    # ``tax_amount`` are rounded to cents: the sale's totals are their sums.
+    list_price = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, editable=False
+    )
+    discount = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0"), editable=False
+    )
+    discount_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, editable=False
+    )
+    document_discount = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0"), editable=False
+    )
+    tax_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("0"), editable=False
+    )
+    net_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0"), editable=False
+    )
+    tax_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0"), editable=False
+    )
+    # Who set a price other than the list price or gave a discount (none: the line
+    # was sold at its list price).
+    price_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
 
     objects = SaleLineQuerySet.as_manager()
 
@@ -120,6 +185,16 @@ class SaleLine(models.Model):
             ),
             *bounded_line_constraints("sale_line", "unit_price"),
             models.CheckConstraint(condition=Q(unit_cost__gte=0), name="sale_line_unit_cost_gte_0"),
+            models.CheckConstraint(
+                condition=Q(
+                    discount__gte=0,
+                    document_discount__gte=0,
+                    net_amount__gte=0,
+                    tax_amount__gte=0,
+                    tax_percent__range=(0, 100),
+                ),
+                name="sale_line_amounts_gte_0",
+            ),
         ]
 
     def __str__(self):
@@ -127,11 +202,30 @@ class SaleLine(models.Model):
 
     @property
     def line_total(self) -> Decimal:
-        return self.quantity * self.unit_price
+        """What the line sold for, net of discounts and tax."""
+        return self.net_amount
+
+    @property
+    def gross_amount(self) -> Decimal:
+        return self.net_amount + self.tax_amount
+
+    @property
+    def paid_per_unit(self) -> Decimal:
+        """What the customer paid for one unit, tax and discounts included."""
+        return self.gross_amount / self.quantity
+
+    @property
+    def total_discount(self) -> Decimal:
+        """Its own discount and its share of the sale's."""
+        return self.discount + self.document_discount
+
+    @property
+    def price_overridden(self) -> bool:
+        return self.price_set_by_id is not None
 
     @property
     def gross_profit(self) -> Decimal:
-        return self.quantity * (self.unit_price - self.unit_cost)
+        return self.net_amount - self.quantity * self.unit_cost
 
 
 class SaleDayQuerySet(DailyTotalsQuerySet):
@@ -206,10 +300,12 @@ class ProductSales(models.Model):
 
 class SaleReturnQuerySet(DatedQuerySet):
     def with_totals(self):
-        """Annotate ``line_count``, ``total_units``, ``total_refund`` and ``total_cost``."""
+        """Annotate ``line_count``, ``total_units``, ``total_value`` (net of tax),
+        ``total_tax`` and ``total_cost``; what was refunded is each return's ``refund``."""
         return self.annotate_line_totals(
             total_units=(F("quantity"), UNITS_TOTAL),
-            total_refund=(F("quantity") * F("unit_price"), TOTAL),
+            total_value=(F("net_amount"), TOTAL),
+            total_tax=(F("tax_amount"), TOTAL),
             total_cost=(F("quantity") * F("unit_cost"), COST_TOTAL),
         )
 
@@ -230,6 +326,11 @@ class SaleReturn(models.Model):
     number = models.CharField(max_length=40, unique=True, null=True, blank=True, editable=False)
     date = models.DateField(default=timezone.localdate, db_index=True)
     notes = models.TextField(blank=True)
+    # The money given back: by default what was paid for the units (the lines'
+    # net and tax), less if the shop keeps a restocking fee.
+    refund = models.DecimalField(
+        max_digits=14, decimal_places=2, default=Decimal("0"), editable=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -242,6 +343,9 @@ class SaleReturn(models.Model):
         indexes = [models.Index(fields=["-date", "-id"], name="sale_return_date")]
         # Returns are recorded, never changed or deleted.
         default_permissions = ("add", "view")
+        constraints = [
+            models.CheckConstraint(condition=Q(refund__gte=0), name="sale_return_refund_gte_0")
+        ]
 
     def __str__(self):
         return f"Return #{self.pk}"
@@ -281,10 +385,18 @@ class SaleReturnLine(models.Model):
         default=True, help_text="Back on the shelf; otherwise damaged and written off."
     )
     reason = models.CharField(max_length=255, blank=True)
-    # The sale line's price (the refund per unit) and cost: the cost follows
-    # the sale line's when a revaluation restates it.
+    # The sale line's price per unit and cost: the cost follows the sale line's
+    # when a revaluation restates it. ``net_amount`` and ``tax_amount`` are the
+    # part of the sale line's that these units were paid: in proportion, and
+    # what is left of them when the line's last units come back.
     unit_price = models.DecimalField(max_digits=12, decimal_places=2, editable=False)
     unit_cost = models.DecimalField(max_digits=14, decimal_places=4, editable=False)
+    net_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0"), editable=False
+    )
+    tax_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0"), editable=False
+    )
 
     objects = SaleReturnLineQuerySet.as_manager()
 
@@ -299,6 +411,10 @@ class SaleReturnLine(models.Model):
                 condition=Q(unit_price__gte=0, unit_cost__gte=0),
                 name="sale_return_line_money_gte_0",
             ),
+            models.CheckConstraint(
+                condition=Q(net_amount__gte=0, tax_amount__gte=0),
+                name="sale_return_line_amounts_gte_0",
+            ),
             *bounded_line_constraints("sale_return_line", "unit_price"),
         ]
 
@@ -306,8 +422,13 @@ class SaleReturnLine(models.Model):
         return f"{self.quantity} × {self.product} back"
 
     @property
-    def refund(self) -> Decimal:
-        return self.quantity * self.unit_price
+    def value(self) -> Decimal:
+        """What these units sold for, net of tax: what the sales totals lose."""
+        return self.net_amount
+
+    @property
+    def gross_amount(self) -> Decimal:
+        return self.net_amount + self.tax_amount
 
     @property
     def cost(self) -> Decimal:
@@ -324,8 +445,8 @@ class ReturnDayQuerySet(DailyTotalsQuerySet):
 
 
 class ReturnDay(DailyTotals):
-    """Customer returns per day: ``value`` is what was refunded, ``cost`` what the units
-    cost when sold, ``written_off`` the cost of those that were damaged."""
+    """Customer returns per day: ``value`` is what the units sold for (net of tax),
+    ``cost`` what they cost when sold, ``written_off`` the cost of those that were damaged."""
 
     cost = models.DecimalField(
         max_digits=COST_TOTAL.max_digits, decimal_places=COST_TOTAL_PLACES, default=Decimal("0")

@@ -17,16 +17,17 @@ from core.pdf import (
     new_document,
     printable,
     side_by_side,
+    summary_rows,
 )
 from core.quantities import format_quantity
 from sales.models import Sale, SaleReturn
-from sales.selectors import credit_notes_of, receipt_lines
+from sales.selectors import credit_notes_of, receipt_lines, sale_tax_bands
 
-# Product, quantity, back on the shelf or written off, reason, unit price, refund:
+# Product, quantity, back on the shelf or written off, reason, net, tax:
 # fractions of the page's width.
 COLUMN_WIDTHS = (34, 13, 14, 21, 12, 12)
-# SKU, product, quantity, unit price, line total.
-RECEIPT_COLUMN_WIDTHS = (15, 43, 16, 13, 13)
+# SKU, product, quantity, unit price, discount, tax rate, net.
+RECEIPT_COLUMN_WIDTHS = (14, 36, 14, 13, 12, 9, 13)
 # On a voided sale's receipt, above everything else it says.
 VOIDED_NOTICE = "VOIDED — not valid as a receipt"
 
@@ -51,12 +52,12 @@ def receipt_pdf(sale: Sale) -> bytes:
     pdf.set_font(FONT, "", 10)
     with pdf.table(
         col_widths=RECEIPT_COLUMN_WIDTHS,
-        text_align=("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT"),
+        text_align=("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
         headings_style=HEADINGS_STYLE,
         line_height=6,
         padding=(1, 2),
     ) as table:
-        table.row(["SKU", "Product", "Quantity", "Unit price", "Total"])
+        table.row(["SKU", "Product", "Quantity", "Unit price", "Discount", "Tax", "Net"])
         for line in lines:
             table.row(
                 [
@@ -64,11 +65,17 @@ def receipt_pdf(sale: Sale) -> bytes:
                     printable(line.product.name),
                     printable(format_quantity(line.quantity, line.product.unit)),
                     money(line.unit_price),
-                    money(line.line_total),
+                    money(line.total_discount) if line.total_discount else "-",
+                    f"{line.tax_percent.normalize():f}%",
+                    money(line.net_amount),
                 ]
             )
-    total = sum((line.line_total for line in lines), Decimal("0"))
-    _total(pdf, f"Total: {money(total)}   ({line_count(len(lines))})")
+    pdf.set_font(FONT, "", 9)
+    included = "include" if sale.prices_include_tax else "exclude"
+    pdf.cell(
+        0, 5, f"{line_count(len(lines))}; prices {included} tax.", new_x="LMARGIN", new_y="NEXT"
+    )
+    summary_rows(pdf, _amounts(sale, lines))
 
     if credit_notes:
         pdf.ln(4)
@@ -78,7 +85,7 @@ def receipt_pdf(sale: Sale) -> bytes:
         for credit_note in credit_notes:
             text = (
                 f"Credit note {credit_note.label} of {credit_note.date:%d %B %Y}: "
-                f"refund {money(credit_note.total_refund)}"
+                f"refund {money(credit_note.refund)}"
             )
             pdf.cell(0, 5, printable(text), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
@@ -106,7 +113,7 @@ def credit_note_pdf(sale_return: SaleReturn) -> bytes:
         line_height=6,
         padding=(1, 2),
     ) as table:
-        table.row(["Product", "Quantity", "Goods", "Reason", "Unit price", "Refund"])
+        table.row(["Product", "Quantity", "Goods", "Reason", "Net", "Tax"])
         for line in lines:
             table.row(
                 [
@@ -114,12 +121,11 @@ def credit_note_pdf(sale_return: SaleReturn) -> bytes:
                     printable(format_quantity(line.quantity, line.product.unit)),
                     "Back on the shelf" if line.restock else "Written off",
                     printable(line.reason),
-                    money(line.unit_price),
-                    money(line.refund),
+                    money(line.net_amount),
+                    money(line.tax_amount),
                 ]
             )
-    refund = sum((line.refund for line in lines), Decimal("0"))
-    _total(pdf, f"Total refund: {money(refund)}   ({line_count(len(lines))})")
+    summary_rows(pdf, credit_note_amounts(sale_return, lines))
     if sale_return.notes:
         pdf.ln(4)
         pdf.set_font(FONT, "B", 9)
@@ -127,6 +133,34 @@ def credit_note_pdf(sale_return: SaleReturn) -> bytes:
         pdf.set_font(FONT, "", 10)
         pdf.multi_cell(0, 5, printable(sale_return.notes), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def _amounts(sale: Sale, lines) -> list[tuple[str, str]]:
+    """The receipt's summary: the sale's discount, net, tax per rate, total."""
+    rows = []
+    if sale.discount:
+        percent = f" ({sale.discount_percent.normalize():f}%)" if sale.discount_percent else ""
+        rows.append((f"Discount on the sale{percent}, included", money(sale.discount)))
+    net = sum((line.net_amount for line in lines), Decimal("0"))
+    tax = sum((line.tax_amount for line in lines), Decimal("0"))
+    rows.append(("Net", money(net)))
+    rows += [
+        (f"Tax {band.percent.normalize():f}% on {money(band.net)}", money(band.tax))
+        for band in sale_tax_bands(lines)
+    ]
+    rows.append(("Total", money(net + tax)))
+    return rows
+
+
+def credit_note_amounts(sale_return: SaleReturn, lines) -> list[tuple[str, str]]:
+    """The credit note's summary: net and tax of the units, what was kept, the refund."""
+    net = sum((line.net_amount for line in lines), Decimal("0"))
+    tax = sum((line.tax_amount for line in lines), Decimal("0"))
+    rows = [("Net", money(net)), ("Tax", money(tax))]
+    if sale_return.refund != net + tax:
+        rows.append(("Kept by the shop", money(net + tax - sale_return.refund)))
+    rows.append(("Refund", money(sale_return.refund)))
+    return rows
 
 
 def _customer_and_store(pdf: FPDF, document: Sale | SaleReturn, *, store_heading: str) -> None:
@@ -137,10 +171,3 @@ def _customer_and_store(pdf: FPDF, document: Sale | SaleReturn, *, store_heading
         ("Customer", [customer.name, customer.address, customer.email, customer.phone]),
         (store_heading, [f"{settings.SITE_NAME}: {store.name}", store.address, store.phone]),
     )
-
-
-def _total(pdf: FPDF, text: str) -> None:
-    """The document's total, right-aligned in bold under its lines."""
-    pdf.ln(2)
-    pdf.set_font(FONT, "B", 11)
-    pdf.cell(0, 7, printable(text), align="R", new_x="LMARGIN", new_y="NEXT")

@@ -22,10 +22,19 @@ class SaleReturnForm(forms.Form):
     ``lines`` are the sale's lines annotated with ``returned`` (see
     :func:`sales.selectors.with_returned`). A line takes at most what was sold
     less what already came back, in its unit's precision; a blank quantity is
-    nothing back. The refund is what was paid for the units: it is not typed.
+    nothing back. The refund defaults to what was paid for the units; a
+    smaller one keeps the rest (a restocking fee), a larger one is refused by
+    :func:`sales.returns.sale_return`, which knows what was paid.
     """
 
     date = forms.DateField(widget=DATE_INPUT)
+    refund = forms.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text="Blank: what was paid for the units. Less keeps the rest as a fee.",
+    )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     error_messages = {

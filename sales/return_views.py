@@ -5,7 +5,7 @@ have their own list, CSV, credit note page, printable page and PDF.
 """
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP
 
 from django.conf import settings
 from django.contrib import messages
@@ -72,6 +72,7 @@ class SaleReturnCreateView(PermissionRequiredMixin, TemplateView):
                     user=request.user,
                     date=form.cleaned_data["date"],
                     notes=form.cleaned_data["notes"],
+                    refund=form.cleaned_data["refund"],
                 )
             except OperationRefused as error:
                 # What changed since the page was read: another return, a void.
@@ -100,10 +101,9 @@ def _recorded(credit_note: SaleReturn, returned) -> str:
         parts.append(f"{', '.join(shelved)} back on the shelf at {credit_note.store.name}")
     if written_off:
         parts.append(f"{', '.join(written_off)} written off")
-    refund = sum((quantity * line.unit_price for line, quantity, _, _ in returned), Decimal("0"))
     return (
         f"Credit note {credit_note.label} was recorded: {', '.join(parts)}; "
-        f"refund {settings.CURRENCY_SYMBOL}{refund.quantize(CENT, ROUND_HALF_UP):,.2f}."
+        f"refund {settings.CURRENCY_SYMBOL}{credit_note.refund:,.2f}."
     )
 
 
@@ -132,6 +132,9 @@ class SaleReturnDetailView(PermissionRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["lines"] = self.object.lines.select_related("product__unit")
+        credit_note = self.object
+        context["paid"] = credit_note.total_value + credit_note.total_tax
+        context["kept"] = context["paid"] - credit_note.refund
         return context
 
 
@@ -175,7 +178,9 @@ class SaleReturnLineExportView(PermissionRequiredMixin, View):
         "Restocked",
         "Reason",
         "Unit price",
-        "Refund",
+        "Net",
+        "Tax",
+        "Gross",
         "Unit cost",
         "Cost",
     ]
@@ -194,6 +199,8 @@ class SaleReturnLineExportView(PermissionRequiredMixin, View):
         "restock",
         "reason",
         "unit_price",
+        "net_amount",
+        "tax_amount",
         "unit_cost",
     ]
 
@@ -209,7 +216,7 @@ class SaleReturnLineExportView(PermissionRequiredMixin, View):
     @staticmethod
     def csv_row(
         return_id, number, date: datetime.date, sale_id, sale_number, customer, store, sku,
-        product, unit, quantity, restock, reason, unit_price, unit_cost,
+        product, unit, quantity, restock, reason, unit_price, net, tax, unit_cost,
     ) -> tuple:  # fmt: skip
         return (
             number or f"#{return_id}",  # as SaleReturn.label and Sale.label
@@ -224,7 +231,9 @@ class SaleReturnLineExportView(PermissionRequiredMixin, View):
             "yes" if restock else "no",
             reason,
             unit_price,
-            (quantity * unit_price).quantize(CENT, ROUND_HALF_UP),
+            net,
+            tax,
+            net + tax,
             unit_cost,
             (quantity * unit_cost).quantize(CENT, ROUND_HALF_UP),
         )

@@ -13,12 +13,13 @@ from decimal import Decimal
 from itertools import batched
 
 from django.db import transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Round
 from django.utils import timezone
 
 from core.exceptions import OperationRefused
 from core.models import COST_TOTAL, QUANTITY_PLACES, TOTAL
+from core.money import round_money
 from core.quantities import format_quantity, plain_quantity
 from core.totals import add_to_totals
 from core.transactions import retry_on_deadlock
@@ -53,21 +54,49 @@ def returnable_quantities(sale: Sale, *, lock: bool = False) -> dict[int, Decima
     snapshot of the transaction's first read).
     """
     sold = dict(SaleLine.objects.filter(sale=sale).order_by("pk").values_list("pk", "quantity"))
+    returned = _returned(list(sold), lock=lock)
+    return {pk: quantity - returned[pk][0] for pk, quantity in sold.items()}
+
+
+def _returned(sale_line_ids, *, lock: bool) -> dict[int, list[Decimal]]:
+    """Per sale line id, [units, net, tax] already returned (zeros if none)."""
     # By the lines' ids, not through a join: a locking read locks every row it joins.
-    returned_lines = SaleReturnLine.objects.filter(sale_line_id__in=list(sold)).order_by()
+    returned_lines = SaleReturnLine.objects.filter(sale_line_id__in=sale_line_ids).order_by()
     if lock:
         returned_lines = returned_lines.select_for_update()
-    returned: dict[int, Decimal] = defaultdict(Decimal)
-    for sale_line_id, quantity in returned_lines.values_list("sale_line_id", "quantity"):
-        returned[sale_line_id] += quantity
-    return {pk: quantity - returned[pk] for pk, quantity in sold.items()}
+    returned: dict[int, list[Decimal]] = defaultdict(
+        lambda: [Decimal("0"), Decimal("0"), Decimal("0")]
+    )
+    for sale_line_id, *amounts in returned_lines.values_list(
+        "sale_line_id", "quantity", "net_amount", "tax_amount"
+    ):
+        totals = returned[sale_line_id]
+        for i, amount in enumerate(amounts):
+            totals[i] += amount
+    return returned
+
+
+def _share_of_line(line: SaleLine, quantity: Decimal, returned: list[Decimal]) -> tuple:
+    """(net, tax) of ``quantity`` units of ``line`` coming back, ``returned`` [units, net,
+    tax] having come back before: in proportion, rounded, and all that is left of the
+    line's amounts once its last units are back (so a line returned in parts refunds
+    exactly what it was paid)."""
+    if returned[0] + quantity >= line.quantity:
+        return line.net_amount - returned[1], line.tax_amount - returned[2]
+    return (
+        round_money(line.net_amount * quantity / line.quantity),
+        round_money(line.tax_amount * quantity / line.quantity),
+    )
 
 
 @retry_on_deadlock
 def sale_return(
-    *, sale: Sale, lines: list[ReturnLineInput], user, date=None, notes=""
+    *, sale: Sale, lines: list[ReturnLineInput], user, date=None, notes="", refund=None
 ) -> SaleReturn:
     """Record units of ``sale`` coming back, restocking those marked so, all or nothing.
+
+    ``refund`` is the money given back: by default what was paid for the units
+    (their share of their lines' net and tax); it may be less, never more.
 
     Raises :class:`ReturnRefused` when the sale was voided, a line belongs to
     another sale, or a line asks for more than was sold less what was
@@ -101,7 +130,9 @@ def sale_return(
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-        returnable = returnable_quantities(sale, lock=True)
+        sold = dict(SaleLine.objects.filter(sale=sale).order_by("pk").values_list("pk", "quantity"))
+        returned = _returned(list(sold), lock=True)
+        returnable = {pk: quantity - returned[pk][0] for pk, quantity in sold.items()}
         asked: dict[int, Decimal] = defaultdict(Decimal)
         for line in lines:
             asked[line.sale_line.pk] += line.quantity
@@ -114,18 +145,38 @@ def sale_return(
         ]
         if too_many:
             raise ReturnRefused("; ".join(dict.fromkeys(too_many)))
+        current = {
+            line.pk: line
+            for line in SaleLine.objects.filter(pk__in=[line.sale_line.pk for line in lines])
+        }
+        amounts = []
+        for line in lines:
+            net, tax = _share_of_line(
+                current[line.sale_line.pk], line.quantity, returned[line.sale_line.pk]
+            )
+            amounts.append((net, tax))
+            # A second line of the same sale line in this return comes after this one.
+            returned[line.sale_line.pk][0] += line.quantity
+            returned[line.sale_line.pk][1] += net
+            returned[line.sale_line.pk][2] += tax
+        paid = sum((net + tax for net, tax in amounts), Decimal("0"))
+        if refund is None:
+            refund = paid
+        elif refund > paid:
+            raise ReturnRefused(
+                f"The refund ({refund}) cannot be more than was paid for these units ({paid})."
+            )
+        elif refund < 0:
+            raise ReturnRefused("A refund cannot be negative.")
         sale_return = SaleReturn.objects.create(
             sale=sale,
+            refund=refund,
             store_id=sale.store_id,
             customer_id=sale.customer_id,
             date=date or timezone.localdate(),
             notes=notes,
             created_by=user,
         )
-        current = {
-            line.pk: line
-            for line in SaleLine.objects.filter(pk__in=[line.sale_line.pk for line in lines])
-        }
         move_stock(
             store=sale.store,
             changes=[
@@ -150,8 +201,10 @@ def sale_return(
                 reason=line.reason[:255],
                 unit_price=current[line.sale_line.pk].unit_price,
                 unit_cost=current[line.sale_line.pk].unit_cost,
+                net_amount=net,
+                tax_amount=tax,
             )
-            for line in lines
+            for line, (net, tax) in zip(lines, amounts, strict=True)
         )
         _add_to_totals(sale_return.date, return_lines)
         # Last: the store's counter stays locked until the commit (see stores.numbering).
@@ -171,13 +224,13 @@ def _add_to_totals(date, lines: list[SaleReturnLine]) -> None:
     per_product = defaultdict(lambda: {"units": Decimal("0"), "value": Decimal("0")})
     for line in lines:
         per_product[line.product_id]["units"] -= line.quantity
-        per_product[line.product_id]["value"] -= line.refund
+        per_product[line.product_id]["value"] -= line.value
     ProductSales.objects.add(dict(per_product))
     ReturnDay.objects.add(
         date,
         documents=1,
         units=sum(line.quantity for line in lines),
-        value=sum((line.refund for line in lines), Decimal("0")),
+        value=sum((line.value for line in lines), Decimal("0")),
         cost=sum((line.cost for line in lines), Decimal("0")),
         written_off=sum((line.cost for line in lines if not line.restock), Decimal("0")),
     )
@@ -236,7 +289,7 @@ def expected_return_days():
         .annotate(
             documents=Count("sale_return", distinct=True),
             units=Sum("quantity"),
-            value=Sum(F("quantity") * F("unit_price"), output_field=TOTAL),
+            value=Sum("net_amount", output_field=TOTAL),
             cost=Sum(F("quantity") * F("unit_cost"), output_field=COST_TOTAL),
         )
         .order_by("day")
@@ -279,7 +332,7 @@ def restocked_differences() -> list[str]:
 
 
 def over_returned() -> list[str]:
-    """Each sale line with more units returned than were sold."""
+    """Each sale line with more units, or more money, returned than were sold."""
     return [
         f"Sale line {pk}: {plain_quantity(returned)} returned of {plain_quantity(quantity)} sold"
         for pk, quantity, returned in SaleLine.objects.annotate(
@@ -288,6 +341,15 @@ def over_returned() -> list[str]:
         )
         .filter(returned__gt=F("quantity"))
         .values_list("pk", "quantity", "returned")
+    ] + [
+        f"Sale line {pk}: {Decimal(str(net)):.2f} net and {Decimal(str(tax)):.2f} tax came back "
+        f"of {line_net} and {line_tax} paid"
+        for pk, line_net, line_tax, net, tax in SaleLine.objects.annotate(
+            net=Round(Sum("return_lines__net_amount"), 2),
+            tax=Round(Sum("return_lines__tax_amount"), 2),
+        )
+        .filter(Q(net__gt=F("net_amount")) | Q(tax__gt=F("tax_amount")))
+        .values_list("pk", "net_amount", "tax_amount", "net", "tax")
     ]
 
 

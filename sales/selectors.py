@@ -6,6 +6,7 @@ from django.db.models import OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from core.models import UNITS_TOTAL
+from core.money import TaxBand, tax_bands
 from sales.models import Sale, SaleReturnLine
 
 
@@ -38,3 +39,10 @@ def credit_notes_of(sale: Sale):
 def receipt_lines(sale: Sale):
     """The sale's lines as its receipt lists them, each with its product and unit."""
     return sale.lines.select_related("product__unit")
+
+
+def sale_tax_bands(lines) -> list[TaxBand]:
+    """The tax per rate of a sale's (loaded) lines; none when nothing on it is taxed."""
+    if not any(line.tax_percent for line in lines):
+        return []
+    return tax_bands((line.tax_percent, line.net_amount, line.tax_amount) for line in lines)

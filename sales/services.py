@@ -1,10 +1,11 @@
 """Confirming and voiding sales: each one transaction through the stock engine."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import batched
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, OuterRef, Subquery, Sum
 from django.utils import timezone
@@ -17,6 +18,16 @@ from products.models import Product, StockMovement
 from products.services import StockChange, move_stock
 from products.valuation import CostChange
 from sales.models import ProductSales, ReturnDay, Sale, SaleDay, SaleLine, SaleReturnLine
+from sales.pricing import (
+    OVERRIDE_PERMISSION,
+    Discount,
+    LineToPrice,
+    PricingError,
+    below_cost,
+    is_overridden,
+    override_refusals,
+    price_lines,
+)
 from sales.returns import (
     expected_return_days,
     over_returned,
@@ -31,20 +42,67 @@ from stores.numbering import next_document_number
 class SaleLineInput:
     product: Product
     quantity: Decimal
-    unit_price: Decimal
+    # None: the product's sale price.
+    unit_price: Decimal | None = None
+    discount: Discount | None = None
 
 
-def sale_confirm(*, customer, store, lines: list[SaleLineInput], user, date=None, notes="") -> Sale:
+class PriceRefused(OperationRefused):
+    """A price or discount the user may not give, or one larger than the line; nothing
+    was written."""
+
+
+def sale_confirm(
+    *,
+    customer,
+    store,
+    lines: list[SaleLineInput],
+    user,
+    date=None,
+    notes="",
+    discount: Discount | None = None,
+) -> Sale:
     """Check availability of every line at ``store``, then record the sale and issue its stock.
 
     Raises :class:`~products.services.InsufficientStock` listing every short
-    product (lines of the same product count together); then nothing is written.
+    product (lines of the same product count together), or :class:`PriceRefused`
+    when a price, a discount or a price below cost needs a permission ``user``
+    lacks (see :mod:`sales.pricing`); then nothing is written.
     """
     if not lines:
         raise ValueError("A sale needs at least one line.")
     if any(line.quantity <= 0 for line in lines):
         # A negative line would move stock the wrong way under the document's name.
         raise ValueError("Every line needs a quantity above zero.")
+    lines = [
+        line if line.unit_price is not None else replace(line, unit_price=line.product.sale_price)
+        for line in lines
+    ]
+    includes_tax = settings.PRICES_INCLUDE_TAX
+    # The rates in force now, in one query whatever the number of lines.
+    tax_percent = dict(
+        Product.objects.filter(pk__in={line.product.pk for line in lines}).values_list(
+            "pk", "tax_rate__percent"
+        )
+    )
+    try:
+        priced = price_lines(
+            [
+                LineToPrice(
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                    tax_percent=tax_percent[line.product.pk] or Decimal("0"),
+                    discount=line.discount,
+                )
+                for line in lines
+            ],
+            discount=discount,
+            includes_tax=includes_tax,
+        )
+    except PricingError as error:
+        raise PriceRefused(str(error)) from None
+    if refusals := override_refusals(user, lines, priced):
+        raise PriceRefused("; ".join(refusals))
     with transaction.atomic():
         sale = Sale.objects.create(
             customer=customer,
@@ -52,6 +110,9 @@ def sale_confirm(*, customer, store, lines: list[SaleLineInput], user, date=None
             date=date or timezone.localdate(),
             notes=notes,
             created_by=user,
+            discount=sum((amounts.document_discount for amounts in priced), Decimal("0")),
+            discount_percent=discount.percent if discount else None,
+            prices_include_tax=includes_tax,
         )
         movements = move_stock(
             store=store,
@@ -63,16 +124,34 @@ def sale_confirm(*, customer, store, lines: list[SaleLineInput], user, date=None
         # The engine read each product's average cost under its lock; a sale
         # leaves the average unchanged, so it is the cost of these units.
         unit_cost = {movement.product_id: movement.product.average_cost for movement in movements}
-        sale_lines = SaleLine.objects.bulk_create(
+        sale_lines = [
             SaleLine(
                 sale=sale,
                 product=line.product,
                 quantity=line.quantity,
                 unit_price=line.unit_price,
                 unit_cost=unit_cost[line.product.pk],
+                list_price=line.product.sale_price,
+                discount=amounts.discount,
+                discount_percent=line.discount.percent if line.discount else None,
+                document_discount=amounts.document_discount,
+                tax_percent=tax_percent[line.product.pk] or Decimal("0"),
+                net_amount=amounts.net,
+                tax_amount=amounts.tax,
+                price_set_by=(
+                    user
+                    if is_overridden(line.unit_price, line.product.sale_price, amounts)
+                    else None
+                ),
             )
-            for line in lines
-        )
+            for line, amounts in zip(lines, priced, strict=True)
+        ]
+        # Below cost is known only now, at the cost read under the product locks:
+        # refused without the permission, reported to the caller (a warning) with it.
+        sale.below_cost = below_cost(sale_lines)
+        if sale.below_cost and not user.has_perm(OVERRIDE_PERMISSION):
+            raise PriceRefused("Below cost, which needs a manager: " + "; ".join(sale.below_cost))
+        sale_lines = SaleLine.objects.bulk_create(sale_lines)
         _add_to_totals(sale.date, sale_lines, sign=1)
         # Last: the store's counter stays locked until the commit (see stores.numbering).
         sale.number = next_document_number(store, "sale", sale.date)
@@ -207,7 +286,7 @@ def expected_daily_totals():
         .annotate(
             documents=Count("sale", distinct=True),
             units=Sum("quantity"),
-            value=Sum(F("quantity") * F("unit_price"), output_field=TOTAL),
+            value=Sum("net_amount", output_field=TOTAL),
             cost=Sum(F("quantity") * F("unit_cost"), output_field=COST_TOTAL),
         )
         .order_by("day")
@@ -222,7 +301,7 @@ def expected_product_sales() -> list[dict]:
         for row in SaleReturnLine.objects.values("product_id")
         .annotate(
             units=Sum("quantity"),
-            value=Sum(F("quantity") * F("unit_price"), output_field=TOTAL),
+            value=Sum("net_amount", output_field=TOTAL),
         )
         .order_by()
     }
@@ -237,7 +316,7 @@ def expected_product_sales() -> list[dict]:
         .values("product_id")
         .annotate(
             units=Sum("quantity"),
-            value=Sum(F("quantity") * F("unit_price"), output_field=TOTAL),
+            value=Sum("net_amount", output_field=TOTAL),
         )
         .order_by("product_id")
     ]

@@ -1,3 +1,4 @@
+from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import HttpResponse
 from django.utils.functional import cached_property
@@ -10,7 +11,7 @@ from products.models import StockMovement
 from sales.forms import SaleFilterForm, SaleForm, SaleLineFormSet
 from sales.models import Sale, SaleReturn
 from sales.pdf import receipt_pdf
-from sales.selectors import credit_notes_of, receipt_lines, with_returned
+from sales.selectors import credit_notes_of, receipt_lines, sale_tax_bands, with_returned
 from sales.services import SaleLineInput, sale_confirm, sale_void
 
 
@@ -26,7 +27,7 @@ class SaleCreateView(StockDocumentCreateView):
     formset_class = SaleLineFormSet
 
     def record(self, form, line_forms):
-        return sale_confirm(
+        sale = sale_confirm(
             **form.cleaned_data,
             user=self.request.user,
             lines=[
@@ -34,10 +35,15 @@ class SaleCreateView(StockDocumentCreateView):
                     product=line.cleaned_data["product"],
                     quantity=line.cleaned_data["quantity"],
                     unit_price=line.cleaned_data["unit_price"],
+                    discount=line.cleaned_data["discount"],
                 )
                 for line in line_forms
             ],
         )
+        if sale.below_cost:
+            # Allowed for those who may set prices, but never without a word.
+            messages.warning(self.request, "Sold below cost: " + "; ".join(sale.below_cost) + ".")
+        return sale
 
 
 class SaleDetailView(StockDocumentDetailView):
@@ -58,8 +64,9 @@ class SaleDetailView(StockDocumentDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         sale, user = self.object, self.request.user
-        lines = list(with_returned(context["lines"]))
+        lines = list(with_returned(context["lines"].select_related("price_set_by")))
         context["lines"] = lines
+        context["tax_bands"] = sale_tax_bands(lines)
         context["returns"] = self.returns
         context["can_return"] = (
             not sale.is_voided
@@ -89,7 +96,8 @@ class SaleReceiptView(PermissionRequiredMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["lines"] = receipt_lines(self.object)
+        context["lines"] = lines = list(receipt_lines(self.object))
+        context["tax_bands"] = sale_tax_bands(lines)
         context["credit_notes"] = credit_notes_of(self.object)
         return context
 

@@ -18,12 +18,13 @@ from core.quantities import plain_quantity
 from people.tests.factories import CustomerFactory, SupplierFactory
 from products.models import StockMovement
 from products.services import stock_adjust
-from products.tests.factories import CategoryFactory, ProductFactory
+from products.tests.factories import CategoryFactory, ProductFactory, TaxRateFactory
 from purchases.services import purchase_void
 from purchases.tests.factories import make_order, make_purchase, receive
 from sales.models import Sale, SaleLine
+from sales.pricing import Discount
 from sales.returns import ReturnLineInput, sale_return
-from sales.services import sale_void
+from sales.services import SaleLineInput, sale_confirm, sale_void
 from sales.tests.factories import make_sale
 from stores.tests.factories import StoreFactory
 
@@ -276,6 +277,9 @@ PURCHASE_HEADER = [
     "Pack size",
     "Unit cost",
     "Line total",
+    "Tax %",
+    "Tax",
+    "Gross",
 ]
 SALE_HEADER = [
     "Sale",
@@ -287,12 +291,18 @@ SALE_HEADER = [
     "Product",
     "Unit",
     "Quantity",
+    "List price",
     "Unit price",
+    "Discount",
+    "Net",
+    "Tax %",
+    "Tax",
+    "Gross",
     "Unit cost",
-    "Line total",
     "Gross profit",
+    "Price set by",
     "Returned",
-    "Refunded",
+    "Returned (net)",
 ]
 
 
@@ -326,11 +336,14 @@ def test_purchase_lines_csv_has_one_row_per_line(manager_client, documents):
             "",
             f"{line.unit_cost:.2f}",
             f"{line.quantity * line.unit_cost:.2f}",
+            "0",
+            "0.00",
+            f"{line.quantity * line.unit_cost:.2f}",
         ]
         for line in purchase.lines.order_by("pk")
     ]
-    assert mine[0][-6:] == ["pcs", "12", "", "", "4.00", "48.00"]
-    assert mine[1][-6:] == ["pcs", "100", "", "", "0.35", "35.00"]
+    assert mine[0][-9:] == ["pcs", "12", "", "", "4.00", "48.00", "0", "0.00", "48.00"]
+    assert mine[1][-9:] == ["pcs", "100", "", "", "0.35", "35.00", "0", "0.00", "35.00"]
     voided_rows = [row for row in rows if row[0] == str(voided.pk)]
     # Voided at is local time (Auckland), not UTC.
     assert {row[5] for row in voided_rows} == {local_iso(voided.voided_at)}
@@ -355,17 +368,28 @@ def test_sale_lines_csv_has_cost_and_gross_profit_per_line(manager_client, docum
             line.product.name,
             "pcs",
             plain_quantity(line.quantity, grouped=False),
+            f"{line.list_price:.2f}",
             f"{line.unit_price:.2f}",
+            "0.00",
+            f"{line.net_amount:.2f}",
+            "0",
+            "0.00",
+            f"{line.net_amount:.2f}",
             f"{line.unit_cost:.4f}",
-            f"{line.quantity * line.unit_price:.2f}",
-            f"{line.quantity * (line.unit_price - line.unit_cost):.2f}",
+            f"{line.net_amount - line.quantity * line.unit_cost:.2f}",
+            line.price_set_by.username if line.price_set_by else "",
             "0",
             "0.00",
         ]
         for line in sale.lines.order_by("pk")
     ]
-    # 1 bolt at 9.50 bought at 4.00; 7 nuts at 0.99 bought at 0.35.
-    assert [row[-4:-2] for row in mine] == [["9.50", "5.50"], ["6.93", "4.48"]]
+    # 1 bolt at 9.50 (listed at 10.00, so someone set the price) bought at 4.00; 7 nuts
+    # at their list price of 0.99 bought at 0.35. Untaxed: net and gross are the same.
+    # List price, unit price, discount, net; gross profit, price set by.
+    assert [row[9:13] + row[17:19] for row in mine] == [
+        ["10.00", "9.50", "0.00", "9.50", "5.50", "factory-clerk"],
+        ["0.99", "0.99", "0.00", "6.93", "4.48", ""],
+    ]
 
 
 def test_sale_lines_csv_says_what_came_back_of_each_line(manager_client, documents, manager):
@@ -378,10 +402,53 @@ def test_sale_lines_csv_says_what_came_back_of_each_line(manager_client, documen
 
     mine = [row for row in rows if row[0] == str(sale.pk)]
     # 5 of the 7 nuts at 0.99 came back; the line itself still says what it sold.
-    assert [row[-4:] for row in mine] == [
-        ["9.50", "5.50", "0", "0.00"],
-        ["6.93", "4.48", "5", "4.95"],
+    # Net, tax %, tax; returned, returned (net).
+    assert [row[12:15] + row[19:] for row in mine] == [
+        ["9.50", "0", "0.00", "0", "0.00"],
+        ["6.93", "0", "0.00", "5", "4.95"],
     ]
+
+
+def test_sale_lines_csv_carries_discounts_net_tax_and_gross(manager_client, manager):
+    # Given 3 drills at 10.00 taxed 20 % with 10 % off the line, and 2 bulbs at 5.00 taxed
+    # 5 %, with 3.70 off the whole sale: shared 2.70 and 1.00 over the lines' 27.00 and 10.00.
+    store = StoreFactory()
+    drill = ProductFactory(
+        sku="DRL-1", sale_price=D("10.00"), tax_rate=TaxRateFactory(percent=D("20"))
+    )
+    bulb = ProductFactory(
+        sku="BLB-1", sale_price=D("5.00"), tax_rate=TaxRateFactory(percent=D("5"))
+    )
+    receive(drill, store, 5, D("6.00"))
+    receive(bulb, store, 5, D("2.00"))
+    sale = sale_confirm(
+        customer=CustomerFactory(),
+        store=store,
+        user=manager,
+        lines=[
+            SaleLineInput(drill, D("3"), discount=Discount(percent=D("10"))),
+            SaleLineInput(bulb, D("2")),
+        ],
+        discount=Discount(amount=D("3.70")),
+    )
+    drills = sale.lines.get(product=drill)
+    sale_return(sale=sale, lines=[ReturnLineInput(drills, D("1"))], user=manager)
+
+    # When
+    _, rows = export(manager_client, SALES_CSV)
+
+    # Then: from the list price to the gross, who set the price, and what came back
+    # (a third of the drills' net).
+    assert [row[5:] for row in rows if row[0] == str(sale.pk)] == [
+        [
+            "DRL-1", drill.name, "pcs", "3", "10.00", "10.00", "5.70", "24.30", "20", "4.86",
+            "29.16", "6.0000", "6.30", "manager", "1", "8.10",
+        ],
+        [
+            "BLB-1", bulb.name, "pcs", "2", "5.00", "5.00", "1.00", "9.00", "5", "0.45",
+            "9.45", "2.0000", "5.00", "manager", "0", "0.00",
+        ],
+    ]  # fmt: skip
 
 
 def document_ids(client, list_name, query) -> set[str]:
@@ -642,6 +709,8 @@ def bulk_sales(store, customer, product):
             product=product,
             quantity=1 + n % 5,
             unit_price=D("2.50"),
+            list_price=D("2.50"),
+            net_amount=(1 + n % 5) * D("2.50"),
             unit_cost=D("1.1250"),
         )
         for sale in Sale.objects.filter(store=store)

@@ -22,6 +22,7 @@ SECTIONS = {
     "Categories": "categories:list",
     "Products": "products:list",
     "Units": "units:list",
+    "Tax rates": "tax_rates:list",
     "Purchases": "purchases:list",
     "Sales": "sales:list",
     "Returns": "returns:list",

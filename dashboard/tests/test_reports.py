@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import staff_user
 from products.models import StockLevel
-from products.tests.factories import ProductFactory
+from products.tests.factories import ProductFactory, TaxRateFactory
 from purchases.tests.factories import make_purchase, receive
 from sales.services import sale_void
 from sales.tests.factories import make_sale
@@ -246,14 +246,20 @@ SALES_URL = reverse("reports:sales-by-product")
 
 @pytest.fixture
 def sales():
-    """Sales of five products at two stores on days around the default period, one voided."""
+    """Sales of five products (three taxed 20 %) at two stores on days around the default
+    period, one voided."""
     north, south = StoreFactory(name="North"), StoreFactory(name="South")
+    vat = TaxRateFactory(percent=D("20"))
     products = [
-        ProductFactory(name=f"Ware {chr(65 + n)}", cost_price=D("2.00") + n) for n in range(5)
+        ProductFactory(
+            name=f"Ware {chr(65 + n)}", cost_price=D("2.00") + n, tax_rate=vat if n % 2 else None
+        )
+        for n in range(5)
     ]
     for store in (north, south):
         make_purchase(store=store, lines=[(product, 500) for product in products])
-    recorded = []  # (date, store, product, quantity, unit price, unit cost, voided)
+    # (date, store, product, quantity, net amount, tax, unit cost, voided)
+    recorded = []
     days = [
         TODAY,
         TODAY - datetime.timedelta(days=29),  # first day of the last 30
@@ -267,17 +273,19 @@ def sales():
                 continue
             store = north if (index + n) % 2 else south
             quantity, price = 1 + (index * n) % 4, D("5.00") + D("1.50") * n + index
-            make_sale(store=store, lines=[(product, quantity, price)], date=day)
-            recorded.append((day, store, product, quantity, price, product.cost_price, False))
+            line = make_sale(store=store, lines=[(product, quantity, price)], date=day).lines.get()
+            amounts = (line.net_amount, line.tax_amount, product.cost_price)
+            recorded.append((day, store, product, quantity, *amounts, False))
     voided = make_sale(store=north, lines=[(products[1], 9, D("99.00"))], date=TODAY)
     sale_void(sale=voided, user=staff_user(), reason="test")
-    recorded.append((TODAY, north, products[1], 9, D("99.00"), products[1].cost_price, True))
+    line = voided.lines.get()
+    recorded.append((TODAY, north, products[1], 9, line.net_amount, line.tax_amount, None, True))
     return north, south, products, recorded
 
 
 def expected_by_product(recorded, start=None, end=None, store=None, names=None) -> list[dict]:
     rows = {}
-    for day, sale_store, product, quantity, price, cost, voided in recorded:
+    for day, sale_store, product, quantity, net, tax, unit_cost, voided in recorded:
         if voided or (start and day < start) or (end and day > end):
             continue
         if (store and sale_store != store) or (names and product.name not in names):
@@ -290,12 +298,14 @@ def expected_by_product(recorded, start=None, end=None, store=None, names=None) 
                 "sku": product.sku,
                 "units": 0,
                 "value": D("0"),
+                "tax": D("0"),
                 "cost": D("0"),
             },
         )
         row["units"] += quantity
-        row["value"] += quantity * price
-        row["cost"] += quantity * cost
+        row["value"] += net  # net of tax: the line's net_amount
+        row["tax"] += tax
+        row["cost"] += quantity * unit_cost
     for row in rows.values():
         row["profit"] = row["value"] - row["cost"]
     return list(rows.values())
@@ -386,23 +396,35 @@ def test_sales_by_product_csv_matches_the_page_and_its_totals(manager_client, sa
     exported = csv_rows(manager_client.get(SALES_URL, {**query, "format": "csv"}))
 
     header, *lines = exported
-    assert header == ["SKU", "Product", "Units sold", "Sales value", "Cost", "Gross profit"]
+    assert header == [
+        "SKU",
+        "Product",
+        "Units sold",
+        "Sales (net)",
+        "Tax",
+        "Sales (gross)",
+        "Cost",
+        "Gross profit",
+    ]
     assert lines == [
         [
             row["sku"],
             row["product"],
             str(row["units"]),
             f"{row['value']:.2f}",
+            f"{row['tax']:.2f}",
+            f"{row['value'] + row['tax']:.2f}",
             f"{row['cost']:.4f}",
             f"{row['profit']:.4f}",
         ]
         for row in expected
     ]
+    assert any(D(line[4]) for line in lines)  # some are taxed
     totals = page.context["totals"]
     assert sum(int(line[2]) for line in lines) == totals["units"]
     assert sum(D(line[3]) for line in lines) == totals["value"]
-    assert sum(D(line[4]) for line in lines) == totals["cost"]
-    assert sum(D(line[5]) for line in lines) == totals["profit"]
+    assert sum(D(line[6]) for line in lines) == totals["cost"]
+    assert sum(D(line[7]) for line in lines) == totals["profit"]
     footer = page.content.decode().split('data-testid="report-totals"', 1)[1].split("</tr>")[0]
     assert f"{settings.CURRENCY_SYMBOL}{totals['value']:,.2f}" in footer
     assert f"{settings.CURRENCY_SYMBOL}{totals['profit']:,.2f}" in footer

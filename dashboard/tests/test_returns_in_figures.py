@@ -74,6 +74,7 @@ def test_the_dashboard_shows_sales_net_of_returns_and_the_returns(widget, query)
         D("20"),
         D("4"),
     )
+    assert returns["refunded"] == D("20")  # what was paid for the two: untaxed, no fee kept
     top = [(row["product__name"], row["units"], row["value"]) for row in summary["top_products"]]
     assert top == [("Widget", D("3"), D("30")), ("Other", D("4"), D("28"))]
 
@@ -116,7 +117,8 @@ def test_the_sales_report_is_net_of_returns(widget, manager_client):
 
     csv = manager_client.get(url, {**query, "format": "csv"})
     content = b"".join(csv.streaming_content).decode()
-    assert "W-1,Widget,3,30.00,16.0000,14.0000" in io.StringIO(content).read()
+    # Untaxed: no tax, and the gross is the net.
+    assert "W-1,Widget,3,30.00,0.00,30.00,16.0000,14.0000" in io.StringIO(content).read()
 
 
 def test_the_dashboard_shows_purchases_net_of_returns_to_suppliers(store, manager):

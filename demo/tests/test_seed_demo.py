@@ -1,5 +1,7 @@
 import re
+from collections import Counter
 from datetime import timedelta
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -11,19 +13,22 @@ from django.db.models import F, Max, Min
 from django.utils import timezone
 
 from accounts.tests.factories import staff_user
+from core.money import percent_of, round_money
 from demo import catalogue
 from people.models import Customer, Supplier
-from products.models import Category, Product, StockLevel, StockMovement
+from products.models import Category, Product, StockLevel, StockMovement, TaxRate
 from products.tests.factories import ProductFactory
 from products.tests.stock_checks import ledger_differences
 from purchases.models import Purchase, PurchaseLine, PurchaseOrder, PurchaseOrderLine
 from purchases.tests.factories import make_purchase
 from replenishment.selectors import replenishment_needs
-from sales.models import Sale, SaleLine, SaleReturnLine
+from sales.models import Sale, SaleLine, SaleReturn, SaleReturnLine
 from sales.tests.factories import make_sale
 from stores.models import Store
 
 pytestmark = pytest.mark.django_db
+
+D = Decimal
 
 # The bulk path (medium and large) at a size a test can afford.
 TINY_BULK = catalogue.DemoSize(
@@ -99,6 +104,36 @@ def assert_replenishment_has_suggestions() -> None:
     needs = replenishment_needs().filter(reorder_point__isnull=False)
     assert set(needs.values_list("pk", flat=True)) == set(short.values_list("pk", flat=True))
     assert needs.filter(transfer_from__isnull=False).exists()
+
+
+def assert_taxed_and_discounted_sales(demo_user) -> None:
+    """The three rates, most categories at the standard one, every product at its category's;
+    sales charged as sales.pricing would (tax added to the prices, which exclude it), some
+    lines at 10 % off and some sales with a discount on the whole, given by the demo user."""
+    assert dict(TaxRate.objects.values_list("name", "percent")) == {
+        "VAT 20 %": D("20"),
+        "Reduced 5 %": D("5"),
+        "Zero": D("0"),
+    }
+    per_rate = Counter(Category.objects.values_list("tax_rate__name", flat=True))
+    assert per_rate["VAT 20 %"] > per_rate["Reduced 5 %"] >= 1
+    assert per_rate["Zero"] == 1
+    assert not Product.objects.exclude(tax_rate=F("category__tax_rate")).exists()
+    lines = list(SaleLine.objects.select_related("sale"))
+    for line in lines:
+        amount = round_money(line.quantity * line.unit_price)
+        assert line.net_amount == amount - line.discount - line.document_discount, line.pk
+        assert line.tax_amount == percent_of(line.net_amount, line.tax_percent), line.pk
+        assert not line.sale.prices_include_tax
+        assert line.list_price == line.unit_price  # discounts, never another price
+        assert line.price_set_by_id == (
+            demo_user.pk if line.discount or line.document_discount else None
+        ), line.pk
+    assert {line.tax_percent for line in lines} == {D("20"), D("5"), D("0")}
+    discounted = [line for line in lines if line.discount]
+    assert discounted and {line.discount_percent for line in discounted} == {D("10")}
+    assert Sale.objects.filter(discount__gt=0, discount_percent=5).exists()
+    assert any(line.document_discount for line in lines)
 
 
 def fingerprint() -> dict:
@@ -187,6 +222,10 @@ def test_seed_demo_small_builds_a_consistent_business(settings):
     assert demo.is_superuser and demo.is_staff and demo.is_active
     assert demo.check_password(printed_password(output))
     assert "Seeded small demo data" in output
+    assert_taxed_and_discounted_sales(demo)
+    # What came back was refunded in full: what was paid for it, tax included.
+    for sale_return in SaleReturn.objects.prefetch_related("lines"):
+        assert sale_return.refund == sum(line.gross_amount for line in sale_return.lines.all())
 
 
 def test_seed_demo_twice_adds_nothing_and_keeps_the_login_working():
@@ -291,6 +330,13 @@ def test_seed_demo_bulk_path_writes_exact_sizes_and_a_consistent_ledger(tiny_bul
     }
     assert "History: 100%" in output
     assert verify_stock().startswith("OK: all")
+    assert_taxed_and_discounted_sales(get_user_model().objects.get(username="demo"))
+    # The receipts' and bulk purchase lines' tax: their rate of their rounded net amount.
+    for line in PurchaseLine.objects.all():
+        assert line.tax_percent == line.product.tax_rate.percent
+        assert line.tax_amount == percent_of(
+            round_money(line.quantity * line.unit_cost), line.tax_percent
+        )
     assert_purchase_orders_in_every_state()
     assert_replenishment_has_suggestions()
     # Every balance_after is the running sum of its (product, store) ledger.

@@ -34,7 +34,7 @@ from inventory_project.tests.test_url_sweep import (
     swept_routes,
 )
 from people.models import Customer, Supplier
-from products.models import Category, Product
+from products.models import Category, Product, TaxRate
 from products.tests.factories import ProductFactory
 from purchases.models import Purchase
 from sales.models import Sale
@@ -139,6 +139,22 @@ class Money:
 
 
 @dataclass(frozen=True)
+class Percent:
+    """A tax rate's percentage: a DecimalField(max_digits=5, decimal_places=2) from 0 to 100."""
+
+    def over_long(self) -> str:
+        return "1" * 300
+
+    def accepts(self, value: str) -> bool:
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            return False
+        places = -number.as_tuple().exponent
+        return number.is_finite() and 0 <= number <= 100 and places <= 2
+
+
+@dataclass(frozen=True)
 class Choice:
     """A picker (a record or a fixed choice): no payload names a valid option."""
 
@@ -199,7 +215,12 @@ STORE_FIELDS = {
     "address": Text(required=False),
     "phone": Text(40, required=False),
 }
-CATEGORY_FIELDS = {"name": Name(120), "description": Text(required=False)}
+CATEGORY_FIELDS = {
+    "name": Name(120),
+    "tax_rate": Choice(required=False),
+    "description": Text(required=False),
+}
+TAX_RATE_FIELDS = {"name": Name(60), "percent": Percent()}
 PRODUCT_FIELDS = {
     "sku": Code(40),
     "name": Name(200),
@@ -208,6 +229,7 @@ PRODUCT_FIELDS = {
     "unit": Choice(),
     "cost_price": Money(),
     "sale_price": Money(),
+    "tax_rate": Choice(required=False),
     "reorder_level": Integer(0, 2_147_483_647),
     "description": Text(required=False),
 }
@@ -285,6 +307,20 @@ FORMS = {
         CATEGORY_FIELDS,
         record_url("category"),
         ("name", "description"),
+    ),
+    "tax rate add": FormCase(
+        "tax_rates:list",
+        lambda world: {"name": "Reduced 5 %", "percent": "5"},
+        TAX_RATE_FIELDS,
+        latest_url(TaxRate),
+        ("name",),
+    ),
+    "tax rate update": FormCase(
+        "tax_rates:detail",
+        lambda world: {"name": world.tax_rate.name, "percent": "21"},
+        TAX_RATE_FIELDS,
+        record_url("tax_rate"),
+        ("name",),
     ),
     "product add": FormCase(
         "products:list",
@@ -493,6 +529,7 @@ CUSTOM_PERIOD = {"period": "custom", "start": "2024-01-01", "end": "2024-12-31"}
 FILTERS = {
     "stores:list": (["q", "status", "sort", "page"], {}),
     "categories:list": (["q", "status", "sort", "page"], {}),
+    "tax_rates:list": (["q", "status", "sort", "page"], {}),
     "suppliers:list": (["q", "status", "sort", "page"], {}),
     "customers:list": (["q", "status", "sort", "page"], {}),
     "products:list": (
@@ -598,11 +635,11 @@ def test_path_with_missing_or_huge_id_is_not_found(django_user_model, pk):
         assert response.status_code == 404, response.status_code
         assert "404.html" in [template.name for template in response.templates]
 
-    # 6 record types x 4, adjust, replenishment rules, 2 document types x 2, transfers' detail,
+    # 7 record types x 4, adjust, replenishment rules, 2 document types x 2, transfers' detail,
     # edit, slip and 5 steps, purchase orders' detail, edit, print, PDF and 5 steps, a sale's
     # return, receipt and receipt PDF, and customer returns' detail, print and PDF, a
     # purchase's return to its supplier, and debit notes' detail, print and PDF
-    assert len(PK_ROUTES) == 57
+    assert len(PK_ROUTES) == 61
     assert each_payload(client, check, PK_ROUTES) == {}
 
 

@@ -29,6 +29,7 @@ from django.db.models import F, Sum
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
+from accounts.tests.factories import may_set_prices
 from core.exceptions import AlreadyVoided, OperationRefused
 from people.tests.factories import CustomerFactory, SupplierFactory
 from products.models import Product, StockLevel, Unit
@@ -149,7 +150,8 @@ def world(django_user_model):
             ProductFactory(name="Product 1", unit=Unit.objects.standard()["m"]),
         ],
         "stores": [StoreFactory(name=f"Store {i}") for i in range(STORES)],
-        "user": django_user_model.objects.create_user("clerk"),
+        # Sells at its own prices: pricing rules are not what this test is about.
+        "user": may_set_prices(django_user_model.objects.create_user("clerk")),
         "supplier": SupplierFactory(),
         "customer": CustomerFactory(),
     }

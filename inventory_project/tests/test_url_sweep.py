@@ -25,8 +25,8 @@ from accounts.roles import CLERK, MANAGER
 from accounts.tests.factories import staff_user
 from people.models import Customer, Supplier
 from people.tests.factories import CustomerFactory, SupplierFactory
-from products.models import Category, Product, StockLevel, StockMovement, Unit
-from products.tests.factories import CategoryFactory, ProductFactory
+from products.models import Category, Product, StockLevel, StockMovement, TaxRate, Unit
+from products.tests.factories import CategoryFactory, ProductFactory, TaxRateFactory
 from purchases.models import (
     Purchase,
     PurchaseLine,
@@ -64,10 +64,11 @@ ROUTES = {
     "login": ("public", "public"),
     "admin:login": ("public", "public"),
     "logout": ("signed-in/405", "signed-in"),
+    "profile": ("signed-in", "signed-in"),  # the user's own default store
     "password_change": ("signed-in", "signed-in"),
     "password_change_done": ("signed-in", "signed-in/405"),
     "dashboard:index": ("clerk", "clerk/405"),
-    # Stores, categories, products, suppliers: clerks only look.
+    # Stores, categories, units, tax rates, products, suppliers: clerks only look.
     "stores:list": ("clerk", "manager"),
     "stores:detail": ("clerk", "manager"),
     "stores:delete": ("manager", "manager"),
@@ -83,6 +84,11 @@ ROUTES = {
     "units:delete": ("manager", "manager"),
     "units:archive": ("manager/405", "manager"),
     "units:restore": ("manager/405", "manager"),
+    "tax_rates:list": ("clerk", "manager"),
+    "tax_rates:detail": ("clerk", "manager"),
+    "tax_rates:delete": ("manager", "manager"),
+    "tax_rates:archive": ("manager/405", "manager"),
+    "tax_rates:restore": ("manager/405", "manager"),
     "products:list": ("clerk", "manager"),
     "products:detail": ("clerk", "manager"),  # POST: update, i.e. price changes
     "products:delete": ("manager", "manager"),
@@ -186,6 +192,7 @@ RECORD_OF_NAMESPACE = {
     "stores": "store",
     "categories": "category",
     "units": "unit",
+    "tax_rates": "tax_rate",
     "products": "product",
     "suppliers": "supplier",
     "customers": "customer",
@@ -250,10 +257,13 @@ class World:
     partial_order: PurchaseOrder
     sale_return: SaleReturn  # of another sale: the world's sale can still be voided
     purchase_return: PurchaseReturn  # of another purchase: the world's can still be voided
+    tax_rate: TaxRate
 
 
 def build_world() -> World:
     store = StoreFactory(name="Main store", code="MAIN")
+    # No record uses it: the world's sales and purchases stay untaxed.
+    tax_rate = TaxRateFactory(name="VAT 20 %", percent=Decimal("20"))
     category = CategoryFactory()
     supplier = SupplierFactory()
     customer = CustomerFactory()
@@ -292,7 +302,7 @@ def build_world() -> World:
     return World(
         store, category, supplier, customer, product, purchase, sale, product.unit,
         transfer(dispatch=True), transfer(), transfer(receive=True),
-        order(place=True), order(), partial_order, credit_note, debit_note,
+        order(place=True), order(), partial_order, credit_note, debit_note, tax_rate,
     )  # fmt: skip
 
 
@@ -371,6 +381,8 @@ def post_data(name: str, world: World) -> dict:
             "symbol": "pc",
             "decimal_places": "1",
         },
+        "tax_rates:list": {"name": "Reduced 5 %", "percent": "5"},
+        "tax_rates:detail": {"name": "VAT 21 %", "percent": "21"},
         "products:list": product_post(world),
         "products:detail": product_post(world, sku=p.sku, name=p.name, sale_price="99.00"),
         "products:adjust": {
@@ -441,6 +453,7 @@ SNAPSHOT_MODELS = [
     Store,
     Category,
     Unit,
+    TaxRate,
     Supplier,
     Customer,
     Product,

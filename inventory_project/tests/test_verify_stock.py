@@ -120,10 +120,11 @@ def test_verify_stock_query_count_does_not_grow_with_rows(django_assert_num_quer
     # products' kept totals as stored and by their stock rows, the stock rows whose
     # kept rule, value or listing is stale (5). Customer returns: the recomputed (2) and
     # stored return days, the restocked lines and their movements (2), the over-returned
-    # sale lines, the returned units per product, the return lines costed unlike their
-    # sale lines (8). Returns to suppliers: the recomputed and stored return days (2),
-    # the returned lines and their movements (2), the over-returned purchase lines (5).
-    with django_assert_num_queries(37):
+    # sale lines and those with more money back than paid, the returned units per product,
+    # the return lines costed unlike their sale lines (9). Returns to suppliers: the
+    # recomputed and stored return days (2), the returned lines and their movements (2),
+    # the over-returned purchase lines (5).
+    with django_assert_num_queries(38):
         verify_stock()
 
 
@@ -135,5 +136,5 @@ def test_verify_stock_query_count_with_differences_is_constant(
     # Valuation's 2, the running totals' 27 (transfers in transit, purchase orders' on
     # order and both kinds of returns included), the stock differences, then the products
     # and stores they name.
-    with django_assert_num_queries(37):
+    with django_assert_num_queries(38):
         verify_stock_failure()

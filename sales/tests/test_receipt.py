@@ -103,7 +103,7 @@ def test_the_receipt_names_the_shop_store_customer_lines_and_total(clerk_client,
     assert '<code>WID-1</code></td><td>Blue Widget</td><td class="num">5 pcs</td>' in content
     assert '<code>CAB-2</code></td><td>Copper cable</td><td class="num">2.5 m</td>' in content
     assert "$10.00" in content and "$50.00" in content and "$7.50" in content
-    assert 'data-testid="receipt-total">$57.50<' in content
+    assert 'data-testid="total-gross">$57.50<' in content
     assert "VOIDED" not in content
     assert 'data-testid="receipt-returns"' not in content
 
@@ -143,7 +143,7 @@ def test_the_receipt_lists_the_credit_notes_of_what_came_back(clerk_client, sold
         day = f"{credit_note.date:%d %B %Y}"
         assert f"Credit note {credit_note.number} of {day}: refund {refund}".encode() in text
     # What was sold stays what the receipt says.
-    assert 'data-testid="receipt-total">$57.50<' in page
+    assert 'data-testid="total-gross">$57.50<' in page
 
 
 # The PDF

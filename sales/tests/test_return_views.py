@@ -574,7 +574,7 @@ def test_the_list_shows_each_return_with_its_totals(clerk_client, sold, widget, 
 
     [row] = response.context["object_list"]
     # Refund 2 × 10 + 0.5 × 3 = 21.50; cost 2 × 4 + 0.5 × 1 = 8.50.
-    assert (row.line_count, row.total_units, row.total_refund, row.total_cost) == (
+    assert (row.line_count, row.total_units, row.refund, row.total_cost) == (
         2,
         Decimal("2.5"),
         Decimal("21.50"),
@@ -715,15 +715,15 @@ def test_the_csv_has_a_row_per_line_and_honours_the_filters(
     rows = csv_rows(response)
     assert rows[0] == (
         "Credit note,Date,Sale,Customer,Store,SKU,Product,Unit,Quantity,Restocked,Reason,"
-        "Unit price,Refund,Unit cost,Cost"
+        "Unit price,Net,Tax,Gross,Unit cost,Cost"
     )
     start = (
         f"{credit_note.number},{credit_note.date.isoformat()},{sold.number},Dana Buyer,Main Street,"
     )
     assert sorted(rows[1:]) == [
-        start + "CAB-2,Copper cable,m,0.5,no,Cut badly,3.00,1.50,1.0000,0.50",
+        start + "CAB-2,Copper cable,m,0.5,no,Cut badly,3.00,1.50,0.00,1.50,1.0000,0.50",
         # A reason a spreadsheet would run as a formula is kept as text.
-        start + "WID-1,Blue Widget,pcs,2,yes,'=HYPERLINK(1),10.00,20.00,4.0000,8.00",
+        start + "WID-1,Blue Widget,pcs,2,yes,'=HYPERLINK(1),10.00,20.00,0.00,20.00,4.0000,8.00",
     ]
     assert len(csv_rows(clerk_client.get(CSV_URL))) == 1 + 3
 

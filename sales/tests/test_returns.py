@@ -53,12 +53,13 @@ def test_restocked_units_come_back_at_the_cost_they_left_with(sold, store, widge
     # 10 units worth 70.00, plus 2 at 4.00: 78.00 for 12.
     assert average_cost(widget) == Decimal("6.5000")
     line = credit.lines.get()
-    assert (line.unit_price, line.unit_cost, line.refund, line.reason) == (
+    assert (line.unit_price, line.unit_cost, line.value, line.reason) == (
         Decimal("10.00"),
         Decimal("4.0000"),
-        Decimal("20.00000"),
+        Decimal("20.00"),
         "Wrong size",
     )
+    assert credit.refund == Decimal("20.00")
     assert credit.store == store and credit.customer == sold.customer
 
 

@@ -371,9 +371,10 @@ def test_sale_create_product_name_is_escaped_under_the_field(manager_client, sto
     assert "<b>Bold</b>" not in content
 
 
-# Rendering the new-sale page: the session, the user, the permissions, the stores of the
-# header's <select>. No customer or product is read: the pickers search for them.
-SALE_CREATE_PAGE_QUERIES = 5
+# Rendering the new-sale page: the session, the user, the permissions, the user's profile
+# (the default store), the stores of the header's <select>. No customer or product is
+# read: the pickers search for them.
+SALE_CREATE_PAGE_QUERIES = 6
 
 
 @pytest.mark.parametrize("count", [0, 500])
@@ -785,12 +786,13 @@ def test_sale_void_needs_the_void_permission(client, django_user_model, store, w
 # Query bound of confirming a sale with N lines (distinct products, all in stock).
 # Fixed: session, user, 2 × permissions, the customer by name then by number (the test
 # posts its number), the store choice, 2 × their existence checks, 2 savepoints + 2
-# releases, the sale, the product locks, the stock-row locks, the movements, the lines,
-# the products' units, the products' sales totals, the day's totals, then its number
-# (the store's counter upserted, read, and written on the sale) = 24.
+# releases, the products' tax rates, the sale, the product locks, the stock-row locks,
+# the movements, the lines, the products' units, the products' sales totals, the day's
+# totals, then its number (the store's counter upserted, read, and written on the
+# sale) = 25.
 # Per line: the product choice, its stock update, the product's on-hand total = 3. A
 # sale leaves average costs alone.
-SALE_CREATE_FIXED_QUERIES = 24
+SALE_CREATE_FIXED_QUERIES = 25
 SALE_CREATE_QUERIES_PER_LINE = 3
 
 

@@ -26,7 +26,7 @@ from demo.history import BulkHistory, ServiceHistory, create_catalogue
 from demo.purchase_orders import seed_purchase_orders, seed_replenishment_rules
 from demo.transfers import seed_transfers
 from people.models import Customer, Supplier
-from products.models import Category, Product, StockLevel, StockMovement
+from products.models import Category, Product, StockLevel, StockMovement, TaxRate
 from purchases.models import Purchase, PurchaseLine, PurchaseOrder
 from sales.models import Sale, SaleLine, SaleReturn
 from stores.models import Store
@@ -153,6 +153,7 @@ class Command(BaseCommand):
     def report(self, size: str, seed: int, seconds: float) -> None:
         counts = {
             "stores": Store.objects.count(),
+            "tax rates": TaxRate.objects.count(),
             "categories": Category.objects.count(),
             "suppliers": Supplier.objects.count(),
             "customers": Customer.objects.count(),
@@ -161,6 +162,7 @@ class Command(BaseCommand):
             "purchase lines": PurchaseLine.objects.count(),
             "sales": Sale.objects.count(),
             "sale lines": SaleLine.objects.count(),
+            "discounted sale lines": SaleLine.objects.filter(price_set_by__isnull=False).count(),
             "customer returns": SaleReturn.objects.count(),
             "transfers": Transfer.objects.count(),
             "purchase orders": PurchaseOrder.objects.count(),
