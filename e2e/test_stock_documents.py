@@ -71,7 +71,8 @@ def test_manager_records_purchase_with_two_lines_and_stock_rises(manager_page, s
     page.get_by_role("button", name="Record purchase").click()
 
     expect_message(page, re.compile(r"Purchase #\d+ was recorded\."))
-    lines = page.locator("tbody").get_by_role("row")
+    # The lines' table, not the net / tax / total summary under it.
+    lines = page.locator("table").first.locator("tbody").get_by_role("row")
     expect(lines).to_have_count(2)
     expect(lines.filter(has_text="Claw hammer")).to_contain_text("$74.40")  # 12 × 6.20
     expect(lines.filter(has_text="Cordless drill")).to_contain_text("$16.00")  # 4 × the cost price
