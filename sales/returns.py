@@ -78,15 +78,20 @@ def _returned(sale_line_ids, *, lock: bool) -> dict[int, list[Decimal]]:
 
 def _share_of_line(line: SaleLine, quantity: Decimal, returned: list[Decimal]) -> tuple:
     """(net, tax) of ``quantity`` units of ``line`` coming back, ``returned`` [units, net,
-    tax] having come back before: in proportion, rounded, and all that is left of the
-    line's amounts once its last units are back (so a line returned in parts refunds
-    exactly what it was paid)."""
-    if returned[0] + quantity >= line.quantity:
-        return line.net_amount - returned[1], line.tax_amount - returned[2]
-    return (
-        round_money(line.net_amount * quantity / line.quantity),
-        round_money(line.tax_amount * quantity / line.quantity),
-    )
+    tax] having come back before.
+
+    Rounded cumulatively: the units returned so far are worth their proportion
+    of the line rounded to cents, and this return the difference. So no return
+    is negative, together they never exceed what was paid (rounding each part
+    up could: 4 returns of a quarter of 0.02), and the line's last units get
+    exactly what is left.
+    """
+    share = min((returned[0] + quantity) / line.quantity, Decimal("1"))
+
+    def part(paid, before):
+        return min(max(round_money(paid * share) - before, Decimal("0")), paid - before)
+
+    return part(line.net_amount, returned[1]), part(line.tax_amount, returned[2])
 
 
 @retry_on_deadlock

@@ -44,9 +44,9 @@ def test_each_return_gets_its_share_and_the_last_gets_what_is_left(sold, manager
     returns = [sale_return(sale=sold, lines=[back(sold, "1")], user=manager) for _ in range(3)]
 
     amounts = [(r.lines.get().net_amount, r.lines.get().tax_amount) for r in returns]
-    # 26.99 / 3 = 8.9966… → 9.00 twice, then the 8.99 left; tax 1.80 each.
-    assert amounts == [(D("9.00"), D("1.80")), (D("9.00"), D("1.80")), (D("8.99"), D("1.80"))]
-    assert [r.refund for r in returns] == [D("10.80"), D("10.80"), D("10.79")]
+    # A third of 26.99 is 9.00, two thirds 17.99: 9.00, 8.99, then the 9.00 left.
+    assert amounts == [(D("9.00"), D("1.80")), (D("8.99"), D("1.80")), (D("9.00"), D("1.80"))]
+    assert [r.refund for r in returns] == [D("10.80"), D("10.79"), D("10.80")]
     assert sum(net + tax for net, tax in amounts) == line.net_amount + line.tax_amount
     # Everything came back: the product's all-time sales are nothing again.
     assert ProductSales.objects.get(product=line.product).value == D("0")
@@ -134,3 +134,23 @@ def test_verify_finds_a_return_line_worth_more_than_its_sale_line(sold, manager)
 
     assert any("27.50 net and 5.40 tax came back of 26.99 and 5.40 paid" in d for d in differences)
     tampered.update(net_amount=D("26.99"))  # as it was, for the ledger check after the test
+
+
+def test_returns_of_a_line_worth_a_few_cents_never_give_back_more_than_it_cost(store, manager):
+    # 4 × 0.01 less 0.02 = 0.02: a quarter of it is half a cent, which rounding up
+    # each time would refund 4 times.
+    penny = ProductFactory(name="Washer", sale_price=D("0.01"))
+    stock_up(penny, store, 10, unit_cost=D("0.00"))
+    sale = sale_confirm(
+        customer=CustomerFactory(),
+        store=store,
+        user=manager,
+        lines=[SaleLineInput(penny, D("4"), discount=Discount(amount=D("0.02")))],
+    )
+    assert sale.lines.get().net_amount == D("0.02")
+
+    returns = [sale_return(sale=sale, lines=[back(sale, "1")], user=manager) for _ in range(4)]
+
+    nets = [r.lines.get().net_amount for r in returns]
+    assert nets == [D("0.01"), D("0.00"), D("0.01"), D("0.00")]
+    assert sum(nets) == D("0.02") and all(r.refund >= 0 for r in returns)
