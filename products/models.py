@@ -208,6 +208,14 @@ def _lines_total(relation: str, **conditions):
 
 
 class ProductQuerySet(ArchivableQuerySet):
+    def tax_percents(self) -> dict[int, Decimal]:
+        """Product id -> the percentage it is taxed at now (0 when untaxed), in one query:
+        what sale and purchase lines copy when they are recorded."""
+        return {
+            pk: percent if percent is not None else Decimal("0")
+            for pk, percent in self.values_list("pk", "tax_rate__percent")
+        }
+
     def on_order(self, ordered: bool = True):
         """The products with something on order at any store (``ordered=False``: with nothing)."""
         return self.filter(on_order__gt=0) if ordered else self.filter(on_order=0)

@@ -80,22 +80,14 @@ def purchase_record(
             user=user,
             document_id=purchase.pk,
         )
-        tax_percents = _tax_percents(lines)
+        tax_percents = Product.objects.filter(
+            pk__in={line.product.pk for line in lines}
+        ).tax_percents()
         PurchaseLine.objects.bulk_create(
             _new_line(purchase, line, tax_percents[line.product.pk]) for line in lines
         )
         _add_to_daily_totals(purchase.date, lines, sign=1)
     return purchase
-
-
-def _tax_percents(lines: list[PurchaseLineInput]) -> dict[int, Decimal]:
-    """Product id -> the percentage it is taxed at now, for all the lines in one query."""
-    products = (
-        Product.objects.filter(pk__in={line.product.pk for line in lines})
-        .select_related("tax_rate")
-        .only("tax_rate", "tax_rate__percent")
-    )
-    return {product.pk: product.tax_percent for product in products}
 
 
 def _new_line(purchase: Purchase, line: PurchaseLineInput, tax_percent: Decimal) -> PurchaseLine:

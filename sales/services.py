@@ -80,18 +80,14 @@ def sale_confirm(
     ]
     includes_tax = settings.PRICES_INCLUDE_TAX
     # The rates in force now, in one query whatever the number of lines.
-    tax_percent = dict(
-        Product.objects.filter(pk__in={line.product.pk for line in lines}).values_list(
-            "pk", "tax_rate__percent"
-        )
-    )
+    tax_percent = Product.objects.filter(pk__in={line.product.pk for line in lines}).tax_percents()
     try:
         priced = price_lines(
             [
                 LineToPrice(
                     quantity=line.quantity,
                     unit_price=line.unit_price,
-                    tax_percent=tax_percent[line.product.pk] or Decimal("0"),
+                    tax_percent=tax_percent[line.product.pk],
                     discount=line.discount,
                 )
                 for line in lines
@@ -135,7 +131,7 @@ def sale_confirm(
                 discount=amounts.discount,
                 discount_percent=line.discount.percent if line.discount else None,
                 document_discount=amounts.document_discount,
-                tax_percent=tax_percent[line.product.pk] or Decimal("0"),
+                tax_percent=tax_percent[line.product.pk],
                 net_amount=amounts.net,
                 tax_amount=amounts.tax,
                 price_set_by=(
