@@ -9,7 +9,12 @@ from django.db import models
 
 
 class Profile(models.Model):
-    """A user's own preferences; a user without one has the defaults (no default store)."""
+    """A user's preferences and the stores they work in.
+
+    A user without a profile has the defaults: no default store, every store.
+    Who may change what here: the user their default store (``/accounts/profile/``),
+    managers the stores (``/users/``); see :mod:`accounts.access` for the rule.
+    """
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
@@ -21,6 +26,19 @@ class Profile(models.Model):
         blank=True,
         related_name="+",
         help_text="Pre-selected as the store of new sales, purchases, orders and transfers.",
+    )
+    # Existing users kept every store when this came in; a clerk added from
+    # /users/ is given the stores they work in.
+    all_stores = models.BooleanField(
+        "works in every store",
+        default=True,
+        help_text="Records documents in any store, today's and those added later.",
+    )
+    stores = models.ManyToManyField(
+        "stores.Store",
+        blank=True,
+        related_name="+",
+        help_text="The stores this user records documents in, when not in every store.",
     )
 
     def __str__(self):

@@ -285,6 +285,9 @@ PRICES_INCLUDE_TAX = env.bool("PRICES_INCLUDE_TAX", default=False)
 # The largest discount, as a percentage of a line, that a user without the
 # "change sale prices" permission (a Clerk) may give. 0: none.
 CLERK_MAX_DISCOUNT_PERCENT = env.int("CLERK_MAX_DISCOUNT_PERCENT", default=0)
+# Whether a user limited to some stores (accounts.access) sees the other stores'
+# documents too, read-only (false), or only their own stores' (true).
+HIDE_OTHER_STORES = env.bool("HIDE_OTHER_STORES", default=False)
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
