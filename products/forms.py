@@ -177,6 +177,10 @@ class ProductForm(forms.ModelForm):
         self.fields["tax_rate"].empty_label = "The category's rate"
         if self.instance.pk is None:
             self.fields["unit"].initial = "pcs"
+        elif "unit" not in self.initial or self.initial["unit"] == self.instance.unit_id:
+            # The <select>'s options are symbols, the instance's initial its key: without
+            # this the edit form showed no unit, and saving it asked for one again.
+            self.initial["unit"] = self.instance.unit.symbol
 
     def clean(self):
         cleaned = super().clean()

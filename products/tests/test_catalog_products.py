@@ -673,3 +673,12 @@ def test_view_permission_alone_cannot_write_or_adjust(client, user, form_data):
     assert Product.objects.count() == 1
     assert not StockLevel.objects.exists()
     assert not StockMovement.objects.exists()
+
+
+def test_the_edit_form_shows_the_products_unit_so_saving_it_as_shown_keeps_it(manager_client):
+    product = ProductFactory(unit=Unit.objects.standard()["m"])
+
+    form = manager_client.get(product.get_absolute_url()).context["form"]
+
+    assert form["unit"].value() == "m"
+    assert '<option value="m" selected>' in str(form["unit"])
