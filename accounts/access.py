@@ -124,3 +124,53 @@ def _profile(user):
         return user.profile
     except AttributeError:
         return None
+
+
+class LimitStorePickersMixin:
+    """For a document's create or edit view (core.documents.DocumentCreateView).
+
+    Its header form offers only the user's stores in ``store_fields``; a post
+    naming another store is a form error on that field, and nothing is written.
+    """
+
+    store_fields: tuple[str, ...] = ("store",)
+
+    def get_form(self, data=None, **kwargs):
+        form = super().get_form(data, **kwargs)
+        limit_store_fields(form, self.request.user, *self.store_fields)
+        return form
+
+    def get_default_store_initial(self) -> dict:
+        """The user's default store; without one, their only store if they work in one."""
+        initial = super().get_default_store_initial()
+        ids = store_ids(self.request.user)
+        if not initial and ids is not None and len(ids) == 1:
+            initial = {self.default_store_field: next(iter(ids))}
+        return initial
+
+
+class VisibleStoresMixin:
+    """For a list or detail view of documents: with ``settings.HIDE_OTHER_STORES``, only
+    those of the user's stores (another's detail page is then a 404)."""
+
+    store_fields: tuple[str, ...] = ("store",)
+
+    def get_queryset(self):
+        return visible_queryset(super().get_queryset(), self.request.user, *self.store_fields)
+
+
+class ActsInStoreMixin:
+    """For a view acting on one existing document (SingleObjectMixin): a 403 unless
+    the user works in the document's ``store_fields`` (all of them)."""
+
+    store_fields: tuple[str, ...] = ("store",)
+
+    def get_object(self, queryset=None):
+        document = super().get_object(queryset)
+        require_store_of(self.request.user, document, self.store_fields)
+        return document
+
+
+def require_store_of(user, document, store_fields=("store",)) -> None:
+    """PermissionDenied unless ``user`` works in each store of ``document``'s ``store_fields``."""
+    require_store(user, *(getattr(document, f"{field}_id") for field in store_fields))

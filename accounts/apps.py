@@ -1,5 +1,6 @@
 from django.apps import AppConfig, apps
 from django.contrib.auth.management import create_permissions
+from django.contrib.auth.signals import user_logged_in
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import post_migrate
 
@@ -17,10 +18,16 @@ def sync_roles(sender, using=DEFAULT_DB_ALIAS, **kwargs):
 
 
 class AccountsConfig(AppConfig):
-    """Who may do what: the roles (groups and their permissions) and the user commands."""
+    """Who may do what: the roles (groups and their permissions), the users and their passwords."""
 
     name = "accounts"
 
     def ready(self):
+        from accounts.middleware import remember_must_change_password
+
         # Once per migrate (or flush), after every app's permissions exist.
         post_migrate.connect(sync_roles, sender=self, dispatch_uid="accounts.sync_roles")
+        # At each login: whether a temporary password must be changed first.
+        user_logged_in.connect(
+            remember_must_change_password, dispatch_uid="accounts.remember_must_change_password"
+        )

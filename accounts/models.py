@@ -40,6 +40,16 @@ class Profile(models.Model):
         related_name="+",
         help_text="The stores this user records documents in, when not in every store.",
     )
+    # Set when a manager gives a temporary password (accounts.users); while it
+    # is set, accounts.middleware sends the user to the password change page,
+    # which clears it.
+    must_change_password = models.BooleanField(
+        default=False,
+        help_text="Must choose a new password at the next login (after a temporary password).",
+    )
+
+    class Meta:
+        permissions = [("manage_users", "Can manage users")]
 
     def __str__(self):
         return f"Profile of {self.user}"

@@ -1,6 +1,6 @@
 """The two roles of the shop, as Django groups, and the permissions each holds.
 
-Managers may do everything in the inventory apps; clerks see everything,
+Managers may do everything in the inventory apps; clerks see everything but costs,
 record purchases and sales, and look after customers, but cannot delete,
 archive, void, adjust stock or change products (and so their prices).
 """
@@ -15,7 +15,13 @@ ROLES = (MANAGER, CLERK)
 # The apps whose permissions the roles are made of (the dashboard's: seeing it).
 INVENTORY_APPS = (
     "stores", "people", "products", "purchases", "sales", "transfers", "replenishment", "dashboard",
+    # Its one permission, browse_history, is no "view_" one: managers hold it, clerks not.
+    "audit",
 )  # fmt: skip
+
+# Beyond the inventory apps: managers add colleagues, reset their passwords and
+# unlock them at /users/ (accounts.user_views); clerks do none of it.
+MANAGER_PERMISSIONS = ("accounts.manage_users",)
 
 CLERK_PERMISSIONS = (
     "purchases.add_purchase",
@@ -46,9 +52,12 @@ def role_permissions(role: str, permission_model=Permission):
     """The permissions ``role`` holds, as a queryset of ``permission_model``."""
     inventory = permission_model.objects.filter(content_type__app_label__in=INVENTORY_APPS)
     if role == MANAGER:
-        return inventory
+        return inventory | permission_model.objects.filter(_by_codename(MANAGER_PERMISSIONS))
     if role == CLERK:
-        return inventory.filter(Q(codename__startswith="view_") | _by_codename(CLERK_PERMISSIONS))
+        clerk = inventory.filter(Q(codename__startswith="view_") | _by_codename(CLERK_PERMISSIONS))
+        # Costs, margins and stock value are need-to-know, a manager's: "view_costs" is
+        # no view of a record, though its codename starts with "view_".
+        return clerk.exclude(_by_codename(["products.view_costs"]))
     raise ValueError(f"Unknown role {role!r}; the roles are {', '.join(ROLES)}.")
 
 

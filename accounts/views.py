@@ -6,6 +6,7 @@ from django.urls import reverse_lazy
 from django.views.generic import UpdateView
 
 from accounts.forms import ProfileForm, ThrottledPasswordChangeForm
+from accounts.middleware import SESSION_FLAG, forget_must_change_password
 from accounts.models import Profile
 from accounts.roles import roles_of
 
@@ -17,6 +18,16 @@ class ThrottledPasswordChangeView(PasswordChangeView):
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_valid(self, form):
+        # The form cleared the profile's flag; this session's copy goes too.
+        forget_must_change_password(self.request)
+        return super().form_valid(form)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["change_due"] = bool(self.request.session.get(SESSION_FLAG))
+        return context
 
 
 class ProfileUpdateView(LoginRequiredMixin, UpdateView):

@@ -24,6 +24,18 @@ def model_permission(model, action: str) -> str:
     return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
 
 
+def matching_every_word(queryset, text: str | None, fields):
+    """``queryset`` narrowed to rows with every word of ``text``, in any order, in any of
+    ``fields``: "drill cordless" finds "Cordless Drill" (at most a few words, each one
+    more condition)."""
+    for word in (text or "").split()[:SEARCH_WORDS]:
+        condition = Q()
+        for field in fields:
+            condition |= Q(**{f"{field}__icontains": word})
+        queryset = queryset.filter(condition)
+    return queryset
+
+
 class FilterForm(forms.Form):
     """A GET form that narrows a list: styled small, and forgiving of bad values.
 
@@ -87,13 +99,7 @@ class ListFilterForm(FilterForm):
     def filter_queryset(self, queryset):
         """Narrow ``queryset`` to what the form asks for."""
         data = self.valid_data
-        # Every word, in any order, in any of the fields: "drill cordless" finds
-        # "Cordless Drill" (at most a few words, each one more condition).
-        for word in (data.get("q") or "").split()[:SEARCH_WORDS]:
-            condition = Q()
-            for field in self.search_fields:
-                condition |= Q(**{f"{field}__icontains": word})
-            queryset = queryset.filter(condition)
+        queryset = matching_every_word(queryset, data.get("q"), self.search_fields)
         status = data.get("status") or "active"
         if status == "active":
             queryset = queryset.filter(is_active=True)

@@ -89,6 +89,16 @@ def with_trimmed_quantities(rows: Iterable[tuple], columns: Iterable[int]) -> It
         )
 
 
+def without_columns(
+    header: list[str], rows: Iterable[tuple], names: Iterable[str]
+) -> tuple[list[str], Iterator[tuple]]:
+    """``header`` and ``rows`` less the columns headed ``names``: left out, not blanked
+    (what a user may not see, such as costs)."""
+    dropped = {header.index(name) for name in names}
+    kept = [index for index in range(len(header)) if index not in dropped]
+    return [header[index] for index in kept], (tuple(row[i] for i in kept) for row in rows)
+
+
 def csv_response(filename: str, header: list[str], rows: Iterable) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
 

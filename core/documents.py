@@ -175,6 +175,10 @@ class DocumentCreateView(PermissionRequiredMixin, TemplateView):
         """Prefill from the query string, e.g. ``?product=7&supplier=3`` from the dashboard."""
         return {}, []
 
+    def get_form(self, data=None, **kwargs):
+        """The header form; apps limit its store pickers to the user's stores here."""
+        return self.form_class(data, **kwargs)
+
     def get_default_store_initial(self) -> dict:
         """The user's default store (chosen on their profile), pre-selected; none: empty."""
         # Through the user's reverse relation, as core may not import accounts. A
@@ -189,12 +193,12 @@ class DocumentCreateView(PermissionRequiredMixin, TemplateView):
         header_initial, lines_initial = self.get_initial()
         # A store the URL gives (a reorder link, ?store=) wins over the default.
         header_initial = {**self.get_default_store_initial(), **header_initial}
-        form = self.form_class(initial=header_initial)
+        form = self.get_form(initial=header_initial)
         formset = self.formset_class(prefix="lines", initial=lines_initial or None)
         return self.render_to_response(self.get_context_data(form=form, formset=formset))
 
     def post(self, request, *args, **kwargs):
-        form = self.form_class(request.POST)
+        form = self.get_form(request.POST)
         formset = self.formset_class(request.POST, prefix="lines")
         if form.is_valid() and formset.is_valid():
             try:

@@ -1,5 +1,10 @@
 """The dashboard's CSV exports: products, documents and the ledger, each honouring its
-list's filters, streamed by the helpers in :mod:`core.csv_export`."""
+list's filters, streamed by the helpers in :mod:`core.csv_export`.
+
+Columns of costs, margins and stock value are left out for users who may not see them
+(:mod:`products.costs`). Purchases' and purchase orders' own unit costs stay: those who
+record purchases type them.
+"""
 
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -13,9 +18,11 @@ from core.csv_export import (
     csv_response,
     rows_in_chunks,
     with_trimmed_quantities,
+    without_columns,
 )
 from core.models import TOTAL, UNITS_TOTAL
 from dashboard.forms import MovementFilterForm
+from products.costs import sees_costs
 from products.forms import ProductFilterForm
 from products.models import Product, StockMovement
 from purchases.forms import PurchaseFilterForm
@@ -82,6 +89,8 @@ class ProductExportView(CsvExportView):
             *range(len(fields) - len(stores) - 2, len(fields)),
         ]
         rows = with_trimmed_quantities(rows_in_chunks(products, fields), quantities)
+        if not sees_costs(request.user):
+            header, rows = without_columns(header, rows, ["Cost price", "Average cost"])
         return csv_response("products", header, rows)
 
 
@@ -257,7 +266,10 @@ class SaleLineExportView(CsvExportView):
 
         # Quantities, and the tax rate (20, not 20.00), as people type them.
         trimmed = [header.index(name) for name in ("Quantity", "Tax %", "Returned")]
-        return csv_response("sale-lines", header, with_trimmed_quantities(rows(), trimmed))
+        rows = with_trimmed_quantities(rows(), trimmed)
+        if not sees_costs(request.user):
+            header, rows = without_columns(header, rows, ["Unit cost", "Gross profit"])
+        return csv_response("sale-lines", header, rows)
 
 
 class TransferLineExportView(CsvExportView):
@@ -304,6 +316,9 @@ class TransferLineExportView(CsvExportView):
             rows_in_chunks(lines, fields),
             [fields.index("quantity"), fields.index("received_quantity")],
         )
+        if not sees_costs(request.user):
+            # Transfers move stock at its average cost.
+            header, rows = without_columns(header, rows, ["Unit cost"])
         return csv_response("transfer-lines", header, rows)
 
 

@@ -1,5 +1,10 @@
 """Sortable, exportable reports: stock on hand now, sales by product for a period, and, for
-managers, stock valuation at the end of any day and stock ageing."""
+managers, stock valuation at the end of any day and stock ageing.
+
+Costs are need-to-know (:mod:`products.costs`): for users who may not see them, the
+reports leave out their cost, value and profit columns (and their CSVs too) and ignore
+a sort by them.
+"""
 
 from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
@@ -9,6 +14,7 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.generic import ListView
 
 from core.crud import NearestPageMixin
@@ -37,6 +43,7 @@ from dashboard.valuation_reports import (
     valuation_by_product,
     valuation_totals,
 )
+from products.costs import sees_costs
 from products.models import StockLevel
 from sales.models import SaleLine, SaleReturnLine, with_profit
 
@@ -51,10 +58,27 @@ class SortedReportView(PermissionRequiredMixin, NearestPageMixin, ListView):
     # (field, heading, decimal places): amounts get the same places on every
     # database (SQLite would give 4 where PostgreSQL gives 2).
     csv_columns: list[tuple[str, str, int | None]] = []
+    # The sorts and CSV fields that show costs: for users who may see them only.
+    cost_sorts: frozenset[str] = frozenset()
+    cost_columns: frozenset[str] = frozenset()
+
+    @cached_property
+    def shows_costs(self) -> bool:
+        return sees_costs(self.request.user)
 
     def get_sort(self) -> str:
         requested = self.request.GET.get("sort", "")
-        return requested if requested.removeprefix("-") in self.sort_fields else self.default_sort
+        key = requested.removeprefix("-")
+        if key in self.sort_fields and (self.shows_costs or key not in self.cost_sorts):
+            return requested
+        return self.default_sort
+
+    def get_csv_columns(self) -> list[tuple[str, str, int | None]]:
+        """The CSV's columns: those showing costs left out (not blanked) for who may not see
+        them."""
+        if self.shows_costs:
+            return self.csv_columns
+        return [column for column in self.csv_columns if column[0] not in self.cost_columns]
 
     def order(self, queryset, tiebreak: str):
         sort = self.get_sort()
@@ -64,11 +88,11 @@ class SortedReportView(PermissionRequiredMixin, NearestPageMixin, ListView):
     def get(self, request, *args, **kwargs):
         if request.GET.get("format") == "csv":
             queryset = self.get_queryset()
-            fields = [field for field, _, _ in self.csv_columns]
-            headings = [heading for _, heading, _ in self.csv_columns]
+            columns = self.get_csv_columns()
+            fields = [field for field, _, _ in columns]
+            headings = [heading for _, heading, _ in columns]
             exponents = [
-                None if places is None else Decimal(1).scaleb(-places)
-                for _, _, places in self.csv_columns
+                None if places is None else Decimal(1).scaleb(-places) for _, _, places in columns
             ]
             rows = (
                 [
@@ -123,6 +147,8 @@ class StockReportView(SortedReportView):
         ("product__average_cost", "Average cost", 4),
         ("value", "Value", 4),
     ]
+    cost_sorts = frozenset({"value"})
+    cost_columns = frozenset({"product__average_cost", "value"})
 
     def get_queryset(self):
         self.filter_form = ReportFilterForm(self.request.GET or None)
@@ -165,6 +191,8 @@ class SalesByProductView(SortedReportView):
         ("cost", "Cost", 4),
         ("profit", "Gross profit", 4),
     ]
+    cost_sorts = frozenset({"profit"})
+    cost_columns = frozenset({"cost", "profit"})
 
     def get_queryset(self):
         self.period_form = PeriodForm(self.request.GET or None)

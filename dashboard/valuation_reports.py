@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from core.models import COST_TOTAL
 from dashboard.forms import start_of_day
+from products.costs import VIEW_COSTS
 from products.models import VOIDED_KIND, StockLevel, StockMovement
 
 # Exact: quantities (3 places) times costs (4 places), see core.models.COST_TOTAL.
@@ -53,9 +54,14 @@ LATEST_FIRST = ("-created_at", "-pk")
 # Managers only: clerks see every list and the stock on hand, not the value
 # of the stock over time or what to write off. These reports have no
 # permission of their own (one would change both roles' permission sets);
-# they ask for reading the ledger they are made from and for the
-# manager-only permission they lead to: correcting stock.
-MANAGER_REPORT_PERMISSIONS = ("products.view_stockmovement", "products.adjust_stock")
+# they ask for reading the ledger they are made from, for the manager-only
+# permission they lead to: correcting stock, and, being made of stock values,
+# for seeing costs (products.costs).
+MANAGER_REPORT_PERMISSIONS = (
+    "products.view_stockmovement",
+    "products.adjust_stock",
+    VIEW_COSTS,
+)
 
 
 def end_of_day(day: datetime.date) -> datetime.datetime:

@@ -161,7 +161,8 @@ def test_manager_voids_sale_and_stock_returns(manager_page, shop):
 
     expect_message(page, f"Sale #{sale.pk} was voided; its stock movements were reversed.")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Voided")
-    expect(page.get_by_text("Customer returned the hammers")).to_be_visible()
+    # The void notice (the History section names the reason too).
+    expect(page.locator(".alert").get_by_text("Customer returned the hammers")).to_be_visible()
     expect(page.get_by_role("button", name=re.compile("^Void"))).to_have_count(0)
 
     page.get_by_role("link", name="Claw hammer (HAM-1)").click()

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    # Audit history of master data and documents (see audit/).
+    "auditlog",
     # Bootstrap's compiled CSS/JS, installed from PyPI (django-bootstrap-static).
     "bootstrap",
     # The project's apps, lowest layer first; each imports only from those
@@ -64,6 +66,7 @@ INSTALLED_APPS = [
     "replenishment",
     "dashboard",
     "demo",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -77,10 +80,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: it records the signed-in user as the actor of each change.
+    "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # After authentication: it needs to know whether the user is signed in.
     "core.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication: a user given a temporary password goes to
+    # the password change page first (accounts.middleware).
+    "accounts.middleware.PasswordChangeRequiredMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts.forms import PasswordResetConfirmForm
 from accounts.views import ProfileUpdateView, ThrottledPasswordChangeView
 from core.views import WelcomeView, healthz
 from dashboard.urls import report_patterns
@@ -36,6 +37,8 @@ urlpatterns = [
     path("returns/", include("sales.return_urls")),
     path("transfers/", include("transfers.urls")),
     path("reports/", include((report_patterns, "reports"))),
+    path("users/", include("accounts.user_urls")),
+    path("audit/", include("audit.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
@@ -48,6 +51,29 @@ urlpatterns = [
         "accounts/password/done/",
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
+    ),
+    # "Forgot password?": Django's reset by email. The answer never says whether an
+    # address is known, and the confirm page does not sign the user in.
+    path(
+        "accounts/password/reset/",
+        # The email names the shop, not the host name the request came to.
+        auth_views.PasswordResetView.as_view(extra_email_context={"site_name": settings.SITE_NAME}),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password/reset/done/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(form_class=PasswordResetConfirmForm),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
     ),
     path("admin/", admin.site.urls),
 ]

@@ -2,6 +2,7 @@ from django.db.models import F
 
 from core.crud import RecordDetailView, RecordListCreateView, model_permission
 from core.pickers import RecordSearchView
+from core.sections import sections_for
 from people.forms import (
     CustomerForm,
     PartyFilterForm,
@@ -45,6 +46,7 @@ class SupplierDetailView(RecordDetailView):
             .with_totals()
             .order_by(F("expected_date").asc(nulls_last=True), "date", "pk")[:RECENT_DOCUMENTS]
         )
+        context["sections"] = sections_for("suppliers:detail", self.object, self.request)
         return context
 
 
@@ -66,6 +68,7 @@ class CustomerDetailView(RecordDetailView):
             .with_totals()
             .order_by("-date", "-pk")[:RECENT_DOCUMENTS]
         )
+        context["sections"] = sections_for("customers:detail", self.object, self.request)
         return context
 
 

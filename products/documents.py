@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import pluralize
 
+from accounts.access import may_act_in
 from core.documents import DocumentCreateView, DocumentDetailView, DocumentFilterForm
 from core.models import MAX_LINE_QUANTITY, MAX_LINE_VALUE
 from core.quantities import QuantityField
@@ -100,6 +101,9 @@ class StockDocumentDetailView(DocumentDetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        # Another store's document is shown read-only to staff of other stores.
+        context["acts_here"] = may_act_in(self.request.user, self.object.store_id)
+        context["can_void"] = context["can_void"] and context["acts_here"]
         if context["can_void"]:
             try:
                 revaluations = preview_void(self.movement_kind, self.object.pk)

@@ -321,7 +321,11 @@ class Product(ArchivableModel):
 
     class Meta:
         ordering = ["name"]
-        permissions = [("adjust_stock", "Can adjust stock levels (stocktake)")]
+        permissions = [
+            ("adjust_stock", "Can adjust stock levels (stocktake)"),
+            # Need-to-know (products.costs): managers hold it, clerks do not.
+            ("view_costs", "Can see costs, margins and stock value"),
+        ]
         indexes = [
             # The products list: active ones by name. With only the is_active
             # index SQLite fetched every active product, computed its on-hand

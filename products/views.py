@@ -8,11 +8,13 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import TemplateView, View
 from django.views.generic.detail import SingleObjectMixin
 
+from accounts.access import limit_store_fields
 from core.crud import RecordDetailView, RecordListCreateView
 from core.exceptions import OperationRefused
 from core.pickers import RecordSearchView
 from core.quantities import format_quantity
 from core.sections import sections_for
+from products.costs import sees_costs
 from products.forms import (
     CategoryForm,
     ProductFilterForm,
@@ -51,6 +53,7 @@ class CategoryDetailView(RecordDetailView):
         context["products"] = self.object.products.select_related("supplier", "unit").order_by(
             "name"
         )
+        context["sections"] = sections_for("categories:detail", self.object, self.request)
         return context
 
 
@@ -68,6 +71,7 @@ class UnitDetailView(RecordDetailView):
         context = super().get_context_data(**kwargs)
         context["products"] = self.object.products.order_by("name")[:50]
         context["product_count"] = self.object.products.count()
+        context["sections"] = sections_for("units:detail", self.object, self.request)
         return context
 
 
@@ -91,6 +95,7 @@ class TaxRateDetailView(RecordDetailView):
         context["products"] = self.object.products.order_by("name")[:50]
         context["product_count"] = self.object.products.count()
         context["categories"] = self.object.categories.order_by("name")
+        context["sections"] = sections_for("tax_rates:detail", self.object, self.request)
         return context
 
 
@@ -118,6 +123,14 @@ class ProductDetailView(RecordDetailView):
     model = Product
     queryset = Product.objects.select_related("category", "supplier", "unit", "tax_rate")
     form_class = ProductForm
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if not sees_costs(self.request.user):
+            # Costs are need-to-know (products.costs): the cost price is left out of the
+            # fields shown (and of those saved, so the stored one stays).
+            del form.fields["cost_price"]
+        return form
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -150,9 +163,8 @@ class ProductDetailView(RecordDetailView):
         context["movements_page"] = Paginator(movements, 25).get_page(self.request.GET.get("page"))
         context["sections"] = sections_for("products:detail", product, self.request)
         if self.request.user.has_perm("products.adjust_stock"):
-            context["adjust_form"] = kwargs.get("adjust_form") or StockAdjustmentForm(
-                prefix="adjust", product=product
-            )
+            context["adjust_form"] = StockAdjustmentForm(prefix="adjust", product=product)
+            limit_store_fields(context["adjust_form"], self.request.user)
         return context
 
 
@@ -160,19 +172,23 @@ class ProductSearchView(RecordSearchView):
     """JSON for the order lines' product picker: active products whose SKU starts with ``q``
     or whose name contains it, by name, at most ``LIMIT``.
 
-    ``{"results": [{"id", "sku", "name", "sale_price", "cost_price", "unit"}, ...]}``
+    ``{"results": [{"id", "sku", "name", "sale_price", "cost_price", "unit"}, ...]}``, without
+    ``cost_price`` for users who may not see costs (products.costs).
     """
 
     permission_required = "products.view_product"
 
     def results(self, term, options):
+        fields = ["id", "sku", "name", "sale_price", "cost_price", "unit__symbol"]
+        if not sees_costs(self.request.user):
+            fields.remove("cost_price")  # left out, not blanked
         # SKUs are stored upper-case, so a plain prefix match (which the SKU's
         # unique index serves) is case-insensitive; the name index gives the order.
         products = (
             Product.objects.active()
             .filter(Q(sku__startswith=term.upper()) | Q(name__icontains=term))
             .order_by("name", "pk")
-            .values("id", "sku", "name", "sale_price", "cost_price", "unit__symbol")[: self.LIMIT]
+            .values(*fields)[: self.LIMIT]
         )
         products = list(products)
         for row in products:
@@ -189,6 +205,7 @@ class StockAdjustView(PermissionRequiredMixin, View):
     def post(self, request, pk):
         product = get_object_or_404(Product.objects.select_related("unit"), pk=pk)
         form = StockAdjustmentForm(request.POST, prefix="adjust", product=product)
+        limit_store_fields(form, request.user)
         if not form.is_valid():
             errors = "; ".join(
                 f"{form.fields[name].label or name}: {' '.join(messages_)}"

@@ -13,10 +13,19 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import DetailView, ListView, TemplateView, View
 from django.views.generic.detail import SingleObjectMixin
 
+from accounts.access import (
+    ActsInStoreMixin,
+    LimitStorePickersMixin,
+    VisibleStoresMixin,
+    may_act_in,
+    require_store_of,
+)
 from core.crud import NearestPageMixin
 from core.documents import DocumentCreateView
 from core.exceptions import OperationRefused
 from core.models import UNITS_TOTAL
+from core.sections import sections_for
+from products.costs import sees_costs
 from products.models import Product
 from purchases.models import PurchaseOrder, PurchaseOrderLine
 from purchases.order_forms import (
@@ -66,7 +75,9 @@ def with_received_units(queryset):
     )
 
 
-class PurchaseOrderListView(PermissionRequiredMixin, NearestPageMixin, ListView):
+class PurchaseOrderListView(
+    PermissionRequiredMixin, VisibleStoresMixin, NearestPageMixin, ListView
+):
     permission_required = "purchases.view_purchaseorder"
     paginate_by = 25
     template_name = "purchases/purchaseorder_list.html"
@@ -105,7 +116,7 @@ def _active_choice(model, value):
         return None
 
 
-class PurchaseOrderCreateView(DocumentCreateView):
+class PurchaseOrderCreateView(LimitStorePickersMixin, DocumentCreateView):
     """A new draft; ``?product=&store=`` pre-fill it (the supplier is the product's)."""
 
     model = PurchaseOrder
@@ -121,7 +132,11 @@ class PurchaseOrderCreateView(DocumentCreateView):
         header = {"supplier": product.supplier_id}
         if store := _active_choice(Store, self.request.GET.get("store")):
             header["store"] = store.pk
-        return header, [{"product": product, "unit_cost": product.cost_price}]
+        # Its cost price only for those who may see costs (products.costs).
+        line = {"product": product}
+        if sees_costs(self.request.user):
+            line["unit_cost"] = product.cost_price
+        return header, [line]
 
     def record(self, form, line_forms):
         return order_create(**form.cleaned_data, user=self.request.user, lines=_lines(line_forms))
@@ -140,7 +155,7 @@ class PurchaseOrderEditView(SingleObjectMixin, PurchaseOrderCreateView):
         self.object = self.get_object()
         if not self.object.is_draft:
             return _not_a_draft(request, self.object)
-        form = self.form_class(instance=self.object)
+        form = self.get_form(instance=self.object)
         formset = self.formset_class(
             prefix="lines",
             initial=[
@@ -167,6 +182,10 @@ class PurchaseOrderEditView(SingleObjectMixin, PurchaseOrderCreateView):
             return _not_a_draft(request, self.object)
         return super().post(request, *args, **kwargs)
 
+    def get_form(self, data=None, **kwargs):
+        require_store_of(self.request.user, self.object)
+        return super().get_form(data, **kwargs)
+
     def record(self, form, line_forms):
         return order_update(order=self.object, **form.cleaned_data, lines=_lines(line_forms))
 
@@ -178,7 +197,7 @@ def _not_a_draft(request, order):
     return redirect(order)
 
 
-class PurchaseOrderDetailView(PermissionRequiredMixin, DetailView):
+class PurchaseOrderDetailView(PermissionRequiredMixin, VisibleStoresMixin, DetailView):
     permission_required = "purchases.view_purchaseorder"
     queryset = PurchaseOrder.objects.select_related(
         "supplier", "store", "created_by", "ordered_by", "closed_by"
@@ -201,16 +220,20 @@ class PurchaseOrderDetailView(PermissionRequiredMixin, DetailView):
             Status.CLOSED_SHORT: "closed short",
         }.get(order.status, "")
         is_draft, status = order.is_draft, order.status
+        here = may_act_in(user, order.store_id)  # another store's order is read-only
         context["can"] = {
-            "edit": is_draft and user.has_perm("purchases.change_purchaseorder"),
-            "delete": is_draft and user.has_perm("purchases.delete_purchaseorder"),
-            "place": is_draft and user.has_perm("purchases.place_purchaseorder"),
-            "receive": order.is_open and user.has_perm("purchases.receive_purchaseorder"),
-            "cancel": status in (Status.DRAFT, Status.ORDERED)
+            "edit": here and is_draft and user.has_perm("purchases.change_purchaseorder"),
+            "delete": here and is_draft and user.has_perm("purchases.delete_purchaseorder"),
+            "place": here and is_draft and user.has_perm("purchases.place_purchaseorder"),
+            "receive": here and order.is_open and user.has_perm("purchases.receive_purchaseorder"),
+            "cancel": here
+            and status in (Status.DRAFT, Status.ORDERED)
             and user.has_perm("purchases.close_purchaseorder"),
-            "close_short": status == Status.PARTIAL
+            "close_short": here
+            and status == Status.PARTIAL
             and user.has_perm("purchases.close_purchaseorder"),
         }
+        context["sections"] = sections_for("purchase_orders:detail", order, self.request)
         return context
 
 
@@ -220,7 +243,7 @@ class PurchaseOrderPrintView(PurchaseOrderDetailView):
     template_name = "purchases/purchaseorder_print.html"
 
 
-class PurchaseOrderPdfView(PermissionRequiredMixin, SingleObjectMixin, View):
+class PurchaseOrderPdfView(PermissionRequiredMixin, VisibleStoresMixin, SingleObjectMixin, View):
     """The order as a PDF file, to attach to an email to the supplier."""
 
     permission_required = "purchases.view_purchaseorder"
@@ -247,6 +270,7 @@ class PurchaseOrderReceiveView(PermissionRequiredMixin, TemplateView):
         order = get_object_or_404(
             PurchaseOrder.objects.select_related("supplier", "store"), pk=self.kwargs["pk"]
         )
+        require_store_of(self.request.user, order)
         lines = list(order.lines.select_related("product__unit"))
         return order, OrderReceiptForm(data, order=order, lines=lines)
 
@@ -303,7 +327,7 @@ def _not_open(request, order):
     return redirect(order)
 
 
-class OrderStepView(PermissionRequiredMixin, SingleObjectMixin, View):
+class OrderStepView(PermissionRequiredMixin, ActsInStoreMixin, SingleObjectMixin, View):
     """POST-only: one step of an order through its service; a refusal is a message."""
 
     model = PurchaseOrder

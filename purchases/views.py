@@ -8,8 +8,16 @@ from django.utils.functional import cached_property
 from django.views.generic import DetailView, TemplateView, View
 from django.views.generic.detail import SingleObjectMixin
 
+from accounts.access import (
+    ActsInStoreMixin,
+    LimitStorePickersMixin,
+    VisibleStoresMixin,
+    require_store_of,
+)
 from core.documents import DocumentListView, DocumentVoidView
 from core.exceptions import OperationRefused
+from core.sections import sections_for
+from products.costs import sees_costs
 from products.documents import StockDocumentCreateView, StockDocumentDetailView
 from products.models import Product, StockMovement
 from products.services import InsufficientStock
@@ -27,12 +35,12 @@ from purchases.services import PurchaseLineInput, purchase_record, purchase_void
 from stores.models import Store
 
 
-class PurchaseListView(DocumentListView):
+class PurchaseListView(VisibleStoresMixin, DocumentListView):
     model = Purchase
     filter_form_class = PurchaseFilterForm
 
 
-class PurchaseCreateView(StockDocumentCreateView):
+class PurchaseCreateView(LimitStorePickersMixin, StockDocumentCreateView):
     model = Purchase
     template_name = "purchases/purchase_form.html"
     form_class = PurchaseForm
@@ -49,7 +57,11 @@ class PurchaseCreateView(StockDocumentCreateView):
         if store := self._active_choice(Store, "store"):
             header["store"] = store.pk
         # The product itself, not its key: the line shows its SKU and name without a query.
-        return header, [{"product": product, "unit_cost": product.cost_price}]
+        # Its cost price only for those who may see costs (a blank cost is taken as it).
+        line = {"product": product}
+        if sees_costs(self.request.user):
+            line["unit_cost"] = product.cost_price
+        return header, [line]
 
     def _active_choice(self, model, parameter):
         choice = forms.ModelChoiceField(queryset=model.objects.active(), required=False)
@@ -75,7 +87,7 @@ class PurchaseCreateView(StockDocumentCreateView):
         )
 
 
-class PurchaseDetailView(StockDocumentDetailView):
+class PurchaseDetailView(VisibleStoresMixin, StockDocumentDetailView):
     model = Purchase
     movement_kind = StockMovement.Kind.PURCHASE
 
@@ -103,7 +115,8 @@ class PurchaseDetailView(StockDocumentDetailView):
         context["amounts"] = purchase_amounts(lines)
         context["returns"] = self.returns
         context["can_return"] = (
-            not purchase.is_voided
+            context["acts_here"]
+            and not purchase.is_voided
             and user.has_perm("purchases.add_purchasereturn")
             and any(line.returnable > 0 for line in lines)
         )
@@ -113,10 +126,11 @@ class PurchaseDetailView(StockDocumentDetailView):
             and not purchase.is_voided
             and user.has_perm("purchases.void_purchase")
         )
+        context["sections"] = sections_for("purchases:detail", purchase, self.request)
         return context
 
 
-class PurchaseVoidView(DocumentVoidView):
+class PurchaseVoidView(ActsInStoreMixin, DocumentVoidView):
     model = Purchase
 
     def void(self, document, user, reason):
@@ -140,6 +154,7 @@ class PurchaseReturnCreateView(PermissionRequiredMixin, TemplateView):
         purchase = get_object_or_404(
             Purchase.objects.select_related("supplier", "store"), pk=self.kwargs["pk"]
         )
+        require_store_of(self.request.user, purchase)
         return purchase, PurchaseReturnForm(
             data, purchase=purchase, lines=returnable_lines(purchase)
         )
@@ -189,7 +204,7 @@ def _voided(request, purchase):
     return redirect(purchase)
 
 
-class PurchaseReturnDetailView(PermissionRequiredMixin, DetailView):
+class PurchaseReturnDetailView(PermissionRequiredMixin, VisibleStoresMixin, DetailView):
     """A debit note: what went back to the supplier, at the purchase's costs."""
 
     permission_required = "purchases.view_purchasereturn"
@@ -200,6 +215,7 @@ class PurchaseReturnDetailView(PermissionRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["lines"] = self.object.lines.select_related("product__unit")
+        context["sections"] = sections_for("purchases:return_detail", self.object, self.request)
         return context
 
 
@@ -209,7 +225,7 @@ class PurchaseReturnPrintView(PurchaseReturnDetailView):
     template_name = "purchases/purchasereturn_print.html"
 
 
-class PurchaseReturnPdfView(PermissionRequiredMixin, SingleObjectMixin, View):
+class PurchaseReturnPdfView(PermissionRequiredMixin, VisibleStoresMixin, SingleObjectMixin, View):
     """The debit note as a PDF file, to send to the supplier with the goods."""
 
     permission_required = "purchases.view_purchasereturn"

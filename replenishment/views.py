@@ -13,9 +13,11 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.views.generic import FormView, ListView, TemplateView, View
 
+from accounts.access import require_store
 from core.crud import NearestPageMixin
 from core.exceptions import OperationRefused
 from core.quantities import trimmed_quantity
+from products.models import StockLevel
 from replenishment.forms import ReplenishmentFilterForm, RulesImportForm
 from replenishment.models import DigestSubscription, LowStockDigest
 from replenishment.selectors import explain, replenishment_rows, rows_with_terms
@@ -105,6 +107,9 @@ class DraftsCreateView(PermissionRequiredMixin, View):
             "transfers.add_transfer"
         ):
             raise PermissionDenied
+        # Drafts restock the stores the user works in (a transfer's sender dispatches it).
+        replenished = StockLevel.objects.filter(pk__in=[choice.level_id for choice in choices])
+        require_store(request.user, *replenished.values_list("store_id", flat=True))
         if problems:
             messages.error(request, f"Nothing was created: {'; '.join(problems)}.")
             return redirect(back)

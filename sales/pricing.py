@@ -164,12 +164,14 @@ def override_refusals(user, lines, priced: list[PricedLine]) -> list[str]:
     return refusals
 
 
-def below_cost(lines) -> list[str]:
+def below_cost(lines, *, with_cost: bool = True) -> list[str]:
     """The lines (each with ``product``, ``quantity``, ``net_amount``, ``unit_cost``) sold
-    for less than they cost, net of tax, one message each."""
+    for less than they cost, net of tax, one message each; without their cost unless
+    ``with_cost`` (costs are need-to-know: products.costs)."""
     return [
         f"{line.product.name}: {format_quantity(line.quantity, line.product.unit)} for "
-        f"{line.net_amount} net, below their cost of {round_money(line.quantity * line.unit_cost)}"
+        f"{line.net_amount} net, below their cost"
+        + (f" of {round_money(line.quantity * line.unit_cost)}" if with_cost else "")
         for line in lines
         if line.net_amount < round_money(line.quantity * line.unit_cost)
     ]

@@ -16,10 +16,13 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import DetailView, TemplateView, View
 from django.views.generic.detail import SingleObjectMixin
 
-from core.csv_export import CENT, csv_response, rows_in_chunks
+from accounts.access import VisibleStoresMixin, require_store_of
+from core.csv_export import CENT, csv_response, rows_in_chunks, without_columns
 from core.documents import DocumentListView
 from core.exceptions import OperationRefused
 from core.quantities import format_quantity, trimmed_quantity
+from core.sections import sections_for
+from products.costs import sees_costs
 from sales.models import Sale, SaleReturn, SaleReturnLine
 from sales.pdf import credit_note_pdf
 from sales.return_forms import SaleReturnFilterForm, SaleReturnForm
@@ -48,6 +51,7 @@ class SaleReturnCreateView(PermissionRequiredMixin, TemplateView):
         sale = get_object_or_404(
             Sale.objects.select_related("customer", "store"), pk=self.kwargs["pk"]
         )
+        require_store_of(self.request.user, sale)
         lines = list(with_returned(sale.lines.select_related("product__unit")))
         return sale, SaleReturnForm(data, sale=sale, lines=lines)
 
@@ -107,7 +111,7 @@ def _recorded(credit_note: SaleReturn, returned) -> str:
     )
 
 
-class SaleReturnListView(DocumentListView):
+class SaleReturnListView(VisibleStoresMixin, DocumentListView):
     model = SaleReturn
     filter_form_class = SaleReturnFilterForm
 
@@ -121,7 +125,7 @@ class SaleReturnListView(DocumentListView):
         return context
 
 
-class SaleReturnDetailView(PermissionRequiredMixin, DetailView):
+class SaleReturnDetailView(PermissionRequiredMixin, VisibleStoresMixin, DetailView):
     """The credit note: what came back from which sale, and what was refunded."""
 
     permission_required = "sales.view_salereturn"
@@ -135,6 +139,7 @@ class SaleReturnDetailView(PermissionRequiredMixin, DetailView):
         credit_note = self.object
         context["paid"] = credit_note.total_value + credit_note.total_tax
         context["kept"] = context["paid"] - credit_note.refund
+        context["sections"] = sections_for("returns:detail", credit_note, self.request)
         return context
 
 
@@ -144,7 +149,7 @@ class SaleReturnPrintView(SaleReturnDetailView):
     template_name = "sales/salereturn_print.html"
 
 
-class SaleReturnPdfView(PermissionRequiredMixin, SingleObjectMixin, View):
+class SaleReturnPdfView(PermissionRequiredMixin, VisibleStoresMixin, SingleObjectMixin, View):
     """The credit note as a PDF file, to hand or email to the customer."""
 
     permission_required = "sales.view_salereturn"
@@ -211,7 +216,11 @@ class SaleReturnLineExportView(PermissionRequiredMixin, View):
         # EXISTS, not sale_return__in: see dashboard.exports.SaleLineExportView.
         lines = SaleReturnLine.objects.filter(Exists(returns.filter(pk=OuterRef("sale_return_id"))))
         rows = (self.csv_row(*row) for row in rows_in_chunks(lines, self.FIELDS))
-        return csv_response("return-lines", self.HEADER, rows)
+        header = self.HEADER
+        if not sees_costs(request.user):
+            # Costs are need-to-know (products.costs): left out, not blanked.
+            header, rows = without_columns(header, rows, ["Unit cost", "Cost"])
+        return csv_response("return-lines", header, rows)
 
     @staticmethod
     def csv_row(

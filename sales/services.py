@@ -14,6 +14,7 @@ from core.exceptions import AlreadyVoided, OperationRefused
 from core.models import COST_TOTAL, TOTAL
 from core.totals import add_to_totals, totals_differences
 from core.transactions import retry_on_deadlock
+from products.costs import sees_costs
 from products.models import Product, StockMovement
 from products.services import StockChange, move_stock
 from products.valuation import CostChange
@@ -145,6 +146,9 @@ def sale_confirm(
         # Below cost is known only now, at the cost read under the product locks:
         # refused without the permission, reported to the caller (a warning) with it.
         sale.below_cost = below_cost(sale_lines)
+        if sale.below_cost and not sees_costs(user):
+            # Which lines, but not what they cost, for those who may not see costs.
+            sale.below_cost = below_cost(sale_lines, with_cost=False)
         if sale.below_cost and not user.has_perm(OVERRIDE_PERMISSION):
             raise PriceRefused("Below cost, which needs a manager: " + "; ".join(sale.below_cost))
         sale_lines = SaleLine.objects.bulk_create(sale_lines)

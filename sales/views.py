@@ -5,7 +5,9 @@ from django.utils.functional import cached_property
 from django.views.generic import DetailView, View
 from django.views.generic.detail import SingleObjectMixin
 
+from accounts.access import ActsInStoreMixin, LimitStorePickersMixin, VisibleStoresMixin
 from core.documents import DocumentListView, DocumentVoidView
+from core.sections import sections_for
 from products.documents import StockDocumentCreateView, StockDocumentDetailView
 from products.models import StockMovement
 from sales.forms import SaleFilterForm, SaleForm, SaleLineFormSet
@@ -15,12 +17,12 @@ from sales.selectors import credit_notes_of, receipt_lines, sale_tax_bands, with
 from sales.services import SaleLineInput, sale_confirm, sale_void
 
 
-class SaleListView(DocumentListView):
+class SaleListView(VisibleStoresMixin, DocumentListView):
     model = Sale
     filter_form_class = SaleFilterForm
 
 
-class SaleCreateView(StockDocumentCreateView):
+class SaleCreateView(LimitStorePickersMixin, StockDocumentCreateView):
     model = Sale
     template_name = "sales/sale_form.html"
     form_class = SaleForm
@@ -46,7 +48,7 @@ class SaleCreateView(StockDocumentCreateView):
         return sale
 
 
-class SaleDetailView(StockDocumentDetailView):
+class SaleDetailView(VisibleStoresMixin, StockDocumentDetailView):
     model = Sale
     movement_kind = StockMovement.Kind.SALE
 
@@ -69,7 +71,8 @@ class SaleDetailView(StockDocumentDetailView):
         context["tax_bands"] = sale_tax_bands(lines)
         context["returns"] = self.returns
         context["can_return"] = (
-            not sale.is_voided
+            context["acts_here"]
+            and not sale.is_voided
             and any(line.quantity > line.returned for line in lines)
             and user.has_perm("sales.add_salereturn")
         )
@@ -77,17 +80,18 @@ class SaleDetailView(StockDocumentDetailView):
         context["void_refused_for_returns"] = (
             bool(self.returns) and not sale.is_voided and user.has_perm("sales.void_sale")
         )
+        context["sections"] = sections_for("sales:detail", sale, self.request)
         return context
 
 
-class SaleVoidView(DocumentVoidView):
+class SaleVoidView(ActsInStoreMixin, DocumentVoidView):
     model = Sale
 
     def void(self, document, user, reason):
         return sale_void(sale=document, user=user, reason=reason)
 
 
-class SaleReceiptView(PermissionRequiredMixin, DetailView):
+class SaleReceiptView(PermissionRequiredMixin, VisibleStoresMixin, DetailView):
     """The sale as the customer should read it, to print or save as PDF from the browser."""
 
     permission_required = "sales.view_sale"
@@ -102,7 +106,7 @@ class SaleReceiptView(PermissionRequiredMixin, DetailView):
         return context
 
 
-class SalePdfView(PermissionRequiredMixin, SingleObjectMixin, View):
+class SalePdfView(PermissionRequiredMixin, VisibleStoresMixin, SingleObjectMixin, View):
     """The sale's receipt as a PDF file, to hand or email to the customer."""
 
     permission_required = "sales.view_sale"

@@ -8,9 +8,17 @@ from django.shortcuts import redirect
 from django.views.generic import DetailView, ListView, View
 from django.views.generic.detail import SingleObjectMixin
 
+from accounts.access import (
+    ActsInStoreMixin,
+    LimitStorePickersMixin,
+    VisibleStoresMixin,
+    may_act_in,
+    require_store_of,
+)
 from core.crud import NearestPageMixin
 from core.documents import DocumentCreateView
 from core.exceptions import OperationRefused
+from core.sections import sections_for
 from products.models import Product
 from products.services import InsufficientStock
 from stores.models import Store
@@ -34,7 +42,8 @@ from transfers.services import (
 )
 
 
-class TransferListView(PermissionRequiredMixin, NearestPageMixin, ListView):
+class TransferListView(PermissionRequiredMixin, VisibleStoresMixin, NearestPageMixin, ListView):
+    store_fields = ("from_store", "to_store")
     permission_required = "transfers.view_transfer"
     paginate_by = 25
 
@@ -61,7 +70,7 @@ def _lines(line_forms) -> list[TransferLineInput]:
     ]
 
 
-class TransferCreateView(DocumentCreateView):
+class TransferCreateView(LimitStorePickersMixin, DocumentCreateView):
     """A new draft; ``?product=&from_store=&to_store=`` pre-fill it (the Transfer buttons)."""
 
     model = Transfer
@@ -69,6 +78,8 @@ class TransferCreateView(DocumentCreateView):
     form_class = TransferForm
     formset_class = TransferLineFormSet
     default_store_field = "from_store"  # the user's default store is where goods leave
+    # Goods leave one of the user's stores, for any store.
+    store_fields = ("from_store",)
 
     def get_initial(self):
         header = {}
@@ -97,8 +108,13 @@ class TransferEditView(SingleObjectMixin, TransferCreateView):
         self.object = self.get_object()
         return super().dispatch(request, *args, **kwargs)
 
+    def get_form(self, data=None, **kwargs):
+        # Here, after the permission check: a visitor is sent to log in, not refused.
+        require_store_of(self.request.user, self.object, self.store_fields)
+        return super().get_form(data, **kwargs)
+
     def get(self, request, *args, **kwargs):
-        form = self.form_class(instance=self.object)
+        form = self.get_form(instance=self.object)
         formset = self.formset_class(
             prefix="lines",
             initial=[
@@ -120,7 +136,8 @@ def _active_choice(model, value):
         return None
 
 
-class TransferDetailView(PermissionRequiredMixin, DetailView):
+class TransferDetailView(PermissionRequiredMixin, VisibleStoresMixin, DetailView):
+    store_fields = ("from_store", "to_store")
     permission_required = "transfers.view_transfer"
     queryset = Transfer.objects.select_related(
         "from_store", "to_store", "created_by", "dispatched_by", "received_by", "closed_by"
@@ -131,18 +148,27 @@ class TransferDetailView(PermissionRequiredMixin, DetailView):
         transfer, user = self.object, self.request.user
         lines = list(transfer.lines.select_related("product__unit"))
         context["lines"] = lines
+        # The sending store's staff prepare, send, cancel and void; the receiving
+        # store's receive (see the step views' store_fields).
+        sends = may_act_in(user, transfer.from_store_id)
+        receives = may_act_in(user, transfer.to_store_id)
         context["can"] = {
-            "edit": transfer.is_draft and user.has_perm("transfers.add_transfer"),
-            "delete": transfer.is_draft and user.has_perm("transfers.add_transfer"),
-            "dispatch": transfer.is_draft and user.has_perm("transfers.dispatch_transfer"),
-            "receive": transfer.in_transit and user.has_perm("transfers.receive_transfer"),
-            "cancel": transfer.in_transit and user.has_perm("transfers.void_transfer"),
-            "void": transfer.is_received and user.has_perm("transfers.void_transfer"),
+            "edit": sends and transfer.is_draft and user.has_perm("transfers.add_transfer"),
+            "delete": sends and transfer.is_draft and user.has_perm("transfers.add_transfer"),
+            "dispatch": sends
+            and transfer.is_draft
+            and user.has_perm("transfers.dispatch_transfer"),
+            "receive": receives
+            and transfer.in_transit
+            and user.has_perm("transfers.receive_transfer"),
+            "cancel": sends and transfer.in_transit and user.has_perm("transfers.void_transfer"),
+            "void": sends and transfer.is_received and user.has_perm("transfers.void_transfer"),
         }
         if context["can"]["receive"]:
             context["receive_form"] = kwargs.get("receive_form") or ReceiveForm(
                 lines=lines, prefix="receive"
             )
+        context["sections"] = sections_for("transfers:detail", transfer, self.request)
         return context
 
 
@@ -150,10 +176,11 @@ class PackingSlipView(TransferDetailView):
     template_name = "transfers/packing_slip.html"
 
 
-class TransferStepView(PermissionRequiredMixin, SingleObjectMixin, View):
+class TransferStepView(PermissionRequiredMixin, ActsInStoreMixin, SingleObjectMixin, View):
     """POST-only: one step of a transfer through its service; a refusal is a message."""
 
     model = Transfer
+    store_fields = ("from_store",)
     http_method_names = ["post"]
     done = ""  # "dispatched": the message after the step
 
@@ -186,6 +213,7 @@ class TransferDispatchView(TransferStepView):
 class TransferReceiveView(TransferStepView):
     permission_required = "transfers.receive_transfer"
     done = "received"
+    store_fields = ("to_store",)
 
     def step(self, transfer, request):
         lines = list(transfer.lines.select_related("product__unit"))

@@ -46,9 +46,16 @@ CUSTOM_PERMISSIONS = {
     "transfers.receive_transfer",
     "transfers.void_transfer",
     "replenishment.receive_digestsubscription",
+    "products.view_costs",  # costs, margins and stock value: need-to-know, managers only
 }
 # Added after the roles migration was written; migrate's sync gives it to both roles.
 DASHBOARD = "dashboard.view_dashboard"
+# Managing users at /users/: the Manager role's only permission outside the inventory apps,
+# also added after the roles migration was written.
+MANAGE_USERS = "accounts.manage_users"
+# Browsing the history of changes (/audit/), also added later: managers only. Not a
+# "view_" codename, so clerks, who take every one of those, do not get it.
+BROWSE_HISTORY = "audit.browse_history"
 TRANSFERS = {
     f"transfers.{codename}"
     for codename in [
@@ -68,7 +75,7 @@ REPLENISHMENT = {
 # Apps and permissions added after the roles migration was written. Its frozen roles
 # give a manager every permission of the apps it knew (purchase orders' included)
 # and a clerk their view permissions; migrate's sync adds the rest.
-LATER = {DASHBOARD} | TRANSFERS | REPLENISHMENT
+LATER = {DASHBOARD, MANAGE_USERS, BROWSE_HISTORY} | TRANSFERS | REPLENISHMENT
 CLERK_PURCHASE_ORDERS = {
     "purchases.add_purchaseorder",
     "purchases.change_purchaseorder",
@@ -100,7 +107,7 @@ EXPECTED_MANAGER = (
     | CUSTOM_PERMISSIONS
     | SALE_RETURNS
     | PURCHASE_RETURNS
-    | {DASHBOARD}
+    | {DASHBOARD, MANAGE_USERS, BROWSE_HISTORY}
 )
 EXPECTED_CLERK = {
     f"{app}.view_{model}" for app, models in INVENTORY_MODELS.items() for model in models
@@ -154,17 +161,22 @@ def test_clerk_role_holds_no_delete_void_adjust_or_product_change():
         "purchases.receive_purchaseorder",
     }
     assert "products.change_product" not in clerk  # prices are product fields
+    assert "products.view_costs" not in clerk  # a "view_" codename, but a manager's
+    assert BROWSE_HISTORY not in clerk  # the history of changes is a manager's
     assert not {p for p in clerk if p.startswith(("auth.", "admin.", "sessions."))}
+    assert not {p for p in clerk if p.startswith("accounts.")}  # no managing users
 
 
-def test_manager_role_holds_every_inventory_permission_and_nothing_else():
+def test_manager_role_holds_every_inventory_permission_and_managing_users_only():
     inventory = Permission.objects.filter(
-        content_type__app_label__in=[*INVENTORY_MODELS, "dashboard"]
+        content_type__app_label__in=[*INVENTORY_MODELS, "dashboard", "audit"]
     )
 
     assert group_permissions(MANAGER) == {
         f"{p.content_type.app_label}.{p.codename}" for p in inventory.select_related("content_type")
-    }
+    } | {MANAGE_USERS}
+    # Not the profiles' own add/change/delete/view: /users/ needs only manage_users.
+    assert {p for p in group_permissions(MANAGER) if p.startswith("accounts.")} == {MANAGE_USERS}
     assert not {p for p in group_permissions(MANAGER) if p.startswith("auth.")}
 
 
@@ -177,9 +189,11 @@ def test_roles_data_migration_creates_both_groups_on_a_database_without_them():
 
     # The roles of the migration's time; migrate's sync then adds what came later.
     assert group_permissions(MANAGER) == EXPECTED_MANAGER - LATER
+    # Its frozen clerk takes every "view_" permission of the products app, the costs' one
+    # included where it exists already (as here); migrate's sync then takes that away.
     assert group_permissions(CLERK) == (
         EXPECTED_CLERK - LATER - CLERK_PURCHASE_ORDERS - CLERK_RETURNS
-    )
+    ) | {"products.view_costs"}
 
 
 def test_roles_data_migration_reverse_removes_the_groups():
@@ -254,6 +268,7 @@ def test_users_hold_their_role_permissions_through_the_group(django_user_model):
     assert clerk.has_perm("sales.add_sale") and not clerk.has_perm("sales.void_sale")
     assert manager.has_perm("sales.void_sale") and manager.has_perm("products.adjust_stock")
     assert not manager.has_perm("auth.add_user")
+    assert manager.has_perm(MANAGE_USERS) and not clerk.has_perm(MANAGE_USERS)
 
 
 def test_superuser_has_every_permission_and_the_admin(django_user_model):

@@ -32,6 +32,8 @@ SECTIONS = {
     "Customers": "customers:list",
     "Suppliers": "suppliers:list",
     "Reports": "reports:stock",
+    "Users": "users:list",  # managers only (accounts.manage_users)
+    "History": "audit:list",  # managers only (audit.browse_history)
 }
 
 # src/href values that leave the site: http://, https:// or protocol-relative //host.

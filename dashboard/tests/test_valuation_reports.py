@@ -847,12 +847,16 @@ def test_manager_reports_open_for_managers(manager_client, url):
     assert manager_client.get(url).status_code == 200
 
 
-def test_manager_reports_need_both_permissions(user, client):
+def test_manager_reports_need_all_three_permissions(user, client):
     client.force_login(user)
     user.user_permissions.add(Permission.objects.get(codename="view_stockmovement"))
     assert client.get(VALUATION_URL).status_code == 403
 
     user.user_permissions.add(Permission.objects.get(codename="adjust_stock"))
+    assert client.get(VALUATION_URL).status_code == 403
+
+    # They are made of stock values: costs are need-to-know (products.costs).
+    user.user_permissions.add(Permission.objects.get(codename="view_costs"))
     assert client.get(VALUATION_URL).status_code == 200
     assert client.get(AGEING_URL).status_code == 200
 

@@ -561,6 +561,8 @@ FILTERS = {
     "products:detail": (["page"], {}),
     "stores:detail": (["page"], {}),
     "purchases:create": (["product"], {}),
+    "audit:list": (["user", "model", "object", "date_from", "date_to", "action", "page"], {}),
+    "audit:export": (["user", "model", "object", "date_from", "date_to", "action"], {}),
 }
 FILTER_FIELDS = [
     pytest.param(route, name, id=f"{route}-{name}")
@@ -638,8 +640,9 @@ def test_path_with_missing_or_huge_id_is_not_found(django_user_model, pk):
     # 7 record types x 4, adjust, replenishment rules, 2 document types x 2, transfers' detail,
     # edit, slip and 5 steps, purchase orders' detail, edit, print, PDF and 5 steps, a sale's
     # return, receipt and receipt PDF, and customer returns' detail, print and PDF, a
-    # purchase's return to its supplier, and debit notes' detail, print and PDF
-    assert len(PK_ROUTES) == 61
+    # purchase's return to its supplier, and debit notes' detail, print and PDF, and a
+    # user's page, deactivate, reactivate, password, reset link and unlock
+    assert len(PK_ROUTES) == 67
     assert each_payload(client, check, PK_ROUTES) == {}
 
 

@@ -16,13 +16,16 @@ from html.parser import HTMLParser
 from urllib.parse import quote
 
 import pytest
-from django.contrib.auth.models import Group
+from axes.models import AccessAttempt
+from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accounts.models import Profile
 from accounts.roles import CLERK, MANAGER
-from accounts.tests.factories import staff_user
+from accounts.tests.factories import UserFactory, lock_out, staff_user
+from accounts.users import password_reset_path
 from people.models import Customer, Supplier
 from people.tests.factories import CustomerFactory, SupplierFactory
 from products.models import Category, Product, StockLevel, StockMovement, TaxRate, Unit
@@ -67,6 +70,20 @@ ROUTES = {
     "profile": ("signed-in", "signed-in"),  # the user's own default store
     "password_change": ("signed-in", "signed-in"),
     "password_change_done": ("signed-in", "signed-in/405"),
+    # "Forgot password?": by email, for anyone (it never says whether an address is known).
+    "password_reset": ("public", "public"),
+    "password_reset_done": ("public", "public/405"),
+    "password_reset_confirm": ("public", "public"),
+    "password_reset_complete": ("public", "public/405"),
+    # Users: managers add colleagues, reset their passwords and unlock them; never delete them.
+    "users:list": ("manager", "manager/405"),
+    "users:create": ("manager", "manager"),
+    "users:detail": ("manager", "manager"),  # POST: update (name, role, stores)
+    "users:deactivate": ("manager/405", "manager"),
+    "users:reactivate": ("manager/405", "manager"),
+    "users:password": ("manager", "manager"),  # POST: a temporary password
+    "users:reset_link": ("manager", "manager/405"),  # shows a one-time link; stores nothing
+    "users:unlock": ("manager/405", "manager"),
     "dashboard:index": ("clerk", "clerk/405"),
     # Stores, categories, units, tax rates, products, suppliers: clerks only look.
     "stores:list": ("clerk", "manager"),
@@ -175,6 +192,9 @@ ROUTES = {
     "reports:movements-csv": ("clerk", "clerk/405"),
     "reports:transfer-lines-csv": ("clerk", "clerk/405"),
     "reports:purchase-order-lines-csv": ("clerk", "clerk/405"),
+    # The history of changes: managers read it and export it; no route writes to it.
+    "audit:list": ("manager", "manager/405"),
+    "audit:export": ("manager", "manager/405"),
 }
 
 # The admin's own pages are Django's; only its login page is part of the sweep.
@@ -201,6 +221,7 @@ RECORD_OF_NAMESPACE = {
     "transfers": "transfer",  # in transit
     "purchase_orders": "order",  # sent, nothing received yet
     "returns": "sale_return",
+    "users": "staff_member",  # a clerk, locked out after too many wrong passwords
 }
 # Transfer steps that need a transfer in another state.
 RECORD_OF_ROUTE = {
@@ -215,6 +236,7 @@ RECORD_OF_ROUTE = {
     "purchases:return_detail": "purchase_return",
     "purchases:return_print": "purchase_return",
     "purchases:return_pdf": "purchase_return",
+    "users:reactivate": "former_staff_member",
 }
 
 
@@ -258,6 +280,8 @@ class World:
     sale_return: SaleReturn  # of another sale: the world's sale can still be voided
     purchase_return: PurchaseReturn  # of another purchase: the world's can still be voided
     tax_rate: TaxRate
+    staff_member: User  # a clerk, locked out (users:unlock has something to clear)
+    former_staff_member: User  # deactivated
 
 
 def build_world() -> World:
@@ -303,13 +327,22 @@ def build_world() -> World:
         store, category, supplier, customer, product, purchase, sale, product.unit,
         transfer(dispatch=True), transfer(), transfer(receive=True),
         order(place=True), order(), partial_order, credit_note, debit_note, tax_rate,
+        staff_member(), UserFactory(username="former-clerk", role=CLERK, is_active=False),
     )  # fmt: skip
+
+
+def staff_member() -> User:
+    user = UserFactory(username="staff-clerk", role=CLERK)
+    lock_out(user.username)
+    return user
 
 
 def route_url(name: str, world: World) -> str:
     params = swept_routes()[name]
     if not params:
         return reverse(name)
+    if params == ("uidb64", "token"):  # a password reset link, made for the staff member
+        return password_reset_path(world.staff_member)
     assert params == ("pk",), f"{name}: fill its parameters {params} in route_url()"
     record = getattr(world, RECORD_OF_ROUTE.get(name) or RECORD_OF_NAMESPACE[name.split(":")[0]])
     return reverse(name, kwargs={"pk": record.pk})
@@ -434,6 +467,25 @@ def post_data(name: str, world: World) -> dict:
             )
         },
         "replenishment:digest": {"subscribe": "on"},
+        "password_reset": {"email": "nobody@example.com"},
+        "password_reset_confirm": {
+            "new_password1": "a-new-Passw0rd-9",
+            "new_password2": "a-new-Passw0rd-9",
+        },
+        "users:create": {
+            "username": "new-clerk",
+            "first_name": "New",
+            "email": "new-clerk@example.com",
+            "role": CLERK,
+            "stores": [world.store.pk],
+        },
+        "users:detail": {
+            "username": world.staff_member.username,
+            "first_name": "Renamed",
+            "role": CLERK,
+            "all_stores": "on",
+        },
+        "users:password": {"password": "temporary-Pass-4821"},
     }.get(name) or (replenish_post(world) if name == "replenishment:drafts" else {})
 
 
@@ -473,6 +525,8 @@ SNAPSHOT_MODELS = [
     PurchaseOrderLine,
     DigestSubscription,
     Group,
+    User,
+    AccessAttempt,
 ]
 
 
@@ -713,8 +767,83 @@ def test_static_file_is_served_to_visitor_without_login(settings):
     assert response["Content-Type"].startswith("text/css")
 
 
-@pytest.mark.parametrize("name", [name for name, (get, _) in ROUTES.items() if get == "public"])
+# Without path parameters: a password reset link (password_reset_confirm) is its own test.
+@pytest.mark.parametrize(
+    "name",
+    [name for name, (get, _) in ROUTES.items() if get == "public" and not swept_routes()[name]],
+)
 def test_public_page_answers_visitor_without_redirect(client, name):
     response = client.get(reverse(name))
 
     assert response.status_code == 200
+
+
+# Store-scoped staff (accounts.access) -----------------------------------------------------
+
+# The POSTs that record a document in the world's store or act on one of its documents:
+# staff of another store are refused them (a 403, or a form error on the store picker).
+STORE_BOUND_POSTS = {
+    "products:adjust",
+    "purchases:create", "purchases:void", "purchases:return",
+    "sales:create", "sales:void", "sales:return",
+    "transfers:create", "transfers:edit", "transfers:dispatch", "transfers:delete",
+    "transfers:receive", "transfers:cancel", "transfers:void",
+    "purchase_orders:create", "purchase_orders:edit", "purchase_orders:place",
+    "purchase_orders:receive", "purchase_orders:cancel", "purchase_orders:close-short",
+    "purchase_orders:delete",
+    "replenishment:drafts",
+}  # fmt: skip
+DOCUMENT_NAMESPACES = ("purchases", "sales", "transfers", "purchase_orders", "returns")
+
+
+def scoped_user(django_user_model, role: str, *stores):
+    user = role_user(django_user_model, ROLE_GROUPS[role])
+    profile, _ = Profile.objects.update_or_create(user=user, defaults={"all_stores": False})
+    profile.stores.set(stores)
+    return user
+
+
+def test_every_document_post_is_classified_as_store_bound():
+    writes = {
+        name
+        for name, (_, post) in ROUTES.items()
+        if name.split(":")[0] in DOCUMENT_NAMESPACES and post in ("clerk", "manager")
+    }
+
+    assert writes <= STORE_BOUND_POSTS, "say whether these routes act in a store"
+
+
+@pytest.mark.parametrize("name", sorted(STORE_BOUND_POSTS))
+def test_staff_of_another_store_are_refused_and_nothing_is_written(django_user_model, name):
+    world = build_world()
+    role = "manager" if ROUTES[name][1] == "manager" else "clerk"
+    client = Client()
+    client.force_login(scoped_user(django_user_model, role, StoreFactory(name="Third store")))
+    before = snapshot()
+
+    response = client.post(route_url(name, world), post_data(name, world))
+
+    if response.status_code == 200:  # a new document: the store picker refuses the store
+        assert "Choose one of your stores" in response.content.decode()
+    elif name == "products:adjust":  # its form's errors come back as a message
+        assert response.status_code == 302
+        assert "Choose one of your stores" in str(list(response.wsgi_request._messages))
+    else:
+        assert_forbidden_in_layout(response)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("name", sorted(STORE_BOUND_POSTS))
+def test_staff_of_the_stores_concerned_do_the_same_post(django_user_model, name):
+    """The refusals above are the store check: staff of the world's stores succeed."""
+    world = build_world()
+    role = "manager" if ROUTES[name][1] == "manager" else "clerk"
+    client = Client()
+    client.force_login(scoped_user(django_user_model, role, world.store, world.transfer.to_store))
+    before = snapshot()
+
+    response = client.post(route_url(name, world), post_data(name, world))
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    if not name.endswith(":delete"):
+        assert snapshot() != before

@@ -199,8 +199,8 @@ def test_detail_query_count_does_not_grow_with_products(
     ProductFactory.create_batch(count, category=category)
 
     # session, user, permissions (group + user), the category with its tax rate, its
-    # products, the form's tax rates
-    with django_assert_num_queries(7):
+    # products, the form's tax rates, the History section's entries (audit.sections)
+    with django_assert_num_queries(8):
         response = client.get(category.get_absolute_url())
 
     assert len(response.context["products"]) == count

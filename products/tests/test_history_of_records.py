@@ -59,12 +59,13 @@ def test_detail_runs_the_same_number_of_queries_for_1_and_25_stock_lines(
     store = StoreFactory()
     stock_up(ProductFactory(), store, 1)
     url = store.get_absolute_url()
-    # 7, and the transfers' section: what is in transit to or from the store
-    with django_assert_num_queries(8):
+    # 7, and the transfers' section: what is in transit to or from the store, and the
+    # History section's entries (audit.sections)
+    with django_assert_num_queries(9):
         client.get(url)
     for _ in range(24):
         stock_up(ProductFactory(), store, 1)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         assert len(client.get(url).context["stock_page"]) == 25
 
 

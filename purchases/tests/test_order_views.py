@@ -740,8 +740,10 @@ def test_the_list_runs_the_same_queries_for_one_order_or_many(
     assert len(response.context["object_list"]) == min(count, 25)
 
 
-# Session, user, permissions (group + user), the order, its lines, its receipts.
-DETAIL_QUERIES = 7
+# Session, user, permissions (group + user), the order, its lines, its receipts, the
+# user's profile (the stores they act in: accounts.access), the History section's
+# entries (audit.sections).
+DETAIL_QUERIES = 9
 
 
 @pytest.mark.parametrize("count", [1, 8])

@@ -131,8 +131,8 @@ def test_the_return_page_runs_the_same_queries_for_few_lines_or_many(
     purchase = make_purchase(store=store, lines=[(ProductFactory(), 5) for _ in range(count)])
 
     # Session, user, permissions (group + user), the purchase, its lines with what went
-    # back and what the store holds.
-    with django_assert_num_queries(6):
+    # back and what the store holds, the user's profile (the stores they act in).
+    with django_assert_num_queries(7):
         response = manager_client.get(return_url(purchase))
 
     assert len(response.context["form"].lines) == count
@@ -439,8 +439,9 @@ def test_the_purchase_page_runs_the_same_queries_for_one_return_or_many(
         send_back(purchase, manager, "1", "1")
 
     # Session, user, permissions (group + user), the purchase, its lines with what
-    # went back, its returns.
-    with django_assert_num_queries(7):
+    # went back, its returns, the user's profile (the stores they act in), the History
+    # section's entries (audit.sections).
+    with django_assert_num_queries(9):
         response = manager_client.get(purchase.get_absolute_url())
 
     assert len(response.context["returns"]) == count

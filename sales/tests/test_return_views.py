@@ -82,6 +82,11 @@ def sold(store, customer, widget, cable):
 
 @pytest.fixture
 def clerk_client(client, django_user_model):
+    return signed_in_clerk(client, django_user_model)
+
+
+def signed_in_clerk(client, django_user_model):
+    """``client`` signed in as a user holding the Clerk role."""
     user = django_user_model.objects.create_user("counter-clerk")
     user.groups.add(Group.objects.get(name=CLERK))
     client.force_login(user)
@@ -535,8 +540,9 @@ def test_a_fully_returned_sale_offers_no_return_button(clerk_client, sold, widge
 
 
 # Session, user, permissions (group + user), the sale, its lines with their returns,
-# its returns.
-SALE_DETAIL_QUERIES = 7
+# its returns, the user's profile (the stores they act in: accounts.access), the
+# History section's entries (audit.sections).
+SALE_DETAIL_QUERIES = 9
 
 
 @pytest.mark.parametrize("count", [1, 6])
@@ -560,7 +566,9 @@ def test_the_sale_page_runs_the_same_queries_for_few_lines_and_returns_or_many(
 # The list and its CSV
 
 
-def test_the_list_shows_each_return_with_its_totals(clerk_client, sold, widget, cable):
+def test_the_list_shows_each_return_with_its_totals(
+    manager_client, django_user_model, sold, widget, cable
+):
     credit_note = sale_return(
         sale=sold,
         lines=[
@@ -570,7 +578,7 @@ def test_the_list_shows_each_return_with_its_totals(clerk_client, sold, widget, 
         user=sold.created_by,
     )
 
-    response = clerk_client.get(LIST_URL)
+    response = manager_client.get(LIST_URL)
 
     [row] = response.context["object_list"]
     # Refund 2 × 10 + 0.5 × 3 = 21.50; cost 2 × 4 + 0.5 × 1 = 8.50.
@@ -588,6 +596,9 @@ def test_the_list_shows_each_return_with_its_totals(clerk_client, sold, widget, 
     assert f'href="{CSV_URL}?"' in content
     # Returns are taken on a sale's page: the list offers no "new" button.
     assert not response.context["can_add"]
+    # Costs are need-to-know (products.costs): a clerk sees the refund, not the cost.
+    clerk_content = signed_in_clerk(manager_client, django_user_model).get(LIST_URL).content
+    assert "$21.50" in clerk_content.decode() and "$8.50" not in clerk_content.decode()
 
 
 def listed(client, **params) -> set[int]:
@@ -692,7 +703,7 @@ def csv_rows(response) -> list[str]:
 
 
 def test_the_csv_has_a_row_per_line_and_honours_the_filters(
-    clerk_client, sold, store, widget, cable
+    manager_client, django_user_model, sold, store, widget, cable
 ):
     credit_note = sale_return(
         sale=sold,
@@ -707,7 +718,7 @@ def test_the_csv_has_a_row_per_line_and_honours_the_filters(
     elsewhere = make_sale(store=other_store, lines=[(widget, 1)])
     take_back(elsewhere, widget, 1)
 
-    response = clerk_client.get(CSV_URL, {"store": store.pk})
+    response = manager_client.get(CSV_URL, {"store": store.pk})
 
     assert response["Content-Disposition"] == (
         f'attachment; filename="return-lines-{timezone.localdate().isoformat()}.csv"'
@@ -725,7 +736,14 @@ def test_the_csv_has_a_row_per_line_and_honours_the_filters(
         # A reason a spreadsheet would run as a formula is kept as text.
         start + "WID-1,Blue Widget,pcs,2,yes,'=HYPERLINK(1),10.00,20.00,0.00,20.00,4.0000,8.00",
     ]
-    assert len(csv_rows(clerk_client.get(CSV_URL))) == 1 + 3
+    assert len(csv_rows(manager_client.get(CSV_URL))) == 1 + 3
+    # Costs are need-to-know (products.costs): a clerk's CSV leaves their columns out.
+    clerk_rows = csv_rows(signed_in_clerk(manager_client, django_user_model).get(CSV_URL))
+    assert clerk_rows[0] == (
+        "Credit note,Date,Sale,Customer,Store,SKU,Product,Unit,Quantity,Restocked,Reason,"
+        "Unit price,Net,Tax,Gross"
+    )
+    assert start + "CAB-2,Copper cable,m,0.5,no,Cut badly,3.00,1.50,0.00,1.50" in clerk_rows
 
 
 # The credit note

@@ -256,8 +256,10 @@ def test_list_and_detail_queries_do_not_grow(
     # session, user, permissions (group + user), count, the store filter's stores, rows
     with django_assert_num_queries(7):
         manager_client.get(LIST_URL)
-    # session, user, permissions (group + user), the transfer, its lines
-    with django_assert_num_queries(6):
+    # session, user, permissions (group + user), the transfer, its lines, the user's
+    # profile (the stores they act in: accounts.access), the History section's entries
+    # (audit.sections)
+    with django_assert_num_queries(8):
         manager_client.get(transfer.get_absolute_url())
 
 
