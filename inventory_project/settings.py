@@ -53,9 +53,12 @@ INSTALLED_APPS = [
     "auditlog",
     # Bootstrap's compiled CSS/JS, installed from PyPI (django-bootstrap-static).
     "bootstrap",
+    # The task queue in the database (Django's tasks framework): no extra server.
+    "django_tasks_db",
     # The project's apps, lowest layer first; each imports only from those
     # above it in this list (see [tool.importlinter] in pyproject.toml).
     "core",
+    "jobs",
     "stores",
     "people",
     "accounts",
@@ -67,6 +70,7 @@ INSTALLED_APPS = [
     "dashboard",
     "demo",
     "audit",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -270,6 +274,15 @@ STORAGES = {
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
+}
+
+# Background jobs (jobs/): Django's tasks framework with django-tasks-db's queue
+# table; `manage.py db_worker` runs them.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -39,6 +39,8 @@ urlpatterns = [
     path("reports/", include((report_patterns, "reports"))),
     path("users/", include("accounts.user_urls")),
     path("audit/", include("audit.urls")),
+    path("imports/", include("imports.urls")),
+    path("jobs/", include("jobs.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
