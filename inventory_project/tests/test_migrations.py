@@ -25,8 +25,12 @@ from sales.models import ProductSales, SaleDay, SaleLine
 
 PROJECT_PACKAGES = {
     "inventory_project", "core", "stores", "people", "accounts", "products", "purchases",
-    "sales", "transfers", "dashboard", "demo",
+    "sales", "transfers", "replenishment", "audit", "jobs", "imports", "dashboard", "demo",
 }  # fmt: skip
+
+# django-tasks-db's migrations cannot run backwards (one is a data migration without a
+# reverse). Its table depends on nothing of ours, so it stays while the rest goes to zero.
+IRREVERSIBLE_THIRD_PARTY_APPS = {"django_tasks_database"}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -100,7 +104,9 @@ def test_a_fresh_database_migrates_from_zero_and_totals_the_history_it_holds():
     try:
         # Given an empty database, migrated to just before the running totals,
         # holding history written by those first migrations' models.
-        migrate_to([(label, None) for label in migrated_apps])
+        migrate_to(
+            [(label, None) for label in migrated_apps - IRREVERSIBLE_THIRD_PARTY_APPS]
+        )
         before_totals = [("purchases", "0001_initial"), ("sales", "0001_initial")]
         migrate_to(before_totals)
         loader = MigrationExecutor(connection).loader
