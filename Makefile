@@ -1,5 +1,6 @@
 # Two commands for a newcomer:
-#   make run    set up, migrate, seed demo data, serve on http://127.0.0.1:8000
+#   make run    set up, migrate, seed demo data, serve on http://127.0.0.1:8000 (with
+#               the background jobs' worker beside it)
 #   make test   set up and run the whole test suite
 # Also: make serve (production serving with gunicorn), make screenshots,
 # make bench (see docs/PERFORMANCE.md), make scale-test (see docs/DEPLOY.md), make lint,
@@ -37,9 +38,14 @@ $(VENV)/.installed: $(REQUIREMENTS)
 	$(VENV_PYTHON) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
+# The task worker (background jobs: big exports, imports) runs beside the server and
+# stops with it. It does not reload on code changes (its reloader would leave a child
+# behind when stopped): restart `make run` after changing a task.
 run: $(VENV)/.installed
 	DEBUG=true $(VENV_PYTHON) manage.py migrate --noinput
 	DEBUG=true $(VENV_PYTHON) manage.py seed_demo
+	DEBUG=true $(VENV_PYTHON) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=true $(VENV_PYTHON) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.installed
@@ -47,9 +53,13 @@ test: $(VENV)/.installed
 
 # Production serving: needs DEBUG=false, SECRET_KEY, ALLOWED_HOSTS... in the
 # environment or .env (see .env.example and docs/DEPLOY.md).
+# One task worker runs beside gunicorn and stops with it; a fleet runs workers as
+# services of their own (docs/DEPLOY.md, "Background jobs").
 serve: $(VENV)/.installed
 	$(VENV_PYTHON) manage.py migrate --noinput
 	$(VENV_PYTHON) manage.py collectstatic --noinput
+	$(VENV_PYTHON) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	PORT=$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py inventory_project.wsgi
 
 # docs/screenshots/*.png from demo data, in headless Chromium.

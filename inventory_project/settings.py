@@ -6,6 +6,7 @@ every variable.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -109,6 +110,10 @@ AUTHENTICATION_BACKENDS = [
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15) / 60  # hours
+# "Forgot password?" sends at most this many links per client address, and per address
+# asked for, within the window (accounts/reset_limits.py).
+PASSWORD_RESET_LIMIT = env.int("PASSWORD_RESET_LIMIT", default=5)
+PASSWORD_RESET_WINDOW = env.int("PASSWORD_RESET_WINDOW_MINUTES", default=60) * 60  # seconds
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # Also: an address is locked out after this many failures across all user
 # names within the cool-off (password spraying). Higher than the per-user
@@ -284,6 +289,20 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# Files the jobs write (big CSV exports) live under MEDIA_ROOT/jobs/. MEDIA_ROOT is
+# never served as static files: downloads go through jobs' view, which checks who asks.
+# A relative path is taken from BASE_DIR (Path's "/" keeps an absolute one as it is).
+MEDIA_ROOT = BASE_DIR / env.str("MEDIA_ROOT", default="media")
+# Hours a job's file is kept after the job finishes; `manage.py purge_jobs` deletes it then.
+JOB_FILES_KEEP = timedelta(hours=env.float("JOB_FILES_KEEP_HOURS", default=24))
+# Exports with more rows than this run as a background job (a download link when
+# ready) instead of streaming while the user waits.
+EXPORT_IN_BACKGROUND_ROWS = env.int("EXPORT_IN_BACKGROUND_ROWS", default=50_000)
+# Imports (imports/): files with more data rows than this are checked and run as a
+# background job; smaller ones while the user waits. Uploads larger than the byte
+# limit are refused with a message before they are read.
+IMPORT_IN_BACKGROUND_ROWS = env.int("IMPORT_IN_BACKGROUND_ROWS", default=2000)
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_MB", default=100) * 1024 * 1024
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -10,7 +10,10 @@ on (``DATABASE_URL=postgres://… make test``, and CI).
 DEBUG stays off, so tests exercise the production code paths.
 """
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 ENV_EXAMPLE = Path(__file__).resolve().parent.parent / ".env.example"
@@ -48,3 +51,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Login throttling would lock the test users out; the tests of throttling turn it on.
 AXES_ENABLED = False
+
+# Jobs write their files (big exports) under MEDIA_ROOT: one throwaway folder per
+# test process, never the checkout's media/ folder.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="inventory-test-media-"))
+atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)

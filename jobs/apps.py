@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class JobsConfig(AppConfig):
-    """Long work outside the request (Django's tasks framework, django-tasks-db): progress, files, errors."""
+    """Long work outside the request (django.tasks, django-tasks-db): progress, files, errors."""
 
     name = "jobs"

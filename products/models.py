@@ -7,6 +7,7 @@ from django.db import models, transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest, Lower, Round, Upper
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 
@@ -415,6 +416,12 @@ class StockRule:
 # How many keys one IN (...) lists: SQLite refuses statements with too many parameters.
 IN_CHUNK = 500
 
+# Sent by StockLevel.objects.set_rules inside its transaction, with ``changes``: a list of
+# (rule before, rule after) pairs, one per stock row whose rule changed (a row created
+# for a rule: before is the default). Its UPDATE sends no model signal; the audit app
+# records these (audit.rules), so this app need not know it.
+stock_rules_changed = Signal()
+
 
 def listed_in_force():
     """The expression of a stock row's ``listed``: its product, the product's supplier and
@@ -504,6 +511,18 @@ class StockLevelQuerySet(models.QuerySet):
                     self.model.objects.filter(pk__in=pks[start : start + IN_CHUNK]).update(
                         reorder_point=minimum, order_up_to=maximum, order_multiple=multiple
                     )
+            created_keys = set(missing)
+            changed_rules = [
+                (
+                    StockRule(*key, *saved[key][1:]) if key in saved else StockRule(*key),
+                    rule,
+                )
+                for key, rule in sorted(rules.items())
+                if key in created_keys
+                or (key in saved and saved[key][1:] != (rule.minimum, rule.maximum, rule.multiple))
+            ]
+            if changed_rules:
+                stock_rules_changed.send(sender=self.model, changes=changed_rules)
             # The rule in force of every row written (created rows: by product).
             touched = sorted({pid for pid, _ in missing} | changed_products)
             for start in range(0, len(touched), IN_CHUNK):
@@ -759,6 +778,9 @@ class StockMovement(models.Model):
         # purchase) as their document_id: they carry the cost its movement moved at.
         SALE_RETURN = "sale_return", "Customer return"
         PURCHASE_RETURN = "purchase_return", "Return to supplier"
+        # Stock a shop had when it started using the app, entered by an import at its cost;
+        # document_id is the import record (imports.ImportRun).
+        OPENING = "opening", "Opening balance"
 
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="movements")
     store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="movements")

@@ -34,6 +34,7 @@ SECTIONS = {
     "Reports": "reports:stock",
     "Users": "users:list",  # managers only (accounts.manage_users)
     "History": "audit:list",  # managers only (audit.browse_history)
+    "Imports": "imports:list",  # managers only (imports.run_import)
 }
 
 # src/href values that leave the site: http://, https:// or protocol-relative //host.

@@ -1,0 +1,33 @@
+"""Imports too big for a request run as background jobs (see jobs.services)."""
+
+from django.tasks import task
+from django.urls import reverse
+
+from imports.models import ImportRun
+from imports.services import import_apply, import_validate
+from jobs.services import running_job
+
+VALIDATE, APPLY = "validate", "apply"
+
+
+@task
+def run_import_task(job_id: int, import_id: int, step: str) -> None:
+    """Check (``step`` "validate") or apply ("apply") import ``import_id``, with progress.
+
+    An exception marks both the job and the import failed; a run that failed applies
+    nothing half: all or nothing is one transaction, otherwise each chunk is one.
+    """
+    run = ImportRun.objects.select_related("created_by").get(pk=import_id)
+    with running_job(job_id) as job:
+        job.set_result_url(reverse("imports:detail", args=[import_id]))
+        try:
+            if step == VALIDATE:
+                import_validate(run=run, progress=job.progress)
+            else:
+                import_apply(run=run, progress=job.progress)
+        except BaseException as error:
+            # import_apply said how far it got; a dry run writes nothing but the record.
+            ImportRun.objects.filter(pk=import_id, failure="").update(
+                status=ImportRun.Status.FAILED, failure=f"{type(error).__name__}: {error}"[:2000]
+            )
+            raise
