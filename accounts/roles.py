@@ -17,11 +17,16 @@ INVENTORY_APPS = (
     "stores", "people", "products", "purchases", "sales", "transfers", "replenishment", "dashboard",
     # Its one permission, browse_history, is no "view_" one: managers hold it, clerks not.
     "audit",
+    # Its one permission, run_import, is a manager's: the app has no "view_" ones.
+    "imports",
 )  # fmt: skip
 
 # Beyond the inventory apps: managers add colleagues, reset their passwords and
-# unlock them at /users/ (accounts.user_views); clerks do none of it.
-MANAGER_PERMISSIONS = ("accounts.manage_users",)
+# unlock them at /users/ (accounts.user_views); clerks do none of it. Managers also
+# see and download everyone's background jobs (exports); everyone sees their own
+# without a permission, so the jobs app is no inventory app (its "view_all_jobs"
+# would go to clerks with every "view_" codename).
+MANAGER_PERMISSIONS = ("accounts.manage_users", "jobs.view_all_jobs")
 
 CLERK_PERMISSIONS = (
     "purchases.add_purchase",

@@ -33,6 +33,7 @@ from accounts.users import (
     within_stores_of,
 )
 from core.crud import NearestPageMixin, save_or_report
+from core.sections import sections_for
 
 
 @dataclass
@@ -156,6 +157,8 @@ class UserDetailView(ManageUsersMixin, UserFormMixin, UpdateView):
         context = super().get_context_data(**kwargs)
         locked = {self.object.get_username()} if is_locked_out(self.object) else set()
         context["summary"] = UserSummary.of([self.object], locked)[0]
+        # The History section (audit registers it): role, stores and access changes.
+        context["sections"] = sections_for("users:detail", self.object, self.request)
         return context
 
 

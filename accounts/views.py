@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.contrib.auth.views import PasswordChangeView
+from django.contrib.auth.views import PasswordChangeView, PasswordResetView
 from django.http import HttpResponseRedirect
 from django.urls import reverse_lazy
 from django.views.generic import UpdateView
@@ -8,6 +8,7 @@ from django.views.generic import UpdateView
 from accounts.forms import ProfileForm, ThrottledPasswordChangeForm
 from accounts.middleware import SESSION_FLAG, forget_must_change_password
 from accounts.models import Profile
+from accounts.reset_limits import reset_allowed
 from accounts.roles import roles_of
 
 
@@ -59,3 +60,13 @@ class ProfileUpdateView(LoginRequiredMixin, UpdateView):
         context = super().get_context_data(**kwargs)
         context["roles"] = roles_of(self.request.user)
         return context
+
+
+class ThrottledPasswordResetView(PasswordResetView):
+    """ "Forgot password?", at most a few links per hour per client and per address asked
+    for (accounts.reset_limits); beyond that, the same answer and no mail."""
+
+    def form_valid(self, form):
+        if reset_allowed(self.request, form.cleaned_data["email"]):
+            return super().form_valid(form)
+        return HttpResponseRedirect(self.get_success_url())

@@ -36,6 +36,14 @@ EMPTY = (None, "None", "")
 SHOWN_EMPTY = "—"
 # The actor of changes made outside a request (management commands, migrations).
 SYSTEM = "system"
+# Tracked fields that are costs (products.costs: need-to-know), by model label: left out
+# of the history for users without ``products.view_costs``. The average cost and the
+# stock value are not tracked (the stock engine keeps them), but an entry written
+# before that was decided would still hold them.
+COST_FIELDS = {
+    "products.Product": frozenset({"cost_price", "average_cost"}),
+    "products.StockLevel": frozenset({"stock_value"}),
+}
 
 
 @dataclass(frozen=True)
@@ -150,20 +158,31 @@ def shown_value(model_field, value, names: dict) -> str:
     return value
 
 
-def field_changes(entry: LogEntry, names: dict) -> list[FieldChange]:
+def cost_fields(model) -> frozenset[str]:
+    """The fields of ``model`` that are costs (see :data:`COST_FIELDS`)."""
+    return COST_FIELDS.get(model._meta.label, frozenset()) if model is not None else frozenset()
+
+
+def field_changes(entry: LogEntry, names: dict, hide_costs: bool = False) -> list[FieldChange]:
     """The fields ``entry`` changed, by verbose name; a record created (or deleted) lists
-    only the fields it had a value in."""
+    only the fields it had a value in. ``hide_costs``: without the cost fields."""
     model = entry.content_type.model_class()
+    hidden = cost_fields(model) if hide_costs else frozenset()
     changes = []
     for name, change in sorted((entry.changes_dict or {}).items()):
+        if name in hidden:
+            continue
         model_field = _model_field(model, name)
         if _is_reverse(model_field):
             continue
-        label = (
-            capfirst(str(model_field.verbose_name))
-            if model_field is not None and hasattr(model_field, "verbose_name")
-            else pretty_name(name)
-        )
+        if model_field is not None and hasattr(model_field, "verbose_name"):
+            label = capfirst(str(model_field.verbose_name))
+        elif " " in name:
+            # Already a label (a stock rule's "minimum at Main Street", audit.rules):
+            # pretty_name would lower the store's capitals.
+            label = capfirst(name)
+        else:
+            label = pretty_name(name)
         if _is_m2m(change):
             objects = ", ".join(change.get("objects", []))
             if change.get("operation") == "add":
@@ -214,10 +233,29 @@ def model_label(content_type) -> str:
     return capfirst(str(model._meta.verbose_name)) if model is not None else content_type.model
 
 
-def history_rows(entries: Iterable[LogEntry], known: dict | None = None) -> list[HistoryRow]:
+def only_costs(entry: LogEntry) -> bool:
+    """Whether ``entry`` changed cost fields and nothing else (see :data:`COST_FIELDS`)."""
+    changed = set(entry.changes_dict or {})
+    return (
+        entry.action == Action.UPDATE
+        and bool(changed)
+        and changed <= cost_fields(entry.content_type.model_class())
+    )
+
+
+def history_rows(
+    entries: Iterable[LogEntry], known: dict | None = None, *, hide_costs: bool = False
+) -> list[HistoryRow]:
     """``entries`` (with ``actor`` and ``content_type`` selected) as rows to show; ``known``:
-    related records' names already at hand (see :func:`related_names`)."""
+    related records' names already at hand (see :func:`related_names`).
+
+    ``hide_costs`` (a user without ``products.view_costs``): cost fields are left out,
+    and a change of nothing else is not listed at all (an empty "Changed" row would
+    still say when the cost changed).
+    """
     entries = list(entries)
+    if hide_costs:
+        entries = [entry for entry in entries if not only_costs(entry)]
     names = related_names(entries, known)
     return [
         HistoryRow(
@@ -229,7 +267,7 @@ def history_rows(entries: Iterable[LogEntry], known: dict | None = None) -> list
             model=model_label(entry.content_type),
             record=entry.object_repr,
             url=record_url(entry),
-            changes=field_changes(entry, names),
+            changes=field_changes(entry, names, hide_costs),
         )
         for entry in entries
     ]

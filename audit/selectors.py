@@ -4,7 +4,10 @@ import datetime
 
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, Subquery
 from django.utils import timezone
+
+from accounts.models import Profile
 
 # Newest first; the id breaks ties between entries of one instant (one save's m2m changes).
 NEWEST_FIRST = ("-timestamp", "-pk")
@@ -20,6 +23,23 @@ def history_of(record):
     """The entries of ``record``, newest first."""
     content_type = ContentType.objects.get_for_model(record)  # cached after the first
     return _entries().filter(content_type=content_type, object_id=record.pk).order_by(*NEWEST_FIRST)
+
+
+def history_of_user(user):
+    """The entries of ``user`` and of their profile (their stores), newest first: who
+    changed their role, their stores, their name or their access, and when."""
+    # The profile's id through a subquery, not a query of its own.
+    user_type = ContentType.objects.get_for_model(user)
+    profile_type = ContentType.objects.get_for_model(Profile)
+    profiles = Profile.objects.filter(user_id=user.pk).values("pk")
+    return (
+        _entries()
+        .filter(
+            Q(content_type=user_type, object_id=user.pk)
+            | Q(content_type=profile_type, object_id__in=Subquery(profiles))
+        )
+        .order_by(*NEWEST_FIRST)
+    )
 
 
 def _start_of(day: datetime.date) -> datetime.datetime | None:

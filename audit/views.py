@@ -11,6 +11,7 @@ from audit.models import BROWSE_HISTORY
 from audit.selectors import history
 from core import csv_export
 from core.crud import NearestPageMixin
+from products.costs import sees_costs
 
 CSV_HEADER = ["When", "Who", "Action", "Model", "Record", "Record id", "Field", "Old", "New"]
 
@@ -31,7 +32,10 @@ class HistoryListView(PermissionRequiredMixin, NearestPageMixin, ListView):
         context = super().get_context_data(**kwargs)
         context["filter_form"] = self.filter_form
         # The page's related records are named in one query per related model.
-        context["rows"] = history_rows(context["object_list"])
+        # Cost fields only for those who may see costs (products.costs).
+        context["rows"] = history_rows(
+            context["object_list"], hide_costs=not sees_costs(self.request.user)
+        )
         return context
 
 
@@ -45,10 +49,12 @@ def csv_rows(rows: Iterable[HistoryRow]) -> Iterator[list]:
             yield [*record, change.name, change.old, change.new]
 
 
-def entries_in_chunks(entries, chunk_size: int | None = None) -> Iterator[HistoryRow]:
+def entries_in_chunks(
+    entries, chunk_size: int | None = None, *, hide_costs: bool = False
+) -> Iterator[HistoryRow]:
     """``entries`` newest first as rows, a chunk per query (keyset on the id, as
     ``core.csv_export.rows_in_chunks``), so an export of the whole history streams in
-    constant memory."""
+    constant memory; ``hide_costs``: see :func:`audit.changes.history_rows`."""
     chunk_size = chunk_size or csv_export.CHUNK_SIZE
     last_pk = None
     while True:
@@ -56,7 +62,7 @@ def entries_in_chunks(entries, chunk_size: int | None = None) -> Iterator[Histor
         if last_pk is not None:
             chunk = chunk.filter(pk__lt=last_pk)
         chunk = list(chunk[:chunk_size])
-        yield from history_rows(chunk)
+        yield from history_rows(chunk, hide_costs=hide_costs)
         if len(chunk) < chunk_size:
             return
         last_pk = chunk[-1].pk
@@ -70,5 +76,7 @@ class HistoryExportView(PermissionRequiredMixin, View):
 
     def get(self, request):
         filters = HistoryFilterForm(request.GET or None).filters()
-        rows = csv_rows(entries_in_chunks(history(**filters)))
+        rows = csv_rows(
+            entries_in_chunks(history(**filters), hide_costs=not sees_costs(request.user))
+        )
         return csv_export.csv_response("history", CSV_HEADER, rows)

@@ -20,6 +20,7 @@ from django.views.generic.detail import SingleObjectMixin
 
 from core.crud import FilterForm, NearestPageMixin, model_permission
 from core.exceptions import AlreadyVoided, OperationRefused
+from core.submissions import AlreadySubmitted, SubmissionTokenMixin, submit_once
 
 
 class DocumentFilterForm(FilterForm):
@@ -98,6 +99,7 @@ class BaseDocumentLineFormSet(forms.BaseFormSet):
     default_error_messages = {
         **forms.BaseFormSet.default_error_messages,
         "too_many_forms": "A document can have at most %(num)d lines.",
+        "too_few_forms": "Add at least one line.",
     }
 
     def total_form_count(self):
@@ -157,10 +159,11 @@ class DocumentListView(PermissionRequiredMixin, NearestPageMixin, ListView):
         return context
 
 
-class DocumentCreateView(PermissionRequiredMixin, TemplateView):
+class DocumentCreateView(PermissionRequiredMixin, SubmissionTokenMixin, TemplateView):
     """The new-document page: header form plus a formset of lines.
 
-    Subclasses implement :meth:`record`, which calls the app's service.
+    Subclasses implement :meth:`record`, which calls the app's service. The
+    form carries a one-time token (core.submissions): sent twice, it records once.
     """
 
     form_class: type[forms.ModelForm]
@@ -202,7 +205,9 @@ class DocumentCreateView(PermissionRequiredMixin, TemplateView):
         formset = self.formset_class(request.POST, prefix="lines")
         if form.is_valid() and formset.is_valid():
             try:
-                document = self.record(form, formset.filled_forms)
+                document = submit_once(request, lambda: self.record(form, formset.filled_forms))
+            except AlreadySubmitted as submitted:
+                return submitted.response(request)
             except OperationRefused as error:
                 self.show_refusal(form, formset, error)
             else:

@@ -268,3 +268,37 @@ class Heartbeat(models.Model):
 
     def __str__(self):
         return f"Heartbeat at {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+# The unique constraint a second post of the same form runs into (core.submissions).
+FORM_SUBMISSION_TOKEN_UNIQUE = "core_formsubmission_token_unique"
+
+
+class FormSubmission(models.Model):
+    """One form that recorded something, by the one-time token the page gave it.
+
+    Written in the same transaction as what the form recorded (see
+    :mod:`core.submissions`): a second post of the same page (a double tap, a
+    resend after a timeout, Back then Send again) runs into the unique token
+    and is shown what the first one recorded instead of recording it twice. A
+    post the engine refuses rolls its row back with everything else, so the
+    corrected form can be sent with the same token. Rows older than a week are
+    purged (``manage.py purge_form_tokens``).
+    """
+
+    token = models.CharField(max_length=64)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Where what the form recorded is shown, and what it is called ("Sale S-MAIN-2026-000012").
+    url = models.CharField(max_length=500, blank=True)
+    label = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        # Written by the document views only; no one is given rights to edit them.
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(fields=["token"], name=FORM_SUBMISSION_TOKEN_UNIQUE),
+        ]
+
+    def __str__(self):
+        return f"Form {self.token[:8]}… by user {self.user_id}: {self.label or 'in progress'}"

@@ -4,8 +4,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts.forms import PasswordResetConfirmForm
-from accounts.views import ProfileUpdateView, ThrottledPasswordChangeView
-from core.views import WelcomeView, healthz
+from accounts.views import (
+    ProfileUpdateView,
+    ThrottledPasswordChangeView,
+    ThrottledPasswordResetView,
+)
+from core.views import WelcomeView, favicon, healthz, web_app_manifest
 from dashboard.urls import report_patterns
 from people.urls import customer_patterns, supplier_patterns
 from products.urls import category_patterns, product_patterns, tax_rate_patterns, unit_patterns
@@ -22,6 +26,8 @@ admin.site.index_title = "Inventory records"
 urlpatterns = [
     path("", WelcomeView.as_view(), name="welcome"),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
+    path("manifest.webmanifest", web_app_manifest, name="web_app_manifest"),
     path("", include("dashboard.urls")),
     path("stores/", include("stores.urls")),
     path("categories/", include((category_patterns, "categories"))),
@@ -59,7 +65,7 @@ urlpatterns = [
     path(
         "accounts/password/reset/",
         # The email names the shop, not the host name the request came to.
-        auth_views.PasswordResetView.as_view(extra_email_context={"site_name": settings.SITE_NAME}),
+        ThrottledPasswordResetView.as_view(extra_email_context={"site_name": settings.SITE_NAME}),
         name="password_reset",
     ),
     path(

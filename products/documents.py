@@ -8,12 +8,13 @@ the lines of its product.
 from decimal import Decimal
 
 from django import forms
-from django.conf import settings
 from django.template.defaultfilters import pluralize
+from django.utils.translation import gettext_lazy as _
 
 from accounts.access import may_act_in
 from core.documents import DocumentCreateView, DocumentDetailView, DocumentFilterForm
 from core.models import MAX_LINE_QUANTITY, MAX_LINE_VALUE
+from core.money import format_money
 from core.quantities import QuantityField
 from products.forms import ProductField
 from products.models import StockMovement
@@ -25,7 +26,9 @@ from stores.models import Store
 class StockDocumentFilterForm(DocumentFilterForm):
     """A document list's filters (see DocumentFilterForm), with the store."""
 
-    store = forms.ModelChoiceField(queryset=Store.objects.all(), required=False)
+    store = forms.ModelChoiceField(
+        queryset=Store.objects.all(), required=False, empty_label=_("All stores")
+    )
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
@@ -144,5 +147,5 @@ def void_effects(revaluations) -> list[str]:
 
 
 def _money(amount: Decimal, *, sign: bool = False) -> str:
-    prefix = ("-" if amount < 0 else "+") if sign else ("-" if amount < 0 else "")
-    return f"{prefix}{settings.CURRENCY_SYMBOL}{abs(amount):,.2f}"
+    text = format_money(amount)
+    return f"+{text}" if sign and amount >= 0 else text

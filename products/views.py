@@ -1,19 +1,22 @@
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import TemplateView, View
 from django.views.generic.detail import SingleObjectMixin
 
-from accounts.access import limit_store_fields
+from accounts.access import NOT_YOUR_STORE, limit_store_fields, may_act_in
 from core.crud import RecordDetailView, RecordListCreateView
 from core.exceptions import OperationRefused
 from core.pickers import RecordSearchView
 from core.quantities import format_quantity
 from core.sections import sections_for
+from core.submissions import SUBMISSION_TOKEN_FIELD, AlreadySubmitted, form_token, submit_once
 from products.costs import sees_costs
 from products.forms import (
     CategoryForm,
@@ -150,6 +153,9 @@ class ProductDetailView(RecordDetailView):
                 level.in_transit = store.in_transit
                 levels.append(level)
             levels.sort(key=lambda level: level.store.name)
+        if settings.HIDE_OTHER_STORES:
+            # Staff limited to some stores see only those stores' stock (and its totals).
+            levels = [level for level in levels if may_act_in(self.request.user, level.store_id)]
         context["stock_levels"] = levels
         context["on_hand"] = sum((level.quantity for level in levels), Decimal("0"))
         context["on_order"] = sum((level.on_order for level in levels), Decimal("0"))
@@ -165,6 +171,7 @@ class ProductDetailView(RecordDetailView):
         if self.request.user.has_perm("products.adjust_stock"):
             context["adjust_form"] = StockAdjustmentForm(prefix="adjust", product=product)
             limit_store_fields(context["adjust_form"], self.request.user)
+            context[SUBMISSION_TOKEN_FIELD] = form_token(self.request)
         return context
 
 
@@ -208,7 +215,7 @@ class StockAdjustView(PermissionRequiredMixin, View):
         limit_store_fields(form, request.user)
         if not form.is_valid():
             errors = "; ".join(
-                f"{form.fields[name].label or name}: {' '.join(messages_)}"
+                f"{form[name].label}: {' '.join(messages_)}"
                 if name != "__all__"
                 else " ".join(messages_)
                 for name, messages_ in form.errors.items()
@@ -218,13 +225,22 @@ class StockAdjustView(PermissionRequiredMixin, View):
         data = form.cleaned_data
         amount = {data["mode"]: data["quantity"]}
         try:
-            movement = stock_adjust(
-                product=product,
-                store=data["store"],
-                user=request.user,
-                reason=data["reason"],
-                **amount,
+            movement = submit_once(
+                request,
+                lambda: stock_adjust(
+                    product=product,
+                    store=data["store"],
+                    user=request.user,
+                    reason=data["reason"],
+                    **amount,
+                ),
+                describe=lambda _: (
+                    product.get_absolute_url(),
+                    f"the stock adjustment of {product.name} at {data['store']}",
+                ),
             )
+        except AlreadySubmitted as submitted:
+            return submitted.response(request, fallback_url=product.get_absolute_url())
         except OperationRefused as error:  # not enough stock; a quantity the unit refuses
             messages.error(request, f"The adjustment was not saved. {error}.")
             return redirect(product)
@@ -252,7 +268,9 @@ class ProductStockRulesView(PermissionRequiredMixin, SingleObjectMixin, Template
     template_name = "products/product_replenishment.html"
 
     def rows(self, data=None) -> list[dict]:
-        """One row per active store: the store, its stock row (or None) and its rule form."""
+        """One row per active store: the store, its stock row (or None), its rule form, and
+        whether the user may change it (a store they work in, accounts.access); the
+        others' forms are shown read-only and never bound to what was posted."""
         product = self.object
         levels = {level.store_id: level for level in product.stock_levels.with_rule()}
         rows = []
@@ -265,8 +283,17 @@ class ProductStockRulesView(PermissionRequiredMixin, SingleObjectMixin, Template
                     "maximum": level.order_up_to,
                     "multiple": level.order_multiple,
                 }
-            form = StockRuleForm(data, product=product, prefix=f"store-{store.pk}", initial=initial)
-            rows.append({"store": store, "level": level, "form": form})
+            editable = may_act_in(self.request.user, store)
+            form = StockRuleForm(
+                data if editable else None,
+                product=product,
+                prefix=f"store-{store.pk}",
+                initial=initial,
+            )
+            if not editable:
+                for field in form.fields.values():
+                    field.disabled = True
+            rows.append({"store": store, "level": level, "form": form, "editable": editable})
         return rows
 
     def get_context_data(self, **kwargs):
@@ -282,11 +309,21 @@ class ProductStockRulesView(PermissionRequiredMixin, SingleObjectMixin, Template
     def post(self, request, *args, **kwargs):
         self.object = self.get_object()
         rows = self.rows(request.POST)
-        valid = [row["form"].is_valid() for row in rows]  # every row, for every error
+        # The page posts no field of a store the user does not work in (its inputs are
+        # disabled): a post that does was crafted, and changes nothing.
+        for row in rows:
+            if not row["editable"] and any(
+                key.startswith(f"{row['form'].prefix}-") for key in request.POST
+            ):
+                raise PermissionDenied(NOT_YOUR_STORE)
+        editable = [row for row in rows if row["editable"]]
+        valid = [row["form"].is_valid() for row in editable]  # every row, for every error
         if not all(valid):
             messages.error(request, "Nothing was saved: correct the values marked below.")
             return self.render_to_response(self.get_context_data(rows=rows))
-        changed = StockLevel.objects.set_rules([row["form"].rule(row["store"].pk) for row in rows])
+        changed = StockLevel.objects.set_rules(
+            [row["form"].rule(row["store"].pk) for row in editable]
+        )
         product = self.object
         if changed:
             stores = "store" if changed == 1 else "stores"

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.crud import FilterForm
 from core.documents import DocumentHeaderForm, document_line_formset
@@ -87,7 +88,7 @@ class PurchaseOrderFilterForm(FilterForm):
     q = forms.CharField(label="Search", required=False, max_length=100)
     supplier = PartyField(Supplier, active_only=False, required=False)
     store = forms.ModelChoiceField(
-        queryset=Store.objects.all(), required=False, empty_label="Any store"
+        queryset=Store.objects.all(), required=False, empty_label=_("All stores")
     )
     status = forms.ChoiceField(choices=STATUS_CHOICES, required=False)
     date_from = forms.DateField(

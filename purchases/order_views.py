@@ -25,6 +25,12 @@ from core.documents import DocumentCreateView
 from core.exceptions import OperationRefused
 from core.models import UNITS_TOTAL
 from core.sections import sections_for
+from core.submissions import (
+    AlreadySubmitted,
+    SubmissionTokenMixin,
+    already_submitted,
+    submit_once,
+)
 from products.costs import sees_costs
 from products.models import Product
 from purchases.models import PurchaseOrder, PurchaseOrderLine
@@ -178,6 +184,8 @@ class PurchaseOrderEditView(SingleObjectMixin, PurchaseOrderCreateView):
 
     def post(self, request, *args, **kwargs):
         self.object = self.get_object()
+        if submitted := already_submitted(request):  # saved, then sent to the supplier
+            return submitted.response(request)
         if not self.object.is_draft:
             return _not_a_draft(request, self.object)
         return super().post(request, *args, **kwargs)
@@ -258,7 +266,7 @@ class PurchaseOrderPdfView(PermissionRequiredMixin, VisibleStoresMixin, SingleOb
         return response
 
 
-class PurchaseOrderReceiveView(PermissionRequiredMixin, TemplateView):
+class PurchaseOrderReceiveView(PermissionRequiredMixin, SubmissionTokenMixin, TemplateView):
     """A receipt against an open order, pre-filled with what is outstanding at the agreed costs."""
 
     permission_required = "purchases.receive_purchaseorder"
@@ -282,22 +290,31 @@ class PurchaseOrderReceiveView(PermissionRequiredMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         order, form = self._order_and_form(request.POST)
+        if submitted := already_submitted(request):  # this receipt closed the order
+            return submitted.response(request)
         if not order.is_open:
             return _not_open(request, order)
         if form.is_valid():
             try:
-                purchase = order_receive(
-                    order=order,
-                    user=request.user,
-                    lines=[
-                        ReceiptLineInput(order_line=line, quantity=quantity, unit_cost=cost)
-                        for line, quantity, cost in form.received
-                    ],
-                    date=form.cleaned_data["date"],
-                    reference=form.cleaned_data["reference"],
-                    notes=form.cleaned_data["notes"],
-                    allow_over=form.cleaned_data["allow_over"],
+                purchase = submit_once(
+                    request,
+                    lambda: order_receive(
+                        order=order,
+                        user=request.user,
+                        lines=[
+                            ReceiptLineInput(order_line=line, quantity=quantity, unit_cost=cost)
+                            for line, quantity, cost in form.received
+                        ],
+                        date=form.cleaned_data["date"],
+                        reference=form.cleaned_data["reference"],
+                        notes=form.cleaned_data["notes"],
+                        allow_over=form.cleaned_data["allow_over"],
+                    ),
+                    # A receipt is a purchase, shown on its order's page.
+                    describe=lambda purchase: (order.get_absolute_url(), str(purchase)),
                 )
+            except AlreadySubmitted as submitted:
+                return submitted.response(request)
             except OverReceipt as error:
                 # Another receipt came in since the page was filled in.
                 form.over_lines = [str(error)]

@@ -17,6 +17,12 @@ from accounts.access import (
 from core.documents import DocumentListView, DocumentVoidView
 from core.exceptions import OperationRefused
 from core.sections import sections_for
+from core.submissions import (
+    AlreadySubmitted,
+    SubmissionTokenMixin,
+    already_submitted,
+    submit_once,
+)
 from products.costs import sees_costs
 from products.documents import StockDocumentCreateView, StockDocumentDetailView
 from products.models import Product, StockMovement
@@ -137,7 +143,7 @@ class PurchaseVoidView(ActsInStoreMixin, DocumentVoidView):
         return purchase_void(purchase=document, user=user, reason=reason)
 
 
-class PurchaseReturnCreateView(PermissionRequiredMixin, TemplateView):
+class PurchaseReturnCreateView(PermissionRequiredMixin, SubmissionTokenMixin, TemplateView):
     """Units of a purchase going back to its supplier: per line how many and why.
 
     Every refusal (more than is returnable, more than the store holds now, a
@@ -167,20 +173,27 @@ class PurchaseReturnCreateView(PermissionRequiredMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         purchase, form = self._purchase_and_form(request.POST)
+        if submitted := already_submitted(request):
+            return submitted.response(request)
         if purchase.is_voided:
             return _voided(request, purchase)
         if form.is_valid():
             try:
-                debit_note = purchase_return(
-                    purchase=purchase,
-                    user=request.user,
-                    lines=[
-                        PurchaseReturnLineInput(line, quantity, reason)
-                        for line, quantity, reason in form.returned_lines
-                    ],
-                    date=form.cleaned_data["date"],
-                    notes=form.cleaned_data["notes"],
+                debit_note = submit_once(
+                    request,
+                    lambda: purchase_return(
+                        purchase=purchase,
+                        user=request.user,
+                        lines=[
+                            PurchaseReturnLineInput(line, quantity, reason)
+                            for line, quantity, reason in form.returned_lines
+                        ],
+                        date=form.cleaned_data["date"],
+                        notes=form.cleaned_data["notes"],
+                    ),
                 )
+            except AlreadySubmitted as submitted:
+                return submitted.response(request)
             except InsufficientStock as error:
                 for line, _, _ in form.returned_lines:
                     if shortfall := error.for_product(line.product_id):

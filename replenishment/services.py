@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.access import may_act_in
 from core.documents import MAX_DOCUMENT_LINES
 from core.exceptions import OperationRefused
 from core.models import MAX_LINE_QUANTITY, MAX_LINE_VALUE
@@ -187,6 +188,18 @@ def drafts_create(*, choices: list[DraftChoice], user) -> Drafts:
                 continue
             source = (level.product_id, level.transfer_from)
             quantity, problem = _check(choice, level, taken[source])
+            if not problem and not may_act_in(user, level.store_id):
+                problem = f"{_describe(level)}: you do not work in {level.store.name}"
+            elif (
+                not problem
+                and choice.action == "transfer"
+                and not may_act_in(user, level.transfer_from)
+            ):
+                # The sender dispatches a transfer: only its staff may draft one from it.
+                problem = (
+                    f"{_describe(level)}: you do not work in {level.transfer_from_name}, "
+                    "the store the transfer would come from; ask its staff to send it"
+                )
             if problem:
                 problems.append(problem)
             elif choice.action == "transfer":
@@ -334,8 +347,9 @@ def _parse_rules_csv(content: bytes) -> tuple[list[tuple[int, dict]], list[RowEr
     return rows, []
 
 
-def _row_errors(line: int, values: dict, products: dict, stores: dict) -> list[RowError]:
-    """What is wrong with a row's product and store, if anything."""
+def _row_errors(line: int, values: dict, products: dict, stores: dict, user) -> list[RowError]:
+    """What is wrong with a row's product and store, if anything (``user`` must work in
+    the store, accounts.access)."""
     errors = []
     product = products.get(values["sku"].upper())
     if product is None:
@@ -347,13 +361,21 @@ def _row_errors(line: int, values: dict, products: dict, stores: dict) -> list[R
         errors.append(RowError(line, values["store"], "No store has this code."))
     elif not store.is_active:
         errors.append(RowError(line, values["store"], f"{store.name} is archived."))
+    elif user is not None and not may_act_in(user, store):
+        errors.append(
+            RowError(
+                line,
+                values["store"],
+                f"You do not work in {store.name}: its rules are changed by its managers.",
+            )
+        )
     return errors
 
 
-def rules_import(*, content: bytes) -> int:
+def rules_import(*, content: bytes, user=None) -> int:
     """Save the rules of a CSV like :func:`rules_export_rows` gives, all or nothing.
 
-    Every row is checked (a known active product and store, each value as the
+    Every row is checked (a known active product and store ``user`` works in, each value as the
     product page's rule form checks it, no pair twice); any error refuses the
     whole file with :class:`RulesImportRefused`. Returns how many stock rows changed.
     """
@@ -374,7 +396,7 @@ def rules_import(*, content: bytes) -> int:
     stores = {store.code.upper(): store for store in Store.objects.all()}
     rules, seen = [], {}
     for line, values in rows:
-        row_errors = _row_errors(line, values, products, stores)
+        row_errors = _row_errors(line, values, products, stores, user)
         if not row_errors:
             product = products[values["sku"].upper()]
             store = stores[values["store"].upper()]

@@ -208,7 +208,7 @@ class RulesImportView(PermissionRequiredMixin, FormView):
 
     def form_valid(self, form):
         try:
-            changed = rules_import(content=form.cleaned_data["file"].read())
+            changed = rules_import(content=form.cleaned_data["file"].read(), user=self.request.user)
         except RulesImportRefused as refused:
             messages.error(self.request, f"Nothing was saved: the file has {refused}.")
             return self.render_to_response(

@@ -7,7 +7,6 @@ have their own list, CSV, credit note page, printable page and PDF.
 import datetime
 from decimal import ROUND_HALF_UP
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Exists, OuterRef
@@ -20,8 +19,15 @@ from accounts.access import VisibleStoresMixin, require_store_of
 from core.csv_export import CENT, csv_response, rows_in_chunks, without_columns
 from core.documents import DocumentListView
 from core.exceptions import OperationRefused
+from core.money import format_money
 from core.quantities import format_quantity, trimmed_quantity
 from core.sections import sections_for
+from core.submissions import (
+    AlreadySubmitted,
+    SubmissionTokenMixin,
+    already_submitted,
+    submit_once,
+)
 from products.costs import sees_costs
 from sales.models import Sale, SaleReturn, SaleReturnLine
 from sales.pdf import credit_note_pdf
@@ -39,7 +45,7 @@ def _closed(sale: Sale, lines) -> str:
     return ""
 
 
-class SaleReturnCreateView(PermissionRequiredMixin, TemplateView):
+class SaleReturnCreateView(PermissionRequiredMixin, SubmissionTokenMixin, TemplateView):
     """A return against a sale: per line what comes back, to the shelf or written off, and why."""
 
     permission_required = "sales.add_salereturn"
@@ -62,22 +68,29 @@ class SaleReturnCreateView(PermissionRequiredMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         sale, form = self._sale_and_form(request.POST)
+        if submitted := already_submitted(request):
+            return submitted.response(request)
         if closed := _closed(sale, form.lines):
             messages.error(request, f"Nothing was returned: {closed}")
             return redirect(sale)
         if form.is_valid():
             try:
-                credit_note = sale_return(
-                    sale=sale,
-                    lines=[
-                        ReturnLineInput(line, quantity, restock, reason)
-                        for line, quantity, restock, reason in form.returned
-                    ],
-                    user=request.user,
-                    date=form.cleaned_data["date"],
-                    notes=form.cleaned_data["notes"],
-                    refund=form.cleaned_data["refund"],
+                credit_note = submit_once(
+                    request,
+                    lambda: sale_return(
+                        sale=sale,
+                        lines=[
+                            ReturnLineInput(line, quantity, restock, reason)
+                            for line, quantity, restock, reason in form.returned
+                        ],
+                        user=request.user,
+                        date=form.cleaned_data["date"],
+                        notes=form.cleaned_data["notes"],
+                        refund=form.cleaned_data["refund"],
+                    ),
                 )
+            except AlreadySubmitted as submitted:
+                return submitted.response(request)
             except OperationRefused as error:
                 # What changed since the page was read: another return, a void.
                 form.add_error(None, f"Nothing was returned: {str(error).rstrip('.')}.")
@@ -107,7 +120,7 @@ def _recorded(credit_note: SaleReturn, returned) -> str:
         parts.append(f"{', '.join(written_off)} written off")
     return (
         f"Credit note {credit_note.label} was recorded: {', '.join(parts)}; "
-        f"refund {settings.CURRENCY_SYMBOL}{credit_note.refund:,.2f}."
+        f"refund {format_money(credit_note.refund)}."
     )
 
 

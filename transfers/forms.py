@@ -1,5 +1,6 @@
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from core.crud import FilterForm
 from core.documents import DocumentHeaderForm, document_line_formset
@@ -42,7 +43,7 @@ class TransferFilterForm(FilterForm):
 
     q = forms.CharField(label="Search", required=False, max_length=100)
     store = forms.ModelChoiceField(
-        queryset=Store.objects.all(), required=False, empty_label="Any store"
+        queryset=Store.objects.all(), required=False, empty_label=_("All stores")
     )
     status = forms.ChoiceField(choices=STATUS_CHOICES, required=False)
     date_from = forms.DateField(

@@ -19,6 +19,12 @@ from core.crud import NearestPageMixin
 from core.documents import DocumentCreateView
 from core.exceptions import OperationRefused
 from core.sections import sections_for
+from core.submissions import (
+    AlreadySubmitted,
+    SubmissionTokenMixin,
+    already_submitted,
+    submit_once,
+)
 from products.models import Product
 from products.services import InsufficientStock
 from stores.models import Store
@@ -136,7 +142,9 @@ def _active_choice(model, value):
         return None
 
 
-class TransferDetailView(PermissionRequiredMixin, VisibleStoresMixin, DetailView):
+class TransferDetailView(
+    PermissionRequiredMixin, VisibleStoresMixin, SubmissionTokenMixin, DetailView
+):
     store_fields = ("from_store", "to_store")
     permission_required = "transfers.view_transfer"
     queryset = Transfer.objects.select_related(
@@ -216,18 +224,27 @@ class TransferReceiveView(TransferStepView):
     store_fields = ("to_store",)
 
     def step(self, transfer, request):
+        if submitted := already_submitted(request):
+            return submitted.response(request, fallback_url=transfer.get_absolute_url())
         lines = list(transfer.lines.select_related("product__unit"))
         form = ReceiveForm(request.POST, lines=lines, prefix="receive")
         if not form.is_valid():
             view = TransferDetailView(request=request, kwargs={"pk": transfer.pk}, args=())
             view.object = view.get_object()
             return view.render_to_response(view.get_context_data(receive_form=form))
-        transfer_receive(
-            transfer=transfer,
-            user=request.user,
-            received=form.received,
-            reason=form.cleaned_data["reason"],
-        )
+        try:
+            submit_once(
+                request,
+                lambda: transfer_receive(
+                    transfer=transfer,
+                    user=request.user,
+                    received=form.received,
+                    reason=form.cleaned_data["reason"],
+                ),
+                describe=lambda _: (transfer.get_absolute_url(), str(transfer)),
+            )
+        except AlreadySubmitted as submitted:
+            return submitted.response(request, fallback_url=transfer.get_absolute_url())
 
 
 class _ReasonStepView(TransferStepView):

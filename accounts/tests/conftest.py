@@ -1,6 +1,7 @@
 """Fixtures of the accounts tests: staff in each role, and login throttling switched on."""
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -38,3 +39,10 @@ def log_in():
         )
 
     return log_in
+
+
+@pytest.fixture(autouse=True)
+def fresh_reset_limits():
+    """Each test starts with no "Forgot password?" request counted (accounts.reset_limits):
+    the cache outlives a test's database transaction."""
+    cache.clear()

@@ -56,6 +56,11 @@ MANAGE_USERS = "accounts.manage_users"
 # Browsing the history of changes (/audit/), also added later: managers only. Not a
 # "view_" codename, so clerks, who take every one of those, do not get it.
 BROWSE_HISTORY = "audit.browse_history"
+# Importing data from files (/imports/), added later still: managers only, no "view_" one.
+RUN_IMPORT = "imports.run_import"
+# Seeing and downloading everyone's background jobs (/jobs/), added later still: managers
+# only. Everyone sees their own jobs without a permission.
+VIEW_ALL_JOBS = "jobs.view_all_jobs"
 TRANSFERS = {
     f"transfers.{codename}"
     for codename in [
@@ -75,7 +80,9 @@ REPLENISHMENT = {
 # Apps and permissions added after the roles migration was written. Its frozen roles
 # give a manager every permission of the apps it knew (purchase orders' included)
 # and a clerk their view permissions; migrate's sync adds the rest.
-LATER = {DASHBOARD, MANAGE_USERS, BROWSE_HISTORY} | TRANSFERS | REPLENISHMENT
+LATER = (
+    {DASHBOARD, MANAGE_USERS, BROWSE_HISTORY, VIEW_ALL_JOBS, RUN_IMPORT} | TRANSFERS | REPLENISHMENT
+)
 CLERK_PURCHASE_ORDERS = {
     "purchases.add_purchaseorder",
     "purchases.change_purchaseorder",
@@ -107,7 +114,7 @@ EXPECTED_MANAGER = (
     | CUSTOM_PERMISSIONS
     | SALE_RETURNS
     | PURCHASE_RETURNS
-    | {DASHBOARD, MANAGE_USERS, BROWSE_HISTORY}
+    | {DASHBOARD, MANAGE_USERS, BROWSE_HISTORY, VIEW_ALL_JOBS, RUN_IMPORT}
 )
 EXPECTED_CLERK = {
     f"{app}.view_{model}" for app, models in INVENTORY_MODELS.items() for model in models
@@ -163,21 +170,25 @@ def test_clerk_role_holds_no_delete_void_adjust_or_product_change():
     assert "products.change_product" not in clerk  # prices are product fields
     assert "products.view_costs" not in clerk  # a "view_" codename, but a manager's
     assert BROWSE_HISTORY not in clerk  # the history of changes is a manager's
+    assert RUN_IMPORT not in clerk  # importing data is a manager's
+    assert not {p for p in clerk if p.startswith("jobs.")}  # only their own jobs
     assert not {p for p in clerk if p.startswith(("auth.", "admin.", "sessions."))}
     assert not {p for p in clerk if p.startswith("accounts.")}  # no managing users
 
 
-def test_manager_role_holds_every_inventory_permission_and_managing_users_only():
+def test_manager_role_holds_every_inventory_permission_managing_users_and_all_jobs_only():
     inventory = Permission.objects.filter(
-        content_type__app_label__in=[*INVENTORY_MODELS, "dashboard", "audit"]
+        content_type__app_label__in=[*INVENTORY_MODELS, "dashboard", "audit", "imports"]
     )
 
     assert group_permissions(MANAGER) == {
         f"{p.content_type.app_label}.{p.codename}" for p in inventory.select_related("content_type")
-    } | {MANAGE_USERS}
+    } | {MANAGE_USERS, VIEW_ALL_JOBS}
     # Not the profiles' own add/change/delete/view: /users/ needs only manage_users.
     assert {p for p in group_permissions(MANAGER) if p.startswith("accounts.")} == {MANAGE_USERS}
     assert not {p for p in group_permissions(MANAGER) if p.startswith("auth.")}
+    # Not the jobs' "view_job": their own jobs need none, everyone's need view_all_jobs.
+    assert {p for p in group_permissions(MANAGER) if p.startswith("jobs.")} == {VIEW_ALL_JOBS}
 
 
 def test_roles_data_migration_creates_both_groups_on_a_database_without_them():
@@ -269,6 +280,7 @@ def test_users_hold_their_role_permissions_through_the_group(django_user_model):
     assert manager.has_perm("sales.void_sale") and manager.has_perm("products.adjust_stock")
     assert not manager.has_perm("auth.add_user")
     assert manager.has_perm(MANAGE_USERS) and not clerk.has_perm(MANAGE_USERS)
+    assert manager.has_perm(VIEW_ALL_JOBS) and not clerk.has_perm(VIEW_ALL_JOBS)
 
 
 def test_superuser_has_every_permission_and_the_admin(django_user_model):

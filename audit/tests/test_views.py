@@ -38,7 +38,7 @@ Action = LogEntry.Action
 
 
 def csv_lines(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
 
 
 # Each record's page ---------------------------------------------------------------------------
@@ -408,3 +408,13 @@ def test_the_admin_hides_entries_from_staff_who_are_not_superusers(client, chang
     client.force_login(staff)
 
     assert client.get(reverse("admin:auditlog_logentry_changelist")).status_code == 403
+
+
+def test_the_history_and_document_lists_share_one_filter_form(manager_client):
+    for url in (LIST_URL, reverse("purchases:list")):
+        response = manager_client.get(url)
+
+        assert "includes/filter_form.html" in [template.name for template in response.templates]
+        assert '<button type="submit" class="btn btn-sm btn-primary">Apply</button>' in (
+            response.content.decode()
+        )

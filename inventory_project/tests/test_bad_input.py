@@ -420,7 +420,7 @@ FORM_FIELDS = [
 
 def page_text(response) -> str:
     if response.streaming:
-        return b"".join(response.streaming_content).decode()
+        return b"".join(response.streaming_content).decode("utf-8-sig")
     return response.content.decode()
 
 
@@ -641,8 +641,9 @@ def test_path_with_missing_or_huge_id_is_not_found(django_user_model, pk):
     # edit, slip and 5 steps, purchase orders' detail, edit, print, PDF and 5 steps, a sale's
     # return, receipt and receipt PDF, and customer returns' detail, print and PDF, a
     # purchase's return to its supplier, and debit notes' detail, print and PDF, and a
-    # user's page, deactivate, reactivate, password, reset link and unlock
-    assert len(PK_ROUTES) == 67
+    # user's page, deactivate, reactivate, password, reset link and unlock, and an import's
+    # page, columns, run and error file, and a job's page, status and download
+    assert len(PK_ROUTES) == 74
     assert each_payload(client, check, PK_ROUTES) == {}
 
 

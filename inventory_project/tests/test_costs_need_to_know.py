@@ -13,10 +13,12 @@ import json
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
+from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import CLERK, MANAGER
+from audit.tests.test_recording import product_form
 from people.tests.factories import CustomerFactory, SupplierFactory
 from products.tests.factories import ProductFactory
 from purchases.tests.factories import make_order, make_purchase
@@ -115,7 +117,7 @@ def url_of(name: str, world) -> str:
 def content_of(response) -> str:
     assert response.status_code == 200, response.status_code
     if hasattr(response, "streaming_content"):
-        return b"".join(response.streaming_content).decode()
+        return b"".join(response.streaming_content).decode("utf-8-sig")
     return response.content.decode()
 
 
@@ -328,3 +330,81 @@ def test_a_reorder_link_prefills_the_cost_price_for_those_who_see_costs(
         product.cost_price if prefilled else None
     )
     assert ("6.43" in response.content.decode()) is prefilled
+
+
+# The history (audit): cost fields only for those who see costs.
+
+NEW_COST_PRICE = "8.88"
+LATER_COST_PRICE = "9.19"
+
+
+@pytest.fixture
+def cost_history(client, django_user_model):
+    """A product whose cost price a manager changed twice, once with its sale price (19.00 →
+    21.00) and once alone; and a client of a clerk who may browse the history."""
+    product = ProductFactory(name="Gizmo", cost_price=D(COST_PRICE), sale_price=D("19.00"))
+    manager = django_user_model.objects.create_user("history-manager")
+    manager.groups.add(Group.objects.get(name=MANAGER))
+    client.force_login(manager)
+    client.post(
+        product.get_absolute_url(),
+        product_form(product, cost_price=NEW_COST_PRICE, sale_price="21.00"),
+    )
+    product.refresh_from_db()
+    client.post(product.get_absolute_url(), product_form(product, cost_price=LATER_COST_PRICE))
+    product.refresh_from_db()
+    assert str(product.cost_price) == LATER_COST_PRICE
+    clerk = django_user_model.objects.create_user("history-clerk")
+    clerk.groups.add(Group.objects.get(name=CLERK))
+    clerk.user_permissions.add(Permission.objects.get(codename="browse_history"))
+    clerk_client = Client()
+    clerk_client.force_login(clerk)
+    return {"product": product, "manager": client, "clerk": clerk_client}
+
+
+def history_changes(rows) -> list[str]:
+    return [change.name for row in rows for change in row.changes]
+
+
+def test_the_history_section_leaves_cost_changes_out_for_a_clerk(cost_history):
+    product = cost_history["product"]
+
+    clerk_page = cost_history["clerk"].get(product.get_absolute_url())
+    manager_page = cost_history["manager"].get(product.get_absolute_url())
+
+    [clerk_section] = [s for s in clerk_page.context["sections"] if "history" in s]
+    [manager_section] = [s for s in manager_page.context["sections"] if "history" in s]
+    assert "Cost price" in history_changes(manager_section["history"].rows)
+    assert "Cost price" not in history_changes(clerk_section["history"].rows)
+    assert "Sale price" in history_changes(clerk_section["history"].rows)
+    # The change of the cost price alone is not listed at all.
+    assert len(clerk_section["history"].rows) == len(manager_section["history"].rows) - 1
+    content = clerk_page.content.decode()
+    assert NEW_COST_PRICE not in content and LATER_COST_PRICE not in content
+    assert "Cost price:" not in content
+
+
+def test_the_audit_list_leaves_cost_changes_out_for_a_clerk(cost_history):
+    url = reverse("audit:list")
+
+    clerk_list = cost_history["clerk"].get(url, {"model": "products.product"})
+    manager_list = cost_history["manager"].get(url, {"model": "products.product"})
+
+    assert "Cost price" in history_changes(manager_list.context["rows"])
+    assert "Cost price" not in history_changes(clerk_list.context["rows"])
+    content = clerk_list.content.decode()
+    assert NEW_COST_PRICE not in content and LATER_COST_PRICE not in content
+    assert COST_PRICE not in content  # the created entry's
+
+
+def test_the_audit_csv_leaves_cost_changes_out_for_a_clerk(cost_history):
+    url = reverse("audit:export")
+
+    def fields(client) -> list[str]:
+        response = client.get(url, {"model": "products.product"})
+        text = b"".join(response.streaming_content).decode("utf-8-sig")
+        return [line[6] for line in list(csv.reader(io.StringIO(text)))[1:]]
+
+    assert "Cost price" in fields(cost_history["manager"])
+    clerk_fields = fields(cost_history["clerk"])
+    assert "Cost price" not in clerk_fields and "Sale price" in clerk_fields

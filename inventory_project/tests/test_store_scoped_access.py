@@ -8,14 +8,17 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
 from accounts.access import may_act_in, store_ids
 from accounts.models import Profile
 from accounts.roles import CLERK, MANAGER
+from imports.services import import_apply, import_validate
+from imports.tests.factories import csv_text, make_import
 from people.tests.factories import CustomerFactory, SupplierFactory
-from products.models import StockLevel, StockMovement
+from products.models import StockLevel, StockMovement, StockRule
 from products.tests.factories import ProductFactory, stock_up
 from purchases.models import Purchase, PurchaseOrder, PurchaseReturn
 from purchases.tests.factories import make_order, make_purchase
@@ -356,3 +359,159 @@ def test_hide_other_stores_setting(settings, clerk_a, home, away, drill, hidden)
     assert client.get(theirs.get_absolute_url()).status_code == (404 if hidden else 200)
     assert client.get(transfer.get_absolute_url()).status_code == (404 if hidden else 200)
     assert client.get(ours.get_absolute_url()).status_code == 200
+
+
+# Replenishment rules and drafts: only for the user's stores.
+
+
+def rule_of(product, store) -> tuple:
+    level = StockLevel.objects.filter(product=product, store=store).first()
+    if level is None:
+        return None
+    return (level.reorder_point, level.order_up_to, level.order_multiple)
+
+
+def rules_form(*stores, minimum="4", maximum="12", multiple="2") -> dict:
+    data = {}
+    for store in stores:
+        data |= {
+            f"store-{store.pk}-minimum": minimum,
+            f"store-{store.pk}-maximum": maximum,
+            f"store-{store.pk}-multiple": multiple,
+        }
+    return data
+
+
+def test_the_rules_page_shows_other_stores_read_only(manager_a, home, away, drill):
+    response = client_of(manager_a).get(reverse("products:replenishment", args=[drill.pk]))
+
+    rows = {row["store"]: row for row in response.context["rows"]}
+    assert rows[home]["editable"] and not rows[away]["editable"]
+    assert not any(field.disabled for field in rows[home]["form"].fields.values())
+    assert all(field.disabled for field in rows[away]["form"].fields.values())
+    html = response.content.decode()
+    assert html.count('data-testid="rules-read-only"') == 1
+    assert f'name="store-{away.pk}-minimum"' in html  # shown, disabled: never posted
+    assert "Read-only: not one of your stores" in html
+
+
+def test_a_manager_of_one_store_sets_rules_there(manager_a, home, away, drill):
+    response = client_of(manager_a).post(
+        reverse("products:replenishment", args=[drill.pk]), rules_form(home)
+    )
+
+    assert response.status_code == 302
+    assert rule_of(drill, home) == (Decimal(4), Decimal(12), Decimal(2))
+    assert rule_of(drill, away) == (None, None, None)
+
+
+def test_a_crafted_post_of_another_stores_rule_is_refused(manager_a, home, away, drill):
+    before = (rule_of(drill, home), rule_of(drill, away))
+
+    response = client_of(manager_a).post(
+        reverse("products:replenishment", args=[drill.pk]), rules_form(home, away)
+    )
+
+    assert response.status_code == 403
+    assert (rule_of(drill, home), rule_of(drill, away)) == before
+
+
+def test_the_rules_import_refuses_other_stores_rows(manager_a, home, away, drill):
+    home.code, away.code = "S-A", "S-B"
+    home.save()
+    away.save()
+    text = f"sku,store,minimum,maximum,multiple\n{drill.sku},S-A,4,12,2\n{drill.sku},S-B,4,12,2\n"
+
+    response = client_of(manager_a).post(
+        reverse("replenishment:rules-import"),
+        {"file": SimpleUploadedFile("rules.csv", text.encode())},
+    )
+
+    assert response.status_code == 200
+    [error] = response.context["errors"]
+    assert (error.row, error.value) == (3, "S-B")
+    assert f"You do not work in {away.name}" in error.message
+    assert rule_of(drill, home) == (None, None, None)  # all or nothing
+    assert rule_of(drill, away) == (None, None, None)
+
+
+def low_at_home_with_surplus_away(home, away):
+    """A product below its minimum at home, with stock to spare at ``away``."""
+    product = ProductFactory(name="Hammer", reorder_level=Decimal("0"))
+    stock_up(product, home, 1)
+    stock_up(product, away, 30)
+    StockLevel.objects.set_rules([StockRule(product.pk, home.pk, Decimal(5), Decimal(10), None)])
+    return product
+
+
+def test_replenishment_drafts_no_transfer_from_a_store_the_user_does_not_work_in(
+    manager_a, home, away
+):
+    low_at_home_with_surplus_away(home, away)
+    client = client_of(manager_a)
+    [row] = client.get(reverse("replenishment:list")).context["object_list"]
+    assert row.transfer_from == away.pk
+    before = written()
+
+    response = client.post(
+        reverse("replenishment:drafts"),
+        {
+            "line": str(row.pk),
+            f"action-{row.pk}": "transfer",
+            f"transfer-quantity-{row.pk}": str(row.transfer_quantity),
+            f"transfer-from-{row.pk}": str(away.pk),
+        },
+        follow=True,
+    )
+
+    [message] = [str(message) for message in response.context["messages"]]
+    assert message.startswith("Nothing was created")
+    assert f"you do not work in {away.name}, the store the transfer would come from" in message
+    assert written() == before
+
+
+def test_replenishment_drafts_an_order_for_the_users_store(manager_a, home, away):
+    low_at_home_with_surplus_away(home, away)
+    client = client_of(manager_a)
+    [row] = client.get(reverse("replenishment:list")).context["object_list"]
+
+    client.post(
+        reverse("replenishment:drafts"),
+        {
+            "line": str(row.pk),
+            f"action-{row.pk}": "order",
+            f"quantity-{row.pk}": str(row.suggested),
+        },
+    )
+
+    assert PurchaseOrder.objects.get().store == home
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_hide_other_stores_on_the_product_pages_stock_table(
+    settings, clerk_a, manager, home, away, drill, hidden
+):
+    settings.HIDE_OTHER_STORES = hidden
+
+    response = client_of(clerk_a).get(drill.get_absolute_url())
+    everywhere = client_of(manager).get(drill.get_absolute_url())
+
+    shown = [level.store for level in response.context["stock_levels"]]
+    assert shown == ([home] if hidden else sorted([home, away], key=lambda s: s.name))
+    assert response.context["on_hand"] == (20 if hidden else 40)
+    # Staff of every store see every store, whatever the setting.
+    assert len(everywhere.context["stock_levels"]) == 2
+
+
+def test_the_opening_stock_import_refuses_other_stores_rows(manager_a, home, away):
+    product = ProductFactory(sku="NAIL-1")
+    rows = [["SKU", "Store", "Quantity"], ["NAIL-1", home.name, "5"], ["NAIL-1", away.name, "7"]]
+    run = make_import(user=manager_a, kind="opening_stock", content=csv_text(rows))
+
+    import_validate(run=run)
+    import_apply(run=run)
+
+    assert (run.to_create, run.error_count) == (1, 1)
+    assert run.errors[0][0] == 3 and "You do not work in this store" in run.errors[0][3]
+    assert StockLevel.objects.get(product=product, store=home).quantity == 5
+    assert not StockLevel.objects.filter(product=product, store=away).exclude(quantity=0).exists()

@@ -26,6 +26,11 @@ from accounts.models import Profile
 from accounts.roles import CLERK, MANAGER
 from accounts.tests.factories import UserFactory, lock_out, staff_user
 from accounts.users import password_reset_path
+from imports.models import ImportRun
+from imports.services import import_validate
+from imports.tests.factories import make_import
+from jobs.models import Job
+from jobs.tests.factories import JobFactory
 from people.models import Customer, Supplier
 from people.tests.factories import CustomerFactory, SupplierFactory
 from products.models import Category, Product, StockLevel, StockMovement, TaxRate, Unit
@@ -64,6 +69,8 @@ ROUTES = {
     # route name: (GET, POST)
     "welcome": ("public", "public/405"),
     "healthz": ("public", "public/405"),
+    "favicon": ("public", "public/405"),
+    "web_app_manifest": ("public", "public/405"),
     "login": ("public", "public"),
     "admin:login": ("public", "public"),
     "logout": ("signed-in/405", "signed-in"),
@@ -195,7 +202,24 @@ ROUTES = {
     # The history of changes: managers read it and export it; no route writes to it.
     "audit:list": ("manager", "manager/405"),
     "audit:export": ("manager", "manager/405"),
+    # Imports: managers upload, map the columns (POST: the dry run), run, download errors.
+    "imports:list": ("manager", "manager/405"),
+    "imports:create": ("manager", "manager"),
+    "imports:template": ("manager", "manager/405"),
+    "imports:detail": ("manager", "manager/405"),
+    "imports:mapping": ("manager", "manager"),
+    "imports:run": ("manager/405", "manager"),
+    "imports:errors": ("manager", "manager/405"),
+    # Background jobs: everyone sees their own; a job is its owner's and managers' (the
+    # world's is neither the clerk's nor the no-role user's, who get a 404: JOB_ROUTES).
+    "jobs:list": ("signed-in", "signed-in/405"),
+    "jobs:detail": ("manager", "manager/405"),
+    "jobs:status": ("manager", "manager/405"),
+    "jobs:download": ("manager", "manager/405"),
 }
+# To anyone but its owner and managers a job does not exist: 404 where the sweep
+# expects a 403 (jobs.views).
+JOB_ROUTES = {"jobs:detail", "jobs:status", "jobs:download"}
 
 # The admin's own pages are Django's; only its login page is part of the sweep.
 SWEPT_ADMIN_ROUTES = {"admin:login"}
@@ -222,6 +246,8 @@ RECORD_OF_NAMESPACE = {
     "purchase_orders": "order",  # sent, nothing received yet
     "returns": "sale_return",
     "users": "staff_member",  # a clerk, locked out after too many wrong passwords
+    "imports": "import_run",  # checked (dry run), not yet run
+    "jobs": "job",  # a finished export with its file, someone else's
 }
 # Transfer steps that need a transfer in another state.
 RECORD_OF_ROUTE = {
@@ -282,6 +308,8 @@ class World:
     tax_rate: TaxRate
     staff_member: User  # a clerk, locked out (users:unlock has something to clear)
     former_staff_member: User  # deactivated
+    import_run: ImportRun | None = None  # a products file of one new product, checked
+    job: Job | None = None  # a finished export with its file, started by a third user
 
 
 def build_world() -> World:
@@ -323,12 +351,27 @@ def build_world() -> World:
         user=staff_user(),
         lines=[ReceiptLineInput(order_line=partial_order.lines.get(), quantity=Decimal(2))],
     )
-    return World(
+    world = World(
         store, category, supplier, customer, product, purchase, sale, product.unit,
         transfer(dispatch=True), transfer(), transfer(receive=True),
         order(place=True), order(), partial_order, credit_note, debit_note, tax_rate,
         staff_member(), UserFactory(username="former-clerk", role=CLERK, is_active=False),
     )  # fmt: skip
+    world.import_run = checked_import(world)
+    world.job = JobFactory(finished_with_file=b"sku,name\r\n")
+    return world
+
+
+IMPORT_FILE = "SKU,Name,Category,Supplier\nIMPORTED-1,Imported,{category},{supplier}\n"
+
+
+def checked_import(world: World) -> ImportRun:
+    """A products import of one new product, its dry run done: ready to run."""
+    content = IMPORT_FILE.format(category=world.category.name, supplier=world.supplier.name)
+    run = make_import(user=staff_user(), kind="products", content=content)
+    import_validate(run=run)
+    assert run.status == ImportRun.Status.VALIDATED, run.errors
+    return run
 
 
 def staff_member() -> User:
@@ -341,6 +384,8 @@ def route_url(name: str, world: World) -> str:
     params = swept_routes()[name]
     if not params:
         return reverse(name)
+    if params == ("kind",):  # an import's template
+        return reverse(name, kwargs={"kind": "products"})
     if params == ("uidb64", "token"):  # a password reset link, made for the staff member
         return password_reset_path(world.staff_member)
     assert params == ("pk",), f"{name}: fill its parameters {params} in route_url()"
@@ -486,6 +531,16 @@ def post_data(name: str, world: World) -> dict:
             "all_stores": "on",
         },
         "users:password": {"password": "temporary-Pass-4821"},
+        "imports:create": {
+            "kind": "products",
+            "file": SimpleUploadedFile(
+                "products.csv", IMPORT_FILE.format(category="C", supplier="S").encode()
+            ),
+        },
+        "imports:mapping": {
+            **{f"column_{field}": header for field, header in world.import_run.mapping.items()},
+            "update_existing": "on",
+        },
     }.get(name) or (replenish_post(world) if name == "replenishment:drafts" else {})
 
 
@@ -527,6 +582,7 @@ SNAPSHOT_MODELS = [
     Group,
     User,
     AccessAttempt,
+    ImportRun,
 ]
 
 
@@ -680,6 +736,8 @@ def test_route_answers_each_kind_of_user_as_the_table_says(django_user_model, na
         if role == "visitor":
             assert status == 302, f"{method} {url}: {status}"
             assert response.url == f"{reverse('login')}?next={quote(url)}"
+        elif name in JOB_ROUTES:
+            assert status == (404 if takes_method else 405), f"{method} {url}: {status}"
         else:
             assert_forbidden_in_layout(response)
         # Refused before anything was looked at, let alone written.

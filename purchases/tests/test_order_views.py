@@ -703,7 +703,7 @@ def test_the_list_filters_and_searches(manager_client, store, other_store, suppl
 def test_a_search_for_odd_numbers_is_no_error(manager_client, term):
     assert manager_client.get(LIST_URL, {"q": term}).status_code == 200
     csv = manager_client.get(CSV_URL, {"q": term})
-    assert b"".join(csv.streaming_content).decode().count("\n") == 1
+    assert b"".join(csv.streaming_content).decode("utf-8-sig").count("\n") == 1
 
 
 def test_the_list_shows_status_value_and_progress(manager_client, placed, widget):
@@ -777,7 +777,7 @@ def test_the_csv_has_a_row_per_line_and_honours_the_filters(manager_client, plac
     response = manager_client.get(CSV_URL, {"status": "partial"})
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    rows = b"".join(response.streaming_content).decode().splitlines()
+    rows = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
     assert rows[0] == (
         "Purchase order,Date,Supplier,Store,Status,Expected,Reference,SKU,Product,Unit,Ordered,"
         "Packs,Pack size,Received,Outstanding,Agreed unit cost,Line total"
@@ -787,8 +787,8 @@ def test_the_csv_has_a_row_per_line_and_honours_the_filters(manager_client, plac
     assert widget_row.startswith(
         f"{placed.pk},{placed.date.isoformat()},Acme Supplies,Main Street,partial,"
     )
-    assert widget_row.endswith(",WID-1,Blue Widget,pcs,10,,,4,6,2.50,25.00")
-    assert next(row for row in rows if ",CAB-2," in row).endswith(",m,25.5,,,0,25.5,1.20,30.60")
+    assert widget_row.endswith(",WID-1,Blue Widget,piece,10,,,4,6,2.50,25.00")
+    assert next(row for row in rows if ",CAB-2," in row).endswith(",metre,25.5,,,0,25.5,1.20,30.60")
 
 
 def test_the_supplier_page_lists_its_open_orders(manager_client, placed, supplier, store, widget):

@@ -699,7 +699,7 @@ def test_the_list_runs_the_same_queries_for_one_return_or_many(
 
 def csv_rows(response) -> list[str]:
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    return b"".join(response.streaming_content).decode().splitlines()
+    return b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
 
 
 def test_the_csv_has_a_row_per_line_and_honours_the_filters(
