@@ -66,9 +66,12 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_cell(value):
-    """One value as spreadsheets should see it: local times, no formulas, blank for None."""
+    """One value as spreadsheets should see it: local times, no formulas, blank for None,
+    "yes"/"no" for booleans (a person reads them; "True" is Python's word)."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, datetime.datetime):
         return timezone.localtime(value).isoformat(timespec="seconds")
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
@@ -100,10 +103,13 @@ def without_columns(
 
 
 def csv_response(filename: str, header: list[str], rows: Iterable) -> StreamingHttpResponse:
+    """A streamed CSV download: UTF-8 with a BOM, the header, then ``rows`` through csv_cell."""
     writer = csv.writer(_Echo())
 
     def lines():
-        yield writer.writerow(header)
+        # A byte order mark first: without it Excel on Windows reads the file as its
+        # local code page and shows "mmÂ²" for "mm²". Other programs skip it.
+        yield "\ufeff" + writer.writerow(header)
         for row in rows:
             yield writer.writerow([csv_cell(value) for value in row])
 

@@ -7,7 +7,10 @@ database.
 """
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.conf import settings
+from django.utils import formats
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -17,6 +20,25 @@ HUNDRED = Decimal("100")
 def round_money(amount: Decimal) -> Decimal:
     """``amount`` rounded half-up to cents: 0.125 → 0.13, -0.125 → -0.13."""
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def format_money(amount, places: int = 2, *, symbol: bool = True) -> str:
+    """``amount`` as pages, documents and messages show it: "$1,234.50", "-$18.00".
+
+    Rounded half a cent up to ``places``; the active locale's separators;
+    the minus sign before the currency symbol. Totals are exact to five places
+    (2.5 m at 1.99 is 4.975): they are rounded here, for the reader, never
+    before they are added up.
+    """
+    if amount in (None, ""):
+        amount = 0
+    try:
+        amount = Decimal(amount).quantize(Decimal(1).scaleb(-int(places)), ROUND_HALF_UP)
+    except (InvalidOperation, TypeError, ValueError):
+        return str(amount)
+    sign = "-" if amount < 0 else ""
+    digits = formats.number_format(abs(amount), int(places), use_l10n=True, force_grouping=True)
+    return f"{sign}{settings.CURRENCY_SYMBOL if symbol else ''}{digits}"
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ from django.template.defaultfilters import pluralize
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from core.templatetags.listing import money as money_text
+from core.money import format_money
+from core.templatetags.listing import day as day_text
 
 ENCODING = "cp1252"
 FONT = "helvetica"
@@ -32,8 +33,13 @@ def printable(value) -> str:
 
 
 def money(amount: Decimal) -> str:
-    """ "$1,234.50": rounded half a cent up, as the pages show it."""
-    return printable(f"{settings.CURRENCY_SYMBOL}{money_text(amount)}")
+    """ "$1,234.50", "-$18.00": rounded half a cent up, as the pages show it."""
+    return printable(format_money(amount))
+
+
+def day(value) -> str:
+    """ "Dec. 2, 2026": the locale's date format, as the pages show dates."""
+    return printable(day_text(value))
 
 
 def line_count(count: int) -> str:

@@ -7,6 +7,7 @@ message or an export shows them without the zeros a unit does not need.
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import forms
+from django.utils import formats
 
 # As core.models.QUANTITY_PLACES; core.models imports nothing of this module.
 QUANTITY_PLACES = 3
@@ -30,17 +31,25 @@ def as_typed(quantity: Decimal) -> str:
 
 
 def plain_quantity(quantity, *, signed: bool = False, grouped: bool = True) -> str:
-    """``quantity`` without trailing zeros: 2.500 → "2.5", 1347.000 → "1,347"."""
+    """``quantity`` without trailing zeros: 2.500 → "2.5", 1347.000 → "1,347".
+
+    Grouped, it uses the active locale's separators (as pages show figures);
+    ungrouped, it is plain digits with a point, as a form's input holds them.
+    """
     if quantity in (None, ""):
         quantity = 0
     try:
         quantity = exact_quantity(quantity)
     except (InvalidOperation, TypeError, ValueError):
         return str(quantity)
+    if not quantity:
+        return "+0" if signed else "0"
     # normalize() turns 1000 into 1E+3; "f" writes it out again.
-    spec = ("+" if signed else "") + ("," if grouped else "") + "f"
-    text = format(quantity.normalize(), spec)
-    return "0" if text in ("-0", "+0") and not signed else text
+    digits = format(abs(quantity).normalize(), "f")
+    if grouped:
+        digits = formats.number_format(Decimal(digits), None, use_l10n=True, force_grouping=True)
+    sign = "-" if quantity < 0 else ("+" if signed else "")
+    return f"{sign}{digits}"
 
 
 def trimmed_quantity(quantity):

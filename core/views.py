@@ -7,13 +7,17 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.staticfiles import finders
 from django.db import DatabaseError, connection, transaction
-from django.http import HttpResponse, JsonResponse
+from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import defaults
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
@@ -52,6 +56,31 @@ def healthz(request):
     database = "ok" if healthy else "read-only" if checks["read"] == "ok" else "down"
     body = {"status": "ok" if healthy else "unavailable", "database": database}
     return JsonResponse(body | checks, status=200 if healthy else 503)
+
+
+@login_not_required
+@require_safe
+@cache_control(max_age=24 * 60 * 60, public=True)
+def favicon(request):
+    """/favicon.ico, which browsers and bookmark tools ask for whatever the page links:
+    the app's icon (static/img/favicon.svg) itself, with no redirect to follow."""
+    return FileResponse(open(finders.find("img/favicon.svg"), "rb"), content_type="image/svg+xml")
+
+
+@login_not_required
+@require_safe
+def web_app_manifest(request):
+    """What a phone needs to add the app to its home screen: name, start page, icon."""
+    manifest = {
+        "name": settings.SITE_NAME,
+        "short_name": settings.SITE_NAME[:12],
+        "start_url": reverse("dashboard:index"),
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#212529",
+        "icons": [{"src": static("img/favicon.svg"), "sizes": "any", "type": "image/svg+xml"}],
+    }
+    return JsonResponse(manifest, content_type="application/manifest+json")
 
 
 def server_error(request):

@@ -7,17 +7,31 @@ JavaScript library and look the same in a screenshot, a browser, or print.
 import math
 from decimal import Decimal
 
+from django.utils.formats import date_format
+
+from core.money import format_money
+
 WIDTH = 720
 HEIGHT = 240
-LEFT = 64  # room for the y-axis labels
+LEFT = 64  # room for the y-axis labels, at least
 BOTTOM = 28  # room for the x-axis labels
-TOP = 12
+TOP = 16  # room for the top tick's label
 MAX_X_LABELS = 10
-# strftime formats per bucket step: (axis label, tooltip and table).
+# A chart 720 units wide is drawn about 310 px wide on a 390 px phone (0.43 px a unit), where
+# 11-unit labels would be 5 px high: static/css/app.css draws them at PHONE_LABEL_FONT units
+# there (about 11 px) and shows at most PHONE_X_LABELS of the x-axis labels; the room kept
+# for the labels is measured at that size.
+PHONE_LABEL_FONT = 26
+PHONE_X_LABELS = 4
+DIGIT_WIDTH = 0.64  # of a font size: a digit in DejaVu Sans, the widest of the usual UI fonts
+PHONE_NAME_CHARS = 14  # product names are shortened to this on a phone (the ranking's labels)
+# Formats per bucket step: (axis label, tooltip and table). The axis has room for short
+# labels only; the tooltip and the table under the chart use the locale's formats, as every
+# other date on the pages does (core.templatetags.listing.day).
 BUCKET_FORMATS = {
-    "day": ("%d %b", "%d %b %Y"),
-    "month": ("%b %Y", "%B %Y"),
-    "year": ("%Y", "%Y"),
+    "day": ("j M", "DATE_FORMAT"),
+    "month": ("M Y", "YEAR_MONTH_FORMAT"),
+    "year": ("Y", "Y"),
 }
 
 
@@ -35,9 +49,14 @@ def nice_ceiling(value: Decimal) -> Decimal:
 
 def value_bars(points: list[dict], step: str) -> dict:
     """Paired bars (sales, purchases) per bucket, with axis ticks and labels."""
-    plot_width = WIDTH - LEFT - 8
-    plot_height = HEIGHT - TOP - BOTTOM
     top_value = nice_ceiling(max([max(p["sales"], p["purchases"]) for p in points] or [0]))
+    # Whole numbers on the axis unless the quarters of a small top need cents.
+    tick_places = 0 if top_value >= 4 else 2
+    # The y-axis labels end 6 units left of the plot: room for the longest at phone size.
+    longest_tick = len(format_money(top_value, tick_places))
+    left = max(LEFT, math.ceil(longest_tick * DIGIT_WIDTH * PHONE_LABEL_FONT) + 10)
+    plot_width = WIDTH - left - 8
+    plot_height = HEIGHT - TOP - BOTTOM
     slot = plot_width / max(len(points), 1)
     # At least a pixel wide while two bars still fit in their slot.
     bar = min(max(slot * 0.4, 1), slot / 2, 24)
@@ -46,15 +65,22 @@ def value_bars(points: list[dict], step: str) -> dict:
         return TOP + plot_height - float(value / top_value) * plot_height
 
     label_every = max(1, math.ceil(len(points) / MAX_X_LABELS))
+    # On a phone only every few of those labels, so that the larger ones do not overlap.
+    phone_label_every = label_every * math.ceil(
+        math.ceil(len(points) / label_every) / PHONE_X_LABELS
+    )
     label_format, title_format = BUCKET_FORMATS[step]
     bars = []
     for index, point in enumerate(points):
-        x = LEFT + index * slot + (slot - 2 * bar) / 2
+        x = left + index * slot + (slot - 2 * bar) / 2
         bars.append(
             {
-                "title": point["bucket"].strftime(title_format),
-                "label": point["bucket"].strftime(label_format) if index % label_every == 0 else "",
-                "label_x": round(LEFT + index * slot + slot / 2, 1),
+                "title": date_format(point["bucket"], title_format),
+                "label": date_format(point["bucket"], label_format)
+                if index % label_every == 0
+                else "",
+                "label_minor": index % phone_label_every != 0,
+                "label_x": round(left + index * slot + slot / 2, 1),
                 "sales": point["sales"],
                 "purchases": point["purchases"],
                 "sales_x": round(x, 1),
@@ -65,8 +91,6 @@ def value_bars(points: list[dict], step: str) -> dict:
                 "purchases_height": round(TOP + plot_height - y(point["purchases"]), 1),
             }
         )
-    # Whole numbers on the axis unless the quarters of a small top need cents.
-    tick_places = 0 if top_value >= 4 else 2
     ticks = [
         {"value": top_value * n / 4, "y": round(y(top_value * n / 4), 1), "places": tick_places}
         for n in range(5)
@@ -74,7 +98,7 @@ def value_bars(points: list[dict], step: str) -> dict:
     return {
         "width": WIDTH,
         "height": HEIGHT,
-        "left": LEFT,
+        "left": left,
         "right": WIDTH - 8,
         "baseline": TOP + plot_height,
         "label_y": HEIGHT - 8,
@@ -84,11 +108,16 @@ def value_bars(points: list[dict], step: str) -> dict:
     }
 
 
-def ranking_bars(rows: list[dict], width: int = WIDTH, row_height: int = 26) -> dict:
-    """Horizontal bars for a top-N list, longest first."""
+def ranking_bars(rows: list[dict], width: int = WIDTH, row_height: int = 32) -> dict:
+    """Horizontal bars for a top-N list, longest first.
+
+    Rows are ``row_height`` units apart: room for a label at PHONE_LABEL_FONT between them.
+    """
     label_width = 220
     top_value = max([row["value"] for row in rows] or [Decimal("1")]) or Decimal("1")
-    available = width - label_width - 90
+    # Room after the longest bar for its amount, at phone size.
+    value_room = math.ceil(len(format_money(top_value, 0)) * DIGIT_WIDTH * PHONE_LABEL_FONT) + 12
+    available = width - label_width - max(value_room, 90)
     return {
         "width": width,
         "height": max(len(rows), 1) * row_height + 4,
@@ -106,4 +135,5 @@ def ranking_bars(rows: list[dict], width: int = WIDTH, row_height: int = 26) -> 
             for index, row in enumerate(rows)
         ],
         "bar_height": row_height - 8,
+        "phone_name_chars": PHONE_NAME_CHARS,
     }

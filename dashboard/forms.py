@@ -6,8 +6,10 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.crud import FilterForm
+from core.templatetags.listing import day
 from dashboard.periods import MAX_CUSTOM_DAYS, Period
 from products.models import Category, StockMovement
 from stores.models import Store
@@ -93,7 +95,7 @@ class PeriodForm(ErrorListMixin, forms.Form):
         label = dict(self.PERIOD_CHOICES)[key]
         if key == "custom":
             start, end = self.cleaned_data["start"], self.cleaned_data["end"]
-            return Period(key, f"{start:%d %b %Y} – {end:%d %b %Y}", start, end)
+            return Period(key, f"{day(start)} – {day(end)}", start, end)
         if key == "all":
             return Period(key, label, None, None)
         starts = {
@@ -108,7 +110,9 @@ class PeriodForm(ErrorListMixin, forms.Form):
 
 class ReportFilterForm(FilterForm):
     q = forms.CharField(label="Product", required=False, max_length=100)
-    store = forms.ModelChoiceField(queryset=Store.objects.order_by("name"), required=False)
+    store = forms.ModelChoiceField(
+        queryset=Store.objects.order_by("name"), required=False, empty_label=_("All stores")
+    )
 
     def filter_queryset(self, queryset, product_prefix="product", store_field="store"):
         """Apply the valid filters; an invalid one (a stale ``?store=`` id) is ignored."""
@@ -126,7 +130,9 @@ class ReportFilterForm(FilterForm):
 class CategoryReportFilterForm(ReportFilterForm):
     """The report filters plus a category: the valuation and ageing reports."""
 
-    category = forms.ModelChoiceField(queryset=Category.objects.order_by("name"), required=False)
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.order_by("name"), required=False, empty_label=_("All categories")
+    )
 
     def filter_queryset(self, queryset, product_prefix="product", store_field="store"):
         queryset = super().filter_queryset(queryset, product_prefix, store_field)

@@ -151,7 +151,8 @@ def test_manager_filters_paginates_and_exports_products(manager_page, thirty_pro
     download = download_info.value
 
     assert re.fullmatch(r"products-\d{4}-\d{2}-\d{2}\.csv", download.suggested_filename)
-    with open(download.path(), newline="", encoding="utf-8") as export:
+    # The file starts with a byte-order mark, for spreadsheets to read it as UTF-8.
+    with open(download.path(), newline="", encoding="utf-8-sig") as export:
         rows = list(csv.DictReader(export))
     assert [row["SKU"] for row in rows] == [f"TOOL-{n:02d}" for n in range(1, 29)]
     assert {row["Category"] for row in rows} == {"Hand tools"}

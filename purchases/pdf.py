@@ -12,6 +12,7 @@ from fpdf import FPDF
 from core.pdf import (
     FONT,
     HEADINGS_STYLE,
+    day,
     line_count,
     money,
     new_document,
@@ -42,9 +43,9 @@ def order_pdf(order: PurchaseOrder) -> bytes:
     name = order.number or order.pk  # a draft has no number yet
     pdf = new_document(f"Purchase order {name}", f"purchase order {name}")
     pdf.set_font(FONT, "", 10)
-    facts = [f"Order date: {order.date:%d %B %Y}"]
+    facts = [f"Order date: {day(order.date)}"]
     if order.expected_date:
-        facts.append(f"Expected delivery: {order.expected_date:%d %B %Y}")
+        facts.append(f"Expected delivery: {day(order.expected_date)}")
     if order.reference:
         facts.append(f"Reference: {order.reference}")
     if order.is_draft:
@@ -91,7 +92,7 @@ def debit_note_pdf(debit_note: PurchaseReturn) -> bytes:
     purchase = debit_note.purchase
     pdf = new_document(f"Debit note {debit_note.label}", f"debit note {debit_note.label}")
     pdf.set_font(FONT, "", 10)
-    facts = [f"Date: {debit_note.date:%d %B %Y}", f"Goods returned from purchase {purchase.pk}"]
+    facts = [f"Date: {day(debit_note.date)}", f"Goods returned from purchase {purchase.pk}"]
     if purchase.reference:
         facts.append(f"Your reference: {purchase.reference}")
     pdf.cell(0, 6, printable("   ·   ".join(facts)), new_x="LMARGIN", new_y="NEXT")

@@ -12,6 +12,7 @@ from fpdf import FPDF
 from core.pdf import (
     FONT,
     HEADINGS_STYLE,
+    day,
     line_count,
     money,
     new_document,
@@ -45,7 +46,7 @@ def receipt_pdf(sale: Sale) -> bytes:
         pdf.cell(0, 9, printable(VOIDED_NOTICE), new_x="LMARGIN", new_y="NEXT")
         pdf.set_text_color(0)
     pdf.set_font(FONT, "", 10)
-    pdf.cell(0, 6, printable(f"Date: {sale.date:%d %B %Y}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, printable(f"Date: {day(sale.date)}"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     _customer_and_store(pdf, sale, store_heading="Sold by")
 
@@ -84,7 +85,7 @@ def receipt_pdf(sale: Sale) -> bytes:
         pdf.set_font(FONT, "", 10)
         for credit_note in credit_notes:
             text = (
-                f"Credit note {credit_note.label} of {credit_note.date:%d %B %Y}: "
+                f"Credit note {credit_note.label} of {day(credit_note.date)}: "
                 f"refund {money(credit_note.refund)}"
             )
             pdf.cell(0, 5, printable(text), new_x="LMARGIN", new_y="NEXT")
@@ -98,8 +99,8 @@ def credit_note_pdf(sale_return: SaleReturn) -> bytes:
     pdf.set_font(FONT, "", 10)
     sale = sale_return.sale
     facts = [
-        f"Date: {sale_return.date:%d %B %Y}",
-        f"Against sale {sale.label} of {sale.date:%d %B %Y}",
+        f"Date: {day(sale_return.date)}",
+        f"Against sale {sale.label} of {day(sale.date)}",
     ]
     pdf.cell(0, 6, printable("   ·   ".join(facts)), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)

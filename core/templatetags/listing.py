@@ -1,10 +1,12 @@
 """Template tags for list pages, loaded as the ``listing`` library (see settings.TEMPLATES)."""
 
-from decimal import ROUND_HALF_UP, Decimal
+import datetime
 
 from django import template
+from django.utils import formats, timezone
 from django.utils.html import format_html
 
+from core.money import format_money
 from core.quantities import format_quantity
 
 register = template.Library()
@@ -26,17 +28,16 @@ def sort_header(context, field: str, label: str):
     return format_html('<a href="?{}" class="sort-link">{}{}</a>', params.urlencode(), label, arrow)
 
 
+# One way to write each kind of figure, from the active locale (settings.LANGUAGE_CODE):
+# money "-$1,234.50", quantities "1,347 pcs", dates "Dec. 2, 2026" (DATE_FORMAT) and
+# moments "Dec. 2, 2026, 3:05 p.m." (DATETIME_FORMAT, the same date with a time). Pages,
+# print views and PDFs use these; a form's input values stay unlocalised.
+
+
 @register.filter
 def money(value, places: int = 2):
-    """Format a Decimal with thousands separators and fixed places, half a cent up.
-
-    Totals are exact to five places (2.5 m at 1.99 is 4.975); they are rounded
-    here, for the page, never before they are added up.
-    """
-    if value in (None, ""):
-        value = 0
-    exponent = Decimal(1).scaleb(-int(places))
-    return f"{Decimal(value).quantize(exponent, ROUND_HALF_UP):,.{int(places)}f}"
+    """An amount with the currency, thousands separators and ``places`` decimals: "-$18.00"."""
+    return format_money(value, places)
 
 
 @register.filter
@@ -49,6 +50,26 @@ def quantity(value, unit=None):
 def signed_quantity(value, unit=None):
     """A ledger quantity with its sign: "+2.5 m", "-3 pcs"."""
     return format_quantity(value, unit, signed=True)
+
+
+@register.filter(expects_localtime=True)
+def day(value):
+    """A date, or a moment's local date, in the locale's date format: "Dec. 2, 2026"."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return formats.date_format(value, "DATE_FORMAT")
+
+
+@register.filter(expects_localtime=True)
+def day_time(value):
+    """A moment in local time, the same date format with the time: "Dec. 2, 2026, 3:05 p.m."."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return formats.date_format(value, "DATETIME_FORMAT")
 
 
 @register.filter

@@ -9,5 +9,8 @@ def pdf_text(pdf: bytes) -> bytes:
 
     Text is in the built-in font's Windows-1252: look for ``"…".encode("cp1252")``.
     """
-    streams = re.findall(rb"/FlateDecode.*?stream\r?\n(.*?)\r?\nendstream", pdf, re.DOTALL)
-    return b"".join(zlib.decompress(stream) for stream in streams)
+    # Each stream is inflated from its start until zlib says it is complete, not cut
+    # at "endstream" by a pattern: compressed bytes may end in a "\r" that such a
+    # pattern would take for part of the line break.
+    starts = (match.end() for match in re.finditer(rb"/FlateDecode.*?stream\r?\n", pdf, re.DOTALL))
+    return b"".join(zlib.decompressobj().decompress(pdf[start:]) for start in starts)

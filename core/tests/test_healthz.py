@@ -115,3 +115,17 @@ def test_healthz_counts_a_nearly_full_disk_under_sqlite_as_failing_writes(
         assert response.json()["read"] == "ok"
     else:
         assert response.status_code == 200
+
+
+def test_the_favicon_and_the_web_app_manifest_need_no_login(client, settings):
+    settings.SITE_NAME = "Corner Hardware"
+
+    icon = client.get("/favicon.ico")
+    manifest = client.get("/manifest.webmanifest")
+
+    assert icon.status_code == 200 and icon["Content-Type"] == "image/svg+xml"
+    assert b"<svg" in b"".join(icon.streaming_content)
+    assert manifest["Content-Type"] == "application/manifest+json"
+    body = manifest.json()
+    assert (body["name"], body["start_url"]) == ("Corner Hardware", "/dashboard/")
+    assert body["icons"][0]["src"].endswith(".svg")

@@ -18,6 +18,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.roles import CLERK
 from accounts.tests.factories import staff_user
@@ -789,7 +790,7 @@ def test_dashboard_chart_per_day_matches_the_documents(manager_client, history, 
     table = html.split('data-testid="value-chart-table"', 1)[1].split("</table>", 1)[0]
     for point in chart["points"]:
         row = (
-            f"<tr><td>{point['bucket']:%d %b %Y}</td>"
+            f"<tr><td>{date_format(point['bucket'], 'DATE_FORMAT')}</td>"
             f'<td class="num">{money(point["sales"], settings)}</td>'
             f'<td class="num">{money(point["purchases"], settings)}</td></tr>'
         )

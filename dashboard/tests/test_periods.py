@@ -77,7 +77,7 @@ def test_get_period_custom_range_is_kept_with_both_days():
 
     assert not form.errors
     assert (period.start, period.end) == (datetime.date(2025, 12, 1), datetime.date(2026, 1, 31))
-    assert period.label == "01 Dec 2025 – 31 Jan 2026"
+    assert period.label == "Dec. 1, 2025 – Jan. 31, 2026"
 
 
 def test_get_period_custom_single_day_is_valid():

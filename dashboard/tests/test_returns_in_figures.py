@@ -116,7 +116,7 @@ def test_the_sales_report_is_net_of_returns(widget, manager_client):
     ]
 
     csv = manager_client.get(url, {**query, "format": "csv"})
-    content = b"".join(csv.streaming_content).decode()
+    content = b"".join(csv.streaming_content).decode("utf-8-sig")
     # Untaxed: no tax, and the gross is the net.
     assert "W-1,Widget,3,30.00,0.00,30.00,16.0000,14.0000" in io.StringIO(content).read()
 

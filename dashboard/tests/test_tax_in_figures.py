@@ -75,7 +75,7 @@ def test_sales_report_is_net_of_tax_and_its_csv_has_the_tax(manager_client, stor
     (row,) = page.context["object_list"]
     assert (row["value"], row["cost"], row["profit"]) == (D("20.00"), D("8"), D("12"))
     assert page.context["totals"]["value"] == D("20.00")
-    content = b"".join(exported.streaming_content).decode()
+    content = b"".join(exported.streaming_content).decode("utf-8-sig")
     header, line = csv.reader(io.StringIO(content))
     assert dict(zip(header, line, strict=True)) == {
         "SKU": "DRL-1",
@@ -98,7 +98,7 @@ def test_sales_report_takes_the_tax_of_returned_units_off(manager_client, store,
 
     exported = manager_client.get(url, {**MARCH, "format": "csv"})
 
-    content = b"".join(exported.streaming_content).decode()
+    content = b"".join(exported.streaming_content).decode("utf-8-sig")
     _, line = csv.reader(io.StringIO(content))
     assert line[2:6] == ["2", "20.00", "4.00", "24.00"]
 

@@ -104,9 +104,7 @@ def test_a_fresh_database_migrates_from_zero_and_totals_the_history_it_holds():
     try:
         # Given an empty database, migrated to just before the running totals,
         # holding history written by those first migrations' models.
-        migrate_to(
-            [(label, None) for label in migrated_apps - IRREVERSIBLE_THIRD_PARTY_APPS]
-        )
+        migrate_to([(label, None) for label in migrated_apps - IRREVERSIBLE_THIRD_PARTY_APPS])
         before_totals = [("purchases", "0001_initial"), ("sales", "0001_initial")]
         migrate_to(before_totals)
         loader = MigrationExecutor(connection).loader
