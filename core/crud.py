@@ -5,6 +5,7 @@ behaviour (search, sort, filters and pagination in the query string; refusing
 to delete what history refers to; archiving) is written once, here.
 """
 
+import functools
 from collections import Counter
 
 from django import forms
@@ -45,9 +46,22 @@ class FilterForm(forms.Form):
     add form on the same page (both may have a "category" field).
     """
 
+    # The search box's name, where a form has one.
+    search_field = "q"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # Every filter_queryset, however a form narrows, answers a refused search alike.
+        if "filter_queryset" in cls.__dict__:
+            cls.filter_queryset = _refusing_bad_searches(cls.__dict__["filter_queryset"])
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "filter_%s")
         super().__init__(*args, **kwargs)
+        if search := self.fields.get(self.search_field):
+            search.error_messages["max_length"] = (
+                "A search can be at most %(limit_value)d characters: shorten it."
+            )
         for field in self.fields.values():
             if isinstance(field.widget, forms.CheckboxInput):
                 css_class = "form-check-input"
@@ -64,6 +78,26 @@ class FilterForm(forms.Form):
             return {}
         self.is_valid()
         return self.cleaned_data
+
+    @property
+    def search_refused(self) -> bool:
+        """Whether the search is one we refuse (too long): the list then shows nothing and
+        the form says why, rather than every row as if nothing had been asked."""
+        return (
+            self.is_bound
+            and self.search_field in self.fields
+            and (self.search_field in self.errors)
+        )
+
+
+def _refusing_bad_searches(filter_queryset):
+    @functools.wraps(filter_queryset)
+    def narrowed(self, queryset, *args, **kwargs):
+        if self.search_refused:
+            return queryset.none()
+        return filter_queryset(self, queryset, *args, **kwargs)
+
+    return narrowed
 
 
 class NearestPageMixin:

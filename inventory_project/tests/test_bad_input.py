@@ -598,6 +598,23 @@ def test_query_string_payload_is_echoed_escaped_in_the_search_box(django_user_mo
     assert html.escape(payload) in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    "route", ["products:list", "customers:list", "stores:list", "users:list", "reports:stock"]
+)
+def test_a_search_longer_than_the_box_allows_lists_nothing_and_says_why(django_user_model, route):
+    build_world()
+    client = client_for("manager", django_user_model)
+    listed = client.get(reverse(route))
+    assert listed.context["filter_form"].search_refused is False
+
+    response = client.get(reverse(route), {"q": "drill " * 30})
+
+    assert response.status_code == 200
+    assert "A search can be at most 100 characters: shorten it." in response.content.decode()
+    rows = response.context.get("object_list", response.context.get("rows"))
+    assert rows is not None and len(rows) == 0
+
+
 @pytest.mark.parametrize("time_zone", ["UTC", "Pacific/Auckland", "America/Los_Angeles"])
 def test_query_string_first_and_last_date_cover_everything(django_user_model, settings, time_zone):
     """Day one east of Greenwich and the last day anywhere are no server error."""
