@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from imports.models import ImportRun
 from imports.services import import_apply, import_validate
-from jobs.services import running_job
+from jobs.services import JobFailed, running_job
 
 VALIDATE, APPLY = "validate", "apply"
 
@@ -22,12 +22,15 @@ def run_import_task(job_id: int, import_id: int, step: str) -> None:
         job.set_result_url(reverse("imports:detail", args=[import_id]))
         try:
             if step == VALIDATE:
-                import_validate(run=run, progress=job.progress)
+                run = import_validate(run=run, progress=job.progress)
             else:
-                import_apply(run=run, progress=job.progress)
+                run = import_apply(run=run, progress=job.progress)
         except BaseException as error:
             # import_apply said how far it got; a dry run writes nothing but the record.
             ImportRun.objects.filter(pk=import_id, failure="").update(
                 status=ImportRun.Status.FAILED, failure=f"{type(error).__name__}: {error}"[:2000]
             )
             raise
+        # A file found unreadable fails the import without an exception: the job says so too.
+        if run.status == ImportRun.Status.FAILED:
+            raise JobFailed(run.failure)

@@ -1,12 +1,12 @@
 from django.contrib import admin
 
-from core.admin import ReadOnlyAdmin
+from core.admin import ArchivableAdmin, ReadOnlyAdmin
 from products.forms import CategoryForm, ProductForm, TaxRateForm, UnitForm
 from products.models import Category, Product, StockLevel, StockMovement, TaxRate, Unit
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ArchivableAdmin):
     form = CategoryForm  # the same case-insensitive name check as the site's pages
     list_display = ["name", "tax_rate", "is_active", "created_at"]
     list_filter = ["is_active", "tax_rate"]
@@ -15,7 +15,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(ArchivableAdmin):
     form = UnitForm  # the site's checks: case-insensitive names, no places taken from stock held
     list_display = ["name", "symbol", "decimal_places", "is_active"]
     list_filter = ["is_active", "decimal_places"]
@@ -23,7 +23,7 @@ class UnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(TaxRate)
-class TaxRateAdmin(admin.ModelAdmin):
+class TaxRateAdmin(ArchivableAdmin):
     form = TaxRateForm  # the same case-insensitive name check as the site's pages
     list_display = ["name", "percent", "is_active"]
     list_filter = ["is_active"]
@@ -42,7 +42,7 @@ class StockLevelInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ArchivableAdmin):
     # The site's form upper-cases the SKU before the unique check, so "ab-1"
     # is reported as a duplicate of "AB-1" (not as a violated database constraint).
     form = ProductForm

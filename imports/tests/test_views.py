@@ -202,3 +202,28 @@ def test_a_job_that_fails_midway_is_marked_failed_and_all_or_nothing_leaves_noth
     assert "nothing was imported" in run.failure
     assert Job.objects.get(pk=run.job_id).status == "failed"
     assert not Product.objects.exists()
+
+
+def test_a_background_check_that_finds_the_file_unreadable_fails_its_job_too(
+    manager_client, manager, catalog, monkeypatch, django_capture_on_commit_callbacks, settings
+):
+    from imports.readers import UnreadableFile
+    from jobs.models import Job
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.IMPORT_IN_BACKGROUND_ROWS = 2
+    rows = [[f"OK-{n}", "Bolt", "Fasteners", "Acme Tools", "1", "2"] for n in range(5)]
+    run = make_import(user=manager, kind="products", content=csv_text([HEADER, *rows]))
+
+    def unreadable(run, **kwargs):
+        raise UnreadableFile("The file changed: it cannot be read.")
+
+    monkeypatch.setattr("imports.services._process", unreadable)
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post(reverse("imports:mapping", args=[run.pk]), mapping_post(run))
+
+    run.refresh_from_db()
+    job = Job.objects.get(pk=run.job_id)
+    assert run.status == "failed" and run.failure == "The file changed: it cannot be read."
+    assert (job.status, job.error) == ("failed", run.failure)
+    assert "The file changed" in manager_client.get(run.get_absolute_url()).content.decode()

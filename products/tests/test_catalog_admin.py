@@ -114,3 +114,33 @@ def test_admin_category_name_unique_in_any_case(admin_client):
 
     assert "name" in response.context["adminform"].form.errors
     assert Category.objects.count() == 1
+
+
+def test_admin_refuses_to_delete_a_product_with_history_in_plain_words(admin_client, store):
+    from products.tests.factories import stock_up
+
+    product = ProductFactory(name="Cordless Drill")
+    stock_up(product, store, 5)
+    delete_url = reverse("admin:products_product_delete", args=[product.pk])
+
+    response = admin_client.get(delete_url, follow=True)
+    admin_client.post(delete_url, {"post": "yes"})
+
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse(
+        "admin:products_product_change", args=[product.pk]
+    )
+    assert "Cordless Drill" in page
+    assert "cannot be deleted: 1 stock level and 1 stock movement refer to it" in page
+    assert "Archive it instead" in page and "permission" not in page.split("cannot be deleted")[1]
+    assert Product.objects.filter(pk=product.pk).exists()
+    changelist = admin_client.get(reverse("admin:products_product_changelist"))
+    assert "delete_selected" not in changelist.content.decode()
+
+
+def test_admin_deletes_a_product_nothing_refers_to(admin_client):
+    product = ProductFactory()
+
+    admin_client.post(reverse("admin:products_product_delete", args=[product.pk]), {"post": "yes"})
+
+    assert not Product.objects.filter(pk=product.pk).exists()
