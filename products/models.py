@@ -245,9 +245,13 @@ class ProductQuerySet(ArchivableQuerySet):
 
     def needing_reorder(self):
         """Products of active suppliers whose projected stock (see :meth:`with_projected`)
-        is at or below their reorder level: what the shop as a whole should order."""
+        is at or below their reorder level: what the shop as a whole should order.
+
+        A reorder level of 0 is "no level set" (a new product starts there): such a
+        product is never listed, out of stock or not, as in the per-store rows.
+        """
         return (
-            self.filter(supplier__is_active=True)
+            self.filter(supplier__is_active=True, reorder_level__gt=0)
             .with_projected()
             # Cheap first: what is coming only adds, so a product above its reorder
             # level on hand is above it projected too.

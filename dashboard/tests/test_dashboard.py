@@ -450,7 +450,7 @@ def test_dashboard_needs_attention_per_store_and_in_total(manager_client):
     low_here = ProductFactory(name="Low at North", reorder_level=5)
     at_level = ProductFactory(name="At level", reorder_level=5)
     plenty = ProductFactory(name="Plenty", reorder_level=5)
-    never_stocked = ProductFactory(name="Never stocked", reorder_level=0)
+    ProductFactory(name="New, no level, never stocked", reorder_level=0)
     archived = ProductFactory(name="Archived", reorder_level=5)
     receive(low_here, north, 3)
     receive(low_here, south, 10)
@@ -462,8 +462,9 @@ def test_dashboard_needs_attention_per_store_and_in_total(manager_client):
     closed.archive()
     # Worked out by hand: (product, store) rows at or below the reorder level, and
     # products whose total is.
+    # A product with no reorder level (0, as new products start) is in neither.
     per_store = {(low_here.pk, north.pk), (at_level.pk, north.pk)}
-    in_total = {at_level.pk, never_stocked.pk}
+    in_total = {at_level.pk}
 
     response = dashboard(manager_client)
 
@@ -478,7 +479,7 @@ def test_dashboard_needs_attention_per_store_and_in_total(manager_client):
     assert f'{create}?product={low_here.pk}&store={north.pk}"' in html
     assert f'{replenish}?q={archived.sku}"' not in html
     assert f"{create}?product={archived.pk}&" not in html
-    assert "2 products in total</a>" in html
+    assert "1 product in total</a>" in html
 
 
 def test_dashboard_needs_attention_in_total_reorder_link_lists_the_product_to_replenish(
@@ -516,8 +517,9 @@ def test_dashboard_needs_attention_total_link_lists_the_same_products(manager_cl
     )
     listed = manager_client.get(unescape(link[1]))
 
-    assert response.context["summary"]["attention"]["in_total_count"] == 3
-    assert listed.context["paginator"].count == 3
+    # At or below the level: (5, 1) and (5, 5); (0, 0) has no level set.
+    assert response.context["summary"]["attention"]["in_total_count"] == 2
+    assert listed.context["paginator"].count == 2
 
 
 def test_dashboard_needs_attention_shows_the_ten_lowest_and_counts_the_rest(manager_client):
