@@ -17,6 +17,7 @@ from accounts.access import require_store
 from core.crud import NearestPageMixin
 from core.exceptions import OperationRefused
 from core.quantities import trimmed_quantity
+from core.submissions import AlreadySubmitted, SubmissionTokenMixin, submit_once
 from products.models import StockLevel
 from replenishment.forms import ReplenishmentFilterForm, RulesImportForm
 from replenishment.models import DigestSubscription, LowStockDigest
@@ -35,7 +36,9 @@ from replenishment.services import (
 SHOWN_IMPORT_ERRORS = 200
 
 
-class ReplenishmentListView(PermissionRequiredMixin, NearestPageMixin, ListView):
+class ReplenishmentListView(
+    PermissionRequiredMixin, SubmissionTokenMixin, NearestPageMixin, ListView
+):
     """Every (product, store) at or below its minimum, projected, with what to order or move."""
 
     permission_required = "purchases.view_purchaseorder"
@@ -114,7 +117,14 @@ class DraftsCreateView(PermissionRequiredMixin, View):
             messages.error(request, f"Nothing was created: {'; '.join(problems)}.")
             return redirect(back)
         try:
-            drafts = drafts_create(choices=choices, user=request.user)
+            # Sent twice (a double click), the page drafts once: the second is told so.
+            drafts = submit_once(
+                request,
+                lambda: drafts_create(choices=choices, user=request.user),
+                describe=lambda drafts: (back, "the drafts"),
+            )
+        except AlreadySubmitted as submitted:
+            return submitted.response(request, fallback_url=back)
         except (OperationRefused, ValueError) as error:
             messages.error(request, f"Nothing was created: {error}.")
             return redirect(back)

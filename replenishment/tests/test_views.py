@@ -206,6 +206,20 @@ def test_create_drafts_twice_creates_nothing_twice(manager_client, store):
     assert list(again.context["object_list"]) == []
 
 
+def test_the_same_page_sent_twice_is_told_its_drafts_were_made(manager_client, store):
+    stocked(store, 1, minimum=5, maximum=10, name="Glue")
+    page = manager_client.get(LIST_URL)
+    assert 'name="submission_token"' in page.content.decode()
+    data = selected(page) | {"submission_token": page.context["submission_token"]}
+
+    manager_client.post(DRAFTS_URL, data, follow=True)
+    again = manager_client.post(DRAFTS_URL, data, follow=True)
+
+    assert PurchaseOrder.objects.count() == 1
+    assert "This form was already sent" in messages_of(again)[0]
+    assert "Nothing was saved a second time" in messages_of(again)[0]
+
+
 @pytest.mark.parametrize(
     ("tamper", "message"),
     [
