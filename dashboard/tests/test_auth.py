@@ -22,6 +22,10 @@ PUBLIC_PAGES = {
     "login",
     "admin:login",
     "healthz",  # for load balancers: says only whether the database answers
+    # The app's icon and its web app manifest (name, start page): browsers fetch them
+    # before anyone signs in, and they hold nothing of the shop's data.
+    "favicon",
+    "web_app_manifest",
     # "Forgot password?": by definition for someone who cannot sign in.
     "password_reset",
     "password_reset_done",
