@@ -108,18 +108,27 @@ class TransferEditView(SingleObjectMixin, TransferCreateView):
         return ("transfers.add_transfer",)
 
     def get_queryset(self):
-        return Transfer.objects.filter(status=Transfer.Status.DRAFT)
+        return Transfer.objects.all()
 
-    def dispatch(self, request, *args, **kwargs):
+    def post(self, request, *args, **kwargs):
         self.object = self.get_object()
-        return super().dispatch(request, *args, **kwargs)
+        if submitted := already_submitted(request):  # saved, then dispatched: say it was saved
+            return submitted.response(request)
+        if not self.object.is_draft:
+            return _not_a_draft(request, self.object)
+        return super().post(request, *args, **kwargs)
 
-    def get_form(self, data=None, **kwargs):
-        # Here, after the permission check: a visitor is sent to log in, not refused.
-        require_store_of(self.request.user, self.object, self.store_fields)
-        return super().get_form(data, **kwargs)
+    def get_object(self, queryset=None):
+        # Called from get and post, after the permission check: a visitor is sent to log
+        # in, not refused; staff of other stores are refused before learning its status.
+        transfer = super().get_object(queryset)
+        require_store_of(self.request.user, transfer, self.store_fields)
+        return transfer
 
     def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        if not self.object.is_draft:
+            return _not_a_draft(request, self.object)
         form = self.get_form(instance=self.object)
         formset = self.formset_class(
             prefix="lines",
@@ -133,6 +142,14 @@ class TransferEditView(SingleObjectMixin, TransferCreateView):
 
     def record(self, form, line_forms):
         return transfer_update(transfer=self.object, **form.cleaned_data, lines=_lines(line_forms))
+
+
+def _not_a_draft(request, transfer):
+    messages.error(
+        request,
+        f"{transfer} is {transfer.get_status_display().lower()}: only a draft can be edited.",
+    )
+    return redirect(transfer)
 
 
 def _active_choice(model, value):

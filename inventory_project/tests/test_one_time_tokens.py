@@ -325,6 +325,32 @@ def test_a_transfer_posted_twice_is_created_once(manager_client, store, other_st
     assert_sent_back_to(second, transfer.get_absolute_url())
 
 
+def test_a_transfer_edit_sent_again_after_the_dispatch_says_it_was_saved(
+    manager_client, store, other_store, widget
+):
+    draft = make_transfer(from_store=store, to_store=other_store, lines=[(widget, 3)])
+    url = reverse("transfers:edit", args=[draft.pk])
+    data = {
+        "from_store": store.pk,
+        "to_store": other_store.pk,
+        "date": TODAY().isoformat(),
+        "reference": "",
+        "notes": "",
+        **lines_data([{"product": widget.sku, "quantity": "2"}]),
+        SUBMISSION_TOKEN_FIELD: new_token(),
+    }
+
+    assert manager_client.post(url, data).status_code == 302
+    manager_client.post(reverse("transfers:dispatch", args=[draft.pk]))
+    again = manager_client.post(url, data, follow=True)
+
+    assert_sent_back_to(again, draft.get_absolute_url())
+    draft.refresh_from_db()
+    assert draft.status == Transfer.Status.DISPATCHED
+    assert draft.lines.get().quantity == 2
+    assert on_hand(widget, store) == 8
+
+
 def test_a_transfer_receipt_posted_twice_says_it_was_received(
     manager_client, store, other_store, widget
 ):

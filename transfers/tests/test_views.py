@@ -199,7 +199,18 @@ def test_only_drafts_are_edited(manager_client, store, other_store, drill):
         from_store=store, to_store=other_store, lines=[(drill, 4)], dispatch=True
     )
 
-    assert manager_client.get(reverse("transfers:edit", args=[transfer.pk])).status_code == 404
+    url = reverse("transfers:edit", args=[transfer.pk])
+
+    # The edit page of a dispatched transfer (an old tab, a bookmark) says why, on the transfer.
+    page = manager_client.get(url, follow=True)
+    assert page.redirect_chain == [(transfer.get_absolute_url(), 302)]
+    assert "only a draft can be edited" in page.content.decode()
+    sent = manager_client.post(
+        url, form_data(from_store=store, to_store=other_store, lines=[(drill, "1")])
+    )
+    assert sent.url == transfer.get_absolute_url()
+    assert transfer.lines.get().quantity == 4
+    assert manager_client.get(reverse("transfers:edit", args=[999999])).status_code == 404
 
 
 def test_the_product_and_store_pages_show_what_is_in_transit(
