@@ -20,9 +20,7 @@ SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "hei
 
 def routes_open_to(levels: set[str]) -> list[str]:
     return [
-        name
-        for name, (get, _) in ROUTES.items()
-        if get in levels and not name.startswith("admin:")
+        name for name, (get, _) in ROUTES.items() if get in levels and not name.startswith("admin:")
     ]
 
 
