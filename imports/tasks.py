@@ -1,6 +1,7 @@
 """Imports too big for a request run as background jobs (see jobs.services)."""
 
 from django.tasks import task
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 
 from imports.models import ImportRun
@@ -34,3 +35,9 @@ def run_import_task(job_id: int, import_id: int, step: str) -> None:
         # A file found unreadable fails the import without an exception: the job says so too.
         if run.status == ImportRun.Status.FAILED:
             raise JobFailed(run.failure)
+        # An all-or-nothing run refused (rows found wrong since the dry run) imported
+        # nothing: the job did not do what it was started for, so it is not "succeeded".
+        if run.status == ImportRun.Status.REFUSED:
+            count = run.error_count
+            rows = f"{count:,} row{pluralize(count)} {pluralize(count, 'has,have')}"
+            raise JobFailed(f"Nothing was imported: you chose “all or nothing” and {rows} errors.")

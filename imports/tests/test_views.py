@@ -12,6 +12,7 @@ from django.urls import reverse
 from imports.models import ImportMapping, ImportRun
 from imports.tests.factories import csv_text, make_import
 from products.models import Product
+from products.tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -227,3 +228,34 @@ def test_a_background_check_that_finds_the_file_unreadable_fails_its_job_too(
     assert run.status == "failed" and run.failure == "The file changed: it cannot be read."
     assert (job.status, job.error) == ("failed", run.failure)
     assert "The file changed" in manager_client.get(run.get_absolute_url()).content.decode()
+
+
+def test_a_background_all_or_nothing_run_refused_fails_its_job_with_the_reason(
+    manager_client, manager, catalog, django_capture_on_commit_callbacks, settings
+):
+    from jobs.models import Job
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.IMPORT_IN_BACKGROUND_ROWS = 2
+    rows = [[f"OK-{n}", "Bolt", "Fasteners", "Acme Tools", "1", "2"] for n in range(5)]
+    run = make_import(user=manager, kind="products", content=csv_text([HEADER, *rows]))
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post(
+            reverse("imports:mapping", args=[run.pk]), mapping_post(run, all_or_nothing="on")
+        )
+    run.refresh_from_db()
+    assert (run.status, run.error_count) == ("validated", 0)
+    # Meanwhile someone adds a product the file also creates: that row is now an error.
+    ProductFactory(sku="OK-4")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post(reverse("imports:run", args=[run.pk]))
+
+    run.refresh_from_db()
+    job = Job.objects.get(pk=run.job_id)
+    assert run.status == "refused"
+    assert list(Product.objects.values_list("sku", flat=True)) == ["OK-4"]
+    assert job.status == "failed"
+    assert job.error == "Nothing was imported: you chose “all or nothing” and 1 row has errors."
+    page = manager_client.get(run.get_absolute_url()).content.decode()
+    assert "and 1 row has errors" in page
