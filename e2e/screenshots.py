@@ -6,8 +6,9 @@
 Builds a throwaway SQLite database in a temporary folder, migrates it, seeds it
 with ``manage.py seed_demo --force``, serves the app with ``runserver`` on a free
 port, signs in as the demo user through the login form and saves full-page
-screenshots of the dashboard, a product page, the new-sale form and a transfer in transit. Nothing
-outside the temporary folder and the output folder is touched.
+screenshots of the dashboard, a product page, the new-sale form, a transfer in transit
+and the dashboard's first screen at phone size. Nothing outside the temporary folder and
+the output folder is touched.
 
 Needs the ``playwright`` package and a system Chromium (/usr/bin/chromium or
 ``$CHROMIUM_PATH``); no browser is downloaded.
@@ -33,6 +34,7 @@ from e2e.browser import CHROMIUM_ARGS, chromium_missing, chromium_path  # noqa: 
 
 DEMO_LOGIN = re.compile(r"username (?P<username>\S+), password (?P<password>\S+)")
 SERVER_START_SECONDS = 60
+PHONE = {"width": 390, "height": 844}
 
 
 def free_port() -> int:
@@ -79,10 +81,10 @@ def take_screenshots(base_url: str, username: str, password: str, output: Path, 
     output.mkdir(parents=True, exist_ok=True)
     saved = []
 
-    def save(page, name: str) -> None:
+    def save(page, name: str, full_page: bool = True) -> None:
         page.wait_for_load_state("networkidle")
         path = output / f"{name}.png"
-        page.screenshot(path=path, full_page=True, animations="disabled")
+        page.screenshot(path=path, full_page=full_page, animations="disabled")
         saved.append(path)
 
     with sync_playwright() as playwright:
@@ -125,9 +127,18 @@ def take_screenshots(base_url: str, username: str, password: str, output: Path, 
 
         # A transfer in transit, with its receive form (the demo has some in each state).
         page.goto("/transfers/?status=dispatched")
-        page.get_by_role("link", name=re.compile(r"^#\d+$")).first.click()
+        page.get_by_role("table").locator("a[href^='/transfers/']").first.click()
         expect(page.get_by_role("button", name="Receive")).to_be_visible()
         save(page, "transfer")
+
+        # The dashboard on a phone (390 × 844 CSS pixels, an iPhone 12 to 15's screen).
+        phone = browser.new_context(
+            base_url=base_url, viewport=PHONE, device_scale_factor=1, locale="en-US"
+        )
+        page = phone.new_page()
+        log_in(page, username, password)
+        expect(page.get_by_test_id("top-products-chart")).to_be_visible()
+        save(page, "dashboard-phone", full_page=False)  # the first screen, as a phone shows it
         browser.close()
     return saved
 
