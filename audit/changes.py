@@ -154,7 +154,7 @@ def shown_value(model_field, value, names: dict) -> str:
             return value
         if timezone.is_naive(moment):
             moment = timezone.make_aware(moment, datetime.UTC)
-        return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+        return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
     return value
 
 
