@@ -193,7 +193,10 @@ class RulesExportView(PermissionRequiredMixin, View):
         writer = csv.writer(_Echo())
 
         def lines():
-            yield writer.writerow(RULE_COLUMNS)
+            # A byte order mark, as every export has (core.csv_export): Excel on Windows
+            # reads the file as UTF-8. Cells are not formula-escaped: a SKU must come back
+            # exactly as it left, and the import reads the file with or without the mark.
+            yield "\ufeff" + writer.writerow(RULE_COLUMNS)
             for sku, store, *rule in rules_export_rows().iterator(chunk_size=2000):
                 yield writer.writerow(
                     [

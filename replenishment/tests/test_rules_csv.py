@@ -25,7 +25,9 @@ def exported(client) -> list[list[str]]:
     response = client.get(EXPORT_URL)
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    content = b"".join(response.streaming_content)
+    assert content.startswith("\ufeff".encode())  # Excel on Windows reads it as UTF-8
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
 
 
 def upload(client, text: str | bytes):
