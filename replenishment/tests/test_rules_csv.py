@@ -107,6 +107,16 @@ def test_round_trip_saves_the_rules_and_never_touches_quantities(manager_client,
     assert level(bolt, harbour).quantity == 7
 
 
+def test_the_exported_file_as_downloaded_imports_back_unchanged(manager_client, shop):
+    downloaded = b"".join(manager_client.get(EXPORT_URL).streaming_content)  # with its BOM
+
+    response = upload(manager_client, downloaded)
+
+    assert response.status_code == 302
+    assert rule_of(shop["nut"], shop["main"]) == (10, 40, 10)
+    assert rule_of(shop["bolt"], shop["main"]) == (None, None, None)
+
+
 def test_import_creates_a_missing_stock_row_at_zero(manager_client, shop):
     response = upload(manager_client, HEADER + "NUT,S-HBR,3,9,\n")
 
