@@ -676,6 +676,41 @@ def import_validate(*, run: ImportRun, progress: Progress | None = None) -> Impo
     return run
 
 
+def _stopped(run: ImportRun, reason: str) -> str:
+    """What a run that stopped midway left, and what to do: its ``failure`` text."""
+    if run.status == ImportRun.Status.VALIDATING:
+        return f"The check stopped ({reason}); nothing was imported. Check the file again."[:2000]
+    # Each chunk is its own transaction (one for all or nothing): the failing one
+    # left nothing, the ones before it stay imported; the record says how far it got.
+    done = ImportRun.objects.filter(pk=run.pk).values_list("rows_done", flat=True).get()
+    if run.all_or_nothing:
+        kept = "nothing was imported"
+    elif run.kind == ImportKind.OPENING_STOCK:
+        # Rows with an opening balance are refused the second time: no double count.
+        kept = (
+            f"the first {done:,} rows' valid ones were imported; import the file again "
+            "to finish (the rows imported already are refused, not counted twice)"
+        )
+    else:
+        kept = (
+            f"the first {done:,} rows' valid ones were imported; import the file again "
+            "with “update existing records” to finish"
+        )
+    return f"The import stopped ({reason}); {kept}."[:2000]
+
+
+def import_abandoned(*, job_id: int, reason: str) -> None:
+    """The import run by job ``job_id``, if still checking or importing, failed: its worker
+    stopped (see ``jobs.services.jobs_fail_abandoned``)."""
+    running = (ImportRun.Status.VALIDATING, ImportRun.Status.RUNNING)
+    for run in ImportRun.objects.filter(job_id=job_id, status__in=running):
+        ImportRun.objects.filter(pk=run.pk, status=run.status).update(
+            status=ImportRun.Status.FAILED,
+            failure=_stopped(run, reason),
+            finished_at=timezone.now(),
+        )
+
+
 def import_apply(*, run: ImportRun, progress: Progress | None = None) -> ImportRun:
     """Import every valid row; with all or nothing, none when any row has an error."""
     if run.all_or_nothing and run.error_count:
@@ -700,25 +735,9 @@ def import_apply(*, run: ImportRun, progress: Progress | None = None) -> ImportR
     except UnreadableFile as error:
         run.status, run.failure = ImportRun.Status.FAILED, str(error)
     except Exception as error:
-        # Each chunk is its own transaction (one for all or nothing): the failing one
-        # left nothing, the ones before it stay imported; the record says how far it got.
-        done = ImportRun.objects.filter(pk=run.pk).values_list("rows_done", flat=True).get()
-        if run.all_or_nothing:
-            kept = "nothing was imported"
-        elif run.kind == ImportKind.OPENING_STOCK:
-            # Rows with an opening balance are refused the second time: no double count.
-            kept = (
-                f"the first {done:,} rows' valid ones were imported; import the file again "
-                "to finish (the rows imported already are refused, not counted twice)"
-            )
-        else:
-            kept = (
-                f"the first {done:,} rows' valid ones were imported; import the file again "
-                "with “update existing records” to finish"
-            )
         ImportRun.objects.filter(pk=run.pk).update(
             status=ImportRun.Status.FAILED,
-            failure=f"The import stopped ({type(error).__name__}: {error}); {kept}."[:2000],
+            failure=_stopped(run, f"{type(error).__name__}: {error}"),
             finished_at=timezone.now(),
         )
         raise

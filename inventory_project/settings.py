@@ -295,6 +295,9 @@ TASKS = {
 MEDIA_ROOT = BASE_DIR / env.str("MEDIA_ROOT", default="media")
 # Hours a job's file is kept after the job finishes; `manage.py purge_jobs` deletes it then.
 JOB_FILES_KEEP = timedelta(hours=env.float("JOB_FILES_KEEP_HOURS", default=24))
+# A job still "running" this long after it started lost its worker (killed, restarted):
+# `manage.py purge_jobs` marks it failed. The longest jobs take minutes.
+JOB_RUNNING_LIMIT = timedelta(hours=env.float("JOB_RUNNING_LIMIT_HOURS", default=6))
 # Exports with more rows than this run as a background job (a download link when
 # ready) instead of streaming while the user waits.
 EXPORT_IN_BACKGROUND_ROWS = env.int("EXPORT_IN_BACKGROUND_ROWS", default=50_000)

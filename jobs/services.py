@@ -34,6 +34,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -241,6 +242,43 @@ class PurgeResult:
     files_deleted: int
     jobs_deleted: int
     work_files_deleted: int
+    abandoned_jobs_failed: int = 0
+
+
+# Sent for each job found abandoned (see ``jobs_fail_abandoned``), after it was marked
+# failed, with ``job`` (its row as it is now): the app that started it can say so too,
+# since jobs imports nothing of the apps above it.
+job_abandoned = Signal()
+
+
+def jobs_fail_abandoned(*, now: datetime | None = None) -> int:
+    """Mark failed the jobs still "running" ``JOB_RUNNING_LIMIT`` after they started.
+
+    A worker killed mid-job (a deploy, out of memory, the machine restarted) never
+    marks its job ended, so the owner would watch it "running" for ever. No job runs
+    anywhere near that long (the biggest export or import takes minutes): past the
+    limit its worker is gone. Returns how many jobs were marked.
+    """
+    now = now or timezone.now()
+    limit = settings.JOB_RUNNING_LIMIT
+    error = _(
+        "Its worker stopped while running it (still unfinished %(hours)s hours after it "
+        "started): nothing more will happen. Start it again."
+    ) % {"hours": f"{limit.total_seconds() / 3600:g}"}
+    marked = 0
+    stale = Job.objects.filter(status=Job.Status.RUNNING, started_at__lt=now - limit)
+    for job in stale.only("pk").iterator(chunk_size=500):
+        # Only if still running: a worker ending it at this moment wins.
+        updated = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(
+            status=Job.Status.FAILED,
+            error=error,
+            finished_at=now,
+            expires_at=now + settings.JOB_FILES_KEEP,
+        )
+        if updated:
+            marked += 1
+            job_abandoned.send(sender=Job, job=Job.objects.get(pk=job.pk))
+    return marked
 
 
 # A work file older than this was left by a worker that died mid-job (killed, out of
@@ -251,11 +289,14 @@ ABANDONED_WORK_FILE_AGE = timedelta(days=1)
 def jobs_purge(*, keep_jobs_days: int, now: datetime | None = None) -> PurgeResult:
     """Delete the files of jobs past ``expires_at``, and jobs finished over ``keep_jobs_days`` ago.
 
+    First, jobs abandoned by a stopped worker are marked failed (``jobs_fail_abandoned``).
+
     The row of a job whose file expired stays (its page says the file expired) until
     it is ``keep_jobs_days`` old. A job something else still points to (an import's
     record, by a protecting foreign key) is kept.
     """
     now = now or timezone.now()
+    abandoned_jobs_failed = jobs_fail_abandoned(now=now)
     files_deleted = 0
     expired = Job.objects.expired(now=now).exclude(file="").only("pk", "file")
     for job in expired.iterator(chunk_size=500):
@@ -283,4 +324,4 @@ def jobs_purge(*, keep_jobs_days: int, now: datetime | None = None) -> PurgeResu
             if path.is_file() and path.stat().st_mtime < cutoff:
                 path.unlink(missing_ok=True)
                 work_files_deleted += 1
-    return PurgeResult(files_deleted, jobs_deleted, work_files_deleted)
+    return PurgeResult(files_deleted, jobs_deleted, work_files_deleted, abandoned_jobs_failed)

@@ -1,6 +1,7 @@
 """The /imports/ pages: upload, map, dry run, run, error file; managers only."""
 
 import csv
+import html
 import io
 
 import pytest
@@ -259,3 +260,44 @@ def test_a_background_all_or_nothing_run_refused_fails_its_job_with_the_reason(
     assert job.error == "Nothing was imported: you chose “all or nothing” and 1 row has errors."
     page = manager_client.get(run.get_absolute_url()).content.decode()
     assert "and 1 row has errors" in page
+
+
+@pytest.mark.parametrize(
+    ("status", "all_or_nothing", "left"),
+    [
+        ("validating", False, "The check stopped (Its worker stopped"),
+        ("validating", False, "nothing was imported. Check the file again."),
+        ("running", True, "The import stopped (Its worker stopped"),
+        ("running", True, "nothing was imported."),
+        ("running", False, "the first 500 rows' valid ones were imported"),
+    ],
+)
+def test_an_import_whose_worker_stopped_fails_with_what_it_left(
+    manager_client, manager, catalog, settings, status, all_or_nothing, left
+):
+    import datetime
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from jobs.models import Job
+    from jobs.tests.factories import JobFactory
+
+    settings.JOB_RUNNING_LIMIT = datetime.timedelta(hours=6)
+    job = JobFactory(
+        owner=manager,
+        status=Job.Status.RUNNING,
+        started_at=timezone.now() - datetime.timedelta(hours=7),
+    )
+    run = make_import(user=manager, kind="products", content=csv_text([HEADER]))
+    ImportRun.objects.filter(pk=run.pk).update(
+        status=status, job_id=job.pk, all_or_nothing=all_or_nothing, rows_done=500
+    )
+
+    call_command("purge_jobs")
+
+    run.refresh_from_db()
+    assert run.status == "failed"
+    assert left in run.failure
+    page = manager_client.get(run.get_absolute_url()).content.decode()
+    assert left in html.unescape(page)

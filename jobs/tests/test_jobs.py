@@ -375,6 +375,36 @@ def test_purge_jobs_deletes_expired_files_and_old_jobs_only():
     assert not Job.objects.filter(pk=old.pk).exists()
 
 
+def test_purge_jobs_fails_jobs_a_stopped_worker_left_running_and_says_so(settings, client):
+    settings.JOB_RUNNING_LIMIT = datetime.timedelta(hours=6)
+    now = timezone.now()
+    abandoned = JobFactory(status=Job.Status.RUNNING, started_at=now - datetime.timedelta(hours=7))
+    working = JobFactory(status=Job.Status.RUNNING, started_at=now - datetime.timedelta(hours=5))
+    queued = JobFactory(created_at=now - datetime.timedelta(hours=9))  # no worker took it yet
+    told = []
+
+    def listener(sender, job, **kwargs):
+        told.append(job.pk)
+
+    services.job_abandoned.connect(listener)
+    try:
+        call_command("purge_jobs")
+    finally:
+        services.job_abandoned.disconnect(listener)
+
+    abandoned.refresh_from_db()
+    assert abandoned.status == Job.Status.FAILED
+    assert abandoned.error.startswith("Its worker stopped while running it (still unfinished 6")
+    assert abandoned.finished_at and abandoned.expires_at > abandoned.finished_at
+    assert told == [abandoned.pk]
+    assert Job.objects.get(pk=working.pk).status == Job.Status.RUNNING
+    assert Job.objects.get(pk=queued.pk).status == Job.Status.QUEUED
+    # Its page says what happened, not "running".
+    client.force_login(abandoned.owner)
+    page = client.get(reverse("jobs:detail", args=[abandoned.pk])).content.decode()
+    assert "Its worker stopped" in page
+
+
 def test_purge_jobs_prunes_the_queues_old_task_results(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         job = start_job(owner=UserFactory(), kind="test", label="Old", task=tasks.write_a_file,
