@@ -82,6 +82,8 @@ MIDDLEWARE = [
     # Before CommonMiddleware, so even the 400 it gives a bad Host carries it.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions, before CommonMiddleware: the chosen language, then Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -263,6 +265,11 @@ LOGIN_REDIRECT_URL = "dashboard:index"
 LOGOUT_REDIRECT_URL = "welcome"
 
 LANGUAGE_CODE = "en-us"
+# The languages the pages speak, by their own names (the chooser at the foot of every
+# page sets a cookie; otherwise the browser's Accept-Language decides). Their catalogs
+# are locale/<code>/LC_MESSAGES/django.po, compiled by `make` (pybabel compile).
+LANGUAGES = [("en", "English"), ("es", "Español"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

@@ -1,7 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
 from accounts.forms import PasswordResetConfirmForm
 from accounts.views import (
@@ -83,5 +86,7 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    # The language chooser's form: anyone may change the language, signed in or not.
+    path("i18n/setlang/", require_POST(login_not_required(set_language)), name="set_language"),
     path("admin/", admin.site.urls),
 ]
