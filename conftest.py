@@ -1,5 +1,9 @@
 """Fixtures shared by every app's tests."""
 
+import os
+import tempfile
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import Group
 
@@ -8,6 +12,24 @@ from accounts.tests.factories import may_set_prices
 from products import services
 from products.tests.stock_checks import assert_ledger_consistent
 from stores.tests.factories import StoreFactory
+
+
+def pytest_configure(config):
+    """Compile the translation catalogs as `make` does, so a bare `pytest` has them too."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po_path in Path(__file__).parent.glob("locale/*/LC_MESSAGES/django.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as source:
+            catalog = read_po(source)
+        # Written aside, then renamed: two test runs at once never read half a file.
+        handle, temporary = tempfile.mkstemp(dir=mo_path.parent, suffix=".mo.tmp")
+        with os.fdopen(handle, "wb") as target:
+            write_mo(target, catalog)
+        os.replace(temporary, mo_path)
 
 
 @pytest.fixture

@@ -14,7 +14,9 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.forms.formsets import TOTAL_FORM_COUNT
 from django.shortcuts import redirect
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, ListView, TemplateView, View
 from django.views.generic.detail import SingleObjectMixin
 
@@ -32,13 +34,13 @@ class DocumentFilterForm(FilterForm):
     Voided documents stay visible (marked) unless the user asks for valid ones only.
     """
 
-    STATUS_CHOICES = [("", "All"), ("valid", "Not voided"), ("voided", "Voided")]
+    STATUS_CHOICES = [("", _("All")), ("valid", _("Not voided")), ("voided", _("Voided"))]
 
     date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     status = forms.ChoiceField(choices=STATUS_CHOICES, required=False)
 
@@ -80,10 +82,12 @@ class DocumentHeaderForm(forms.ModelForm):
     def clean_date(self):
         date = self.cleaned_data["date"]
         if date > timezone.localdate():
-            raise forms.ValidationError("The date cannot be in the future.", code="future")
+            raise forms.ValidationError(gettext("The date cannot be in the future."), code="future")
         if date < self.EARLIEST_DATE:
             raise forms.ValidationError(
-                f"The date cannot be before {self.EARLIEST_DATE:%d %B %Y}.", code="too_early"
+                gettext("The date cannot be before %(earliest)s.")
+                % {"earliest": formats.date_format(self.EARLIEST_DATE, "DATE_FORMAT")},
+                code="too_early",
             )
         return date
 
@@ -98,8 +102,8 @@ MAX_DOCUMENT_LINES = 100
 class BaseDocumentLineFormSet(forms.BaseFormSet):
     default_error_messages = {
         **forms.BaseFormSet.default_error_messages,
-        "too_many_forms": "A document can have at most %(num)d lines.",
-        "too_few_forms": "Add at least one line.",
+        "too_many_forms": _("A document can have at most %(num)d lines."),
+        "too_few_forms": _("Add at least one line."),
     }
 
     def total_form_count(self):
@@ -211,7 +215,9 @@ class DocumentCreateView(PermissionRequiredMixin, SubmissionTokenMixin, Template
             except OperationRefused as error:
                 self.show_refusal(form, formset, error)
             else:
-                messages.success(request, f"{document} was recorded.")
+                messages.success(
+                    request, gettext("%(document)s was recorded.") % {"document": document}
+                )
                 return redirect(document)
         return self.render_to_response(self.get_context_data(form=form, formset=formset))
 
@@ -220,7 +226,7 @@ class DocumentCreateView(PermissionRequiredMixin, SubmissionTokenMixin, Template
 
     def show_refusal(self, form, formset, error: OperationRefused) -> None:
         """Show why the service refused the document, keeping what was typed."""
-        form.add_error(None, f"Nothing was saved: {error}.")
+        form.add_error(None, gettext("Nothing was saved: %(reason)s.") % {"reason": error})
 
 
 class DocumentDetailView(PermissionRequiredMixin, DetailView):
@@ -265,16 +271,26 @@ class DocumentVoidView(PermissionRequiredMixin, SingleObjectMixin, View):
         form = VoidForm(request.POST)
         if not form.is_valid():
             if form.has_error("reason", "max_length"):
-                messages.error(request, "Keep the reason for voiding to 255 characters or fewer.")
+                messages.error(
+                    request, gettext("Keep the reason for voiding to 255 characters or fewer.")
+                )
             else:
-                messages.error(request, "Give a reason for voiding.")
+                messages.error(request, gettext("Give a reason for voiding."))
             return redirect(document)
         try:
             self.void(document, request.user, form.cleaned_data["reason"])
         except AlreadyVoided as error:
             messages.warning(request, str(error))
         except OperationRefused as error:
-            messages.error(request, f"{document} cannot be voided: {error}.")
+            messages.error(
+                request,
+                gettext("%(document)s cannot be voided: %(reason)s.")
+                % {"document": document, "reason": error},
+            )
         else:
-            messages.success(request, f"{document} was voided; its stock movements were reversed.")
+            messages.success(
+                request,
+                gettext("%(document)s was voided; its stock movements were reversed.")
+                % {"document": document},
+            )
         return redirect(document)

@@ -1,6 +1,7 @@
 from django import forms
 from django.urls import reverse_lazy
 from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from core.crud import ListFilterForm
 from core.pickers import RecordField, RecordInput, RecordSearchForm, key_in
@@ -73,7 +74,7 @@ class PartyField(RecordField):
                 },
             ),
         )
-        kwargs.setdefault("help_text", "Type part of the name to search, or the number.")
+        kwargs.setdefault("help_text", _("Type part of the name to search, or the number."))
         super().__init__(active_only=active_only, **kwargs)
 
     def find_record(self, text: str, *, chosen_key: int | None) -> Party:

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django import forms
 from django.template.defaultfilters import pluralize
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import may_act_in
@@ -44,8 +45,10 @@ class DocumentLineForm(forms.Form):
     list: a shop has far too many products for a <select> on every line.
     """
 
-    product = ProductField()
-    quantity = QuantityField(min_value=Decimal("0.001"), max_value=MAX_LINE_QUANTITY)
+    product = ProductField(label=_("Product"))
+    quantity = QuantityField(
+        label=_("Quantity"), min_value=Decimal("0.001"), max_value=MAX_LINE_QUANTITY
+    )
 
     price_field = ""
     default_price_field = ""  # the product's field a blank price falls back to
@@ -89,7 +92,10 @@ class StockDocumentCreateView(DocumentCreateView):
             shortfall = error.for_product(line_form.cleaned_data["product"].pk)
             if shortfall:
                 line_form.add_error("quantity", f"{shortfall}.")
-        form.add_error(None, "Not enough stock: nothing was saved. " + f"{error}.")
+        form.add_error(
+            None,
+            gettext("Not enough stock: nothing was saved. %(shortfalls)s.") % {"shortfalls": error},
+        )
 
 
 class StockDocumentDetailView(DocumentDetailView):

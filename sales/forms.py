@@ -1,5 +1,6 @@
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from core.documents import DocumentHeaderForm, document_line_formset
 from core.models import MAX_UNIT_PRICE
@@ -18,7 +19,7 @@ class DiscountField(forms.CharField):
         kwargs.setdefault("required", False)
         kwargs.setdefault("max_length", 20)
         super().__init__(**kwargs)
-        self.widget.attrs.setdefault("placeholder", "10% or 2.50")
+        self.widget.attrs.setdefault("placeholder", _("10% or 2.50"))
 
     def clean(self, value):
         text = super().clean(value)
@@ -29,10 +30,10 @@ class DiscountField(forms.CharField):
 
 
 class SaleForm(DocumentHeaderForm):
-    customer = PartyField(Customer)
+    customer = PartyField(Customer, label=_("Customer"))
     discount = DiscountField(
-        label="Discount on the sale",
-        help_text="Shared over the lines. Beyond the shop's limit, it needs a manager.",
+        label=_("Discount on the sale"),
+        help_text=_("Shared over the lines. Beyond the shop's limit, it needs a manager."),
     )
 
     # Not a model field of the form: the service stores the amount it comes to.
@@ -41,6 +42,7 @@ class SaleForm(DocumentHeaderForm):
     class Meta:
         model = Sale
         fields = ["customer", "store", "date", "notes"]
+        labels = {"store": _("Store"), "date": _("Date"), "notes": _("Notes")}
         widgets = {
             "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "notes": forms.Textarea(attrs={"rows": 2}),
@@ -54,9 +56,10 @@ class SaleLineForm(DocumentLineForm):
         min_value=0,
         max_value=MAX_UNIT_PRICE,
         required=False,
-        help_text="Blank: the product's sale price. Another price needs a manager.",
+        label=_("Unit price"),
+        help_text=_("Blank: the product's sale price. Another price needs a manager."),
     )
-    discount = DiscountField(label="Discount")
+    discount = DiscountField(label=_("Discount"))
 
     price_field = "unit_price"
     default_price_field = "sale_price"
@@ -67,7 +70,7 @@ SaleLineFormSet = document_line_formset(SaleLineForm)
 
 class SaleFilterForm(StockDocumentFilterForm):
     customer = PartyField(Customer, active_only=False, required=False)
-    number = forms.CharField(label="Number", required=False, max_length=40)
+    number = forms.CharField(label=_("Number"), required=False, max_length=40)
 
     party_field = "customer"
     field_order = ["number", "customer", "store", "date_from", "date_to", "status"]

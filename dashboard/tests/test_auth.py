@@ -33,6 +33,9 @@ PUBLIC_PAGES = {
 }
 # Public too, but with a one-time link's parameters (accounts/tests/test_password_reset.py).
 PUBLIC_PAGES_WITH_PARAMETERS = {"password_reset_confirm"}
+# Public, and not pages: the language chooser's POST (a visitor on the login page may want
+# it in their language). Tested in inventory_project/tests/test_languages.py.
+PUBLIC_ACTIONS = {"set_language"}
 
 # A sample value for each path converter: a redirect to login happens before any lookup,
 # so the record need not exist (and a visitor must not learn whether it does).
@@ -86,7 +89,7 @@ ALL_PAGES = sorted(set(all_pages()))
 PRIVATE_PAGES = [
     (name, url)
     for name, url in ALL_PAGES
-    if name not in PUBLIC_PAGES | PUBLIC_PAGES_WITH_PARAMETERS
+    if name not in PUBLIC_PAGES | PUBLIC_PAGES_WITH_PARAMETERS | PUBLIC_ACTIONS
 ]
 
 

@@ -72,6 +72,7 @@ ROUTES = {
     "favicon": ("public", "public/405"),
     "web_app_manifest": ("public", "public/405"),
     "login": ("public", "public"),
+    "set_language": ("public/405", "public"),  # the language chooser at every page's foot
     "admin:login": ("public", "public"),
     "logout": ("signed-in/405", "signed-in"),
     "profile": ("signed-in", "signed-in"),  # the user's own default store
@@ -447,6 +448,7 @@ def post_data(name: str, world: World) -> dict:
     p = world.product
     return {
         "login": {"username": "nobody", "password": "wrong"},
+        "set_language": {"language": "es", "next": "/"},
         "admin:login": {"username": "nobody", "password": "wrong"},
         "stores:list": {"name": "New store", "code": "NEW"},
         "stores:detail": {"name": "Renamed store", "code": world.store.code},
