@@ -1,6 +1,7 @@
 """Template tags for list pages, loaded as the ``listing`` library (see settings.TEMPLATES)."""
 
 import datetime
+from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.utils import formats, timezone
@@ -44,6 +45,18 @@ def money(value, places: int = 2):
 def quantity(value, unit=None):
     """A quantity without the zeros its unit does not need, with the unit: "1,347 pcs", "2.5 m"."""
     return format_quantity(value, unit)
+
+
+@register.filter
+def plural_count(value) -> int:
+    """A quantity as the count ``blocktranslate count`` picks a plural form by: a whole
+    number as itself, a fraction (2.5 m) as 2, whose form fractions take ("2.5 units").
+    Translation catalogs choose forms by integers only."""
+    try:
+        number = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return 2
+    return int(number) if number == number.to_integral_value() else 2
 
 
 @register.filter

@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import warnings
 from decimal import Decimal
 
 import pytest
@@ -13,7 +14,14 @@ from django.utils import timezone, translation
 from core.csv_export import csv_cell, csv_response
 from core.pdf import money as pdf_money
 from core.quantities import QuantityField, format_quantity, plain_quantity
-from core.templatetags.listing import day, day_time, money, quantity, signed_quantity
+from core.templatetags.listing import (
+    day,
+    day_time,
+    money,
+    plural_count,
+    quantity,
+    signed_quantity,
+)
 
 
 def render(source: str, **context) -> str:
@@ -139,3 +147,22 @@ def test_csv_response_starts_with_a_bom_and_reads_back():
     assert body.count("\ufeff".encode()) == 1
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows == [["Unit", "Active"], ["mm²", "yes"], ["m", "no"]]
+
+
+@pytest.mark.parametrize(
+    ("value", "count"),
+    [(Decimal("1.000"), 1), (Decimal("3"), 3), (Decimal("2.5"), 2), (Decimal("0.5"), 2), (0, 0)],
+)
+def test_plural_count_is_a_whole_number_for_the_catalogs(value, count):
+    assert plural_count(value) == count
+
+
+def test_a_fractional_count_takes_the_plural_form_in_another_language_without_a_warning():
+    source = (
+        "{% load i18n %}{% blocktranslate count counter=units|plural_count with shown=units %}"
+        "{{ shown }} unit{% plural %}{{ shown }} units{% endblocktranslate %}"
+    )
+    with translation.override("de"), warnings.catch_warnings():
+        warnings.simplefilter("error")  # gettext warns about a Decimal count
+        assert render(source, units=Decimal("2.5")) == "2,5 units"  # a German decimal comma
+        assert render(source, units=Decimal("1")) == "1 unit"
