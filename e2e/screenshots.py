@@ -6,9 +6,9 @@
 Builds a throwaway SQLite database in a temporary folder, migrates it, seeds it
 with ``manage.py seed_demo --force``, serves the app with ``runserver`` on a free
 port, signs in as the demo user through the login form and saves full-page
-screenshots of the dashboard, a product page, the new-sale form, a transfer in transit
-and the dashboard's first screen at phone size. Nothing outside the temporary folder and
-the output folder is touched.
+screenshots of the dashboard, a product page, the new-sale form (in English and in
+Spanish), a transfer in transit and the dashboard's first screen at phone size. Nothing
+outside the temporary folder and the output folder is touched.
 
 Needs the ``playwright`` package and a system Chromium (/usr/bin/chromium or
 ``$CHROMIUM_PATH``); no browser is downloaded.
@@ -130,6 +130,21 @@ def take_screenshots(base_url: str, username: str, password: str, output: Path, 
         page.get_by_role("table").locator("a[href^='/transfers/']").first.click()
         expect(page.get_by_role("button", name="Receive")).to_be_visible()
         save(page, "transfer")
+
+        # The new-sale form in Spanish, chosen at the foot of the page (the labels in Spanish).
+        chooser = page.get_by_test_id("language-chooser")
+        chooser.get_by_label("Language").select_option("es")
+        chooser.get_by_role("button", name="Change").click()
+        page.goto("/sales/new/")
+        party_picker(page, "Cliente").press_sequentially("a")
+        page.get_by_role("option", name=re.compile(" — ")).first.click()
+        page.get_by_label(labelled("Tienda")).select_option(index=1)
+        line = document_line(page, 0)
+        line.get_by_role("combobox", name=labelled("Producto")).press_sequentially("a")
+        line.get_by_role("listbox").get_by_role("option").first.click()
+        line.get_by_label(labelled("Cantidad")).fill("3")
+        page.get_by_role("button", name="Confirmar venta").focus()
+        save(page, "new-sale-es")
 
         # The dashboard on a phone (390 × 844 CSS pixels, an iPhone 12 to 15's screen).
         phone = browser.new_context(
