@@ -114,9 +114,7 @@ def test_every_marked_string_is_translated_and_none_is_fuzzy(language):
 def test_translations_keep_every_placeholder_of_their_english(language):
     """A "%(name)s" or "{{ name }}" lost or misspelled would fail at render or show wrong."""
     problems = [
-        f"{message.id!r}: {errors}"
-        for message, errors in catalog_of(language).check()
-        if errors
+        f"{message.id!r}: {errors}" for message, errors in catalog_of(language).check() if errors
     ]
 
     assert problems == []
