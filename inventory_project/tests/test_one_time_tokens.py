@@ -307,16 +307,20 @@ def test_a_sale_return_posted_twice_takes_back_once(manager_client, store, custo
     assert on_hand(widget, store) == 7
 
 
-def test_a_transfer_posted_twice_is_created_once(manager_client, store, other_store, widget):
-    data = {
-        "from_store": store.pk,
-        "to_store": other_store.pk,
+def transfer_data(from_store, to_store, widget, quantity: str) -> dict:
+    return {
+        "from_store": from_store.pk,
+        "to_store": to_store.pk,
         "date": TODAY().isoformat(),
         "reference": "",
         "notes": "",
-        **lines_data([{"product": widget.sku, "quantity": "3"}]),
+        **lines_data([{"product": widget.sku, "quantity": quantity}]),
         SUBMISSION_TOKEN_FIELD: new_token(),
     }
+
+
+def test_a_transfer_posted_twice_is_created_once(manager_client, store, other_store, widget):
+    data = transfer_data(store, other_store, widget, quantity="3")
 
     first, second = post_twice(manager_client, reverse("transfers:create"), data)
 
@@ -330,15 +334,7 @@ def test_a_transfer_edit_sent_again_after_the_dispatch_says_it_was_saved(
 ):
     draft = make_transfer(from_store=store, to_store=other_store, lines=[(widget, 3)])
     url = reverse("transfers:edit", args=[draft.pk])
-    data = {
-        "from_store": store.pk,
-        "to_store": other_store.pk,
-        "date": TODAY().isoformat(),
-        "reference": "",
-        "notes": "",
-        **lines_data([{"product": widget.sku, "quantity": "2"}]),
-        SUBMISSION_TOKEN_FIELD: new_token(),
-    }
+    data = transfer_data(store, other_store, widget, quantity="2")
 
     assert manager_client.post(url, data).status_code == 302
     manager_client.post(reverse("transfers:dispatch", args=[draft.pk]))
