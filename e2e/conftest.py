@@ -6,7 +6,7 @@ Without Chromium or without the ``playwright`` package the tests are skipped
 with a reason that ``-ra`` prints; with ``E2E_REQUIRED=true`` (CI) they fail instead.
 
 When a test fails, the page it was on is saved as
-``test-artifacts/e2e/<test name>.png`` and ``.html``.
+``test-artifacts/e2e/<database>/<test name>.png`` and ``.html``.
 """
 
 import re
@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.test import Client
 
 from accounts.roles import CLERK, MANAGER, ensure_roles
@@ -28,7 +29,10 @@ from e2e.browser import (
 )
 from products.models import Unit
 
+# One folder per database ("sqlite", "postgresql", "mysql"): CI runs the suite on two
+# databases at once, and each run clears its own folder when its browser starts.
 ARTIFACTS_DIR = Path(__file__).resolve().parent.parent / "test-artifacts" / "e2e"
+ARTIFACTS_DIR /= connection.vendor
 DESKTOP = {"width": 1280, "height": 900}
 PASSWORD = "e2e-pass-4821"
 
