@@ -229,6 +229,16 @@ class DocumentCreateView(PermissionRequiredMixin, SubmissionTokenMixin, Template
         form.add_error(None, gettext("Nothing was saved: %(reason)s.") % {"reason": error})
 
 
+def not_a_draft(request, document):
+    """Back to ``document``, saying why its edit page is refused: it was sent since (an
+    old tab, a bookmark, the form sent again)."""
+    messages.error(
+        request,
+        f"{document} is {document.get_status_display().lower()}: only a draft can be edited.",
+    )
+    return redirect(document)
+
+
 class DocumentDetailView(PermissionRequiredMixin, DetailView):
     def get_permission_required(self):
         return (model_permission(self.model, "view"),)

@@ -21,7 +21,7 @@ from accounts.access import (
     require_store_of,
 )
 from core.crud import NearestPageMixin
-from core.documents import DocumentCreateView
+from core.documents import DocumentCreateView, not_a_draft
 from core.exceptions import OperationRefused
 from core.models import UNITS_TOTAL
 from core.sections import sections_for
@@ -160,7 +160,7 @@ class PurchaseOrderEditView(SingleObjectMixin, PurchaseOrderCreateView):
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
         if not self.object.is_draft:
-            return _not_a_draft(request, self.object)
+            return not_a_draft(request, self.object)
         form = self.get_form(instance=self.object)
         formset = self.formset_class(
             prefix="lines",
@@ -187,7 +187,7 @@ class PurchaseOrderEditView(SingleObjectMixin, PurchaseOrderCreateView):
         if submitted := already_submitted(request):  # saved, then sent to the supplier
             return submitted.response(request)
         if not self.object.is_draft:
-            return _not_a_draft(request, self.object)
+            return not_a_draft(request, self.object)
         return super().post(request, *args, **kwargs)
 
     def get_form(self, data=None, **kwargs):
@@ -196,13 +196,6 @@ class PurchaseOrderEditView(SingleObjectMixin, PurchaseOrderCreateView):
 
     def record(self, form, line_forms):
         return order_update(order=self.object, **form.cleaned_data, lines=_lines(line_forms))
-
-
-def _not_a_draft(request, order):
-    messages.error(
-        request, f"{order} is {order.get_status_display().lower()}: only a draft can be edited."
-    )
-    return redirect(order)
 
 
 class PurchaseOrderDetailView(PermissionRequiredMixin, VisibleStoresMixin, DetailView):

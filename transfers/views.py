@@ -16,7 +16,7 @@ from accounts.access import (
     require_store_of,
 )
 from core.crud import NearestPageMixin
-from core.documents import DocumentCreateView
+from core.documents import DocumentCreateView, not_a_draft
 from core.exceptions import OperationRefused
 from core.sections import sections_for
 from core.submissions import (
@@ -115,7 +115,7 @@ class TransferEditView(SingleObjectMixin, TransferCreateView):
         if submitted := already_submitted(request):  # saved, then dispatched: say it was saved
             return submitted.response(request)
         if not self.object.is_draft:
-            return _not_a_draft(request, self.object)
+            return not_a_draft(request, self.object)
         return super().post(request, *args, **kwargs)
 
     def get_object(self, queryset=None):
@@ -128,7 +128,7 @@ class TransferEditView(SingleObjectMixin, TransferCreateView):
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
         if not self.object.is_draft:
-            return _not_a_draft(request, self.object)
+            return not_a_draft(request, self.object)
         form = self.get_form(instance=self.object)
         formset = self.formset_class(
             prefix="lines",
@@ -142,14 +142,6 @@ class TransferEditView(SingleObjectMixin, TransferCreateView):
 
     def record(self, form, line_forms):
         return transfer_update(transfer=self.object, **form.cleaned_data, lines=_lines(line_forms))
-
-
-def _not_a_draft(request, transfer):
-    messages.error(
-        request,
-        f"{transfer} is {transfer.get_status_display().lower()}: only a draft can be edited.",
-    )
-    return redirect(transfer)
 
 
 def _active_choice(model, value):
