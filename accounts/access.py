@@ -18,11 +18,15 @@ wall as the page:
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop
 
 from stores.models import Store
 
 # The message of a refused action; the store's name is not repeated (the page shows it).
-NOT_YOUR_STORE = "You do not work in this store: ask a manager to add it to your stores."
+# In English (stored in import reports as it is); gettext(NOT_YOUR_STORE) where it is shown.
+NOT_YOUR_STORE = gettext_noop(
+    "You do not work in this store: ask a manager to add it to your stores."
+)
 
 
 def works_everywhere(user) -> bool:
@@ -68,7 +72,7 @@ def may_act_in(user, *stores) -> bool:
 def require_store(user, *stores) -> None:
     """Raise PermissionDenied (a 403 page) unless ``user`` works in all of ``stores``."""
     if not may_act_in(user, *stores):
-        raise PermissionDenied(NOT_YOUR_STORE)
+        raise PermissionDenied(gettext(NOT_YOUR_STORE))
 
 
 def store_condition(user, *fields: str) -> Q:
@@ -112,7 +116,7 @@ def limit_store_fields(form, user, *names: str) -> None:
         if field is None:
             continue
         field.queryset = field.queryset.filter(pk__in=ids)
-        field.error_messages["invalid_choice"] = (
+        field.error_messages["invalid_choice"] = gettext(
             "Choose one of your stores (you do not work in the others)."
         )
 

@@ -3,10 +3,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm, UsernameField
 from django.contrib.auth.password_validation import validate_password
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.access import store_ids
 from accounts.models import Profile
-from accounts.roles import CLERK, MANAGER, ROLES
+from accounts.roles import CLERK, MANAGER, ROLE_LABELS, ROLES
 from accounts.throttling import check_old_password
 from accounts.users import (
     generate_temporary_password,
@@ -39,7 +41,7 @@ class ThrottledPasswordChangeForm(ChoosesOwnPasswordMixin, PasswordChangeForm):
 
     error_messages = {
         **PasswordChangeForm.error_messages,
-        "throttled": (
+        "throttled": _(
             "Too many wrong passwords: the old password was not checked. "
             "Try again later, or ask a manager to reset your password."
         ),
@@ -73,19 +75,19 @@ class ProfileForm(forms.ModelForm):
         model = Profile
         fields = ["default_store"]
         error_messages = {
-            "default_store": {"invalid_choice": "Choose one of the active stores, or none."}
+            "default_store": {"invalid_choice": _("Choose one of the active stores, or none.")}
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["default_store"]
         field.queryset = field.queryset.active().order_by("name")
-        field.empty_label = "No default store"
+        field.empty_label = gettext("No default store")
         current = self.instance.default_store if self.instance.default_store_id else None
         if current is not None and not current.is_active:
-            field.help_text = (
-                f"Your default store, {current}, is archived: choose another one, or none."
-            )
+            field.help_text = gettext(
+                "Your default store, %(store)s, is archived: choose another one, or none."
+            ) % {"store": current}
 
 
 # Managing users (/users/) --------------------------------------------------------------------
@@ -95,15 +97,19 @@ class UserFilterForm(FilterForm):
     """The users list's search and filters; a bad value is ignored (see FilterForm)."""
 
     NO_ROLE = "none"
-    STATUS_CHOICES = [("active", "Active"), ("inactive", "Deactivated"), ("all", "All")]
+    STATUS_CHOICES = [("active", _("Active")), ("inactive", _("Deactivated")), ("all", _("All"))]
 
-    q = forms.CharField(label="Search", required=False, max_length=100)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
     role = forms.ChoiceField(
-        label="Role",
+        label=_("Role"),
         required=False,
-        choices=[("", "Any role"), *((role, role) for role in ROLES), (NO_ROLE, "No role")],
+        choices=[
+            ("", _("Any role")),
+            *((role, ROLE_LABELS[role]) for role in ROLES),
+            (NO_ROLE, _("No role")),
+        ],
     )
-    status = forms.ChoiceField(label="Status", choices=STATUS_CHOICES, required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
 
     search_fields = ("username", "first_name", "last_name", "email")
 
@@ -152,11 +158,11 @@ class UserForm(CaseInsensitiveUniqueMixin, forms.ModelForm):
     """
 
     error_messages = {
-        "no_stores": (
+        "no_stores": _(
             "A clerk who does not work in every store needs at least one store: "
             "tick their stores, or “Works in every store”."
         ),
-        "own_role": (
+        "own_role": _(
             "You cannot remove your own Manager role: ask another manager if it must change."
         ),
     }
@@ -164,23 +170,25 @@ class UserForm(CaseInsensitiveUniqueMixin, forms.ModelForm):
     case_insensitive_unique = ("username",)
 
     role = forms.ChoiceField(
-        choices=[(MANAGER, MANAGER), (CLERK, CLERK)],
+        label=_("Role"),
+        choices=[(MANAGER, ROLE_LABELS[MANAGER]), (CLERK, ROLE_LABELS[CLERK])],
         widget=forms.RadioSelect,
-        help_text=(
+        help_text=_(
             "Managers may do everything, users included; clerks record purchases, sales, "
             "returns and transfers."
         ),
     )
     all_stores = forms.BooleanField(
-        label="Works in every store",
+        label=_("Works in every store"),
         required=False,
-        help_text="Records documents in any store, today's and those added later.",
+        help_text=_("Records documents in any store, today's and those added later."),
     )
     stores = StoresField(
+        label=_("Stores"),
         queryset=Store.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=(
+        help_text=_(
             "The stores they record documents in, when not in every store. "
             "A manager with none ticked works in every store."
         ),
@@ -260,12 +268,12 @@ class TemporaryPasswordForm(forms.Form):
     """
 
     password = forms.CharField(
-        label="Temporary password",
+        label=_("Temporary password"),
         strip=False,
         # Long enough for any passphrase, short enough that hashing it costs nothing.
         max_length=128,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-        help_text=(
+        help_text=_(
             "Generated for you; type another if you prefer. Pass it on: they choose "
             "their own at their next login."
         ),

@@ -6,6 +6,8 @@ to apps with a models module): accounts.apps syncs the Manager and Clerk roles t
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class Profile(models.Model):
@@ -17,7 +19,10 @@ class Profile(models.Model):
     """
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="profile",
+        verbose_name=_("user"),
     )
     default_store = models.ForeignKey(
         "stores.Store",
@@ -25,31 +30,36 @@ class Profile(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Pre-selected as the store of new sales, purchases, orders and transfers.",
+        verbose_name=_("default store"),
+        help_text=_("Pre-selected as the store of new sales, purchases, orders and transfers."),
     )
     # Existing users kept every store when this came in; a clerk added from
     # /users/ is given the stores they work in.
     all_stores = models.BooleanField(
-        "works in every store",
+        _("works in every store"),
         default=True,
-        help_text="Records documents in any store, today's and those added later.",
+        help_text=_("Records documents in any store, today's and those added later."),
     )
     stores = models.ManyToManyField(
         "stores.Store",
         blank=True,
         related_name="+",
-        help_text="The stores this user records documents in, when not in every store.",
+        verbose_name=_("stores"),
+        help_text=_("The stores this user records documents in, when not in every store."),
     )
     # Set when a manager gives a temporary password (accounts.users); while it
     # is set, accounts.middleware sends the user to the password change page,
     # which clears it.
     must_change_password = models.BooleanField(
+        verbose_name=_("must change password"),
         default=False,
-        help_text="Must choose a new password at the next login (after a temporary password).",
+        help_text=_("Must choose a new password at the next login (after a temporary password)."),
     )
 
     class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
         permissions = [("manage_users", "Can manage users")]
 
     def __str__(self):
-        return f"Profile of {self.user}"
+        return gettext("Profile of %(user)s") % {"user": self.user}

@@ -7,10 +7,13 @@ archive, void, adjust stock or change products (and so their prices).
 
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 MANAGER = "Manager"
 CLERK = "Clerk"
 ROLES = (MANAGER, CLERK)
+# The roles as pages name them; the group names above stay as they are stored.
+ROLE_LABELS = {MANAGER: _("Manager"), CLERK: _("Clerk")}
 
 # The apps whose permissions the roles are made of (the dashboard's: seeing it).
 INVENTORY_APPS = (

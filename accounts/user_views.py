@@ -14,10 +14,13 @@ from django.contrib.auth.models import AbstractUser
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView, View
 from django.views.generic.detail import SingleObjectMixin
 
 from accounts.forms import TemporaryPasswordForm, UserFilterForm, UserForm
+from accounts.roles import ROLE_LABELS
 from accounts.users import (
     UserChangeRefused,
     is_locked_out,
@@ -50,6 +53,11 @@ class UserSummary:
     @property
     def is_active(self) -> bool:
         return self.user.is_active
+
+    @property
+    def role_label(self) -> str | None:
+        """The role as pages name it, in the user's language ("Manager"), or None."""
+        return ROLE_LABELS[self.role] if self.role else None
 
     @classmethod
     def of(cls, users, locked: set[str]) -> list["UserSummary"]:
@@ -110,8 +118,8 @@ class UserListView(ManageUsersMixin, NearestPageMixin, ListView):
             object_list=UserSummary.of(users, locked),
             filter_form=self.filter_form,
             current_sort=self.get_sort(),
-            verbose_name="user",
-            verbose_name_plural="users",
+            verbose_name=_("user"),
+            verbose_name_plural=_("users"),
         )
         return context
 
@@ -132,7 +140,7 @@ class UserFormMixin:
 
 class UserCreateView(ManageUsersMixin, UserFormMixin, CreateView):
     template_name = "accounts/user_form.html"
-    success_message = "%(user)s was added. Now give them a way to sign in."
+    success_message = _("%(user)s was added. Now give them a way to sign in.")
 
     def get_success_url(self):
         return reverse("users:password", args=[self.object.pk])
@@ -143,7 +151,7 @@ class UserDetailView(ManageUsersMixin, UserFormMixin, UpdateView):
 
     template_name = "accounts/user_detail.html"
     context_object_name = "member"  # "user" is the signed-in user in every template
-    success_message = "%(user)s was saved."
+    success_message = _("%(user)s was saved.")
 
     def get_success_url(self):
         return reverse("users:detail", args=[self.object.pk])
@@ -183,20 +191,26 @@ class UserActionView(ManageUsersMixin, SingleObjectMixin, View):
 class UserDeactivateView(UserActionView):
     def act(self, user) -> str:
         user_deactivate(user=user, by=self.request.user)
-        return f"{name_of(user)} was deactivated: they can no longer sign in. Their history stays."
+        return gettext(
+            "%(user)s was deactivated: they can no longer sign in. Their history stays."
+        ) % {"user": name_of(user)}
 
 
 class UserReactivateView(UserActionView):
     def act(self, user) -> str:
         user_reactivate(user=user)
-        return f"{name_of(user)} was reactivated: they can sign in again."
+        return gettext("%(user)s was reactivated: they can sign in again.") % {
+            "user": name_of(user)
+        }
 
 
 class UserUnlockView(UserActionView):
     def act(self, user) -> str:
         if not user_unlock(user=user):
-            return f"{name_of(user)} had no failed logins to clear."
-        return f"{name_of(user)}'s failed logins were cleared: they can sign in again now."
+            return gettext("%(user)s had no failed logins to clear.") % {"user": name_of(user)}
+        return gettext("%(user)s's failed logins were cleared: they can sign in again now.") % {
+            "user": name_of(user)
+        }
 
 
 class GivesPasswordMixin(SingleObjectMixin):
@@ -207,10 +221,14 @@ class GivesPasswordMixin(SingleObjectMixin):
     def dispatch(self, request, *args, **kwargs):
         self.object = user = self.get_object()
         if user.pk == request.user.pk:
-            messages.info(request, "Change your own password here.")
+            messages.info(request, gettext("Change your own password here."))
             return redirect("password_change")
         if not user.is_active:
-            messages.error(request, f"{name_of(user)} is deactivated: reactivate them first.")
+            messages.error(
+                request,
+                gettext("%(user)s is deactivated: reactivate them first.")
+                % {"user": name_of(user)},
+            )
             return redirect("users:detail", pk=user.pk)
         return super().dispatch(request, *args, **kwargs)
 
@@ -233,8 +251,11 @@ class UserPasswordView(ManageUsersMixin, GivesPasswordMixin, FormView):
         form.save()
         messages.success(
             self.request,
-            f"{name_of(self.object)} has the temporary password you gave; they must choose "
-            "their own when they next sign in.",
+            gettext(
+                "%(user)s has the temporary password you gave; they must choose "
+                "their own when they next sign in."
+            )
+            % {"user": name_of(self.object)},
         )
         return redirect("users:detail", pk=self.object.pk)
 

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext
 
 from accounts.access import store_ids
 from accounts.models import Profile
@@ -145,7 +146,9 @@ def user_deactivate(*, user, by) -> None:
     """Stop ``user`` signing in (their open sessions end too); what they recorded keeps them."""
     if user.pk == by.pk:
         raise UserChangeRefused(
-            "You cannot deactivate your own account: ask another manager if you are leaving."
+            gettext(
+                "You cannot deactivate your own account: ask another manager if you are leaving."
+            )
         )
     user.is_active = False
     user.save(update_fields=["is_active"])

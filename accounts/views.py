@@ -3,13 +3,14 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import PasswordChangeView, PasswordResetView
 from django.http import HttpResponseRedirect
 from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import UpdateView
 
 from accounts.forms import ProfileForm, ThrottledPasswordChangeForm
 from accounts.middleware import SESSION_FLAG, forget_must_change_password
 from accounts.models import Profile
 from accounts.reset_limits import reset_allowed
-from accounts.roles import roles_of
+from accounts.roles import ROLE_LABELS, roles_of
 
 
 class ThrottledPasswordChangeView(PasswordChangeView):
@@ -37,7 +38,7 @@ class ProfileUpdateView(LoginRequiredMixin, UpdateView):
     form_class = ProfileForm
     template_name = "accounts/profile.html"
     success_url = reverse_lazy("profile")
-    success_message = "Saved."
+    success_message = _("Saved.")
 
     def get_object(self, queryset=None):
         """The user's profile; an unsaved one if they have none yet (a GET creates nothing)."""
@@ -58,7 +59,7 @@ class ProfileUpdateView(LoginRequiredMixin, UpdateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["roles"] = roles_of(self.request.user)
+        context["roles"] = [str(ROLE_LABELS[role]) for role in roles_of(self.request.user)]
         return context
 
 

@@ -20,22 +20,24 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.text import capfirst
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from audit.tracking import page_of
 
 Action = LogEntry.Action
 ACTION_LABELS = {
-    Action.CREATE: "Created",
-    Action.UPDATE: "Changed",
-    Action.DELETE: "Deleted",
-    Action.ACCESS: "Viewed",
+    Action.CREATE: _("Created"),
+    Action.UPDATE: _("Changed"),
+    Action.DELETE: _("Deleted"),
+    Action.ACCESS: _("Viewed"),
 }
 ACTION_KINDS = {Action.CREATE: "create", Action.UPDATE: "update", Action.DELETE: "delete"}
 # How auditlog writes "no value": None (JSON null), "None" (str(None)) or "".
 EMPTY = (None, "None", "")
 SHOWN_EMPTY = "—"
 # The actor of changes made outside a request (management commands, migrations).
-SYSTEM = "system"
+SYSTEM = _("system")
 # Tracked fields that are costs (products.costs: need-to-know), by model label: left out
 # of the history for users without ``products.view_costs``. The average cost and the
 # stock value are not tracked (the stock engine keeps them), but an entry written
@@ -142,11 +144,13 @@ def shown_value(model_field, value, names: dict) -> str:
     if model_field is None:
         return value
     if model_field.many_to_one:
-        return names.get((model_field.related_model, value), f"#{value} (deleted)")
+        return names.get(
+            (model_field.related_model, value), gettext("#%(id)s (deleted)") % {"id": value}
+        )
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(model_field, models.BooleanField):
-        return {"True": "yes", "False": "no"}.get(value, value)
+        return {"True": gettext("yes"), "False": gettext("no")}.get(value, value)
     if isinstance(model_field, models.DateTimeField):
         # Stored as UTC without its zone.
         moment = parse_datetime(value)
@@ -206,15 +210,16 @@ def field_changes(entry: LogEntry, names: dict, hide_costs: bool = False) -> lis
 def action_label(entry: LogEntry) -> str:
     """What was done: created, changed, deleted; archived or restored when that was all."""
     if entry.action == Action.UPDATE and set(entry.changes_dict or {}) == {"is_active"}:
-        return "Restored" if entry.changes_dict["is_active"][1] == "True" else "Archived"
-    return ACTION_LABELS.get(entry.action, str(entry.action))
+        restored = entry.changes_dict["is_active"][1] == "True"
+        return gettext("Restored") if restored else gettext("Archived")
+    return str(ACTION_LABELS.get(entry.action, entry.action))
 
 
 def actor_name(entry: LogEntry) -> str:
     if entry.actor_id is not None:
         return entry.actor.get_username()
     # The actor's account was deleted since: the address kept with the entry.
-    return entry.actor_email or SYSTEM
+    return entry.actor_email or str(SYSTEM)
 
 
 def record_url(entry: LogEntry) -> str | None:

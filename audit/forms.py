@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 from audit.changes import ACTION_LABELS, Action
 from audit.tracking import tracked_models
@@ -20,7 +21,7 @@ class HistoryFilterForm(FilterForm):
     list's filters.
     """
 
-    ACTION_CHOICES = [("", "Any")] + [
+    ACTION_CHOICES = [("", _("Any"))] + [
         (str(action), ACTION_LABELS[action])
         for action in (Action.CREATE, Action.UPDATE, Action.DELETE)
     ]
@@ -28,29 +29,29 @@ class HistoryFilterForm(FilterForm):
     user = forms.ModelChoiceField(
         queryset=get_user_model().objects.order_by("username"),
         required=False,
-        label="Who",
-        empty_label="Anyone",
+        label=_("Who"),
+        empty_label=_("Anyone"),
     )
-    model = forms.ChoiceField(label="What", required=False)
+    model = forms.ChoiceField(label=_("What"), required=False)
     # The largest id the entries' column holds.
     object = forms.IntegerField(
-        label="Record id", required=False, min_value=1, max_value=9_223_372_036_854_775_807
+        label=_("Record id"), required=False, min_value=1, max_value=9_223_372_036_854_775_807
     )
     date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     action = forms.TypedChoiceField(
-        choices=ACTION_CHOICES, coerce=int, empty_value=None, required=False
+        label=_("Action"), choices=ACTION_CHOICES, coerce=int, empty_value=None, required=False
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         models = sorted(tracked_models(), key=lambda model: str(model._meta.verbose_name))
         self._models = {model_key(model): model for model in models}
-        self.fields["model"].choices = [("", "Any record")] + [
+        self.fields["model"].choices = [("", _("Any record"))] + [
             (key, capfirst(str(model._meta.verbose_name))) for key, model in self._models.items()
         ]
 

@@ -5,6 +5,7 @@ the history belongs to this app and the roles can hand it out (accounts.roles).
 """
 
 from auditlog.models import LogEntry
+from django.utils.translation import gettext_lazy as _
 
 BROWSE_HISTORY = "audit.browse_history"
 
@@ -18,5 +19,5 @@ class HistoryEntry(LogEntry):
         # permission exists to give. Not "view_…": clerks hold every view permission.
         default_permissions = ()
         permissions = [("browse_history", "Can see the history of changes")]
-        verbose_name = "history entry"
-        verbose_name_plural = "history entries"
+        verbose_name = _("history entry")
+        verbose_name_plural = _("history entries")

@@ -3,6 +3,7 @@
 from collections.abc import Iterable, Iterator
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.utils import translation
 from django.views.generic import ListView, View
 
 from audit.changes import HistoryRow, history_rows
@@ -49,6 +50,19 @@ def csv_rows(rows: Iterable[HistoryRow]) -> Iterator[list]:
             yield [*record, change.name, change.old, change.new]
 
 
+def in_english(rows: Iterable[list]) -> Iterator[list]:
+    """``rows`` built in English whatever the page's language: a CSV's cells (actions, models,
+    fields, yes/no) are an export contract, as its header is. The language is restored
+    between rows, so nothing else of the response runs in English."""
+    rows = iter(rows)
+    while True:
+        with translation.override("en"):
+            row = next(rows, None)
+        if row is None:
+            return
+        yield row
+
+
 def entries_in_chunks(
     entries, chunk_size: int | None = None, *, hide_costs: bool = False
 ) -> Iterator[HistoryRow]:
@@ -76,7 +90,7 @@ class HistoryExportView(PermissionRequiredMixin, View):
 
     def get(self, request):
         filters = HistoryFilterForm(request.GET or None).filters()
-        rows = csv_rows(
-            entries_in_chunks(history(**filters), hide_costs=not sees_costs(request.user))
+        rows = in_english(
+            csv_rows(entries_in_chunks(history(**filters), hide_costs=not sees_costs(request.user)))
         )
         return csv_export.csv_response("history", CSV_HEADER, rows)

@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -33,9 +34,11 @@ class ArchivableAdmin(admin.ModelAdmin):
         if record is not None and (referrers := count_referrers(record)):
             messages.error(
                 request,
-                f"{record} cannot be deleted: {describe_referrers(referrers)}. Archive it "
-                "instead (untick “Active” and save): it leaves lists and pickers but stays "
-                "in history.",
+                gettext(
+                    "%(record)s cannot be deleted: %(reason)s. Archive it instead (untick "
+                    "“Active” and save): it leaves lists and pickers but stays in history."
+                )
+                % {"record": record, "reason": describe_referrers(referrers)},
             )
             info = self.opts.app_label, self.opts.model_name
             return redirect(f"admin:{info[0]}_{info[1]}_change", record.pk)

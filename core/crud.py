@@ -16,6 +16,8 @@ from django.db.models import ProtectedError, Q, RestrictedError
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import path, reverse_lazy
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import DeleteView, ListView, UpdateView, View
 from django.views.generic.detail import SingleObjectMixin
 
@@ -59,7 +61,7 @@ class FilterForm(forms.Form):
         kwargs.setdefault("auto_id", "filter_%s")
         super().__init__(*args, **kwargs)
         if search := self.fields.get(self.search_field):
-            search.error_messages["max_length"] = (
+            search.error_messages["max_length"] = _(
                 "A search can be at most %(limit_value)d characters: shorten it."
             )
         for field in self.fields.values():
@@ -123,10 +125,10 @@ class ListFilterForm(FilterForm):
     Subclasses add filter fields and extend :meth:`filter_queryset`.
     """
 
-    STATUS_CHOICES = [("active", "Active"), ("archived", "Archived"), ("all", "All")]
+    STATUS_CHOICES = [("active", _("Active")), ("archived", _("Archived")), ("all", _("All"))]
 
-    q = forms.CharField(label="Search", required=False, max_length=100)
-    status = forms.ChoiceField(label="Status", choices=STATUS_CHOICES, required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
 
     search_fields: tuple[str, ...] = ("name",)
 
@@ -179,8 +181,10 @@ def save_or_report(form):
     except IntegrityError:
         form.add_error(
             None,
-            "Someone else saved a record that clashes with this one just now "
-            "(the same name, code or SKU). Check the values and try again.",
+            gettext(
+                "Someone else saved a record that clashes with this one just now "
+                "(the same name, code or SKU). Check the values and try again."
+            ),
         )
         return None
 
@@ -209,7 +213,7 @@ class RecordListCreateView(MethodPermissionMixin, NearestPageMixin, ListView):
     # Query-string value -> ORM ordering; "-<value>" sorts descending.
     sort_fields: dict[str, str] = {"name": "name"}
     default_sort = "name"
-    success_message = "%(object)s was added."
+    success_message = _("%(object)s was added.")
 
     def get_base_queryset(self):
         """The rows before search and filters; subclasses add joins and annotations."""
@@ -256,7 +260,7 @@ class RecordDetailView(MethodPermissionMixin, UpdateView):
     """A record's page: its fields, an update form, and what relates to it."""
 
     write_action = "change"
-    success_message = "%(object)s was saved."
+    success_message = _("%(object)s was saved.")
 
     def get_template_names(self):
         meta = self.model._meta
@@ -307,11 +311,18 @@ def describe_referrers(counts: Counter) -> str:
     """'3 products, 1 purchase and 2 sales refer to it' for the records that block a delete."""
     parts = [
         f"{count} {model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural}"
-        for model, count in sorted(counts.items(), key=lambda item: item[0]._meta.verbose_name)
+        for model, count in sorted(counts.items(), key=lambda item: str(item[0]._meta.verbose_name))
     ]
-    listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
-    verb = "refers" if counts.total() == 1 else "refer"
-    return f"{listed} {verb} to it"
+    if len(parts) == 1:
+        listed = parts[0]
+    else:
+        listed = gettext("%(others)s and %(last)s") % {
+            "others": ", ".join(parts[:-1]),
+            "last": parts[-1],
+        }
+    return ngettext("%(referrers)s refers to it", "%(referrers)s refer to it", counts.total()) % {
+        "referrers": listed
+    }
 
 
 def describe_protected(error: ProtectedError | RestrictedError) -> str:
@@ -341,8 +352,11 @@ class RecordDeleteView(MethodPermissionMixin, DeleteView):
         record = self.object
         messages.error(
             self.request,
-            f"{record} cannot be deleted: {reason}. "
-            "Archive it instead: it leaves lists and pickers but stays in history.",
+            gettext(
+                "%(record)s cannot be deleted: %(reason)s. "
+                "Archive it instead: it leaves lists and pickers but stays in history."
+            )
+            % {"record": record, "reason": reason},
         )
         return redirect(record)
 
@@ -355,7 +369,7 @@ class RecordDeleteView(MethodPermissionMixin, DeleteView):
         except (ProtectedError, RestrictedError) as error:
             # Something started referring to it since the check above.
             return self.refuse(describe_protected(error))
-        messages.success(self.request, f"{record} was deleted.")
+        messages.success(self.request, gettext("%(record)s was deleted.") % {"record": record})
         return redirect(self.get_success_url())
 
     def get_context_data(self, **kwargs):
@@ -383,11 +397,13 @@ class RecordArchiveView(PermissionRequiredMixin, SingleObjectMixin, View):
         record = self.get_object()
         if self.restore:
             record.restore()
-            messages.success(request, f"{record} was restored.")
+            messages.success(request, gettext("%(record)s was restored.") % {"record": record})
         else:
             record.archive()
             messages.success(
-                request, f"{record} was archived. It stays in history; restore it any time."
+                request,
+                gettext("%(record)s was archived. It stays in history; restore it any time.")
+                % {"record": record},
             )
         return redirect(record)
 

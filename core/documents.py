@@ -23,6 +23,7 @@ from django.views.generic.detail import SingleObjectMixin
 from core.crud import FilterForm, NearestPageMixin, model_permission
 from core.exceptions import AlreadyVoided, OperationRefused
 from core.submissions import AlreadySubmitted, SubmissionTokenMixin, submit_once
+from core.text import mid_sentence
 
 
 class DocumentFilterForm(FilterForm):
@@ -42,7 +43,7 @@ class DocumentFilterForm(FilterForm):
     date_to = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    status = forms.ChoiceField(choices=STATUS_CHOICES, required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
 
     party_field = ""  # "supplier" or "customer", set by the subclass
 
@@ -234,7 +235,8 @@ def not_a_draft(request, document):
     old tab, a bookmark, the form sent again)."""
     messages.error(
         request,
-        f"{document} is {document.get_status_display().lower()}: only a draft can be edited.",
+        gettext("%(document)s is %(status)s: only a draft can be edited.")
+        % {"document": document, "status": mid_sentence(document.get_status_display())},
     )
     return redirect(document)
 
@@ -261,7 +263,7 @@ class DocumentDetailView(PermissionRequiredMixin, DetailView):
 
 
 class VoidForm(forms.Form):
-    reason = forms.CharField(max_length=255, strip=True)
+    reason = forms.CharField(label=_("Reason"), max_length=255, strip=True)
 
 
 class DocumentVoidView(PermissionRequiredMixin, SingleObjectMixin, View):

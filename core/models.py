@@ -14,6 +14,8 @@ from django.db.models import Count, DecimalField, IntegerField, OuterRef, Subque
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core import quantities
 from core.totals import add_to_totals
@@ -35,9 +37,11 @@ class ArchivableModel(models.Model):
     can be restored.
     """
 
-    is_active = models.BooleanField("active", default=True, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    is_active = models.BooleanField(_("active"), default=True, db_index=True)
+    created_at = models.DateTimeField(
+        verbose_name=_("created at"), auto_now_add=True, db_index=True
+    )
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     objects = ArchivableQuerySet.as_manager()
 
@@ -209,11 +213,14 @@ class DailyTotals(models.Model):
     of history; ``verify_stock`` checks them against the lines.
     """
 
-    date = models.DateField(unique=True)
-    documents = models.BigIntegerField(default=0)
-    units = models.DecimalField(**TOTAL_QUANTITY, default=Decimal("0"))
+    date = models.DateField(verbose_name=_("date"), unique=True)
+    documents = models.BigIntegerField(verbose_name=_("documents"), default=0)
+    units = models.DecimalField(verbose_name=_("units"), **TOTAL_QUANTITY, default=Decimal("0"))
     value = models.DecimalField(
-        max_digits=TOTAL.max_digits, decimal_places=TOTAL.decimal_places, default=Decimal("0")
+        verbose_name=_("value"),
+        max_digits=TOTAL.max_digits,
+        decimal_places=TOTAL.decimal_places,
+        default=Decimal("0"),
     )
 
     objects = DailyTotalsQuerySet.as_manager()
@@ -225,23 +232,36 @@ class DailyTotals(models.Model):
         default_permissions = ()
 
     def __str__(self):
-        return f"{self.date}: {self.documents} documents, {self.units} units, {self.value}"
+        return gettext("%(date)s: %(documents)s documents, %(units)s units, %(value)s") % {
+            "date": self.date,
+            "documents": self.documents,
+            "units": self.units,
+            "value": self.value,
+        }
 
 
 class Document(models.Model):
     """What purchases and sales share: when, who, and how they were voided."""
 
-    date = models.DateField(default=timezone.localdate, db_index=True)
-    notes = models.TextField(blank=True)
+    date = models.DateField(verbose_name=_("date"), default=timezone.localdate, db_index=True)
+    notes = models.TextField(verbose_name=_("notes"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    voided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
+    voided_at = models.DateTimeField(verbose_name=_("voided at"), null=True, blank=True)
     voided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("voided by"),
     )
-    void_reason = models.CharField(max_length=255, blank=True)
+    void_reason = models.CharField(verbose_name=_("void reason"), max_length=255, blank=True)
 
     class Meta:
         abstract = True
@@ -261,13 +281,15 @@ class Heartbeat(models.Model):
     check queues with the documents for the milliseconds the update takes.
     """
 
-    beat_at = models.DateTimeField()
+    beat_at = models.DateTimeField(verbose_name=_("beat at"))
 
     class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
         default_permissions = ()
 
     def __str__(self):
-        return f"Heartbeat at {self.beat_at:%Y-%m-%d %H:%M:%S}"
+        return gettext("Heartbeat at %(moment)s") % {"moment": f"{self.beat_at:%Y-%m-%d %H:%M:%S}"}
 
 
 # The unique constraint a second post of the same form runs into (core.submissions).
@@ -286,14 +308,23 @@ class FormSubmission(models.Model):
     purged (``manage.py purge_form_tokens``).
     """
 
-    token = models.CharField(max_length=64)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    token = models.CharField(verbose_name=_("token"), max_length=64)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    created_at = models.DateTimeField(
+        verbose_name=_("created at"), default=timezone.now, db_index=True
+    )
     # Where what the form recorded is shown, and what it is called ("Sale S-MAIN-2026-000012").
-    url = models.CharField(max_length=500, blank=True)
-    label = models.CharField(max_length=255, blank=True)
+    url = models.CharField(verbose_name=_("url"), max_length=500, blank=True)
+    label = models.CharField(verbose_name=_("label"), max_length=255, blank=True)
 
     class Meta:
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
         # Written by the document views only; no one is given rights to edit them.
         default_permissions = ()
         constraints = [
@@ -301,4 +332,8 @@ class FormSubmission(models.Model):
         ]
 
     def __str__(self):
-        return f"Form {self.token[:8]}… by user {self.user_id}: {self.label or 'in progress'}"
+        return gettext("Form %(token)s… by user %(user)s: %(label)s") % {
+            "token": self.token[:8],
+            "user": self.user_id,
+            "label": self.label or gettext("in progress"),
+        }

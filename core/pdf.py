@@ -15,7 +15,7 @@ what they share lives here.
 from decimal import Decimal
 
 from django.conf import settings
-from django.template.defaultfilters import pluralize
+from django.utils.translation import gettext, ngettext
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
@@ -44,7 +44,7 @@ def day(value) -> str:
 
 def line_count(count: int) -> str:
     """ "1 line", "2 lines"."""
-    return f"{count} line{pluralize(count)}"
+    return ngettext("%(count)s line", "%(count)s lines", count) % {"count": count}
 
 
 def new_document(heading: str, title: str) -> FPDF:
@@ -67,7 +67,7 @@ def letterhead(pdf: FPDF) -> None:
     pdf.cell(0, 6, printable(settings.SITE_NAME), new_x="LMARGIN", new_y="NEXT")
     details = [settings.SHOP_ADDRESS]
     if settings.SHOP_TAX_NUMBER:
-        details.append(f"Tax number: {settings.SHOP_TAX_NUMBER}")
+        details.append(gettext("Tax number: %(number)s") % {"number": settings.SHOP_TAX_NUMBER})
     if text := "\n".join(detail for detail in details if detail):
         pdf.set_font(FONT, "", 9)
         pdf.multi_cell(0, 4.5, printable(text), new_x="LMARGIN", new_y="NEXT")

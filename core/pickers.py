@@ -17,6 +17,7 @@ from django.forms.boundfield import BoundField
 from django.http import JsonResponse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import View
 
 # Longer digit strings are no primary key of a 64-bit column.
@@ -127,7 +128,7 @@ class RecordField(forms.Field):
     bound_field_class = RecordBoundField
     default_validators = [ProhibitNullCharactersValidator()]
     default_error_messages = {
-        "archived": "%(record)s is archived.",
+        "archived": _("%(record)s is archived."),
     }
     model: type[models.Model]
 

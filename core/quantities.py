@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import forms
 from django.utils import formats
+from django.utils.translation import gettext_lazy as _
 
 # As core.models.QUANTITY_PLACES; core.models imports nothing of this module.
 QUANTITY_PLACES = 3
@@ -77,7 +78,7 @@ class QuantityField(forms.DecimalField):
     """
 
     default_error_messages = {
-        "max_decimal_places": "Quantities have at most %(max)s decimal places.",
+        "max_decimal_places": _("Quantities have at most %(max)s decimal places."),
     }
 
     def __init__(self, *, min_value=None, max_value=None, **kwargs):

@@ -31,6 +31,7 @@ from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect
 from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from core.models import FormSubmission
 from core.transactions import retry_on_deadlock
@@ -75,7 +76,7 @@ class AlreadySubmitted(Exception):
     """The posted token already recorded something: nothing was recorded this time."""
 
     def __init__(self, submission: FormSubmission | None):
-        super().__init__("This form was already sent.")
+        super().__init__(gettext("This form was already sent."))
         self.submission = submission
 
     def response(self, request, fallback_url: str | None = None):
@@ -89,17 +90,21 @@ class AlreadySubmitted(Exception):
             messages.info(
                 request,
                 format_html(
-                    'This form was already sent: <a href="{}">{}</a> was recorded then. '
-                    "Nothing was saved a second time.",
-                    submission.url,
-                    submission.label or "it",
+                    gettext(
+                        'This form was already sent: <a href="{url}">{label}</a> was recorded '
+                        "then. Nothing was saved a second time."
+                    ),
+                    url=submission.url,
+                    label=submission.label or gettext("it"),
                 ),
             )
             return redirect(submission.url)
         messages.error(
             request,
-            "This form was already sent and nothing was saved a second time. "
-            "Check the list before entering it again on a fresh page.",
+            gettext(
+                "This form was already sent and nothing was saved a second time. "
+                "Check the list before entering it again on a fresh page."
+            ),
         )
         return redirect(fallback_url or request.path)
 

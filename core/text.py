@@ -14,6 +14,8 @@ import unicodedata
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 # Control (Cc), format (Cf: zero-width and bidi controls), surrogate (Cs),
 # private use (Co) and unassigned (Cn) characters, and line/paragraph separators.
@@ -24,7 +26,7 @@ INVISIBLE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 JOINERS = {"\u200c", "\u200d"}
 # The characters a code (a store code, a SKU) may hold: what prints, scans and
 # sorts the same everywhere.
-CODE_ALPHABET = "letters A–Z, digits 0–9, and - _ . /"
+CODE_ALPHABET = _("letters A–Z, digits 0–9, and - _ . /")
 CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
 # Runs of spaces (U+0020, no-break and the other space separators), not the
 # whitespace that is a control or separator character: that is refused instead.
@@ -50,8 +52,10 @@ def validate_visible_text(value: str) -> None:
     if invisible:
         shown = ", ".join(f"U+{ord(char):04X}" for char in invisible)
         raise ValidationError(
-            "Use only characters that can be seen: this text holds invisible or control "
-            "characters (%(characters)s).",
+            _(
+                "Use only characters that can be seen: this text holds invisible or control "
+                "characters (%(characters)s)."
+            ),
             code="invisible_characters",
             params={"characters": shown},
         )
@@ -61,7 +65,7 @@ def validate_code(value: str) -> None:
     """Refuse a code outside :data:`CODE_ALPHABET`."""
     if not CODE_PATTERN.fullmatch(value):
         raise ValidationError(
-            "Use only %(alphabet)s, starting with a letter or digit.",
+            _("Use only %(alphabet)s, starting with a letter or digit."),
             code="code_alphabet",
             params={"alphabet": CODE_ALPHABET},
         )
@@ -112,3 +116,19 @@ def typed_number(term: str) -> int | None:
     if number.isascii() and number.isdecimal() and len(number) < 19:
         return int(number)
     return None
+
+
+# Languages that write a noun with its capital letter wherever it stands in a sentence.
+CAPITALISED_NOUNS = {"de"}
+
+
+def mid_sentence(label) -> str:
+    """A label (a status, a kind, a period) as a word inside a sentence.
+
+    "Draft" reads "is draft" in English and "está borrador" in Spanish, but a German
+    "Entwurf" keeps its capital letter.
+    """
+    text = str(label)
+    if (get_language() or "").split("-")[0] in CAPITALISED_NOUNS:
+        return text
+    return text.lower()

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.crud import FilterForm
@@ -45,19 +46,23 @@ class ErrorListMixin:
 
 class PeriodForm(ErrorListMixin, forms.Form):
     PERIOD_CHOICES = [
-        ("today", "Today"),
-        ("7d", "Last 7 days"),
-        ("30d", "Last 30 days"),
-        ("month", "This month"),
-        ("year", "This year"),
-        ("all", "All time"),
-        ("custom", "Custom range"),
+        ("today", _("Today")),
+        ("7d", _("Last 7 days")),
+        ("30d", _("Last 30 days")),
+        ("month", _("This month")),
+        ("year", _("This year")),
+        ("all", _("All time")),
+        ("custom", _("Custom range")),
     ]
     DEFAULT = "30d"
 
-    period = forms.ChoiceField(choices=PERIOD_CHOICES, required=False)
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, required=False)
+    start = forms.DateField(
+        label=_("Start"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("End"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -65,15 +70,18 @@ class PeriodForm(ErrorListMixin, forms.Form):
             start, end = cleaned.get("start"), cleaned.get("end")
             if not start or not end:
                 raise forms.ValidationError(
-                    "A custom range needs a start and an end date.", code="incomplete"
+                    gettext("A custom range needs a start and an end date."), code="incomplete"
                 )
             if start > end:
                 raise forms.ValidationError(
-                    "The start date is after the end date.", code="reversed"
+                    gettext("The start date is after the end date."), code="reversed"
                 )
             if (end - start).days > MAX_CUSTOM_DAYS:
                 raise forms.ValidationError(
-                    "A custom range can span at most 100 years; choose “All time” for everything.",
+                    gettext(
+                        "A custom range can span at most 100 years; "
+                        "choose “All time” for everything."
+                    ),
                     code="too_long",
                 )
         return cleaned
@@ -109,9 +117,12 @@ class PeriodForm(ErrorListMixin, forms.Form):
 
 
 class ReportFilterForm(FilterForm):
-    q = forms.CharField(label="Product", required=False, max_length=100)
+    q = forms.CharField(label=_("Product"), required=False, max_length=100)
     store = forms.ModelChoiceField(
-        queryset=Store.objects.order_by("name"), required=False, empty_label=_("All stores")
+        label=_("Store"),
+        queryset=Store.objects.order_by("name"),
+        required=False,
+        empty_label=_("All stores"),
     )
 
     def filter_queryset(self, queryset, product_prefix="product", store_field="store"):
@@ -131,7 +142,10 @@ class CategoryReportFilterForm(ReportFilterForm):
     """The report filters plus a category: the valuation and ageing reports."""
 
     category = forms.ModelChoiceField(
-        queryset=Category.objects.order_by("name"), required=False, empty_label=_("All categories")
+        label=_("Category"),
+        queryset=Category.objects.order_by("name"),
+        required=False,
+        empty_label=_("All categories"),
     )
 
     def filter_queryset(self, queryset, product_prefix="product", store_field="store"):
@@ -144,18 +158,18 @@ class CategoryReportFilterForm(ReportFilterForm):
 class AgeingFilterForm(CategoryReportFilterForm):
     """The report filters, and whether to list dead stock only (the view applies it)."""
 
-    dead = forms.BooleanField(label="Dead stock only", required=False)
+    dead = forms.BooleanField(label=_("Dead stock only"), required=False)
 
 
 class AsOfForm(ErrorListMixin, forms.Form):
     """The day a valuation is made at the end of: today unless a valid past day is asked for."""
 
     error_messages = {
-        "future": "The stock of a day still to come is not known; choose today or earlier.",
+        "future": _("The stock of a day still to come is not known; choose today or earlier."),
     }
 
     as_of = forms.DateField(
-        label="As of",
+        label=_("As of"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}),
     )
@@ -183,7 +197,7 @@ class DeadStockForm(ErrorListMixin, forms.Form):
     DEFAULT_DAYS = 90
 
     dead_days = forms.IntegerField(
-        label="Dead after (days without a sale)",
+        label=_("Dead after (days without a sale)"),
         required=False,
         min_value=1,
         max_value=MAX_DEAD_DAYS,
@@ -203,11 +217,13 @@ MAX_ID = 2**63 - 1
 
 
 class MovementFilterForm(forms.Form):
-    product = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    store = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    kind = forms.ChoiceField(choices=[("", "Any"), *StockMovement.Kind.choices], required=False)
-    date_from = forms.DateField(required=False)
-    date_to = forms.DateField(required=False)
+    product = forms.IntegerField(label=_("Product"), required=False, min_value=1, max_value=MAX_ID)
+    store = forms.IntegerField(label=_("Store"), required=False, min_value=1, max_value=MAX_ID)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[("", _("Any")), *StockMovement.Kind.choices], required=False
+    )
+    date_from = forms.DateField(label=_("Date from"), required=False)
+    date_to = forms.DateField(label=_("Date to"), required=False)
 
     LOOKUPS = {"product": "product_id", "store": "store_id", "kind": "kind"}
 

@@ -1,4 +1,6 @@
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class Dashboard(models.Model):
@@ -11,8 +13,10 @@ class Dashboard(models.Model):
 
     class Meta:
         managed = False
+        verbose_name = _("dashboard")
+        verbose_name_plural = _("dashboards")
         default_permissions = ()
         permissions = [("view_dashboard", "Can see the dashboard (sales, profit, stock value)")]
 
     def __str__(self):
-        return "Dashboard"
+        return gettext("Dashboard")

@@ -393,4 +393,5 @@ class StockAgeingView(SortedReportView):
         received_at = read.index("last_received")
         for row in super().csv_rows(queryset, read):
             band = age_band(age_in_days(row[received_at], self.today))
-            yield (*row[:band_at], band.label, *row[band_at:])
+            # The band's English name: CSV values do not follow the page's language.
+            yield (*row[:band_at], band.name, *row[band_at:])

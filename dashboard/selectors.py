@@ -20,6 +20,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Substr
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from core.models import COST_TOTAL, TOTAL, UNITS_TOTAL
 from dashboard.periods import MAX_DAILY_POINTS, MAX_MONTHLY_POINTS, Period
@@ -146,6 +147,14 @@ def _buckets(start: datetime.date, end: datetime.date) -> tuple[str, list[dateti
     return "year", [datetime.date(year, 1, 1) for year in range(start.year, end.year + 1)]
 
 
+# What a step is called after "per" in the chart's heading ("Sales and purchase value per day").
+STEP_LABELS = {
+    "day": pgettext_lazy("chart step", "day"),
+    "month": pgettext_lazy("chart step", "month"),
+    "year": pgettext_lazy("chart step", "year"),
+}
+
+
 # A month or year bucket is the first 7 or 4 characters of the ISO date
 # ("2025-03", "2025"): a plain string function the database runs natively.
 # TruncMonth/TruncYear are Python functions on SQLite, called once per line:
@@ -207,6 +216,7 @@ def value_chart(period: Period, today: datetime.date | None = None) -> dict:
     zero = Decimal("0")
     return {
         "step": step,
+        "step_label": STEP_LABELS[step],
         "points": [
             {"bucket": b, "sales": sales.get(b, zero), "purchases": purchases.get(b, zero)}
             for b in buckets

@@ -35,6 +35,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from core.models import COST_TOTAL
 from dashboard.forms import start_of_day
@@ -170,16 +171,21 @@ def valuation_totals(levels: QuerySet) -> dict:
 
 @dataclass(frozen=True)
 class AgeBand:
-    label: str
+    name: str  # in English, as the CSV export writes it ("0–30 days")
     max_days: int | None  # the oldest age in the band, in days; None: no limit
+
+    @property
+    def label(self) -> str:
+        """The band as pages show it, in the user's language."""
+        return gettext(self.name)
 
 
 AGE_BANDS = (
-    AgeBand("0–30 days", 30),
-    AgeBand("31–60 days", 60),
-    AgeBand("61–90 days", 90),
-    AgeBand("91–180 days", 180),
-    AgeBand("Over 180 days", None),
+    AgeBand(gettext_noop("0–30 days"), 30),
+    AgeBand(gettext_noop("31–60 days"), 60),
+    AgeBand(gettext_noop("61–90 days"), 90),
+    AgeBand(gettext_noop("91–180 days"), 180),
+    AgeBand(gettext_noop("Over 180 days"), None),
 )
 
 

@@ -1,5 +1,7 @@
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from imports.models import ImportKind, ImportRun
 from imports.readers import UnreadableFile, open_table
@@ -8,11 +10,14 @@ from imports.services import COLUMNS, mapping_problems
 
 class ImportUploadForm(forms.Form):
     error_messages = {
-        "too_big": "The file is larger than %(limit)s MB.",
+        "too_big": _("The file is larger than %(limit)s MB."),
     }
 
-    kind = forms.ChoiceField(label="What to import", choices=ImportKind.choices)
-    file = forms.FileField(help_text="CSV (any delimiter; UTF-8 or Windows-1252) or Excel .xlsx.")
+    kind = forms.ChoiceField(label=_("What to import"), choices=ImportKind.choices)
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("CSV (any delimiter; UTF-8 or Windows-1252) or Excel .xlsx."),
+    )
 
     def clean_file(self):
         # settings.IMPORT_MAX_UPLOAD_BYTES: 50,000 products are about 5 MB of CSV.
@@ -31,7 +36,7 @@ def read_headers(path) -> list[str]:
     try:
         with open_table(path) as (headers, rows):
             if next(rows, None) is None:
-                raise UnreadableFile("The file has a header row but no rows below it.")
+                raise UnreadableFile(gettext("The file has a header row but no rows below it."))
             return headers
     except UnreadableFile as error:
         raise forms.ValidationError(str(error), code="unreadable") from None
@@ -48,14 +53,17 @@ class ImportMappingForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.headers = headers
         self.columns = COLUMNS[self.instance.kind]
-        choices = [("", "— not imported —"), *((header, header) for header in headers if header)]
+        choices = [
+            ("", gettext("— not imported —")),
+            *((header, header) for header in headers if header),
+        ]
         for column in self.columns:
             self.fields[f"column_{column.name}"] = forms.ChoiceField(
-                label=column.label + (" *" if column.required else ""),
+                label=column.shown_label + (" *" if column.required else ""),
                 choices=choices,
                 required=False,
                 initial=initial_mapping.get(column.name, ""),
-                help_text=column.help,
+                help_text=column.shown_help,
             )
         if self.instance.kind != ImportKind.PRODUCTS:
             del self.fields["create_missing"]

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 # Tried in order: UTF-8 (with or without the BOM Excel writes), then what Excel on
 # Windows saves "CSV" as. cp1252 decodes almost any byte, so it comes last.
 ENCODINGS = ("utf-8-sig", "cp1252")
@@ -36,7 +38,7 @@ def _detect_encoding(path: Path) -> str:
                 decoder_ok = False
         if decoder_ok:
             return encoding
-    raise UnreadableFile("The file's text is in no encoding we know (UTF-8 or Windows-1252).")
+    raise UnreadableFile(_("The file's text is in no encoding we know (UTF-8 or Windows-1252)."))
 
 
 def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
@@ -53,7 +55,7 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
         with open(path, "rb") as handle:
             raw = handle.read(SNIFF_BYTES)
     if b"\x00" in raw:
-        raise UnreadableFile("This is not a CSV or Excel (.xlsx) file.")
+        raise UnreadableFile(_("This is not a CSV or Excel (.xlsx) file."))
     encoding = _detect_encoding(path)
     sample = raw.decode(encoding, errors="ignore")
     # The sniffer judges whole lines: leave out the last, likely cut short.
@@ -70,7 +72,9 @@ def _xlsx_rows(path: Path) -> Iterator[list[str]]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # zipfile.BadZipFile, KeyError, InvalidFileException...
-        raise UnreadableFile(f"This Excel file cannot be read ({error}).") from None
+        raise UnreadableFile(
+            _("This Excel file cannot be read (%(error)s).") % {"error": error}
+        ) from None
     try:
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
@@ -81,7 +85,9 @@ def _xlsx_rows(path: Path) -> Iterator[list[str]]:
             except StopIteration:
                 return
             except Exception as error:  # zipfile.BadZipFile, zlib.error, XML errors...
-                raise UnreadableFile(f"This Excel file cannot be read ({error}).") from None
+                raise UnreadableFile(
+                    _("This Excel file cannot be read (%(error)s).") % {"error": error}
+                ) from None
             yield [_cell_text(value) for value in row]
     finally:
         workbook.close()
@@ -116,9 +122,11 @@ def open_table(path) -> Iterator[tuple[list[str], Iterator[tuple[int, list[str]]
                 headers = [cell.strip() for cell in cells]
                 break
         if not headers:
-            raise UnreadableFile("The file is empty: it needs a header row and at least one row.")
+            raise UnreadableFile(
+                _("The file is empty: it needs a header row and at least one row.")
+            )
         if len(headers) == 1 and not is_xlsx(path) and len(headers[0]) > 200:
-            raise UnreadableFile("This does not look like a table: no columns were found.")
+            raise UnreadableFile(_("This does not look like a table: no columns were found."))
 
         def rows():
             number = 1
@@ -129,7 +137,9 @@ def open_table(path) -> Iterator[tuple[list[str], Iterator[tuple[int, list[str]]
 
         yield headers, rows()
     except csv.Error as error:
-        raise UnreadableFile(f"The CSV file cannot be read: {error}.") from None
+        raise UnreadableFile(
+            _("The CSV file cannot be read: %(error)s.") % {"error": error}
+        ) from None
     finally:
         reader.close()
 

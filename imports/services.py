@@ -22,9 +22,11 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.forms.models import model_to_dict
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.access import NOT_YOUR_STORE, store_ids
 from core.models import MAX_LINE_QUANTITY, MAX_UNIT_PRICE
+from core.text import mid_sentence
 from imports.models import ImportKind, ImportMapping, ImportRun
 from imports.readers import UnreadableFile, open_table
 from people.forms import CustomerForm, SupplierForm
@@ -45,7 +47,12 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class Column:
-    """A field an import fills, and the headers that name it in shops' files."""
+    """A field an import fills, and the headers that name it in shops' files.
+
+    ``label`` is in English: it is the template's header and one of the names a file's
+    header is matched against (the files' contract, whatever the page's language); the
+    mapping page shows it translated (:attr:`shown_label`), as it does ``help``.
+    """
 
     name: str
     label: str
@@ -54,55 +61,78 @@ class Column:
     example: str = ""
     help: str = ""
 
+    @property
+    def shown_label(self) -> str:
+        """The label in the page's language."""
+        return gettext(self.label)
 
+    @property
+    def shown_help(self) -> str:
+        """The help in the page's language ("" stays "": gettext("") is the catalog's header)."""
+        return gettext(self.help) if self.help else ""
+
+
+# Labels and help are marked with gettext_noop: kept in English here, translated where shown.
 PRODUCT_COLUMNS = (
-    Column("sku", "SKU", True, ("sku", "code", "product code", "item code", "article"), "BOLT-M6"),
-    Column("name", "Name", True, ("name", "product name", "product", "item", "description name",
-                                  "title", "item name"), "Hex bolt M6"),
-    Column("category", "Category", True, ("category", "category name", "group", "family"),
-           "Fasteners"),
-    Column("supplier", "Supplier", True, ("supplier", "supplier name", "vendor", "manufacturer"),
-           "Acme Tools"),
-    Column("unit", "Unit", False, ("unit", "uom", "unit of measure", "units"), "pcs",
-           "A unit's symbol (pcs, kg, m…); blank: pieces."),
-    Column("cost_price", "Cost price", False, ("cost", "cost price", "unit cost", "purchase price",
-                                               "buy price", "cost_price"), "0.12"),
-    Column("sale_price", "Sale price", False, ("price", "sale price", "selling price",
-                                               "retail price", "sell price", "sale_price"), "0.30"),
-    Column("tax_rate", "Tax rate", False, ("tax", "tax rate", "vat", "vat rate", "tax_rate"),
-           "", "A tax rate's name or percentage; blank: the category's."),
-    Column("reorder_level", "Reorder level", False, ("reorder level", "reorder point", "min stock",
-                                                     "minimum", "reorder_level"), "100"),
-    Column("pack_size", "Pack size", False, ("pack size", "pack_size", "units per pack"), ""),
-    Column("pack_name", "Pack name", False, ("pack name", "pack_name", "pack"), ""),
-    Column("description", "Description", False, ("description", "notes", "details"),
-           "Zinc plated"),
+    Column("sku", gettext_noop("SKU"), True, ("sku", "code", "product code", "item code",
+                                             "article"), "BOLT-M6"),
+    Column("name", gettext_noop("Name"), True, ("name", "product name", "product", "item",
+                                               "description name", "title", "item name"),
+           "Hex bolt M6"),
+    Column("category", gettext_noop("Category"), True, ("category", "category name", "group",
+                                                       "family"), "Fasteners"),
+    Column("supplier", gettext_noop("Supplier"), True, ("supplier", "supplier name", "vendor",
+                                                       "manufacturer"), "Acme Tools"),
+    Column("unit", gettext_noop("Unit"), False, ("unit", "uom", "unit of measure", "units"), "pcs",
+           gettext_noop("A unit's symbol (pcs, kg, m…); blank: pieces.")),
+    Column("cost_price", gettext_noop("Cost price"), False, ("cost", "cost price", "unit cost",
+                                                            "purchase price", "buy price",
+                                                            "cost_price"), "0.12"),
+    Column("sale_price", gettext_noop("Sale price"), False, ("price", "sale price",
+                                                            "selling price", "retail price",
+                                                            "sell price", "sale_price"), "0.30"),
+    Column("tax_rate", gettext_noop("Tax rate"), False, ("tax", "tax rate", "vat", "vat rate",
+                                                        "tax_rate"),
+           "", gettext_noop("A tax rate's name or percentage; blank: the category's.")),
+    Column("reorder_level", gettext_noop("Reorder level"), False, ("reorder level",
+                                                                  "reorder point", "min stock",
+                                                                  "minimum", "reorder_level"),
+           "100"),
+    Column("pack_size", gettext_noop("Pack size"), False, ("pack size", "pack_size",
+                                                          "units per pack"), ""),
+    Column("pack_name", gettext_noop("Pack name"), False, ("pack name", "pack_name", "pack"), ""),
+    Column("description", gettext_noop("Description"), False, ("description", "notes",
+                                                              "details"), "Zinc plated"),
 )  # fmt: skip
 PARTY_COLUMNS = (
-    Column("name", "Name", True, ("name", "company", "company name", "supplier", "customer",
-                                  "supplier name", "customer name", "full name"), "Acme Tools"),
-    Column("email", "Email", False, ("email", "e-mail", "email address", "mail"),
+    Column("name", gettext_noop("Name"), True, ("name", "company", "company name", "supplier",
+                                               "customer", "supplier name", "customer name",
+                                               "full name"), "Acme Tools"),
+    Column("email", gettext_noop("Email"), False, ("email", "e-mail", "email address", "mail"),
            "orders@acme.example"),
-    Column("phone", "Phone", False, ("phone", "telephone", "tel", "phone number", "mobile"),
-           "+1 555 0100"),
-    Column("address", "Address", False, ("address", "street", "postal address"), "1 Main St"),
-    Column("notes", "Notes", False, ("notes", "note", "comment", "comments"), ""),
+    Column("phone", gettext_noop("Phone"), False, ("phone", "telephone", "tel", "phone number",
+                                                  "mobile"), "+1 555 0100"),
+    Column("address", gettext_noop("Address"), False, ("address", "street", "postal address"),
+           "1 Main St"),
+    Column("notes", gettext_noop("Notes"), False, ("notes", "note", "comment", "comments"), ""),
 )  # fmt: skip
 SUPPLIER_COLUMNS = (
     *PARTY_COLUMNS[:1],
-    Column("contact_person", "Contact person", False, ("contact", "contact person",
-                                                       "contact name"), "Jo Smith"),
+    Column("contact_person", gettext_noop("Contact person"), False, ("contact", "contact person",
+                                                                    "contact name"), "Jo Smith"),
     *PARTY_COLUMNS[1:],
 )  # fmt: skip
 OPENING_STOCK_COLUMNS = (
-    Column("sku", "SKU", True, ("sku", "code", "product code", "item code", "product"), "BOLT-M6"),
-    Column("store", "Store", True, ("store", "store name", "location", "shop", "warehouse",
-                                    "store code"), "Main street"),
-    Column("quantity", "Quantity", True, ("quantity", "qty", "on hand", "stock", "count",
-                                          "opening stock", "quantity on hand"), "250"),
-    Column("unit_cost", "Unit cost", False, ("unit cost", "cost", "cost price", "unit_cost",
-                                             "average cost"), "0.12",
-           "Blank: the product's cost price."),
+    Column("sku", gettext_noop("SKU"), True, ("sku", "code", "product code", "item code",
+                                             "product"), "BOLT-M6"),
+    Column("store", gettext_noop("Store"), True, ("store", "store name", "location", "shop",
+                                                 "warehouse", "store code"), "Main street"),
+    Column("quantity", gettext_noop("Quantity"), True, ("quantity", "qty", "on hand", "stock",
+                                                       "count", "opening stock",
+                                                       "quantity on hand"), "250"),
+    Column("unit_cost", gettext_noop("Unit cost"), False, ("unit cost", "cost", "cost price",
+                                                          "unit_cost", "average cost"), "0.12",
+           gettext_noop("Blank: the product's cost price.")),
 )  # fmt: skip
 COLUMNS = {
     ImportKind.PRODUCTS: PRODUCT_COLUMNS,
@@ -199,7 +229,7 @@ class RowImporter:
 
     def duplicate(self, key, label: str) -> None:
         if key in self.seen_keys:
-            raise RowError(label, "appears on an earlier row of this file")
+            raise RowError(label, gettext("appears on an earlier row of this file"))
         self.seen_keys.add(key)
 
 
@@ -247,7 +277,10 @@ class ProductImporter(RowImporter):
         if isinstance(records, list):
             if len(records) > 1:
                 return None, (
-                    f"several suppliers are called “{name}”; rename one, then import again"
+                    gettext(
+                        "several suppliers are called “%(name)s”; rename one, then import again"
+                    )
+                    % {"name": name}
                 )
             records = records[0] if records else None
         if records is not None:
@@ -255,12 +288,23 @@ class ProductImporter(RowImporter):
         model = Category if kind == "category" else Supplier
         longest = model._meta.get_field("name").max_length
         if len(name) > longest:
-            return None, f"“{name[:40]}…” is longer than a {kind} name may be ({longest})"
+            if kind == "category":
+                too_long = gettext("“%(name)s…” is longer than a category name may be (%(limit)s)")
+            else:
+                too_long = gettext("“%(name)s…” is longer than a supplier name may be (%(limit)s)")
+            return None, too_long % {"name": name[:40], "limit": longest}
         if not self.run.create_missing:
-            return None, (
-                f"no {kind} is called “{name}” (tick “create missing categories and "
-                "suppliers” to create it)"
-            )
+            if kind == "category":
+                missing = gettext(
+                    "no category is called “%(name)s” (tick “create missing categories and "
+                    "suppliers” to create it)"
+                )
+            else:
+                missing = gettext(
+                    "no supplier is called “%(name)s” (tick “create missing categories and "
+                    "suppliers” to create it)"
+                )
+            return None, missing % {"name": name}
         if self.dry_run:
             self.would_create[kind].add(name.casefold())
             return None, None
@@ -281,8 +325,11 @@ class ProductImporter(RowImporter):
         if product is not None and not self.run.update_existing:
             raise RowError(
                 "sku",
-                f"a product with SKU {sku} exists already (tick “update existing records” "
-                "to change it)",
+                gettext(
+                    "a product with SKU %(sku)s exists already (tick “update existing records” "
+                    "to change it)"
+                )
+                % {"sku": sku},
             )
         data = {}
         if product is not None:
@@ -319,7 +366,9 @@ class ProductImporter(RowImporter):
                     _number_text(text.rstrip("% "))
                 )
                 if text and rate is None:
-                    errors.append((name, f"no tax rate is called “{text}”"))
+                    errors.append(
+                        (name, gettext("no tax rate is called “%(name)s”") % {"name": text})
+                    )
                 data["tax_rate"] = rate.pk if rate else ""
             elif name in ("cost_price", "sale_price", "reorder_level") and not text:
                 continue  # blank keeps the current (or the default) value
@@ -387,6 +436,15 @@ class PartyImporter(RowImporter):
     model: type = Supplier
     form_class: type = SupplierForm
 
+    def several_called(self, name: str) -> str:
+        return gettext("several suppliers are called “%(name)s”; rename one first") % {"name": name}
+
+    def exists_already(self, name: str) -> str:
+        return gettext(
+            "a supplier called “%(name)s” exists already (tick “update existing records” to "
+            "change it)"
+        ) % {"name": name}
+
     def __init__(self, run, *, dry_run):
         super().__init__(run, dry_run=dry_run)
         self.existing: dict[str, list] = {}
@@ -408,16 +466,11 @@ class PartyImporter(RowImporter):
         if name:
             self.duplicate(name.casefold(), "name")
         matches = self.existing.get(name.casefold(), [])
-        noun = self.model._meta.verbose_name
         if len(matches) > 1:
-            raise RowError("name", f"several {noun}s are called “{name}”; rename one first")
+            raise RowError("name", self.several_called(name))
         party = matches[0] if matches else None
         if party is not None and not self.run.update_existing:
-            raise RowError(
-                "name",
-                f"a {noun} called “{name}” exists already (tick “update existing records” to "
-                "change it)",
-            )
+            raise RowError("name", self.exists_already(name))
         data = model_to_dict(party, fields=self.form_class._meta.fields) if party else {}
         data.update({key: text.strip() for key, text in values.items()})
         if party is not None:
@@ -434,6 +487,15 @@ class PartyImporter(RowImporter):
 class CustomerImporter(PartyImporter):
     model = Customer
     form_class = CustomerForm
+
+    def several_called(self, name: str) -> str:
+        return gettext("several customers are called “%(name)s”; rename one first") % {"name": name}
+
+    def exists_already(self, name: str) -> str:
+        return gettext(
+            "a customer called “%(name)s” exists already (tick “update existing records” to "
+            "change it)"
+        ) % {"name": name}
 
 
 class OpeningStockRowForm(forms.Form):
@@ -492,16 +554,27 @@ class OpeningStockImporter(RowImporter):
         errors = []
         product = self.products.get(sku)
         if not sku:
-            errors.append(("sku", "This field is required."))
+            errors.append(("sku", gettext("This field is required.")))
         elif product is None:
-            errors.append(("sku", f"no product has SKU {sku}; import the products first"))
+            errors.append(
+                (
+                    "sku",
+                    gettext("no product has SKU %(sku)s; import the products first") % {"sku": sku},
+                )
+            )
         store = self.stores.get(store_text.casefold())
         if not store_text:
-            errors.append(("store", "This field is required."))
+            errors.append(("store", gettext("This field is required.")))
         elif store is None:
-            errors.append(("store", f"no store is called (or has the code) “{store_text}”"))
+            errors.append(
+                (
+                    "store",
+                    gettext("no store is called (or has the code) “%(store)s”")
+                    % {"store": store_text},
+                )
+            )
         elif not store.is_active:
-            errors.append(("store", f"{store.name} is archived"))
+            errors.append(("store", gettext("%(store)s is archived") % {"store": store.name}))
         elif self.allowed_stores is not None and store.pk not in self.allowed_stores:
             errors.append(("store", NOT_YOUR_STORE))
         form = OpeningStockRowForm(
@@ -511,7 +584,13 @@ class OpeningStockImporter(RowImporter):
         errors += _form_errors(form)
         quantity = form.cleaned_data.get("quantity")
         if product and quantity is not None and (refusal := product.unit.refusal(quantity)):
-            errors.append(("quantity", f"{product.name} is {refusal}"))
+            errors.append(
+                (
+                    "quantity",
+                    gettext("%(product)s is %(refusal)s")
+                    % {"product": product.name, "refusal": refusal},
+                )
+            )
         if errors:
             return RowResult(ERROR, errors)
         # One int per row seen, not a tuple: a 500,000-row file keeps ~20 MB of keys, not 60.
@@ -519,8 +598,11 @@ class OpeningStockImporter(RowImporter):
         if (opened_by := self.opened.get((product.pk, store.pk))) is not None:
             raise RowError(
                 "store",
-                f"{product.sku} has an opening balance at {store.name} already (import "
-                f"#{opened_by}); correct it with a stocktake",
+                gettext(
+                    "%(sku)s has an opening balance at %(store)s already (import "
+                    "#%(import)s); correct it with a stocktake"
+                )
+                % {"sku": product.sku, "store": store.name, "import": opened_by},
             )
         unit_cost = form.cleaned_data.get("unit_cost")
         if unit_cost is None:
@@ -586,18 +668,19 @@ def _mapped_chunks(run: ImportRun) -> Iterator[tuple[list[str], list[tuple[int, 
 def mapping_problems(kind: str, mapping: dict[str, str], headers: list[str]) -> list[str]:
     """What is wrong with a mapping: required fields with no column, a column used twice."""
     problems = [
-        f"Choose the column that holds the {column.label.lower()}."
+        gettext("Choose the column that holds the %(column)s.")
+        % {"column": mid_sentence(column.shown_label)}
         for column in COLUMNS[kind]
         if column.required and not mapping.get(column.name)
     ]
     problems += [
-        f"The column “{header}” is not in the file."
+        gettext("The column “%(header)s” is not in the file.") % {"header": header}
         for header in mapping.values()
         if header and header not in headers
     ]
     used = [header for header in mapping.values() if header]
     problems += [
-        f"The column “{header}” is chosen for more than one field."
+        gettext("The column “%(header)s” is chosen for more than one field.") % {"header": header}
         for header in sorted(set(used))
         if used.count(header) > 1
     ]
@@ -668,7 +751,9 @@ def import_validate(*, run: ImportRun, progress: Progress | None = None) -> Impo
         # "checking" for ever.
         logger.exception("Checking import %s failed", run.pk)
         run.status = ImportRun.Status.FAILED
-        run.failure = f"The check stopped ({type(error).__name__}): upload the file again."
+        run.failure = gettext("The check stopped (%(error)s): upload the file again.") % {
+            "error": type(error).__name__
+        }
     else:
         run.status = ImportRun.Status.VALIDATED
     run.rows_done = run.rows_total
@@ -679,24 +764,28 @@ def import_validate(*, run: ImportRun, progress: Progress | None = None) -> Impo
 def _stopped(run: ImportRun, reason: str) -> str:
     """What a run that stopped midway left, and what to do: its ``failure`` text."""
     if run.status == ImportRun.Status.VALIDATING:
-        return f"The check stopped ({reason}); nothing was imported. Check the file again."[:2000]
+        return (
+            gettext("The check stopped (%(reason)s); nothing was imported. Check the file again.")
+            % {"reason": reason}
+        )[:2000]
     # Each chunk is its own transaction (one for all or nothing): the failing one
     # left nothing, the ones before it stay imported; the record says how far it got.
     done = ImportRun.objects.filter(pk=run.pk).values_list("rows_done", flat=True).get()
     if run.all_or_nothing:
-        kept = "nothing was imported"
+        stopped = gettext("The import stopped (%(reason)s); nothing was imported.")
     elif run.kind == ImportKind.OPENING_STOCK:
         # Rows with an opening balance are refused the second time: no double count.
-        kept = (
-            f"the first {done:,} rows' valid ones were imported; import the file again "
-            "to finish (the rows imported already are refused, not counted twice)"
+        stopped = gettext(
+            "The import stopped (%(reason)s); the first %(done)s rows' valid ones were "
+            "imported; import the file again to finish (the rows imported already are "
+            "refused, not counted twice)."
         )
     else:
-        kept = (
-            f"the first {done:,} rows' valid ones were imported; import the file again "
-            "with “update existing records” to finish"
+        stopped = gettext(
+            "The import stopped (%(reason)s); the first %(done)s rows' valid ones were "
+            "imported; import the file again with “update existing records” to finish."
         )
-    return f"The import stopped ({reason}); {kept}."[:2000]
+    return (stopped % {"reason": reason, "done": f"{done:,}"})[:2000]
 
 
 def import_abandoned(*, job_id: int, reason: str) -> None:

@@ -1,8 +1,8 @@
 """Imports too big for a request run as background jobs (see jobs.services)."""
 
 from django.tasks import task
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils.translation import ngettext
 
 from imports.models import ImportRun
 from imports.services import import_apply, import_validate
@@ -39,5 +39,13 @@ def run_import_task(job_id: int, import_id: int, step: str) -> None:
         # nothing: the job did not do what it was started for, so it is not "succeeded".
         if run.status == ImportRun.Status.REFUSED:
             count = run.error_count
-            rows = f"{count:,} row{pluralize(count)} {pluralize(count, 'has,have')}"
-            raise JobFailed(f"Nothing was imported: you chose “all or nothing” and {rows} errors.")
+            raise JobFailed(
+                ngettext(
+                    "Nothing was imported: you chose “all or nothing” and %(count)s row has "
+                    "errors.",
+                    "Nothing was imported: you chose “all or nothing” and %(count)s rows have "
+                    "errors.",
+                    count,
+                )
+                % {"count": f"{count:,}"}
+            )

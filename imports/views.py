@@ -9,6 +9,7 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, ListView, UpdateView, View
 from django.views.generic.detail import SingleObjectMixin
 
@@ -91,7 +92,7 @@ class ImportMappingView(ImportPermissionMixin, UpdateView):
     def _refusal(self):
         run = self.get_object()
         if run.is_busy or run.applied:
-            messages.error(self.request, "This import has run (or is running): upload it again.")
+            messages.error(self.request, _("This import has run (or is running): upload it again."))
             return redirect(run)
         return None
 
@@ -138,7 +139,8 @@ def start_import_step(run: ImportRun, step: str, request) -> None:
     job = start_job(
         owner=request.user,
         kind="import",
-        label=f"{run} ({'dry run' if step == 'validate' else 'run'})",
+        label=(_("%(import)s (dry run)") if step == "validate" else _("%(import)s (run)"))
+        % {"import": run},
         task=run_import_task,
         args=[run.pk, step],
         result_url=run.get_absolute_url(),
@@ -173,7 +175,7 @@ class ImportDetailView(ImportPermissionMixin, DetailView):
             .first()
         )
         if error is not None:
-            run.status, run.failure = ImportRun.Status.FAILED, error or "The job failed."
+            run.status, run.failure = ImportRun.Status.FAILED, error or _("The job failed.")
             run.save(update_fields=["status", "failure"])
 
     def get_context_data(self, **kwargs):
@@ -210,7 +212,7 @@ class ImportApplyView(ImportPermissionMixin, SingleObjectMixin, View):
             status=ImportRun.Status.RUNNING
         )
         if not claimed:
-            messages.error(request, "This import is not ready to run: check it first.")
+            messages.error(request, _("This import is not ready to run: check it first."))
             return redirect(run)
         run.refresh_from_db()
         run.status = ImportRun.Status.VALIDATED  # import_apply moves it on
@@ -221,7 +223,9 @@ class ImportApplyView(ImportPermissionMixin, SingleObjectMixin, View):
         run.refresh_from_db()
         if run.status == ImportRun.Status.DONE:
             messages.success(
-                request, f"Imported: {run.to_create} created, {run.to_update} updated."
+                request,
+                _("Imported: %(created)s created, %(updated)s updated.")
+                % {"created": run.to_create, "updated": run.to_update},
             )
         return redirect(run)
 

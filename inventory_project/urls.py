@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
@@ -20,9 +22,15 @@ from products.urls import category_patterns, product_patterns, tax_rate_patterns
 # A database outage answers 503 "try again in a moment" instead of a 500 (see core.views).
 handler500 = "core.views.server_error"
 
-admin.site.site_header = f"{settings.SITE_NAME} administration"
+
+def _admin_site_header() -> str:
+    return gettext("%(site)s administration") % {"site": settings.SITE_NAME}
+
+
+# Lazy: the admin's pages are in the language of the request that shows them.
+admin.site.site_header = lazy(_admin_site_header, str)()
 admin.site.site_title = settings.SITE_NAME
-admin.site.index_title = "Inventory records"
+admin.site.index_title = gettext_lazy("Inventory records")
 
 # Each record type has its own URL namespace ("products:detail",
 # "categories:list"...), even where one app owns two of them.

@@ -33,32 +33,38 @@ class Job(models.Model):
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="jobs")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="jobs", verbose_name=_("owner")
+    )
     # What the job does, for code and logs ("export:sale-lines", "import").
-    kind = models.CharField(max_length=40)
+    kind = models.CharField(_("kind"), max_length=40)
     # What the user sees ("Sale lines CSV").
-    label = models.CharField(max_length=200)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    done = models.PositiveBigIntegerField(default=0)
+    label = models.CharField(_("label"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    done = models.PositiveBigIntegerField(_("done"), default=0)
     # Unknown until the job has counted its work.
-    total = models.PositiveBigIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    file = models.FileField(upload_to="jobs/%Y/%m/", blank=True, max_length=255)
+    total = models.PositiveBigIntegerField(_("total"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    file = models.FileField(_("file"), upload_to="jobs/%Y/%m/", blank=True, max_length=255)
     # The name the download is saved under ("sale-lines-2026-12-04.csv").
-    file_name = models.CharField(max_length=200, blank=True)
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
     # A page that shows the result (an import's page), if there is one.
-    result_url = models.CharField(max_length=300, blank=True)
+    result_url = models.CharField(_("result url"), max_length=300, blank=True)
     # django-tasks-db's result id, to find the queue row from the job.
-    task_id = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     # When the file is deleted (purge_jobs); set when the job finishes.
-    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True, db_index=True)
 
     objects = JobQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
         ordering = ["-created_at", "-pk"]
         # Jobs are created by the code that starts them and changed by the worker only.
         default_permissions = ("view",)

@@ -1,6 +1,7 @@
 from django import forms
 from django.urls import reverse_lazy
 from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.crud import ListFilterForm
@@ -29,11 +30,21 @@ class CustomerForm(forms.ModelForm):
 
 def describe_party(party: Party) -> str:
     """What tells namesakes apart: the number, the email (or phone), and archived or not."""
-    parts = [f"#{party.pk}", party.email or party.phone, "" if party.is_active else "archived"]
+    parts = [
+        f"#{party.pk}",
+        party.email or party.phone,
+        "" if party.is_active else gettext("archived"),
+    ]
     return " · ".join(part for part in parts if part)
 
 
 PARTY_SEARCH_URLS = {Customer: "customers:search", Supplier: "suppliers:search"}
+# The picker's texts when nothing matches and for its list, whole per model
+# (gender and case differ between languages).
+PARTY_PICKER_TEXTS = {
+    Customer: (_("No matching customer"), _("Matching customers")),
+    Supplier: (_("No matching supplier"), _("Matching suppliers")),
+}
 
 
 class PartyField(RecordField):
@@ -46,19 +57,19 @@ class PartyField(RecordField):
     """
 
     default_error_messages = {
-        "unknown": "No %(kind)s is called “%(value)s”.",
-        "ambiguous": (
+        "unknown": _("No %(kind)s is called “%(value)s”."),
+        "ambiguous": _(
             "Several %(kinds)s are called “%(value)s”: pick the one you mean from the list "
             "(type part of the name), or type its number (%(numbers)s)."
         ),
-        "archived": "%(record)s is archived: choose an active %(kind)s.",
+        "archived": _("%(record)s is archived: choose an active %(kind)s."),
     }
     # Namesakes the ambiguous message lists by number.
     MAX_NAMESAKES_LISTED = 5
 
     def __init__(self, model: type[Party], *, active_only=True, **kwargs):
         self.model = model
-        meta = model._meta
+        none_text, list_label = PARTY_PICKER_TEXTS[model]
         search_url = reverse_lazy(PARTY_SEARCH_URLS[model])
         if active_only:
             search_url = format_lazy("{}?active=1", search_url)
@@ -69,8 +80,8 @@ class PartyField(RecordField):
                 text_attribute="name",
                 keeps_key=True,
                 attrs={
-                    "data-record-none": f"No matching {meta.verbose_name}",
-                    "data-record-list-label": f"Matching {meta.verbose_name_plural}",
+                    "data-record-none": none_text,
+                    "data-record-list-label": list_label,
                 },
             ),
         )
@@ -109,5 +120,5 @@ class PartyFilterForm(ListFilterForm):
 
 class PartySearchForm(RecordSearchForm):
     active = forms.ChoiceField(
-        choices=[("", "Active and archived"), ("1", "Active only")], required=False
+        choices=[("", _("Active and archived")), ("1", _("Active only"))], required=False
     )

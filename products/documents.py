@@ -8,8 +8,7 @@ the lines of its product.
 from decimal import Decimal
 
 from django import forms
-from django.template.defaultfilters import pluralize
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import may_act_in
@@ -17,6 +16,7 @@ from core.documents import DocumentCreateView, DocumentDetailView, DocumentFilte
 from core.models import MAX_LINE_QUANTITY, MAX_LINE_VALUE
 from core.money import format_money
 from core.quantities import QuantityField
+from core.text import mid_sentence
 from products.forms import ProductField
 from products.models import StockMovement
 from products.services import InsufficientStock
@@ -66,13 +66,19 @@ class DocumentLineForm(forms.Form):
         quantity = cleaned.get("quantity")
         price = cleaned.get(self.price_field) if self.price_field else None
         if product and quantity is not None and (refusal := product.unit.refusal(quantity)):
-            self.add_error("quantity", f"{product.name} is {refusal}.")
+            self.add_error(
+                "quantity",
+                gettext("%(product)s is %(refusal)s.")
+                % {"product": product.name, "refusal": refusal},
+            )
         if quantity is not None and price is not None and quantity * price > MAX_LINE_VALUE:
             self.add_error(
                 self.price_field,
                 forms.ValidationError(
-                    "A line may be worth at most %(most)s: check the quantity and the price, "
-                    "or split the line.",
+                    gettext(
+                        "A line may be worth at most %(most)s: check the quantity and the price, "
+                        "or split the line."
+                    ),
                     code="line_value_too_high",
                     params={"most": f"{MAX_LINE_VALUE:,.2f}"},
                 ),
@@ -123,6 +129,38 @@ class StockDocumentDetailView(DocumentDetailView):
         return context
 
 
+# "the cost of 3 later sales changes by -$180.00", for the kinds that move at the
+# average cost (the ones a revaluation re-costs); any other kind says its label.
+LATER_COST_CHANGES = {
+    StockMovement.Kind.SALE: ngettext_lazy(
+        "the cost of %(count)s later sale changes by %(amount)s",
+        "the cost of %(count)s later sales changes by %(amount)s",
+        "count",
+    ),
+    StockMovement.Kind.ADJUSTMENT: ngettext_lazy(
+        "the cost of %(count)s later adjustment changes by %(amount)s",
+        "the cost of %(count)s later adjustments changes by %(amount)s",
+        "count",
+    ),
+    StockMovement.Kind.TRANSFER_OUT: ngettext_lazy(
+        "the cost of %(count)s later transfer out changes by %(amount)s",
+        "the cost of %(count)s later transfer outs changes by %(amount)s",
+        "count",
+    ),
+}
+
+
+def _later_cost_change(kind: str, count: int, total: Decimal) -> str:
+    amount = _money(total, sign=True)
+    if kind in LATER_COST_CHANGES:
+        return LATER_COST_CHANGES[kind] % {"count": count, "amount": amount}
+    return ngettext(
+        "the cost of %(count)s later %(kind)s changes by %(amount)s",
+        "the cost of %(count)s later %(kind)ss changes by %(amount)s",
+        count,
+    ) % {"count": count, "kind": mid_sentence(StockMovement.Kind(kind).label), "amount": amount}
+
+
 def void_effects(revaluations) -> list[str]:
     """What a void would change, one sentence per product it revalues (nothing: empty).
 
@@ -134,18 +172,18 @@ def void_effects(revaluations) -> list[str]:
         parts = []
         if revaluation.new_average != revaluation.old_average:
             parts.append(
-                f"average cost of {name} {_money(revaluation.old_average)} → "
-                f"{_money(revaluation.new_average)}"
+                gettext("average cost of %(product)s %(old)s → %(new)s")
+                % {
+                    "product": name,
+                    "old": _money(revaluation.old_average),
+                    "new": _money(revaluation.new_average),
+                }
             )
         for kind in sorted({change.kind for change in revaluation.cost_changes}):
             changes = revaluation.cost_changes_of(kind)
-            label = StockMovement.Kind(kind).label.lower()
             count = len(changes)  # one movement per document and product
             total = sum((c.value_change for c in changes), Decimal("0"))
-            parts.append(
-                f"the cost of {count} later {label}{pluralize(count)} changes by "
-                f"{_money(total, sign=True)}"
-            )
+            parts.append(_later_cost_change(kind, count, total))
         if parts:
             text = "; ".join(parts)
             effects.append(text[0].upper() + text[1:] + ".")

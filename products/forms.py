@@ -4,6 +4,8 @@ from django import forms
 from django.db.models import Q
 from django.db.models.functions import Round
 from django.urls import reverse_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.crud import CaseInsensitiveUniqueMixin, ListFilterForm
 from core.models import MAX_LINE_QUANTITY
@@ -31,7 +33,10 @@ class TaxRateChoiceField(forms.ModelChoiceField):
     """A tax rate picker whose options say the percentage: "Reduced (5 %)"."""
 
     def label_from_instance(self, obj):
-        return f"{obj.name} ({plain_quantity(obj.percent)} %)"
+        return gettext("%(name)s (%(percent)s %%)") % {
+            "name": obj.name,
+            "percent": plain_quantity(obj.percent),
+        }
 
 
 class TaxRateForm(CaseInsensitiveUniqueMixin, forms.ModelForm):
@@ -56,7 +61,7 @@ class CategoryForm(CaseInsensitiveUniqueMixin, forms.ModelForm):
         self.fields["tax_rate"].queryset = active_or_current(
             TaxRate.objects.all(), self.instance.tax_rate_id
         )
-        self.fields["tax_rate"].empty_label = "None (untaxed)"
+        self.fields["tax_rate"].empty_label = gettext("None (untaxed)")
 
 
 def _fractional_order_lines(places: int):
@@ -114,9 +119,11 @@ class UnitForm(CaseInsensitiveUniqueMixin, forms.ModelForm):
             )
             if held:
                 raise forms.ValidationError(
-                    "Stock of %(products)s is held, in transit or on order in parts finer than "
-                    "%(finer)s %(unit)s; "
-                    "keep the decimal places, or make a new unit.",
+                    gettext(
+                        "Stock of %(products)s is held, in transit or on order in parts finer "
+                        "than %(finer)s %(unit)s; "
+                        "keep the decimal places, or make a new unit."
+                    ),
                     params={
                         "products": ", ".join(held),
                         "finer": finer,
@@ -133,14 +140,19 @@ class ProductForm(forms.ModelForm):
     # Posted as the unit's symbol ("pcs", "m"), as when the unit was a fixed
     # choice: scripts and imports that send it keep working.
     unit = forms.ModelChoiceField(
-        queryset=Unit.objects.none(), to_field_name="symbol", label="Unit of measure"
+        queryset=Unit.objects.none(), to_field_name="symbol", label=_("Unit of measure")
     )
-    reorder_level = QuantityField(min_value=0, max_value=REORDER_LEVEL_MAX, initial=0)
+    reorder_level = QuantityField(
+        label=_("Reorder level"), min_value=0, max_value=REORDER_LEVEL_MAX, initial=0
+    )
     pack_size = QuantityField(
+        label=_("Pack size"),
         min_value=Decimal("0.001"),
         max_value=MAX_LINE_QUANTITY,
         required=False,
-        help_text="Units in one pack the supplier sells (500 screws in a box), if it sells packs.",
+        help_text=_(
+            "Units in one pack the supplier sells (500 screws in a box), if it sells packs."
+        ),
     )
 
     class Meta:
@@ -174,7 +186,7 @@ class ProductForm(forms.ModelForm):
         self.fields["tax_rate"].queryset = active_or_current(
             TaxRate.objects.all(), self.instance.tax_rate_id
         )
-        self.fields["tax_rate"].empty_label = "The category's rate"
+        self.fields["tax_rate"].empty_label = gettext("The category's rate")
         if self.instance.pk is None:
             self.fields["unit"].initial = "pcs"
         elif "unit" not in self.initial or self.initial["unit"] == self.instance.unit_id:
@@ -192,37 +204,51 @@ class ProductForm(forms.ModelForm):
             if held.exists():
                 self.add_error(
                     "unit",
-                    f"This product's stock is held in parts finer than {unit.plural} allow; "
-                    "count it again, or keep the unit.",
+                    gettext(
+                        "This product's stock is held in parts finer than %(units)s allow; "
+                        "count it again, or keep the unit."
+                    )
+                    % {"units": unit.plural},
                 )
             elif fractional_in_transit(
                 Product.objects.filter(pk=self.instance.pk), unit.decimal_places
             ):
                 self.add_error(
                     "unit",
-                    f"Parts finer than {unit.plural} allow are in transit; receive them first, "
-                    "or keep the unit.",
+                    gettext(
+                        "Parts finer than %(units)s allow are in transit; receive them first, "
+                        "or keep the unit."
+                    )
+                    % {"units": unit.plural},
                 )
             elif _fractional_on_order(self.instance, unit.decimal_places):
                 self.add_error(
                     "unit",
-                    f"Purchase orders not yet received order parts finer than {unit.plural} "
-                    "allow; receive, change or close them first, or keep the unit.",
+                    gettext(
+                        "Purchase orders not yet received order parts finer than %(units)s "
+                        "allow; receive, change or close them first, or keep the unit."
+                    )
+                    % {"units": unit.plural},
                 )
             elif stores := _stores_with_finer_rules(self.instance, unit.decimal_places):
                 self.add_error(
                     "unit",
-                    f"The minimum, maximum or order multiple at {', '.join(stores)} has parts "
-                    f"finer than {unit.plural} allow; change those rules first, or keep the unit.",
+                    gettext(
+                        "The minimum, maximum or order multiple at %(stores)s has parts finer "
+                        "than %(units)s allow; change those rules first, or keep the unit."
+                    )
+                    % {"stores": ", ".join(stores), "units": unit.plural},
                 )
         if unit is not None:
             # A reorder level or pack of 2.5 drills means nothing.
             for name in ("reorder_level", "pack_size"):
                 value = cleaned.get(name)
                 if value is not None and (refusal := unit.refusal(value)):
-                    self.add_error(name, f"This product is {refusal}.")
+                    self.add_error(
+                        name, gettext("This product is %(refusal)s.") % {"refusal": refusal}
+                    )
         if cleaned.get("pack_name") and cleaned.get("pack_size") is None:
-            self.add_error("pack_size", "Give the pack's size, or leave its name empty.")
+            self.add_error("pack_size", gettext("Give the pack's size, or leave its name empty."))
         if cleaned.get("tax_rate") is None and (category := cleaned.get("category")):
             # Blank is the category's rate, when the product is changed as when it is added
             # (an untaxed product of a taxed category picks a 0 % rate).
@@ -237,12 +263,17 @@ class ProductForm(forms.ModelForm):
 class StockAdjustmentForm(forms.Form):
     """A stocktake correction: the counted quantity, or a signed change, and why."""
 
-    MODE_CHOICES = [("counted", "Set to counted quantity"), ("change", "Change by (+/-)")]
+    MODE_CHOICES = [
+        ("counted", _("Set to counted quantity")),
+        ("change", _("Change by (+/-)")),
+    ]
 
-    store = forms.ModelChoiceField(queryset=Store.objects.active())
-    mode = forms.ChoiceField(choices=MODE_CHOICES, initial="counted")
-    quantity = QuantityField(min_value=-MAX_LINE_QUANTITY, max_value=MAX_LINE_QUANTITY)
-    reason = forms.CharField(max_length=255)
+    store = forms.ModelChoiceField(label=_("Store"), queryset=Store.objects.active())
+    mode = forms.ChoiceField(label=_("Mode"), choices=MODE_CHOICES, initial="counted")
+    quantity = QuantityField(
+        label=_("Quantity"), min_value=-MAX_LINE_QUANTITY, max_value=MAX_LINE_QUANTITY
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=255)
 
     def __init__(self, *args, product: Product, **kwargs):
         super().__init__(*args, **kwargs)
@@ -254,11 +285,15 @@ class StockAdjustmentForm(forms.Form):
         if quantity is None:
             return cleaned
         if refusal := self.product.unit.refusal(quantity):
-            self.add_error("quantity", f"{self.product.name} is {refusal}.")
+            self.add_error(
+                "quantity",
+                gettext("%(product)s is %(refusal)s.")
+                % {"product": self.product.name, "refusal": refusal},
+            )
         if cleaned.get("mode") == "counted" and quantity < 0:
-            self.add_error("quantity", "A counted quantity cannot be negative.")
+            self.add_error("quantity", gettext("A counted quantity cannot be negative."))
         if cleaned.get("mode") == "change" and quantity == 0:
-            self.add_error("quantity", "A change of zero changes nothing.")
+            self.add_error("quantity", gettext("A change of zero changes nothing."))
         return cleaned
 
 
@@ -271,8 +306,8 @@ class ProductField(RecordField):
 
     model = Product
     default_error_messages = {
-        "unknown": "No active product with SKU %(value)s.",
-        "archived": "%(record)s is archived: it can no longer be bought or sold.",
+        "unknown": _("No active product with SKU %(value)s."),
+        "archived": _("%(record)s is archived: it can no longer be bought or sold."),
     }
 
     def __init__(self, **kwargs):
@@ -283,12 +318,12 @@ class ProductField(RecordField):
                 text_attribute="sku",
                 attrs={
                     "autocapitalize": "characters",
-                    "data-record-none": "No matching product",
-                    "data-record-list-label": "Matching products",
+                    "data-record-none": _("No matching product"),
+                    "data-record-list-label": _("Matching products"),
                 },
             ),
         )
-        kwargs.setdefault("help_text", "Type the SKU, or part of the name to search.")
+        kwargs.setdefault("help_text", _("Type the SKU, or part of the name to search."))
         super().__init__(**kwargs)
 
     def has_changed(self, initial, data):
@@ -317,23 +352,33 @@ class ProductFilterForm(ListFilterForm):
     search_fields = ("name", "sku", "supplier__name")
 
     category = forms.ModelChoiceField(
-        queryset=Category.objects.active(), required=False, empty_label="All categories"
+        label=_("Category"),
+        queryset=Category.objects.active(),
+        required=False,
+        empty_label=_("All categories"),
     )
     supplier = forms.ModelChoiceField(
-        queryset=Supplier.objects.active(), required=False, empty_label="All suppliers"
+        label=_("Supplier"),
+        queryset=Supplier.objects.active(),
+        required=False,
+        empty_label=_("All suppliers"),
     )
     on_order = forms.ChoiceField(
-        label="On order", choices=[("", "Any"), ("yes", "Yes"), ("no", "No")], required=False
+        label=_("On order"),
+        choices=[("", _("Any")), ("yes", _("Yes")), ("no", _("No"))],
+        required=False,
     )
-    below_reorder = forms.BooleanField(label="At or below reorder level", required=False)
+    below_reorder = forms.BooleanField(label=_("At or below reorder level"), required=False)
     needs_reorder = forms.BooleanField(
-        label="Needs reordering",
+        label=_("Needs reordering"),
         required=False,
         # The list page shows no help texts; the box's tooltip says what it means.
         widget=forms.CheckboxInput(
             attrs={
-                "title": "Projected (on hand + on order + drafts + in transit) at or below the "
-                "reorder level, from an active supplier"
+                "title": _(
+                    "Projected (on hand + on order + drafts + in transit) at or below the "
+                    "reorder level, from an active supplier"
+                )
             }
         ),
     )
@@ -362,18 +407,18 @@ class StockRuleForm(forms.Form):
     """
 
     error_messages = {
-        "negative": "Cannot be negative.",
-        "multiple_zero": "An order multiple must be above zero.",
-        "maximum_below_minimum": (
+        "negative": _("Cannot be negative."),
+        "multiple_zero": _("An order multiple must be above zero."),
+        "maximum_below_minimum": _(
             "The maximum (%(maximum)s) is below the minimum (%(minimum)s%(default)s)."
         ),
-        "unit": "This product is %(refusal)s.",
+        "unit": _("This product is %(refusal)s."),
     }
 
     # No help texts: the page explains the three once, above the table of stores.
-    minimum = QuantityField(required=False, max_value=REORDER_LEVEL_MAX)
-    maximum = QuantityField(required=False, max_value=REORDER_LEVEL_MAX)
-    multiple = QuantityField(label="Order multiple", required=False, max_value=REORDER_LEVEL_MAX)
+    minimum = QuantityField(label=_("Minimum"), required=False, max_value=REORDER_LEVEL_MAX)
+    maximum = QuantityField(label=_("Maximum"), required=False, max_value=REORDER_LEVEL_MAX)
+    multiple = QuantityField(label=_("Order multiple"), required=False, max_value=REORDER_LEVEL_MAX)
 
     def __init__(self, *args, product: Product, **kwargs):
         super().__init__(*args, **kwargs)
@@ -381,7 +426,7 @@ class StockRuleForm(forms.Form):
         # The placeholder shows the default a blank field takes.
         defaults = {
             "minimum": plain_quantity(product.reorder_level),
-            "maximum": "2 × minimum",
+            "maximum": gettext("2 × minimum"),
             "multiple": plain_quantity(product.pack_size or 1),
         }
         for name, field in self.fields.items():
@@ -431,7 +476,9 @@ class StockRuleForm(forms.Form):
                         params={
                             "maximum": plain_quantity(maximum),
                             "minimum": plain_quantity(in_force),
-                            "default": ", the product's reorder level" if minimum is None else "",
+                            "default": gettext(", the product's reorder level")
+                            if minimum is None
+                            else "",
                         },
                     ),
                 )

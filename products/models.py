@@ -10,6 +10,8 @@ from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from core.models import (
     COST_TOTAL_PLACES,
@@ -51,9 +53,9 @@ class TaxRate(ArchivableModel):
     rate changes what is sold from then on, never what was sold.
     """
 
-    name = NameField(max_length=60, unique=True)
+    name = NameField(_("name"), max_length=60, unique=True)
     percent = models.DecimalField(
-        "rate (%)",
+        _("rate (%)"),
         max_digits=5,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
@@ -61,6 +63,8 @@ class TaxRate(ArchivableModel):
 
     class Meta:
         ordering = ["percent", "name"]
+        verbose_name = _("tax rate")
+        verbose_name_plural = _("tax rates")
         constraints = [
             models.UniqueConstraint(Lower("name"), name="tax_rate_name_ci_unique"),
             models.CheckConstraint(
@@ -78,8 +82,8 @@ class TaxRate(ArchivableModel):
 class Category(ArchivableModel):
     """A group of products, e.g. "Fasteners"."""
 
-    name = NameField(max_length=120, unique=True)
-    description = models.TextField(blank=True)
+    name = NameField(_("name"), max_length=120, unique=True)
+    description = models.TextField(_("description"), blank=True)
     # What new products of the category are taxed at, unless their form says otherwise.
     tax_rate = models.ForeignKey(
         TaxRate,
@@ -87,12 +91,14 @@ class Category(ArchivableModel):
         null=True,
         blank=True,
         related_name="categories",
-        help_text="The tax rate new products of this category start with.",
+        verbose_name=_("tax rate"),
+        help_text=_("The tax rate new products of this category start with."),
     )
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "categories"
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
         # Case-insensitive, as for stores (see Store.Meta).
         constraints = [models.UniqueConstraint(Lower("name"), name="category_name_ci_unique")]
 
@@ -137,20 +143,24 @@ class Unit(ArchivableModel):
     up to three decimal places. A managed list: staff add their own units.
     """
 
-    symbol = NameField(max_length=8, unique=True, help_text='Shown after quantities: "pcs", "m".')
-    name = NameField(max_length=40, unique=True, help_text='"piece", "metre".')
-    plural = NameField(max_length=40, help_text='"pieces", "metres".')
+    symbol = NameField(
+        _("symbol"), max_length=8, unique=True, help_text=_('Shown after quantities: "pcs", "m".')
+    )
+    name = NameField(_("name"), max_length=40, unique=True, help_text=_('"piece", "metre".'))
+    plural = NameField(_("plural"), max_length=40, help_text=_('"pieces", "metres".'))
     decimal_places = models.PositiveSmallIntegerField(
-        "decimal places",
+        _("decimal places"),
         default=0,
         choices=[(places, str(places)) for places in range(QUANTITY_PLACES + 1)],
-        help_text="How many decimal places a quantity may have: 0 counts whole units only.",
+        help_text=_("How many decimal places a quantity may have: 0 counts whole units only."),
     )
 
     objects = UnitQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
         constraints = [
             models.CheckConstraint(
                 condition=Q(decimal_places__lte=QUANTITY_PLACES), name="unit_decimal_places_lte_3"
@@ -175,15 +185,20 @@ class Unit(ArchivableModel):
             if quantity == quantity.quantize(self.step):
                 return None
         except InvalidOperation:  # more digits than any quantity column holds
-            return f"counted in {self.plural}: {shown} is far too large"
+            return gettext("counted in %(units)s: %(quantity)s is far too large") % {
+                "units": self.plural,
+                "quantity": shown,
+            }
         if self.decimal_places == 0:
-            return f"counted in whole {self.plural}: {shown} is not a whole number"
-        places = (
-            "one decimal place"
-            if self.decimal_places == 1
-            else f"{self.decimal_places} decimal places"
-        )
-        return f"counted in {self.plural} to at most {places}: {shown} has more"
+            return gettext("counted in whole %(units)s: %(quantity)s is not a whole number") % {
+                "units": self.plural,
+                "quantity": shown,
+            }
+        return ngettext(
+            "counted in %(units)s to at most one decimal place: %(quantity)s has more",
+            "counted in %(units)s to at most %(count)s decimal places: %(quantity)s has more",
+            self.decimal_places,
+        ) % {"units": self.plural, "quantity": shown, "count": self.decimal_places}
 
 
 # Statuses of documents of the apps above this one, which it reaches only through the
@@ -265,11 +280,16 @@ class Product(ArchivableModel):
     # Stored upper-case (see save()), so uniqueness is case-insensitive on
     # every database, including MariaDB where functional unique indexes are
     # not available.
-    sku = CodeField("SKU", max_length=40, unique=True)
-    name = NameField(max_length=200, db_index=True)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    sku = CodeField(_("SKU"), max_length=40, unique=True)
+    name = NameField(_("name"), max_length=200, db_index=True)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="products", verbose_name=_("category")
+    )
     supplier = models.ForeignKey(
-        "people.Supplier", on_delete=models.PROTECT, related_name="products"
+        "people.Supplier",
+        on_delete=models.PROTECT,
+        related_name="products",
+        verbose_name=_("supplier"),
     )
     # No default in the model (a migration would have to import it): the
     # product form offers pieces first.
@@ -277,22 +297,28 @@ class Product(ArchivableModel):
         Unit,
         on_delete=models.PROTECT,
         related_name="products",
-        verbose_name="unit of measure",
+        verbose_name=_("unit of measure"),
     )
     # Bought in packs of a fixed size (a box of 500 screws): purchase lines
     # may be entered in packs and are stored in units.
     pack_size = models.DecimalField(
+        _("pack size"),
         **LINE_QUANTITY,
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0.001")), MaxValueValidator(1_000_000)],
-        help_text="Units in one pack the supplier sells, if it sells packs.",
+        help_text=_("Units in one pack the supplier sells, if it sells packs."),
     )
     pack_name = models.CharField(
-        max_length=20, blank=True, help_text='What a pack is called: "box", "roll".'
+        _("pack name"),
+        max_length=20,
+        blank=True,
+        help_text=_('What a pack is called: "box", "roll".'),
     )
-    cost_price = models.DecimalField(**MONEY, default=Decimal("0.00"))
-    sale_price = models.DecimalField(**MONEY, default=Decimal("0.00"), db_index=True)
+    cost_price = models.DecimalField(_("cost price"), **MONEY, default=Decimal("0.00"))
+    sale_price = models.DecimalField(
+        _("sale price"), **MONEY, default=Decimal("0.00"), db_index=True
+    )
     # None: untaxed. Sale and purchase lines copy its percentage when recorded.
     tax_rate = models.ForeignKey(
         TaxRate,
@@ -300,10 +326,12 @@ class Product(ArchivableModel):
         null=True,
         blank=True,
         related_name="products",
-        help_text="Blank: the category's rate.",
+        verbose_name=_("tax rate"),
+        help_text=_("Blank: the category's rate."),
     )
     # Up to 2,147,483,647, the most the integer column it replaced held.
     reorder_level = models.DecimalField(
+        _("reorder level"),
         max_digits=13,
         decimal_places=QUANTITY_PLACES,
         default=Decimal("0"),
@@ -311,21 +339,27 @@ class Product(ArchivableModel):
     )
     # Moving-average cost of the units on hand, kept by the stock engine.
     average_cost = models.DecimalField(
-        max_digits=14, decimal_places=4, default=Decimal("0"), editable=False
+        _("average cost"), max_digits=14, decimal_places=4, default=Decimal("0"), editable=False
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(_("description"), blank=True)
     # The present state, kept by the stock engine (products.services) under the
     # product's row lock, so lists, reports and the dashboard read one column
     # instead of summing every stock row: units held across all stores, and
     # ordered from suppliers and not yet received. verify_stock checks both
     # against the stock rows (products.state).
-    on_hand = models.DecimalField(**STOCK_QUANTITY, default=Decimal("0"), editable=False)
-    on_order = models.DecimalField(**STOCK_QUANTITY, default=Decimal("0"), editable=False)
+    on_hand = models.DecimalField(
+        _("on hand"), **STOCK_QUANTITY, default=Decimal("0"), editable=False
+    )
+    on_order = models.DecimalField(
+        _("on order"), **STOCK_QUANTITY, default=Decimal("0"), editable=False
+    )
 
     objects = ProductQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
         permissions = [
             ("adjust_stock", "Can adjust stock levels (stocktake)"),
             # Need-to-know (products.costs): managers hold it, clerks do not.
@@ -614,43 +648,64 @@ class StockLevel(models.Model):
     the :class:`StockMovement` that explains the change.
     """
 
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="stock_levels")
-    store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="stock_levels")
-    quantity = models.DecimalField(**STOCK_QUANTITY, default=Decimal("0"))
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="stock_levels", verbose_name=_("product")
+    )
+    store = models.ForeignKey(
+        "stores.Store",
+        on_delete=models.PROTECT,
+        related_name="stock_levels",
+        verbose_name=_("store"),
+    )
+    quantity = models.DecimalField(_("quantity"), **STOCK_QUANTITY, default=Decimal("0"))
     # Ordered from suppliers and not yet received: the outstanding quantities
     # of this store's open purchase orders, kept by the purchases app through
     # products.services.change_on_order (verify_stock checks it).
-    on_order = models.DecimalField(**STOCK_QUANTITY, default=Decimal("0"), editable=False)
+    on_order = models.DecimalField(
+        _("on order"), **STOCK_QUANTITY, default=Decimal("0"), editable=False
+    )
     # Replenishment at this store: reorder when projected stock falls to
     # ``reorder_point``, order up to ``order_up_to``, in multiples of
     # ``order_multiple``. Blank: the product's defaults (see effective_rule).
     reorder_point = models.DecimalField(
-        "minimum", **REORDER_QUANTITY, null=True, blank=True,
-        help_text="Reorder when projected stock is at or below this. Blank: the product's "
-        "reorder level.",
+        _("minimum"), **REORDER_QUANTITY, null=True, blank=True,
+        help_text=_("Reorder when projected stock is at or below this. Blank: the product's "
+        "reorder level."),
     )  # fmt: skip
     order_up_to = models.DecimalField(
-        "maximum", **REORDER_QUANTITY, null=True, blank=True,
-        help_text="Order up to this level. Blank: twice the minimum.",
+        _("maximum"), **REORDER_QUANTITY, null=True, blank=True,
+        help_text=_("Order up to this level. Blank: twice the minimum."),
     )  # fmt: skip
     order_multiple = models.DecimalField(
-        "order multiple", **REORDER_QUANTITY, null=True, blank=True,
-        help_text="Order in multiples of this. Blank: the product's pack size, or one unit.",
+        _("order multiple"), **REORDER_QUANTITY, null=True, blank=True,
+        help_text=_("Order in multiples of this. Blank: the product's pack size, or one unit."),
     )  # fmt: skip
 
     # What the units on hand are worth at the product's average cost (quantity ×
     # average cost, exact), kept by the stock engine and by revaluations whenever
     # either changes, so the stock value per store is a sum of one indexed column.
     stock_value = models.DecimalField(
-        max_digits=27, decimal_places=COST_TOTAL_PLACES, default=Decimal("0"), editable=False
+        _("stock value"),
+        max_digits=27,
+        decimal_places=COST_TOTAL_PLACES,
+        default=Decimal("0"),
+        editable=False,
     )
     # The rule in force (see StockLevelQuerySet.refresh_rules), kept by whatever
     # changes a rule or the product's reorder level, and checked by verify_stock.
     minimum = models.DecimalField(
-        max_digits=13, decimal_places=QUANTITY_PLACES, default=Decimal("0"), editable=False
+        _("minimum"),
+        max_digits=13,
+        decimal_places=QUANTITY_PLACES,
+        default=Decimal("0"),
+        editable=False,
     )
     maximum = models.DecimalField(
-        max_digits=13, decimal_places=QUANTITY_PLACES, default=Decimal("0"), editable=False
+        _("maximum"),
+        max_digits=13,
+        decimal_places=QUANTITY_PLACES,
+        default=Decimal("0"),
+        editable=False,
     )
     # Listed, and at or below the minimum counting what is on order, with room
     # below the maximum: the replenishment list's and the dashboard's rows (what is
@@ -659,8 +714,10 @@ class StockLevel(models.Model):
     # The product, its supplier and the store are all active (not archived): kept
     # by their saves (products.signals), so the replenishment list and its count
     # read the index alone, not a product and supplier row per stock row.
-    listed = models.BooleanField(default=True, editable=False)
+    listed = models.BooleanField(_("listed"), default=True, editable=False)
     # On hand and on order: what the dashboard lists the lowest first, by index.
+    # The two generated columns have no translatable verbose_name: no page shows them,
+    # and any AlterField of a GeneratedField rebuilds the whole table on SQLite.
     stocked = models.GeneratedField(
         expression=Round(STOCKED, QUANTITY_PLACES),
         output_field=models.DecimalField(**STOCK_QUANTITY),
@@ -677,6 +734,8 @@ class StockLevel(models.Model):
     objects = StockLevelQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("stock level")
+        verbose_name_plural = _("stock levels")
         indexes = [
             models.Index(
                 fields=["needs_replenishing", "store", "product"], name="stock_level_needs"
@@ -716,7 +775,11 @@ class StockLevel(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.quantity} × {self.product.name} at {self.store.name}"
+        return gettext("%(quantity)s × %(product)s at %(store)s") % {
+            "quantity": self.quantity,
+            "product": self.product.name,
+            "store": self.store.name,
+        }
 
     @classmethod
     def empty(cls, product: Product, store_id: int) -> "StockLevel":
@@ -767,52 +830,77 @@ class StockMovement(models.Model):
     """
 
     class Kind(models.TextChoices):
-        PURCHASE = "purchase", "Purchase"
-        PURCHASE_VOID = "purchase_void", "Purchase void"
-        SALE = "sale", "Sale"
-        SALE_VOID = "sale_void", "Sale void"
-        ADJUSTMENT = "adjustment", "Adjustment"
-        TRANSFER_OUT = "transfer_out", "Transfer out"
-        TRANSFER_OUT_VOID = "transfer_out_void", "Transfer out void"
-        TRANSFER_IN = "transfer_in", "Transfer in"
-        TRANSFER_IN_VOID = "transfer_in_void", "Transfer in void"
-        TRANSIT_VARIANCE = "transit_variance", "Transit variance"
-        TRANSIT_VARIANCE_VOID = "transit_variance_void", "Transit variance void"
+        PURCHASE = "purchase", _("Purchase")
+        PURCHASE_VOID = "purchase_void", _("Purchase void")
+        SALE = "sale", _("Sale")
+        SALE_VOID = "sale_void", _("Sale void")
+        ADJUSTMENT = "adjustment", _("Adjustment")
+        TRANSFER_OUT = "transfer_out", _("Transfer out")
+        TRANSFER_OUT_VOID = "transfer_out_void", _("Transfer out void")
+        TRANSFER_IN = "transfer_in", _("Transfer in")
+        TRANSFER_IN_VOID = "transfer_in_void", _("Transfer in void")
+        TRANSIT_VARIANCE = "transit_variance", _("Transit variance")
+        TRANSIT_VARIANCE_VOID = "transit_variance_void", _("Transit variance void")
         # Returns reference the document they return against (the sale, the
         # purchase) as their document_id: they carry the cost its movement moved at.
-        SALE_RETURN = "sale_return", "Customer return"
-        PURCHASE_RETURN = "purchase_return", "Return to supplier"
+        SALE_RETURN = "sale_return", _("Customer return")
+        PURCHASE_RETURN = "purchase_return", _("Return to supplier")
         # Stock a shop had when it started using the app, entered by an import at its cost;
         # document_id is the import record (imports.ImportRun).
-        OPENING = "opening", "Opening balance"
+        OPENING = "opening", _("Opening balance")
 
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="movements")
-    store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="movements")
-    quantity = models.DecimalField(**STOCK_QUANTITY, help_text="Signed: positive in, negative out.")
-    balance_after = models.DecimalField(**STOCK_QUANTITY)
-    kind = models.CharField(max_length=24, choices=Kind)
-    at_average_cost = models.BooleanField(
-        default=False, help_text="Moved at the average cost of the moment, not a cost of its own."
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="movements", verbose_name=_("product")
     )
-    unit_cost = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal("0"))
+    store = models.ForeignKey(
+        "stores.Store",
+        on_delete=models.PROTECT,
+        related_name="movements",
+        verbose_name=_("store"),
+    )
+    quantity = models.DecimalField(
+        _("quantity"), **STOCK_QUANTITY, help_text=_("Signed: positive in, negative out.")
+    )
+    balance_after = models.DecimalField(_("balance after"), **STOCK_QUANTITY)
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind)
+    at_average_cost = models.BooleanField(
+        _("at average cost"),
+        default=False,
+        help_text=_("Moved at the average cost of the moment, not a cost of its own."),
+    )
+    unit_cost = models.DecimalField(
+        _("unit cost"), max_digits=14, decimal_places=4, default=Decimal("0")
+    )
     # Exact: a quantity (3 places) times a cost (4 places).
     value = models.DecimalField(
-        max_digits=28, decimal_places=7, default=Decimal("0"), help_text="Signed, as the quantity."
+        _("value"),
+        max_digits=28,
+        decimal_places=7,
+        default=Decimal("0"),
+        help_text=_("Signed, as the quantity."),
     )
-    average_cost_after = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal("0"))
+    average_cost_after = models.DecimalField(
+        _("average cost after"), max_digits=14, decimal_places=4, default=Decimal("0")
+    )
     # The purchase or sale this came from (by kind); documents are voided,
     # never deleted, so the reference always resolves.
-    document_id = models.PositiveBigIntegerField(null=True, blank=True)
-    note = models.CharField(max_length=255, blank=True)
+    document_id = models.PositiveBigIntegerField(_("document id"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=255, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
 
     objects = ImmutableQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        verbose_name = _("stock movement")
+        verbose_name_plural = _("stock movements")
         indexes = [
             models.Index(fields=["product", "store", "-created_at"], name="movement_product_store"),
             # The product page's latest movements across all stores: without it
@@ -837,8 +925,12 @@ class StockMovement(models.Model):
         ]
 
     def __str__(self):
-        kind = self.get_kind_display()
-        return f"{kind} {self.quantity:+} × {self.product.name} at {self.store.name}"
+        return gettext("%(kind)s %(quantity)s × %(product)s at %(store)s") % {
+            "kind": self.get_kind_display(),
+            "quantity": f"{self.quantity:+}",
+            "product": self.product.name,
+            "store": self.store.name,
+        }
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Round
+from django.utils.translation import gettext
 
 from core.exceptions import OperationRefused
 from core.models import QUANTITY_PLACES
@@ -56,10 +57,14 @@ class Shortfall:
 
     def __str__(self):
         unit = self.product.unit
-        return (
-            f"Only {format_quantity(self.available, unit)} of {self.product.name} in "
-            f"{self.store_name}, {format_quantity(self.requested, unit)} requested"
-        )
+        return gettext(
+            "Only %(available)s of %(product)s in %(store)s, %(requested)s requested"
+        ) % {
+            "available": format_quantity(self.available, unit),
+            "product": self.product.name,
+            "store": self.store_name,
+            "requested": format_quantity(self.requested, unit),
+        }
 
 
 class InsufficientStock(OperationRefused):
@@ -175,7 +180,7 @@ def check_line_units(lines) -> None:
     drills is refused as the engine would refuse moving them.
     """
     refusals = [
-        f"{line.product.name} is {refusal}"
+        gettext("%(product)s is %(refusal)s") % {"product": line.product.name, "refusal": refusal}
         for line in lines
         if (refusal := line.product.unit.refusal(Decimal(line.quantity)))
     ]
@@ -218,7 +223,7 @@ def _check_units(products: dict[int, Product], valued: dict[int, list[StockChang
     """
     units = Unit.objects.in_bulk({product.unit_id for product in products.values()})
     refusals = [
-        f"{products[pid].name} is {refusal}"
+        gettext("%(product)s is %(refusal)s") % {"product": products[pid].name, "refusal": refusal}
         for pid in sorted(products)
         for change in valued[pid]
         if (refusal := units[products[pid].unit_id].refusal(abs(Decimal(change.quantity))))
@@ -346,9 +351,11 @@ def _valuations(products, net_quantity, valued) -> dict[int, dict]:
             new_average = moving_average(average, on_hand.get(pid, 0), quantity, value)
         except ValueError:
             raise ValuationRefused(
-                f"taking {plain_quantity(-quantity)} × {product.name} out at that cost would "
-                "leave the rest "
-                "worth less than nothing"
+                gettext(
+                    "taking %(quantity)s × %(product)s out at that cost would leave the rest "
+                    "worth less than nothing"
+                )
+                % {"quantity": plain_quantity(-quantity), "product": product.name}
             ) from None
         if new_average != average:
             Product.objects.filter(pk=pid).update(average_cost=new_average)

@@ -32,6 +32,7 @@ from itertools import batched
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils.translation import gettext
 
 from core.exceptions import OperationRefused
 from core.quantities import exact_quantity, plain_quantity
@@ -68,7 +69,9 @@ class Movement:
     @property
     def label(self) -> str:
         name = StockMovement.Kind(self.kind).label
-        return f"{name} #{self.document_id}" if self.document_id else name
+        if not self.document_id:
+            return str(name)
+        return gettext("%(kind)s #%(number)s") % {"kind": name, "number": self.document_id}
 
     def valuation(self) -> tuple[Decimal, Decimal, Decimal]:
         return (self.unit_cost, self.value, self.average_cost_after)
@@ -226,19 +229,23 @@ def _average_after(product, movement, value, average, on_hand, lenient) -> Decim
 
 
 def _never_there(product: Product, movement: Movement, on_hand: Decimal) -> str:
-    return (
-        f"without it, {movement.label} would take {plain_quantity(-movement.quantity)} × "
-        f"{product.name} when the books held {plain_quantity(on_hand)}; those units came from "
-        f"it. Void {movement.label} "
-        "first, or correct the stock with an adjustment"
-    )
+    return gettext(
+        "without it, %(movement)s would take %(quantity)s × %(product)s when the books held "
+        "%(on_hand)s; those units came from it. Void %(movement)s first, or correct the stock "
+        "with an adjustment"
+    ) % {
+        "movement": movement.label,
+        "quantity": plain_quantity(-movement.quantity),
+        "product": product.name,
+        "on_hand": plain_quantity(on_hand),
+    }
 
 
 def _worth_less(product: Product, movement: Movement) -> str:
-    return (
-        f"without it, {movement.label} would leave the {product.name} on hand worth less "
-        "than nothing; correct the stock with an adjustment instead"
-    )
+    return gettext(
+        "without it, %(movement)s would leave the %(product)s on hand worth less than nothing; "
+        "correct the stock with an adjustment instead"
+    ) % {"movement": movement.label, "product": product.name}
 
 
 def ledger_of(product_id: int, *, since_pk: int | None = None) -> list[Movement]:

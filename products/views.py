@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext, ngettext
 from django.views.generic import TemplateView, View
 from django.views.generic.detail import SingleObjectMixin
 
@@ -220,7 +221,9 @@ class StockAdjustView(PermissionRequiredMixin, View):
                 else " ".join(messages_)
                 for name, messages_ in form.errors.items()
             )
-            messages.error(request, f"The adjustment was not saved. {errors}")
+            messages.error(
+                request, gettext("The adjustment was not saved. %(errors)s") % {"errors": errors}
+            )
             return redirect(product)
         data = form.cleaned_data
         amount = {data["mode"]: data["quantity"]}
@@ -236,22 +239,29 @@ class StockAdjustView(PermissionRequiredMixin, View):
                 ),
                 describe=lambda _: (
                     product.get_absolute_url(),
-                    f"the stock adjustment of {product.name} at {data['store']}",
+                    gettext("the stock adjustment of %(product)s at %(store)s")
+                    % {"product": product.name, "store": data["store"]},
                 ),
             )
         except AlreadySubmitted as submitted:
             return submitted.response(request, fallback_url=product.get_absolute_url())
         except OperationRefused as error:  # not enough stock; a quantity the unit refuses
-            messages.error(request, f"The adjustment was not saved. {error}.")
+            messages.error(
+                request, gettext("The adjustment was not saved. %(reason)s.") % {"reason": error}
+            )
             return redirect(product)
         if movement is None:
-            messages.info(request, "The count matches the books; nothing was changed.")
+            messages.info(request, gettext("The count matches the books; nothing was changed."))
         else:
             messages.success(
                 request,
-                f"Stock of {product.name} at {data['store']} is now "
-                f"{format_quantity(movement.balance_after, product.unit)} "
-                f"({format_quantity(movement.quantity, product.unit, signed=True)}).",
+                gettext("Stock of %(product)s at %(store)s is now %(quantity)s (%(change)s).")
+                % {
+                    "product": product.name,
+                    "store": data["store"],
+                    "quantity": format_quantity(movement.balance_after, product.unit),
+                    "change": format_quantity(movement.quantity, product.unit, signed=True),
+                },
             )
         return redirect(product)
 
@@ -315,21 +325,30 @@ class ProductStockRulesView(PermissionRequiredMixin, SingleObjectMixin, Template
             if not row["editable"] and any(
                 key.startswith(f"{row['form'].prefix}-") for key in request.POST
             ):
-                raise PermissionDenied(NOT_YOUR_STORE)
+                raise PermissionDenied(gettext(NOT_YOUR_STORE))
         editable = [row for row in rows if row["editable"]]
         valid = [row["form"].is_valid() for row in editable]  # every row, for every error
         if not all(valid):
-            messages.error(request, "Nothing was saved: correct the values marked below.")
+            messages.error(request, gettext("Nothing was saved: correct the values marked below."))
             return self.render_to_response(self.get_context_data(rows=rows))
         changed = StockLevel.objects.set_rules(
             [row["form"].rule(row["store"].pk) for row in editable]
         )
         product = self.object
         if changed:
-            stores = "store" if changed == 1 else "stores"
             messages.success(
-                request, f"Replenishment rules of {product.name} saved ({changed} {stores})."
+                request,
+                ngettext(
+                    "Replenishment rules of %(product)s saved (%(count)s store).",
+                    "Replenishment rules of %(product)s saved (%(count)s stores).",
+                    changed,
+                )
+                % {"product": product.name, "count": changed},
             )
         else:
-            messages.info(request, f"The replenishment rules of {product.name} were unchanged.")
+            messages.info(
+                request,
+                gettext("The replenishment rules of %(product)s were unchanged.")
+                % {"product": product.name},
+            )
         return redirect(product)

@@ -1,5 +1,7 @@
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from core.documents import DocumentHeaderForm, document_line_formset
 from core.models import MAX_LINE_QUANTITY, MAX_UNIT_PRICE
@@ -11,7 +13,7 @@ from purchases.models import Purchase
 
 
 class PurchaseForm(DocumentHeaderForm):
-    supplier = PartyField(Supplier)
+    supplier = PartyField(Supplier, label=_("Supplier"))
 
     class Meta:
         model = Purchase
@@ -29,18 +31,19 @@ class PurchaseLineForm(DocumentLineForm):
     UNITS, PACKS = "", "packs"
 
     entered_in = forms.ChoiceField(
-        label="In",
-        choices=[(UNITS, "units"), (PACKS, "packs")],
+        label=pgettext_lazy("a line's quantity is entered in units or packs", "In"),
+        choices=[(UNITS, _("units")), (PACKS, _("packs"))],
         required=False,
-        help_text="Packs: the product's pack size.",
+        help_text=_("Packs: the product's pack size."),
     )
     unit_cost = forms.DecimalField(
+        label=_("Unit cost"),
         max_digits=12,
         decimal_places=2,
         min_value=0,
         max_value=MAX_UNIT_PRICE,
         required=False,
-        help_text="Per unit, also for packs. Blank: the product's cost price.",
+        help_text=_("Per unit, also for packs. Blank: the product's cost price."),
     )
 
     price_field = "unit_cost"
@@ -55,19 +58,31 @@ class PurchaseLineForm(DocumentLineForm):
         if cleaned.get("entered_in") == self.PACKS and product and packs is not None:
             if not product.pack_size:
                 self.add_error(
-                    "entered_in", f"{product.name} has no pack size: enter the quantity in units."
+                    "entered_in",
+                    gettext("%(product)s has no pack size: enter the quantity in units.")
+                    % {"product": product.name},
                 )
             elif packs != packs.to_integral_value():
                 self.add_error(
                     "quantity",
-                    f"Packs are counted whole: {plain_quantity(packs)} packs is not a whole "
-                    "number; enter the quantity in units instead.",
+                    gettext(
+                        "Packs are counted whole: %(packs)s packs is not a whole number; enter "
+                        "the quantity in units instead."
+                    )
+                    % {"packs": plain_quantity(packs)},
                 )
             elif packs * product.pack_size > MAX_LINE_QUANTITY:
                 self.add_error(
                     "quantity",
-                    f"{plain_quantity(packs)} packs of {plain_quantity(product.pack_size)} are "
-                    f"more than the {MAX_LINE_QUANTITY:,} units a line may hold.",
+                    gettext(
+                        "%(packs)s packs of %(pack_size)s are more than the %(most)s units a "
+                        "line may hold."
+                    )
+                    % {
+                        "packs": plain_quantity(packs),
+                        "pack_size": plain_quantity(product.pack_size),
+                        "most": f"{MAX_LINE_QUANTITY:,}",
+                    },
                 )
             else:
                 cleaned["packs"], cleaned["pack_size"] = packs, product.pack_size
@@ -79,7 +94,7 @@ PurchaseLineFormSet = document_line_formset(PurchaseLineForm)
 
 
 class PurchaseFilterForm(StockDocumentFilterForm):
-    supplier = PartyField(Supplier, active_only=False, required=False)
+    supplier = PartyField(Supplier, active_only=False, required=False, label=_("Supplier"))
 
     party_field = "supplier"
     field_order = ["supplier", "store", "date_from", "date_to", "status"]
@@ -94,19 +109,24 @@ class PurchaseReturnForm(forms.Form):
     line. Whether the store still holds the units is the stock engine's to say.
     """
 
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     notes = forms.CharField(
+        label=_("Notes"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        help_text="Printed on the debit note, e.g. the supplier's return authorisation.",
+        help_text=_("Printed on the debit note, e.g. the supplier's return authorisation."),
     )
 
     error_messages = {
-        "nothing": "Enter the quantity going back on at least one line.",
-        "too_many": "Only %(returnable)s can still go back (%(purchased)s purchased, "
-        "%(returned)s already returned).",
-        "future": "The date cannot be in the future.",
-        "before_purchase": "Goods cannot go back before they were purchased (%(date)s).",
+        "nothing": _("Enter the quantity going back on at least one line."),
+        "too_many": _(
+            "Only %(returnable)s can still go back (%(purchased)s purchased, "
+            "%(returned)s already returned)."
+        ),
+        "future": _("The date cannot be in the future."),
+        "before_purchase": _("Goods cannot go back before they were purchased (%(date)s)."),
     }
 
     def __init__(self, *args, purchase, lines, **kwargs):
@@ -115,13 +135,16 @@ class PurchaseReturnForm(forms.Form):
         self.purchase, self.lines = purchase, lines
         for line in lines:
             quantity = QuantityField(
-                label=f"{line.product.name} going back ({line.product.unit.symbol})",
+                label=gettext("%(product)s going back (%(unit)s)")
+                % {"product": line.product.name, "unit": line.product.unit.symbol},
                 min_value=0,
                 max_value=MAX_LINE_QUANTITY,
                 required=False,
             )
             reason = forms.CharField(
-                label=f"{line.product.name}: reason", max_length=255, required=False
+                label=gettext("%(product)s: reason") % {"product": line.product.name},
+                max_length=255,
+                required=False,
             )
             # The table's cells have no <label>: the field's own name is the input's.
             quantity.widget.attrs.update(
@@ -150,7 +173,7 @@ class PurchaseReturnForm(forms.Form):
             raise forms.ValidationError(
                 self.error_messages["before_purchase"],
                 code="before_purchase",
-                params={"date": f"{self.purchase.date:%d %B %Y}"},
+                params={"date": formats.date_format(self.purchase.date, "d F Y")},
             )
         return date
 
@@ -165,7 +188,11 @@ class PurchaseReturnForm(forms.Form):
             any_quantity = True
             unit = line.product.unit
             if refusal := unit.refusal(quantity):
-                self.add_error(name, f"{line.product.name} is {refusal}.")
+                self.add_error(
+                    name,
+                    gettext("%(product)s is %(refusal)s.")
+                    % {"product": line.product.name, "refusal": refusal},
+                )
             elif quantity > line.returnable:
                 self.add_error(
                     name,

@@ -7,6 +7,8 @@ from django.db.models import Count, ExpressionWrapper, F, OuterRef, Q, Subquery,
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.models import (
     LINE_QUANTITY,
@@ -38,11 +40,19 @@ class Purchase(Document):
     """Goods received from a supplier into one store."""
 
     supplier = models.ForeignKey(
-        "people.Supplier", on_delete=models.PROTECT, related_name="purchases"
+        "people.Supplier",
+        on_delete=models.PROTECT,
+        related_name="purchases",
+        verbose_name=_("supplier"),
     )
-    store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="purchases")
+    store = models.ForeignKey(
+        "stores.Store", on_delete=models.PROTECT, related_name="purchases", verbose_name=_("store")
+    )
     reference = models.CharField(
-        "supplier's reference", max_length=60, blank=True, help_text="e.g. their invoice number"
+        _("supplier's reference"),
+        max_length=60,
+        blank=True,
+        help_text=_("e.g. their invoice number"),
     )
     # A receipt against a purchase order; a direct purchase has none.
     order = models.ForeignKey(
@@ -51,17 +61,19 @@ class Purchase(Document):
         null=True,
         blank=True,
         related_name="receipts",
-        verbose_name="purchase order",
+        verbose_name=_("purchase order"),
     )
 
     objects = PurchaseQuerySet.as_manager()
 
     class Meta(Document.Meta):
+        verbose_name = _("purchase")
+        verbose_name_plural = _("purchases")
         indexes = [models.Index(fields=["-date", "-id"], name="purchase_date")]
         permissions = [("void_purchase", "Can void a purchase")]
 
     def __str__(self):
-        return f"Purchase #{self.pk}"
+        return gettext("Purchase #%(number)s") % {"number": self.pk}
 
     def get_absolute_url(self):
         return reverse("purchases:detail", args=[self.pk])
@@ -76,6 +88,8 @@ class PurchaseDay(DailyTotals):
     """Purchases per day (see :class:`DailyTotals`)."""
 
     class Meta(DailyTotals.Meta):
+        verbose_name = _("purchase day")
+        verbose_name_plural = _("purchase days")
         constraints = [
             models.CheckConstraint(
                 condition=Q(documents__gte=0, units__gte=0, value__gte=0),
@@ -115,23 +129,32 @@ class PurchaseLineQuerySet(DocumentLineQuerySet):
 
 
 class PurchaseLine(models.Model):
-    purchase = models.ForeignKey(Purchase, on_delete=models.CASCADE, related_name="lines")
+    purchase = models.ForeignKey(
+        Purchase, on_delete=models.CASCADE, related_name="lines", verbose_name=_("purchase")
+    )
     product = models.ForeignKey(
-        "products.Product", on_delete=models.PROTECT, related_name="purchase_lines"
+        "products.Product",
+        on_delete=models.PROTECT,
+        related_name="purchase_lines",
+        verbose_name=_("product"),
     )
     quantity = models.DecimalField(
+        verbose_name=_("quantity"),
         **LINE_QUANTITY,
         validators=[MinValueValidator(Decimal("0.001")), MaxValueValidator(MAX_LINE_QUANTITY)],
     )
     unit_cost = models.DecimalField(
+        verbose_name=_("unit cost"),
         max_digits=12,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_UNIT_PRICE)],
     )
     # Entered in packs ("2 boxes of 500"): the line keeps what was entered and
     # the pack size of the day beside the quantity in units it moved.
-    packs = models.DecimalField(**LINE_QUANTITY, null=True, blank=True)
-    pack_size = models.DecimalField(**LINE_QUANTITY, null=True, blank=True)
+    packs = models.DecimalField(verbose_name=_("packs"), **LINE_QUANTITY, null=True, blank=True)
+    pack_size = models.DecimalField(
+        verbose_name=_("pack size"), **LINE_QUANTITY, null=True, blank=True
+    )
     # The order line this receipt line received against: its agreed cost is
     # ``order_line.unit_cost``; ``unit_cost`` here is what was charged.
     order_line = models.ForeignKey(
@@ -140,12 +163,13 @@ class PurchaseLine(models.Model):
         null=True,
         blank=True,
         related_name="receipt_lines",
+        verbose_name=_("order line"),
     )
     # The supplier's tax on the line, copied from the product's rate when it was
     # recorded (a later change of rate leaves it alone). ``unit_cost`` is net of
     # it: the tax is recoverable, so stock is valued without it.
     tax_percent = models.DecimalField(
-        "tax (%)",
+        _("tax (%)"),
         max_digits=5,
         decimal_places=2,
         default=Decimal("0"),
@@ -154,12 +178,18 @@ class PurchaseLine(models.Model):
     )
     # ``tax_percent`` of the rounded net amount, rounded half-up to cents.
     tax_amount = models.DecimalField(
-        max_digits=12, decimal_places=2, default=Decimal("0.00"), editable=False
+        verbose_name=_("tax amount"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        editable=False,
     )
 
     objects = PurchaseLineQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("purchase line")
+        verbose_name_plural = _("purchase lines")
         ordering = ["pk"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="purchase_line_quantity_gt_0"),
@@ -221,47 +251,77 @@ class PurchaseOrder(models.Model):
     """
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        ORDERED = "ordered", "Ordered"
-        PARTIAL = "partial", "Partially received"
-        RECEIVED = "received", "Received"
-        CANCELLED = "cancelled", "Cancelled"
-        CLOSED_SHORT = "closed_short", "Closed short"
+        DRAFT = "draft", _("Draft")
+        ORDERED = "ordered", _("Ordered")
+        PARTIAL = "partial", _("Partially received")
+        RECEIVED = "received", _("Received")
+        CANCELLED = "cancelled", _("Cancelled")
+        CLOSED_SHORT = "closed_short", _("Closed short")
 
     OPEN_STATUSES = (Status.ORDERED, Status.PARTIAL)
 
     supplier = models.ForeignKey(
-        "people.Supplier", on_delete=models.PROTECT, related_name="purchase_orders"
+        "people.Supplier",
+        on_delete=models.PROTECT,
+        related_name="purchase_orders",
+        verbose_name=_("supplier"),
     )
     store = models.ForeignKey(
         "stores.Store", on_delete=models.PROTECT, related_name="purchase_orders",
-        help_text="Where the goods are delivered.",
+        verbose_name=_("store"), help_text=_("Where the goods are delivered."),
     )  # fmt: skip
-    status = models.CharField(max_length=12, choices=Status, default=Status.DRAFT, db_index=True)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=12, choices=Status, default=Status.DRAFT, db_index=True
+    )
     # "PO-MAIN-2026-000012", given when the order is sent (stores.numbering): a
     # draft can still be deleted, and a number once given is never lost.
-    number = models.CharField(max_length=40, unique=True, null=True, blank=True, editable=False)
-    date = models.DateField("order date", default=timezone.localdate, db_index=True)
-    expected_date = models.DateField("expected", null=True, blank=True)
-    reference = models.CharField(max_length=60, blank=True, help_text="e.g. the supplier's quote")
-    notes = models.TextField(blank=True, help_text="Printed on the order.")
+    number = models.CharField(
+        verbose_name=_("number"), max_length=40, unique=True, null=True, blank=True, editable=False
+    )
+    date = models.DateField(_("order date"), default=timezone.localdate, db_index=True)
+    expected_date = models.DateField(_("expected"), null=True, blank=True)
+    reference = models.CharField(
+        verbose_name=_("reference"),
+        max_length=60,
+        blank=True,
+        help_text=_("e.g. the supplier's quote"),
+    )
+    notes = models.TextField(
+        verbose_name=_("notes"), blank=True, help_text=_("Printed on the order.")
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    ordered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
+    ordered_at = models.DateTimeField(verbose_name=_("ordered at"), null=True, blank=True)
     ordered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ordered by"),
     )
-    closed_at = models.DateTimeField(null=True, blank=True)  # cancelled or closed short
+    # Cancelled or closed short.
+    closed_at = models.DateTimeField(verbose_name=_("closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
     )
-    close_reason = models.CharField(max_length=255, blank=True)
+    close_reason = models.CharField(verbose_name=_("close reason"), max_length=255, blank=True)
 
     objects = PurchaseOrderQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("purchase order")
+        verbose_name_plural = _("purchase orders")
         ordering = ["-date", "-pk"]
         indexes = [models.Index(fields=["-date", "-id"], name="purchase_order_date")]
         permissions = [
@@ -271,7 +331,7 @@ class PurchaseOrder(models.Model):
         ]
 
     def __str__(self):
-        return f"Purchase order #{self.pk}"
+        return gettext("Purchase order #%(number)s") % {"number": self.pk}
 
     def get_absolute_url(self):
         return reverse("purchase_orders:detail", args=[self.pk])
@@ -310,28 +370,40 @@ class PurchaseOrderLineQuerySet(models.QuerySet):
 
 
 class PurchaseOrderLine(models.Model):
-    order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")
+    order = models.ForeignKey(
+        PurchaseOrder, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order")
+    )
     product = models.ForeignKey(
-        "products.Product", on_delete=models.PROTECT, related_name="purchase_order_lines"
+        "products.Product",
+        on_delete=models.PROTECT,
+        related_name="purchase_order_lines",
+        verbose_name=_("product"),
     )
     quantity = models.DecimalField(
+        verbose_name=_("quantity"),
         **LINE_QUANTITY,
         validators=[MinValueValidator(Decimal("0.001")), MaxValueValidator(MAX_LINE_QUANTITY)],
     )
     unit_cost = models.DecimalField(
-        "agreed unit cost",
+        _("agreed unit cost"),
         max_digits=12,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_UNIT_PRICE)],
     )
-    packs = models.DecimalField(**LINE_QUANTITY, null=True, blank=True)
-    pack_size = models.DecimalField(**LINE_QUANTITY, null=True, blank=True)
+    packs = models.DecimalField(verbose_name=_("packs"), **LINE_QUANTITY, null=True, blank=True)
+    pack_size = models.DecimalField(
+        verbose_name=_("pack size"), **LINE_QUANTITY, null=True, blank=True
+    )
     # Kept by the receipts (and their voids); verify_stock checks it against them.
-    received_quantity = models.DecimalField(**LINE_QUANTITY, default=Decimal("0"), editable=False)
+    received_quantity = models.DecimalField(
+        verbose_name=_("received quantity"), **LINE_QUANTITY, default=Decimal("0"), editable=False
+    )
 
     objects = PurchaseOrderLineQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("purchase order line")
+        verbose_name_plural = _("purchase order lines")
         ordering = ["pk"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="po_line_quantity_gt_0"),
@@ -377,30 +449,48 @@ class PurchaseReturn(models.Model):
     they came in at (see :mod:`purchases.returns`).
     """
 
-    purchase = models.ForeignKey(Purchase, on_delete=models.PROTECT, related_name="returns")
+    purchase = models.ForeignKey(
+        Purchase, on_delete=models.PROTECT, related_name="returns", verbose_name=_("purchase")
+    )
     # The purchase's, kept here so lists and the debit note need no join.
-    store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="+")
-    supplier = models.ForeignKey("people.Supplier", on_delete=models.PROTECT, related_name="+")
+    store = models.ForeignKey(
+        "stores.Store", on_delete=models.PROTECT, related_name="+", verbose_name=_("store")
+    )
+    supplier = models.ForeignKey(
+        "people.Supplier", on_delete=models.PROTECT, related_name="+", verbose_name=_("supplier")
+    )
     # "DN-MAIN-2026-000004", per store and year (stores.numbering), taken last in
     # the return's transaction.
-    number = models.CharField(max_length=40, unique=True, null=True, blank=True, editable=False)
-    date = models.DateField(default=timezone.localdate, db_index=True)
-    notes = models.TextField(blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    number = models.CharField(
+        verbose_name=_("number"),
+        max_length=40,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    date = models.DateField(verbose_name=_("date"), default=timezone.localdate, db_index=True)
+    notes = models.TextField(verbose_name=_("notes"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
 
     objects = PurchaseReturnQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("purchase return")
+        verbose_name_plural = _("purchase returns")
         ordering = ["-date", "-pk"]
         indexes = [models.Index(fields=["-date", "-id"], name="purchase_return_date")]
         # Returns are recorded, never changed or deleted.
         default_permissions = ("add", "view")
 
     def __str__(self):
-        return f"Debit note {self.label}"
+        return gettext("Debit note %(number)s") % {"number": self.label}
 
     def get_absolute_url(self):
         return reverse("purchases:return_detail", args=[self.pk])
@@ -415,24 +505,38 @@ class PurchaseReturnLine(models.Model):
     """Units of one purchase line going back to the supplier, at the cost they were bought at."""
 
     purchase_return = models.ForeignKey(
-        PurchaseReturn, on_delete=models.CASCADE, related_name="lines"
+        PurchaseReturn,
+        on_delete=models.CASCADE,
+        related_name="lines",
+        verbose_name=_("purchase return"),
     )
     purchase_line = models.ForeignKey(
-        PurchaseLine, on_delete=models.PROTECT, related_name="return_lines"
+        PurchaseLine,
+        on_delete=models.PROTECT,
+        related_name="return_lines",
+        verbose_name=_("purchase line"),
     )
     # The purchase line's, kept for the totals and reports per product.
     product = models.ForeignKey(
-        "products.Product", on_delete=models.PROTECT, related_name="purchase_return_lines"
+        "products.Product",
+        on_delete=models.PROTECT,
+        related_name="purchase_return_lines",
+        verbose_name=_("product"),
     )
     quantity = models.DecimalField(
+        verbose_name=_("quantity"),
         **LINE_QUANTITY,
         validators=[MinValueValidator(Decimal("0.001")), MaxValueValidator(MAX_LINE_QUANTITY)],
     )
-    reason = models.CharField(max_length=255, blank=True)
+    reason = models.CharField(verbose_name=_("reason"), max_length=255, blank=True)
     # The purchase line's unit cost: what the supplier owes back per unit.
-    unit_cost = models.DecimalField(max_digits=12, decimal_places=2, editable=False)
+    unit_cost = models.DecimalField(
+        verbose_name=_("unit cost"), max_digits=12, decimal_places=2, editable=False
+    )
 
     class Meta:
+        verbose_name = _("purchase return line")
+        verbose_name_plural = _("purchase return lines")
         ordering = ["pk"]
         # Recorded with their return, never changed or deleted.
         default_permissions = ("add", "view")
@@ -447,7 +551,10 @@ class PurchaseReturnLine(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.quantity} × {self.product} back to the supplier"
+        return gettext("%(quantity)s × %(product)s back to the supplier") % {
+            "quantity": self.quantity,
+            "product": self.product,
+        }
 
     @property
     def line_total(self) -> Decimal:
@@ -460,6 +567,8 @@ class PurchaseReturnDay(DailyTotals):
     :class:`PurchaseDay` less these."""
 
     class Meta(DailyTotals.Meta):
+        verbose_name = _("purchase return day")
+        verbose_name_plural = _("purchase return days")
         constraints = [
             models.CheckConstraint(
                 condition=Q(documents__gte=0, units__gte=0, value__gte=0),

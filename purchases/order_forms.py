@@ -4,18 +4,20 @@ from decimal import Decimal
 
 from django import forms
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.crud import FilterForm
 from core.documents import DocumentHeaderForm, document_line_formset
 from core.models import MAX_LINE_QUANTITY, MAX_LINE_VALUE, MAX_UNIT_PRICE
-from core.quantities import QuantityField, format_quantity
+from core.quantities import QuantityField
 from core.text import typed_number
 from people.forms import PartyField
 from people.models import Supplier
 from purchases.forms import PurchaseLineForm
 from purchases.models import PurchaseOrder
+from purchases.orders import over_receipt_line
 from stores.models import Store
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -24,16 +26,16 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class PurchaseOrderForm(DocumentHeaderForm):
     """A draft's header: who supplies, where it is delivered, when it is expected."""
 
-    supplier = PartyField(Supplier)
+    supplier = PartyField(Supplier, label=_("Supplier"))
 
     error_messages = {
-        "expected_before_order": "The expected date cannot be before the order date.",
+        "expected_before_order": _("The expected date cannot be before the order date."),
     }
 
     class Meta:
         model = PurchaseOrder
         fields = ["supplier", "store", "date", "expected_date", "reference", "notes"]
-        labels = {"store": "Deliver to", "expected_date": "Expected delivery"}
+        labels = {"store": _("Deliver to"), "expected_date": _("Expected delivery")}
         widgets = {
             "date": DATE_INPUT,
             "expected_date": DATE_INPUT,
@@ -56,7 +58,7 @@ class PurchaseOrderLineForm(PurchaseLineForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit_cost"].label = "Agreed unit cost"
+        self.fields["unit_cost"].label = _("Agreed unit cost")
 
 
 class PurchaseOrderLineFormSet(document_line_formset(PurchaseOrderLineForm)):
@@ -71,7 +73,9 @@ class PurchaseOrderLineFormSet(document_line_formset(PurchaseOrderLineForm)):
                 continue
             if product.pk in seen:
                 form.add_error(
-                    "product", f"{product.name} is already on this order: put it on one line."
+                    "product",
+                    gettext("%(product)s is already on this order: put it on one line.")
+                    % {"product": product.name},
                 )
             seen.add(product.pk)
 
@@ -80,22 +84,25 @@ class PurchaseOrderFilterForm(FilterForm):
     """The list's filters; the CSV export of order lines takes the same query string."""
 
     STATUS_CHOICES = [
-        ("", "All"),
-        ("open", "Open (ordered or partial)"),
+        ("", _("All")),
+        ("open", _("Open (ordered or partial)")),
         *PurchaseOrder.Status.choices,
     ]
 
-    q = forms.CharField(label="Search", required=False, max_length=100)
-    supplier = PartyField(Supplier, active_only=False, required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    supplier = PartyField(Supplier, active_only=False, required=False, label=_("Supplier"))
     store = forms.ModelChoiceField(
-        queryset=Store.objects.all(), required=False, empty_label=_("All stores")
+        queryset=Store.objects.all(),
+        required=False,
+        empty_label=_("All stores"),
+        label=_("Store"),
     )
-    status = forms.ChoiceField(choices=STATUS_CHOICES, required=False)
+    status = forms.ChoiceField(choices=STATUS_CHOICES, required=False, label=_("Status"))
     date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def filter_queryset(self, queryset):
@@ -121,23 +128,27 @@ class OrderReceiptForm(forms.Form):
     than is outstanding needs ``allow_over`` ticked; a receipt of nothing is refused.
     """
 
-    date = forms.DateField(widget=DATE_INPUT)
+    date = forms.DateField(label=_("Date"), widget=DATE_INPUT)
     reference = forms.CharField(
-        label="Supplier's reference",
+        label=_("Supplier's reference"),
         max_length=60,
         required=False,
-        help_text="e.g. their delivery note or invoice number",
+        help_text=_("e.g. their delivery note or invoice number"),
     )
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    allow_over = forms.BooleanField(label="Yes, receive more than was ordered", required=False)
+    notes = forms.CharField(
+        label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    allow_over = forms.BooleanField(label=_("Yes, receive more than was ordered"), required=False)
 
     error_messages = {
-        "nothing": "Enter the quantity received of at least one line.",
-        "over": "More than was ordered: %(lines)s. Check the quantities, or tick “Yes, receive "
-        "more than was ordered” to receive them anyway.",
-        "future": "The date cannot be in the future.",
-        "before_order": "The goods cannot arrive before the order date (%(date)s).",
-        "line_value": "A line may be worth at most %(most)s: check the quantity and the cost.",
+        "nothing": _("Enter the quantity received of at least one line."),
+        "over": _(
+            "More than was ordered: %(lines)s. Check the quantities, or tick “Yes, receive "
+            "more than was ordered” to receive them anyway."
+        ),
+        "future": _("The date cannot be in the future."),
+        "before_order": _("The goods cannot arrive before the order date (%(date)s)."),
+        "line_value": _("A line may be worth at most %(most)s: check the quantity and the cost."),
     }
 
     def __init__(self, *args, order: PurchaseOrder, lines, **kwargs):
@@ -146,21 +157,22 @@ class OrderReceiptForm(forms.Form):
         self.order, self.lines = order, lines
         for line in lines:
             self.fields[f"quantity_{line.pk}"] = QuantityField(
-                label=f"{line.product.name} now ({line.product.unit.symbol})",
+                label=gettext("%(product)s now (%(unit)s)")
+                % {"product": line.product.name, "unit": line.product.unit.symbol},
                 min_value=0,
                 max_value=MAX_LINE_QUANTITY,
                 required=False,
                 initial=line.remaining,
             )
             self.fields[f"unit_cost_{line.pk}"] = forms.DecimalField(
-                label=f"{line.product.name} unit cost",
+                label=gettext("%(product)s unit cost") % {"product": line.product.name},
                 max_digits=12,
                 decimal_places=2,
                 min_value=0,
                 max_value=MAX_UNIT_PRICE,
                 required=False,
                 initial=line.unit_cost,
-                help_text="Blank: the agreed cost.",
+                help_text=gettext("Blank: the agreed cost."),
             )
         for name, field in self.fields.items():
             if name.startswith(("quantity_", "unit_cost_")):
@@ -190,7 +202,7 @@ class OrderReceiptForm(forms.Form):
             raise forms.ValidationError(
                 self.error_messages["before_order"],
                 code="before_order",
-                params={"date": f"{self.order.date:%d %B %Y}"},
+                params={"date": formats.date_format(self.order.date, "d F Y")},
             )
         return date
 
@@ -203,7 +215,11 @@ class OrderReceiptForm(forms.Form):
             if quantity is None:
                 continue
             if refusal := line.product.unit.refusal(quantity):
-                self.add_error(name, f"{line.product.name} is {refusal}.")
+                self.add_error(
+                    name,
+                    gettext("%(product)s is %(refusal)s.")
+                    % {"product": line.product.name, "refusal": refusal},
+                )
                 continue
             quantities[line.pk] = quantity
             cost = cleaned.get(f"unit_cost_{line.pk}")
@@ -221,8 +237,7 @@ class OrderReceiptForm(forms.Form):
         if not any(quantities.values()):
             raise forms.ValidationError(self.error_messages["nothing"], code="nothing")
         self.over_lines = [
-            f"{line.product.name}: {format_quantity(quantities[line.pk], line.product.unit)} "
-            f"received, {format_quantity(line.remaining, line.product.unit)} outstanding"
+            over_receipt_line(line, quantities[line.pk])
             for line in self.lines
             if quantities.get(line.pk, Decimal("0")) > line.remaining
         ]
@@ -245,4 +260,4 @@ class OrderReceiptForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=255, strip=True)
+    reason = forms.CharField(label=_("Reason"), max_length=255, strip=True)

@@ -10,6 +10,8 @@ from django.db.models import F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Least
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, ListView, TemplateView, View
 from django.views.generic.detail import SingleObjectMixin
 
@@ -31,6 +33,7 @@ from core.submissions import (
     already_submitted,
     submit_once,
 )
+from core.text import mid_sentence
 from products.costs import sees_costs
 from products.models import Product
 from purchases.models import PurchaseOrder, PurchaseOrderLine
@@ -217,8 +220,8 @@ class PurchaseOrderDetailView(PermissionRequiredMixin, VisibleStoresMixin, Detai
         )
         # What of the lines will not come, and why: shown instead of "outstanding".
         context["remainder_label"] = {
-            Status.CANCELLED: "cancelled",
-            Status.CLOSED_SHORT: "closed short",
+            Status.CANCELLED: gettext("cancelled"),
+            Status.CLOSED_SHORT: gettext("closed short"),
         }.get(order.status, "")
         is_draft, status = order.is_draft, order.status
         here = may_act_in(user, order.store_id)  # another store's order is read-only
@@ -311,18 +314,34 @@ class PurchaseOrderReceiveView(PermissionRequiredMixin, SubmissionTokenMixin, Te
             except OverReceipt as error:
                 # Another receipt came in since the page was filled in.
                 form.over_lines = [str(error)]
-                form.add_error(None, f"Nothing was received: {error}. Tick the box to go ahead.")
+                form.add_error(
+                    None,
+                    gettext("Nothing was received: %(reason)s. Tick the box to go ahead.")
+                    % {"reason": error},
+                )
             except OrderRefused as error:
-                messages.error(request, f"Nothing was received: {error}.")
+                messages.error(
+                    request, gettext("Nothing was received: %(reason)s.") % {"reason": error}
+                )
                 return redirect(order)
             except OperationRefused as error:
-                form.add_error(None, f"Nothing was received: {error}.")
+                form.add_error(
+                    None, gettext("Nothing was received: %(reason)s.") % {"reason": error}
+                )
             else:
                 order.refresh_from_db(fields=["status"])
                 messages.success(
                     request,
-                    f"{purchase} was recorded: the goods are in stock at {order.store.name}; "
-                    f"{order} is {order.get_status_display().lower()}.",
+                    gettext(
+                        "%(purchase)s was recorded: the goods are in stock at %(store)s; "
+                        "%(order)s is %(status)s."
+                    )
+                    % {
+                        "purchase": purchase,
+                        "store": order.store.name,
+                        "order": order,
+                        "status": mid_sentence(order.get_status_display()),
+                    },
                 )
                 return redirect(order)
         return self.render_to_response(self.get_context_data(order=order, form=form))
@@ -331,8 +350,11 @@ class PurchaseOrderReceiveView(PermissionRequiredMixin, SubmissionTokenMixin, Te
 def _not_open(request, order):
     messages.error(
         request,
-        f"{order} is {order.get_status_display().lower()}: only an ordered or partially "
-        "received order can be received against.",
+        gettext(
+            "%(order)s is %(status)s: only an ordered or partially received order can be "
+            "received against."
+        )
+        % {"order": order, "status": mid_sentence(order.get_status_display())},
     )
     return redirect(order)
 
@@ -342,18 +364,19 @@ class OrderStepView(PermissionRequiredMixin, ActsInStoreMixin, SingleObjectMixin
 
     model = PurchaseOrder
     http_method_names = ["post"]
-    done = ""  # "sent to the supplier": the message after the step
+    # The message after the step, naming the %(order)s: "%(order)s was sent to the supplier…"
+    done = ""
 
     def post(self, request, *args, **kwargs):
         order = self.get_object()
         try:
             response = self.step(order, request)
         except OperationRefused as error:
-            messages.error(request, f"Nothing was changed: {error}.")
+            messages.error(request, gettext("Nothing was changed: %(reason)s.") % {"reason": error})
         else:
             if response is not None:
                 return response
-            messages.success(request, f"{order} was {self.done}.")
+            messages.success(request, self.done % {"order": order})
         return redirect(order)
 
     def step(self, order, request):
@@ -362,7 +385,7 @@ class OrderStepView(PermissionRequiredMixin, ActsInStoreMixin, SingleObjectMixin
 
 class PurchaseOrderPlaceView(OrderStepView):
     permission_required = "purchases.place_purchaseorder"
-    done = "sent to the supplier: its quantities count as on order"
+    done = _("%(order)s was sent to the supplier: its quantities count as on order.")
 
     def step(self, order, request):
         order_place(order=order, user=request.user)
@@ -374,18 +397,18 @@ class _ReasonStepView(OrderStepView):
     def step(self, order, request):
         form = ReasonForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "Give a reason (up to 255 characters).")
+            messages.error(request, gettext("Give a reason (up to 255 characters)."))
             return redirect(order)
         self.service(order=order, user=request.user, reason=form.cleaned_data["reason"])
 
 
 class PurchaseOrderCancelView(_ReasonStepView):
-    done = "cancelled: it no longer counts as on order"
+    done = _("%(order)s was cancelled: it no longer counts as on order.")
     service = staticmethod(order_cancel)
 
 
 class PurchaseOrderCloseShortView(_ReasonStepView):
-    done = "closed short: what was not received no longer counts as on order"
+    done = _("%(order)s was closed short: what was not received no longer counts as on order.")
     service = staticmethod(order_close_short)
 
 
@@ -394,5 +417,5 @@ class PurchaseOrderDeleteView(OrderStepView):
 
     def step(self, order, request):
         order_delete(order=order)
-        messages.success(request, f"{order} (a draft) was deleted.")
+        messages.success(request, gettext("%(order)s (a draft) was deleted.") % {"order": order})
         return redirect("purchase_orders:list")

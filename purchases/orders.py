@@ -15,9 +15,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.exceptions import OperationRefused
 from core.quantities import exact_quantity, format_quantity, plain_quantity
+from core.text import mid_sentence
 from core.transactions import retry_on_deadlock
 from products.models import Product, StockLevel
 from products.services import change_on_order, check_line_units
@@ -55,14 +57,14 @@ class ReceiptLineInput:
 
 def _check_lines(lines: list[OrderLineInput]) -> None:
     if not lines:
-        raise ValueError("A purchase order needs at least one line.")
+        raise ValueError(gettext("A purchase order needs at least one line."))
     if any(line.quantity <= 0 for line in lines):
-        raise ValueError("Every line needs a quantity above zero.")
+        raise ValueError(gettext("Every line needs a quantity above zero."))
     # Outstanding is counted per line: a product on two lines, one over-received,
     # would stay on order for units that came.
     products = [line.product.pk for line in lines]
     if len(set(products)) != len(products):
-        raise OrderRefused("each product goes on one line of an order")
+        raise OrderRefused(gettext("each product goes on one line of an order"))
     check_line_units(lines)
 
 
@@ -93,7 +95,11 @@ def order_update(
     """Change a draft: its header and all its lines."""
     _check_lines(lines)
     with transaction.atomic():
-        order = _locked(order, [Status.DRAFT], "changed")
+        order = _locked(
+            order,
+            [Status.DRAFT],
+            gettext("%(order)s is %(status)s: only a draft order can be changed"),
+        )
         order.supplier, order.store, order.date = supplier, store, date
         order.expected_date, order.reference, order.notes = expected_date, reference, notes
         order.save(
@@ -107,20 +113,33 @@ def order_update(
 def order_delete(*, order: PurchaseOrder) -> None:
     """Delete a draft (it never counted as on order)."""
     with transaction.atomic():
-        _locked(order, [Status.DRAFT], "deleted").delete()
+        _locked(
+            order,
+            [Status.DRAFT],
+            gettext("%(order)s is %(status)s: only a draft order can be deleted"),
+        ).delete()
 
 
 @retry_on_deadlock
 def order_place(*, order: PurchaseOrder, user) -> PurchaseOrder:
     """Send a draft to the supplier: its quantities now count as on order at its store."""
     with transaction.atomic():
-        order = _locked(order, [Status.DRAFT], "placed")
+        order = _locked(
+            order,
+            [Status.DRAFT],
+            gettext("%(order)s is %(status)s: only a draft order can be placed"),
+        )
         if not order.store.is_active:
-            raise OrderRefused(f"{order.store.name} is archived: restore it first")
+            raise OrderRefused(
+                gettext("%(store)s is archived: restore it first") % {"store": order.store.name}
+            )
         lines = list(order.lines.select_related("product__unit"))
         archived = sorted({line.product.name for line in lines if not line.product.is_active})
         if archived:
-            raise OrderRefused(f"{', '.join(archived)} is archived: take it off the draft")
+            raise OrderRefused(
+                gettext("%(products)s is archived: take it off the draft")
+                % {"products": ", ".join(archived)}
+            )
         check_line_units(lines)  # the product's unit may have changed since the draft
         order.status = Status.ORDERED
         order.ordered_at, order.ordered_by = timezone.now(), user
@@ -153,22 +172,33 @@ def order_receive(
     if any(line.quantity < 0 for line in lines):
         raise ValueError("A received quantity cannot be negative.")
     with transaction.atomic():
-        order = _locked(order, PurchaseOrder.OPEN_STATUSES, "received against")
+        order = _locked(
+            order,
+            PurchaseOrder.OPEN_STATUSES,
+            gettext(
+                "%(order)s is %(status)s: only an ordered or partially received order can be "
+                "received against"
+            ),
+        )
         order_lines = {line.pk: line for line in order.lines.select_related("product__unit")}
         foreign = [line for line in lines if line.order_line.pk not in order_lines]
         if foreign:
-            raise OrderRefused(f"{foreign[0].order_line} is not a line of {order}")
+            raise OrderRefused(
+                gettext("%(line)s is not a line of %(order)s")
+                % {"line": foreign[0].order_line, "order": order}
+            )
         received: dict[int, Decimal] = defaultdict(Decimal)
         for line in lines:
             received[line.order_line.pk] += line.quantity
         over = [
-            f"{line.product.name}: {format_quantity(quantity, line.product.unit)} received, "
-            f"{format_quantity(line.remaining, line.product.unit)} outstanding"
+            over_receipt_line(line, quantity)
             for pk, quantity in received.items()
             if quantity > (line := order_lines[pk]).remaining
         ]
         if over and not allow_over:
-            raise OverReceipt("more than was ordered: " + "; ".join(over))
+            raise OverReceipt(
+                gettext("more than was ordered: %(lines)s") % {"lines": "; ".join(over)}
+            )
         before = _per_product(order_lines.values(), _outstanding)
         purchase = purchase_record(
             supplier=order.supplier,
@@ -225,9 +255,16 @@ def receipt_voided(*, purchase: Purchase, lines: list[PurchaseLine]) -> None:
 def order_cancel(*, order: PurchaseOrder, user, reason: str) -> PurchaseOrder:
     """Cancel an order nothing was received against: it stops counting as on order."""
     with transaction.atomic():
-        order = _locked(order, [Status.DRAFT, Status.ORDERED], "cancelled")
+        order = _locked(
+            order,
+            [Status.DRAFT, Status.ORDERED],
+            gettext("%(order)s is %(status)s: only a draft or ordered order can be cancelled"),
+        )
         if order.receipts.filter(voided_at__isnull=True).exists():
-            raise OrderRefused(f"goods were received against {order}: close it short instead")
+            raise OrderRefused(
+                gettext("goods were received against %(order)s: close it short instead")
+                % {"order": order}
+            )
         return _close(order, Status.CANCELLED, user, reason)
 
 
@@ -235,13 +272,17 @@ def order_cancel(*, order: PurchaseOrder, user, reason: str) -> PurchaseOrder:
 def order_close_short(*, order: PurchaseOrder, user, reason: str) -> PurchaseOrder:
     """Close a partially received order: the rest will never come, and stops counting."""
     with transaction.atomic():
-        order = _locked(order, [Status.PARTIAL], "closed short")
+        order = _locked(
+            order,
+            [Status.PARTIAL],
+            gettext("%(order)s is %(status)s: only a partially received order can be closed short"),
+        )
         return _close(order, Status.CLOSED_SHORT, user, reason)
 
 
 def _close(order: PurchaseOrder, status: str, user, reason: str) -> PurchaseOrder:
     if not reason.strip():
-        raise OrderRefused("give a reason")
+        raise OrderRefused(gettext("give a reason"))
     lines = list(order.lines.all())
     before = _per_product(lines, _outstanding)
     order.status = status
@@ -290,18 +331,26 @@ def _per_product(lines, quantity) -> dict[int, Decimal]:
     return dict(totals)
 
 
-def _locked(order: PurchaseOrder, statuses, step: str) -> PurchaseOrder:
-    """The order, locked, if it is in one of ``statuses``; else a refusal naming its state."""
+def _locked(order: PurchaseOrder, statuses, refusal: str) -> PurchaseOrder:
+    """The order, locked, if it is in one of ``statuses``; else ``refusal``, a translated
+    text naming the step and the states allowed, with ``%(order)s`` and its ``%(status)s``."""
     # No joins in a locking query (see transfers.services._locked).
     order = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
     if order.status not in statuses:
-        allowed = " or ".join(Status(status).label.lower() for status in statuses)
-        article = "an" if allowed[0] in "aeiou" else "a"
         raise OrderRefused(
-            f"{order} is {order.get_status_display().lower()}: only {article} {allowed} order "
-            f"can be {step}"
+            refusal % {"order": order, "status": mid_sentence(order.get_status_display())}
         )
     return order
+
+
+def over_receipt_line(line: PurchaseOrderLine, quantity: Decimal) -> str:
+    """ "Flour: 12 kg received, 10 kg outstanding": a line receiving more than is outstanding."""
+    unit = line.product.unit
+    return gettext("%(product)s: %(received)s received, %(outstanding)s outstanding") % {
+        "product": line.product.name,
+        "received": format_quantity(quantity, unit),
+        "outstanding": format_quantity(line.remaining, unit),
+    }
 
 
 def _write_lines(order: PurchaseOrder, lines: list[OrderLineInput]) -> None:

@@ -7,6 +7,7 @@ are :mod:`core.pdf`'s.
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils.translation import gettext
 from fpdf import FPDF
 
 from core.pdf import (
@@ -32,8 +33,12 @@ def _ordered(line) -> str:
     """'1,000 pcs' or '1,000 pcs (2 boxes of 500)'."""
     text = format_quantity(line.quantity, line.product.unit)
     if line.packs:
-        pack = line.product.pack_name or "pack"
-        text += f" ({plain_quantity(line.packs)} × {pack} of {plain_quantity(line.pack_size)})"
+        text = gettext("%(quantity)s (%(packs)s × %(pack)s of %(pack_size)s)") % {
+            "quantity": text,
+            "packs": plain_quantity(line.packs),
+            "pack": line.product.pack_name or gettext("pack"),
+            "pack_size": plain_quantity(line.pack_size),
+        }
     return printable(text)
 
 
@@ -41,15 +46,18 @@ def order_pdf(order: PurchaseOrder) -> bytes:
     """The order as the supplier reads it: who orders, where to deliver, lines, total, notes."""
     lines = list(order.lines.select_related("product__unit"))
     name = order.number or order.pk  # a draft has no number yet
-    pdf = new_document(f"Purchase order {name}", f"purchase order {name}")
+    pdf = new_document(
+        gettext("Purchase order %(number)s") % {"number": name},
+        gettext("purchase order %(number)s") % {"number": name},
+    )
     pdf.set_font(FONT, "", 10)
-    facts = [f"Order date: {day(order.date)}"]
+    facts = [gettext("Order date: %(date)s") % {"date": day(order.date)}]
     if order.expected_date:
-        facts.append(f"Expected delivery: {day(order.expected_date)}")
+        facts.append(gettext("Expected delivery: %(date)s") % {"date": day(order.expected_date)})
     if order.reference:
-        facts.append(f"Reference: {order.reference}")
+        facts.append(gettext("Reference: %(reference)s") % {"reference": order.reference})
     if order.is_draft:
-        facts.append("DRAFT: not yet sent")
+        facts.append(gettext("DRAFT: not yet sent"))
     pdf.cell(0, 6, printable("   ·   ".join(facts)), new_x="LMARGIN", new_y="NEXT")
     if order.status in (order.Status.CANCELLED, order.Status.CLOSED_SHORT):
         # Never mistaken for a live order if it is printed or forwarded again.
@@ -61,7 +69,7 @@ def order_pdf(order: PurchaseOrder) -> bytes:
         pdf.set_font(FONT, "", 10)
     pdf.ln(4)
 
-    _supplier_and_store(pdf, order.supplier, order.store, store_heading="Deliver to")
+    _supplier_and_store(pdf, order.supplier, order.store, store_heading=gettext("Deliver to"))
 
     pdf.set_font(FONT, "", 10)
     with pdf.table(
@@ -71,7 +79,14 @@ def order_pdf(order: PurchaseOrder) -> bytes:
         line_height=6,
         padding=(1, 2),
     ) as table:
-        table.row(["Product", "Quantity", "Unit cost", "Total"])
+        table.row(
+            [
+                printable(gettext("Product")),
+                printable(gettext("Quantity")),
+                printable(gettext("Unit cost")),
+                printable(gettext("Total")),
+            ]
+        )
         for line in lines:
             table.row(
                 [
@@ -90,14 +105,22 @@ def debit_note_pdf(debit_note: PurchaseReturn) -> bytes:
     purchase, at what cost, and why."""
     lines = list(debit_note.lines.select_related("product__unit"))
     purchase = debit_note.purchase
-    pdf = new_document(f"Debit note {debit_note.label}", f"debit note {debit_note.label}")
+    pdf = new_document(
+        gettext("Debit note %(number)s") % {"number": debit_note.label},
+        gettext("debit note %(number)s") % {"number": debit_note.label},
+    )
     pdf.set_font(FONT, "", 10)
-    facts = [f"Date: {day(debit_note.date)}", f"Goods returned from purchase {purchase.pk}"]
+    facts = [
+        gettext("Date: %(date)s") % {"date": day(debit_note.date)},
+        gettext("Goods returned from purchase %(number)s") % {"number": purchase.pk},
+    ]
     if purchase.reference:
-        facts.append(f"Your reference: {purchase.reference}")
+        facts.append(gettext("Your reference: %(reference)s") % {"reference": purchase.reference})
     pdf.cell(0, 6, printable("   ·   ".join(facts)), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
-    _supplier_and_store(pdf, debit_note.supplier, debit_note.store, store_heading="Returned by")
+    _supplier_and_store(
+        pdf, debit_note.supplier, debit_note.store, store_heading=gettext("Returned by")
+    )
 
     pdf.set_font(FONT, "", 10)
     with pdf.table(
@@ -107,7 +130,15 @@ def debit_note_pdf(debit_note: PurchaseReturn) -> bytes:
         line_height=6,
         padding=(1, 2),
     ) as table:
-        table.row(["Product", "Quantity", "Unit cost", "Net", "Reason"])
+        table.row(
+            [
+                printable(gettext("Product")),
+                printable(gettext("Quantity")),
+                printable(gettext("Unit cost")),
+                printable(gettext("Net")),
+                printable(gettext("Reason")),
+            ]
+        )
         for line in lines:
             table.row(
                 [
@@ -119,7 +150,7 @@ def debit_note_pdf(debit_note: PurchaseReturn) -> bytes:
                 ]
             )
     # Net of tax, as the purchase's unit costs are.
-    _total_and_notes(pdf, lines, debit_note.notes, label="Total excl. tax")
+    _total_and_notes(pdf, lines, debit_note.notes, label=gettext("Total excl. tax"))
     return bytes(pdf.output())
 
 
@@ -133,10 +164,11 @@ def _supplier_and_store(pdf: FPDF, supplier, store, *, store_heading: str) -> No
         supplier.phone,
     ]
     store_lines = [f"{settings.SITE_NAME}: {store.name}", store.address, store.phone]
-    side_by_side(pdf, ("Supplier", supplier_lines), (store_heading, store_lines))
+    side_by_side(pdf, (gettext("Supplier"), supplier_lines), (store_heading, store_lines))
 
 
-def _total_and_notes(pdf: FPDF, lines, notes: str, *, label: str = "Total") -> None:
+def _total_and_notes(pdf: FPDF, lines, notes: str, *, label: str | None = None) -> None:
+    label = label or gettext("Total")
     value = sum((line.line_total for line in lines), Decimal("0"))
     pdf.ln(2)
     pdf.set_font(FONT, "B", 11)
@@ -151,6 +183,6 @@ def _total_and_notes(pdf: FPDF, lines, notes: str, *, label: str = "Total") -> N
     if notes:
         pdf.ln(4)
         pdf.set_font(FONT, "B", 9)
-        pdf.cell(0, 5, "Notes", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 5, printable(gettext("Notes")), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(FONT, "", 10)
         pdf.multi_cell(0, 5, printable(notes), new_x="LMARGIN", new_y="NEXT")

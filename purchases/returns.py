@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.db.models.functions import Round
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.exceptions import OperationRefused
 from core.models import QUANTITY_PLACES, TOTAL
@@ -85,11 +86,13 @@ def purchase_return(
     """
     lines = [line for line in lines if line.quantity]
     if not lines:
-        raise PurchaseReturnRefused("Enter the quantity going back on at least one line.")
+        raise PurchaseReturnRefused(gettext("Enter the quantity going back on at least one line."))
     if any(line.quantity < 0 for line in lines):
-        raise PurchaseReturnRefused("A quantity going back cannot be negative.")
+        raise PurchaseReturnRefused(gettext("A quantity going back cannot be negative."))
     if any(line.purchase_line.purchase_id != purchase.pk for line in lines):
-        raise PurchaseReturnRefused(f"Every line must be a line of {purchase}.")
+        raise PurchaseReturnRefused(
+            gettext("Every line must be a line of %(purchase)s.") % {"purchase": purchase}
+        )
     check_line_units(lines)
     with transaction.atomic():
         # The purchase first, as a void locks it: returns and voids of one
@@ -97,14 +100,21 @@ def purchase_return(
         # it returnable, and a void cannot slip in between.
         purchase = Purchase.objects.select_for_update().get(pk=purchase.pk)
         if purchase.is_voided:
-            raise PurchaseReturnRefused(f"{purchase} was voided; nothing can go back from it.")
+            raise PurchaseReturnRefused(
+                gettext("%(purchase)s was voided; nothing can go back from it.")
+                % {"purchase": purchase}
+            )
         returnable = returnable_quantities(purchase, lock=True)
         asked: dict[int, Decimal] = defaultdict(Decimal)
         for line in lines:
             asked[line.purchase_line.pk] += line.quantity
         too_many = [
-            f"{line.product.name}: {format_quantity(asked[pk], unit)} asked, only "
-            f"{format_quantity(returnable[pk], unit)} can still go back"
+            gettext("%(product)s: %(asked)s asked, only %(returnable)s can still go back")
+            % {
+                "product": line.product.name,
+                "asked": format_quantity(asked[pk], unit),
+                "returnable": format_quantity(returnable[pk], unit),
+            }
             for line in lines
             for pk, unit in [(line.purchase_line.pk, line.product.unit)]
             if asked[pk] > returnable[pk]

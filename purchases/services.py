@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.exceptions import AlreadyVoided, OperationRefused
 from core.models import TOTAL
@@ -125,13 +126,18 @@ def purchase_void(*, purchase: Purchase, user, reason: str) -> Purchase:
         # and then see the first one.
         purchase = Purchase.objects.select_for_update().get(pk=purchase.pk)
         if purchase.is_voided:
-            raise AlreadyVoided(f"{purchase} was already voided.")
+            raise AlreadyVoided(
+                gettext("%(purchase)s was already voided.") % {"purchase": purchase}
+            )
         if purchase.returns.exists():
             # Its units went back through their own movements, carrying this
             # purchase's cost; voiding would take them out a second time.
             raise OperationRefused(
-                f"Part of {purchase} went back to the supplier on a return, so it cannot be "
-                "voided: record a return of the rest instead."
+                gettext(
+                    "Part of %(purchase)s went back to the supplier on a return, so it cannot be "
+                    "voided: record a return of the rest instead."
+                )
+                % {"purchase": purchase}
             )
         if purchase.order_id is not None:
             # A receipt: its order next, before the engine's product locks, in

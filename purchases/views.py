@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.views.generic import DetailView, TemplateView, View
 from django.views.generic.detail import SingleObjectMixin
 
@@ -198,22 +199,31 @@ class PurchaseReturnCreateView(PermissionRequiredMixin, SubmissionTokenMixin, Te
                 for line, _, _ in form.returned_lines:
                     if shortfall := error.for_product(line.product_id):
                         form.add_error(f"quantity_{line.pk}", f"{shortfall}.")
-                form.add_error(None, f"Not enough stock: nothing was sent back. {error}.")
+                form.add_error(
+                    None,
+                    gettext("Not enough stock: nothing was sent back. %(shortfalls)s.")
+                    % {"shortfalls": error},
+                )
             except OperationRefused as error:
                 # Another return since the page was filled in, a voided purchase…
-                form.add_error(None, f"Nothing was sent back: {error}.")
+                form.add_error(
+                    None, gettext("Nothing was sent back: %(reason)s.") % {"reason": error}
+                )
             else:
                 messages.success(
                     request,
-                    f"{debit_note} was recorded: the goods left the stock of "
-                    f"{purchase.store.name}.",
+                    gettext("%(debit_note)s was recorded: the goods left the stock of %(store)s.")
+                    % {"debit_note": debit_note, "store": purchase.store.name},
                 )
                 return redirect(debit_note)
         return self.render_to_response(self.get_context_data(purchase=purchase, form=form))
 
 
 def _voided(request, purchase):
-    messages.error(request, f"{purchase} was voided: nothing can go back from it.")
+    messages.error(
+        request,
+        gettext("%(purchase)s was voided: nothing can go back from it.") % {"purchase": purchase},
+    )
     return redirect(purchase)
 
 

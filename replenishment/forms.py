@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from core.crud import FilterForm
 from people.models import Supplier
@@ -12,15 +13,24 @@ class ReplenishmentFilterForm(FilterForm):
     """Which suggestions to list: a store (or all), a supplier, a category, a search."""
 
     store = forms.ModelChoiceField(
-        queryset=Store.objects.active(), required=False, empty_label="All stores"
+        queryset=Store.objects.active(),
+        required=False,
+        empty_label=_("All stores"),
+        label=_("Store"),
     )
     supplier = forms.ModelChoiceField(
-        queryset=Supplier.objects.active(), required=False, empty_label="All suppliers"
+        queryset=Supplier.objects.active(),
+        required=False,
+        empty_label=_("All suppliers"),
+        label=_("Supplier"),
     )
     category = forms.ModelChoiceField(
-        queryset=Category.objects.active(), required=False, empty_label="All categories"
+        queryset=Category.objects.active(),
+        required=False,
+        empty_label=_("All categories"),
+        label=_("Category"),
     )
-    q = forms.CharField(label="Search", required=False, max_length=100)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
 
     def selection(self) -> dict:
         """Keyword arguments of :func:`replenishment.selectors.replenishment_needs`."""
@@ -35,13 +45,15 @@ class ReplenishmentFilterForm(FilterForm):
 
 class RulesImportForm(forms.Form):
     error_messages = {
-        "too_large": "The file is larger than %(limit)s MB.",
+        "too_large": _("The file is larger than %(limit)s MB."),
     }
 
     file = forms.FileField(
-        label="Rules CSV",
-        help_text="Columns sku, store, minimum, maximum, multiple, as the export gives them. "
-        "A blank value means the product's default.",
+        label=_("Rules CSV"),
+        help_text=_(
+            "Columns sku, store, minimum, maximum, multiple, as the export gives them. "
+            "A blank value means the product's default."
+        ),
     )
 
     def clean_file(self):

@@ -13,6 +13,8 @@ from django.core.mail import EmailMessage, mailers
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.access import may_act_in
 from core.documents import MAX_DOCUMENT_LINES
@@ -29,7 +31,8 @@ from stores.models import Store
 from transfers.models import Transfer
 from transfers.services import TransferLineInput, transfer_create
 
-DRAFT_NOTE = "Drafted from the replenishment suggestions."
+# Written into the drafts' notes in the language of whoever drafts them.
+DRAFT_NOTE = _("Drafted from the replenishment suggestions.")
 DIGEST_PERMISSION = "replenishment.receive_digestsubscription"
 
 
@@ -58,7 +61,10 @@ class Drafts:
 
 
 def _describe(level) -> str:
-    return f"{level.product.name} at {level.store.name}"
+    return gettext("%(product)s at %(store)s") % {
+        "product": level.product.name,
+        "store": level.store.name,
+    }
 
 
 def _why_not_listed(level_ids: list[int]) -> list[str]:
@@ -68,17 +74,23 @@ def _why_not_listed(level_ids: list[int]) -> list[str]:
     for level_id in level_ids:
         level = found.get(level_id)
         if level is None:
-            reasons.append(f"line {level_id} is not a stock row")
+            reasons.append(gettext("line %(line)s is not a stock row") % {"line": level_id})
         elif not level.product.is_active:
-            reasons.append(f"{level.product.name} is archived")
+            reasons.append(gettext("%(product)s is archived") % {"product": level.product.name})
         elif not level.store.is_active:
-            reasons.append(f"{level.store.name} is archived")
+            reasons.append(gettext("%(store)s is archived") % {"store": level.store.name})
         elif not (supplier := level.product.supplier).is_active:
-            reasons.append(f"{level.product.name}'s supplier {supplier.name} is archived")
+            reasons.append(
+                gettext("%(product)s's supplier %(supplier)s is archived")
+                % {"product": level.product.name, "supplier": supplier.name}
+            )
         else:
             reasons.append(
-                f"{_describe(level)} no longer needs replenishing "
-                "(orders, drafts or transfers cover it now)"
+                gettext(
+                    "%(product_at_store)s no longer needs replenishing (orders, drafts or "
+                    "transfers cover it now)"
+                )
+                % {"product_at_store": _describe(level)}
             )
     return reasons
 
@@ -90,19 +102,26 @@ def _check_transfer(
     ``taken`` from the same source, and what is wrong with it, if anything."""
     unit = level.product.unit
     if level.transfer_quantity is None:
-        return None, f"no other store has {level.product.name} to spare for {level.store.name}"
+        return None, gettext("no other store has %(product)s to spare for %(store)s") % {
+            "product": level.product.name,
+            "store": level.store.name,
+        }
     if choice.from_store_id != level.transfer_from:
-        return None, (
-            f"{_describe(level)}: the transfer would now come from {level.transfer_from_name}, "
-            "not from the store the list showed; look at the list again"
-        )
+        return None, gettext(
+            "%(product_at_store)s: the transfer would now come from %(source)s, not from the "
+            "store the list showed; look at the list again"
+        ) % {"product_at_store": _describe(level), "source": level.transfer_from_name}
     expected = suggested_transfer(level, level.suggested, taken)
     if taken and expected != choice.quantity:
         spare = format_quantity(max(level.surplus - taken, Decimal("0")), unit)
-        return expected, (
-            f"{_describe(level)}: {level.transfer_from_name} has {spare} left to spare once "
-            "the other lines selected take theirs; draft these transfers one at a time"
-        )
+        return expected, gettext(
+            "%(product_at_store)s: %(source)s has %(spare)s left to spare once the other lines "
+            "selected take theirs; draft these transfers one at a time"
+        ) % {
+            "product_at_store": _describe(level),
+            "source": level.transfer_from_name,
+            "spare": spare,
+        }
     return expected, None
 
 
@@ -121,19 +140,30 @@ def _check(choice: DraftChoice, level, taken: Decimal) -> tuple[Decimal, str | N
         if expected * level.product.cost_price > MAX_LINE_VALUE:
             return (
                 expected,
-                f"{_describe(level)}: an order of {format_quantity(expected, unit)} is worth "
-                "more than one line may hold",
+                gettext(
+                    "%(product_at_store)s: an order of %(quantity)s is worth more than one line "
+                    "may hold"
+                )
+                % {
+                    "product_at_store": _describe(level),
+                    "quantity": format_quantity(expected, unit),
+                },
             )
     if expected > MAX_LINE_QUANTITY:
         return (
             expected,
-            f"{_describe(level)}: {format_quantity(expected, unit)} is more than one line may hold",
+            gettext("%(product_at_store)s: %(quantity)s is more than one line may hold")
+            % {"product_at_store": _describe(level), "quantity": format_quantity(expected, unit)},
         )
     if choice.quantity != expected:
-        return expected, (
-            f"{_describe(level)}: the suggestion is now {format_quantity(expected, unit)}, "
-            f"not {format_quantity(choice.quantity, unit)}; look at the list again"
-        )
+        return expected, gettext(
+            "%(product_at_store)s: the suggestion is now %(expected)s, not %(chosen)s; look at "
+            "the list again"
+        ) % {
+            "product_at_store": _describe(level),
+            "expected": format_quantity(expected, unit),
+            "chosen": format_quantity(choice.quantity, unit),
+        }
     return expected, None
 
 
@@ -163,12 +193,14 @@ def drafts_create(*, choices: list[DraftChoice], user) -> Drafts:
     surplus: lines that together take more than it can spare are refused.
     """
     if not choices:
-        raise ReplenishmentRefused("select at least one line")
+        raise ReplenishmentRefused(gettext("select at least one line"))
     if len(choices) > MAX_DOCUMENT_LINES:
-        raise ReplenishmentRefused(f"select at most {MAX_DOCUMENT_LINES} lines at a time")
+        raise ReplenishmentRefused(
+            gettext("select at most %(most)s lines at a time") % {"most": MAX_DOCUMENT_LINES}
+        )
     level_ids = [choice.level_id for choice in choices]
     if len(set(level_ids)) != len(level_ids):
-        raise ReplenishmentRefused("a line was selected twice")
+        raise ReplenishmentRefused(gettext("a line was selected twice"))
     # Read before the transaction starts: on MariaDB its first plain read fixes
     # what it sees, and that must come after the locks, not before.
     products_of = dict(StockLevel.objects.filter(pk__in=level_ids).values_list("pk", "product_id"))
@@ -189,17 +221,20 @@ def drafts_create(*, choices: list[DraftChoice], user) -> Drafts:
             source = (level.product_id, level.transfer_from)
             quantity, problem = _check(choice, level, taken[source])
             if not problem and not may_act_in(user, level.store_id):
-                problem = f"{_describe(level)}: you do not work in {level.store.name}"
+                problem = gettext("%(product_at_store)s: you do not work in %(store)s") % {
+                    "product_at_store": _describe(level),
+                    "store": level.store.name,
+                }
             elif (
                 not problem
                 and choice.action == "transfer"
                 and not may_act_in(user, level.transfer_from)
             ):
                 # The sender dispatches a transfer: only its staff may draft one from it.
-                problem = (
-                    f"{_describe(level)}: you do not work in {level.transfer_from_name}, "
-                    "the store the transfer would come from; ask its staff to send it"
-                )
+                problem = gettext(
+                    "%(product_at_store)s: you do not work in %(source)s, the store the transfer "
+                    "would come from; ask its staff to send it"
+                ) % {"product_at_store": _describe(level), "source": level.transfer_from_name}
             if problem:
                 problems.append(problem)
             elif choice.action == "transfer":
@@ -256,7 +291,7 @@ def _write_drafts(orders, transfers, levels, user) -> Drafts:
                 store=stores[store_id],
                 lines=lines,
                 user=user,
-                notes=DRAFT_NOTE,
+                notes=str(DRAFT_NOTE),
             )
         )
     for (source_id, destination_id), lines in sorted(transfers.items()):
@@ -266,7 +301,7 @@ def _write_drafts(orders, transfers, levels, user) -> Drafts:
                 to_store=stores[destination_id],
                 lines=lines,
                 user=user,
-                notes=DRAFT_NOTE,
+                notes=str(DRAFT_NOTE),
             )
         )
     return drafts
@@ -289,7 +324,8 @@ class RulesImportRefused(OperationRefused):
     """The CSV has errors; nothing was saved. ``errors`` lists every one."""
 
     def __init__(self, errors: list[RowError]):
-        super().__init__(f"{len(errors)} error{'s' if len(errors) != 1 else ''}")
+        count = len(errors)
+        super().__init__(ngettext("%(count)s error", "%(count)s errors", count) % {"count": count})
         self.errors = errors
 
 
@@ -316,21 +352,21 @@ def _parse_rules_csv(content: bytes) -> tuple[list[tuple[int, dict]], list[RowEr
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return [], [RowError(0, "", "The file is not UTF-8 text; save it as CSV (UTF-8).")]
+        return [], [RowError(0, "", gettext("The file is not UTF-8 text; save it as CSV (UTF-8)."))]
     # Strict: a quote left open is an error, not a field running to the end of the file.
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [name.strip().lower() for name in reader.fieldnames or []]
     except csv.Error as error:
-        return [], [RowError(1, "", f"Not a CSV file: {error}.")]
+        return [], [RowError(1, "", gettext("Not a CSV file: %(error)s.") % {"error": error})]
     missing = [name for name in RULE_COLUMNS if name not in header]
     if missing:
         return [], [
             RowError(
                 1,
                 ",".join(reader.fieldnames or []),
-                f"The header must name the columns {', '.join(RULE_COLUMNS)}; "
-                f"missing: {', '.join(missing)}.",
+                gettext("The header must name the columns %(columns)s; missing: %(missing)s.")
+                % {"columns": ", ".join(RULE_COLUMNS), "missing": ", ".join(missing)},
             )
         ]
     reader.fieldnames = header
@@ -338,12 +374,20 @@ def _parse_rules_csv(content: bytes) -> tuple[list[tuple[int, dict]], list[RowEr
     try:
         for row in reader:
             if reader.line_num > MAX_IMPORT_ROWS + 1:
-                return [], [RowError(reader.line_num, "", f"More than {MAX_IMPORT_ROWS:,} rows.")]
+                return [], [
+                    RowError(
+                        reader.line_num,
+                        "",
+                        gettext("More than %(most)s rows.") % {"most": f"{MAX_IMPORT_ROWS:,}"},
+                    )
+                ]
             values = {name: (row.get(name) or "").strip() for name in RULE_COLUMNS}
             if any(values.values()):  # blank lines are skipped
                 rows.append((reader.line_num, values))
     except csv.Error as error:
-        return [], [RowError(reader.line_num, "", f"Not a CSV file: {error}.")]
+        return [], [
+            RowError(reader.line_num, "", gettext("Not a CSV file: %(error)s.") % {"error": error})
+        ]
     return rows, []
 
 
@@ -353,20 +397,29 @@ def _row_errors(line: int, values: dict, products: dict, stores: dict, user) -> 
     errors = []
     product = products.get(values["sku"].upper())
     if product is None:
-        errors.append(RowError(line, values["sku"], "No product has this SKU."))
+        errors.append(RowError(line, values["sku"], gettext("No product has this SKU.")))
     elif not product.is_active:
-        errors.append(RowError(line, values["sku"], f"{product.name} is archived."))
+        errors.append(
+            RowError(
+                line, values["sku"], gettext("%(product)s is archived.") % {"product": product.name}
+            )
+        )
     store = stores.get(values["store"].upper())
     if store is None:
-        errors.append(RowError(line, values["store"], "No store has this code."))
+        errors.append(RowError(line, values["store"], gettext("No store has this code.")))
     elif not store.is_active:
-        errors.append(RowError(line, values["store"], f"{store.name} is archived."))
+        errors.append(
+            RowError(
+                line, values["store"], gettext("%(store)s is archived.") % {"store": store.name}
+            )
+        )
     elif user is not None and not may_act_in(user, store):
         errors.append(
             RowError(
                 line,
                 values["store"],
-                f"You do not work in {store.name}: its rules are changed by its managers.",
+                gettext("You do not work in %(store)s: its rules are changed by its managers.")
+                % {"store": store.name},
             )
         )
     return errors
@@ -383,7 +436,7 @@ def rules_import(*, content: bytes, user=None) -> int:
     if errors:
         raise RulesImportRefused(errors)
     if not rows:
-        raise RulesImportRefused([RowError(2, "", "The file has no rows.")])
+        raise RulesImportRefused([RowError(2, "", gettext("The file has no rows."))])
     skus = {values["sku"].upper() for _, values in rows}
     products = {}
     sku_list = sorted(skus)
@@ -405,8 +458,12 @@ def rules_import(*, content: bytes, user=None) -> int:
                     RowError(
                         line,
                         f"{values['sku']},{values['store']}",
-                        f"{product.sku} at {store.code} is on row {seen[product.pk, store.pk]} "
-                        "too.",
+                        gettext("%(sku)s at %(store)s is on row %(row)s too.")
+                        % {
+                            "sku": product.sku,
+                            "store": store.code,
+                            "row": seen[product.pk, store.pk],
+                        },
                     )
                 )
             else:
@@ -454,23 +511,33 @@ class DigestResult:
 
 def _digest_body(levels) -> str:
     lines = [
-        "These products fell to or below their minimum at these stores since the last digest",
-        "(projected stock: on hand + on order + drafts + incoming transfers).",
+        gettext(
+            "These products fell to or below their minimum at these stores since the last digest"
+        ),
+        gettext("(projected stock: on hand + on order + drafts + incoming transfers)."),
         "",
     ]
     for level in levels:
         unit = level.product.unit
-        line = (
-            f"- {level.product.sku} {level.product.name} at {level.store.name}: "
-            f"projected {format_quantity(level.projected, unit)}, "
-            f"minimum {format_quantity(level.minimum, unit)}, "
-            f"suggested order {format_quantity(level.suggested, unit)}"
-        )
+        line = gettext(
+            "- %(sku)s %(product)s at %(store)s: projected %(projected)s, minimum %(minimum)s, "
+            "suggested order %(suggested)s"
+        ) % {
+            "sku": level.product.sku,
+            "product": level.product.name,
+            "store": level.store.name,
+            "projected": format_quantity(level.projected, unit),
+            "minimum": format_quantity(level.minimum, unit),
+            "suggested": format_quantity(level.suggested, unit),
+        }
         if level.transfer_quantity:
-            transfer = format_quantity(level.transfer_quantity, unit)
-            line += f" (or {transfer} from {level.transfer_from_name})"
+            line = gettext("%(line)s (or %(quantity)s from %(store)s)") % {
+                "line": line,
+                "quantity": format_quantity(level.transfer_quantity, unit),
+                "store": level.transfer_from_name,
+            }
         lines.append(line)
-    lines += ["", "Draft the orders and transfers at /replenishment/."]
+    lines += ["", gettext("Draft the orders and transfers at /replenishment/.")]
     return "\n".join(lines)
 
 
@@ -490,7 +557,11 @@ def digest_send(*, now=None) -> DigestResult:
     result.new = [level for level in levels if digest_key(level) not in reported]
     if result.new:
         count = len(result.new)
-        subject = f"Low stock: {count} product{'s' if count != 1 else ''} crossed the minimum"
+        subject = ngettext(
+            "Low stock: %(count)s product crossed the minimum",
+            "Low stock: %(count)s products crossed the minimum",
+            count,
+        ) % {"count": count}
         body = _digest_body(result.new)
         messages = [
             EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])

@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext
 from django.views.generic import FormView, ListView, TemplateView, View
 
 from accounts.access import require_store
@@ -114,32 +115,49 @@ class DraftsCreateView(PermissionRequiredMixin, View):
         replenished = StockLevel.objects.filter(pk__in=[choice.level_id for choice in choices])
         require_store(request.user, *replenished.values_list("store_id", flat=True))
         if problems:
-            messages.error(request, f"Nothing was created: {'; '.join(problems)}.")
+            messages.error(
+                request,
+                gettext("Nothing was created: %(reason)s.") % {"reason": "; ".join(problems)},
+            )
             return redirect(back)
         try:
             # Sent twice (a double click), the page drafts once: the second is told so.
             drafts = submit_once(
                 request,
                 lambda: drafts_create(choices=choices, user=request.user),
-                describe=lambda drafts: (back, "the drafts"),
+                describe=lambda drafts: (back, gettext("the drafts")),
             )
         except AlreadySubmitted as submitted:
             return submitted.response(request, fallback_url=back)
         except (OperationRefused, ValueError) as error:
-            messages.error(request, f"Nothing was created: {error}.")
+            messages.error(request, gettext("Nothing was created: %(reason)s.") % {"reason": error})
             return redirect(back)
-        parts = []
-        if drafts.orders:
-            parts.append(format_html("purchase orders {}", _linked(drafts.orders)))
-        if drafts.transfers:
-            parts.append(format_html("transfers {}", _linked(drafts.transfers)))
-        messages.success(
-            request,
-            format_html(
-                "Drafts created: {}. Check and send them from their pages.",
-                format_html_join(" and ", "{}", ((part,) for part in parts)),
-            ),
-        )
+        # Each part links to the drafts it names.
+        if drafts.orders and drafts.transfers:
+            created = format_html(
+                gettext(
+                    "Drafts created: purchase orders {orders} and transfers {transfers}. Check "
+                    "and send them from their pages."
+                ),
+                orders=_linked(drafts.orders),
+                transfers=_linked(drafts.transfers),
+            )
+        elif drafts.transfers:
+            created = format_html(
+                gettext(
+                    "Drafts created: transfers {transfers}. Check and send them from their pages."
+                ),
+                transfers=_linked(drafts.transfers),
+            )
+        else:
+            created = format_html(
+                gettext(
+                    "Drafts created: purchase orders {orders}. Check and send them from their "
+                    "pages."
+                ),
+                orders=_linked(drafts.orders),
+            )
+        messages.success(request, created)
         return redirect(back)
 
     @staticmethod
@@ -147,22 +165,27 @@ class DraftsCreateView(PermissionRequiredMixin, View):
         choices, problems = [], []
         for value in data.getlist("line"):
             if not _is_id(value):
-                problems.append(f"{value!r} is not a line of the list")
+                problems.append(gettext("%(value)r is not a line of the list") % {"value": value})
                 continue
             action = data.get(f"action-{value}", "order")
             if action not in ("order", "transfer"):
-                problems.append(f"{action!r} is neither order nor transfer")
+                problems.append(
+                    gettext("%(action)r is neither order nor transfer") % {"action": action}
+                )
                 continue
             prefix = "transfer-quantity" if action == "transfer" else "quantity"
             quantity = _parse_quantity(data.get(f"{prefix}-{value}"))
             if quantity is None:
-                problems.append(f"line {value} has no valid quantity")
+                problems.append(gettext("line %(line)s has no valid quantity") % {"line": value})
                 continue
             from_store_id = None
             if action == "transfer":
                 source = data.get(f"transfer-from-{value}", "")
                 if not _is_id(source):
-                    problems.append(f"line {value} does not say which store to transfer from")
+                    problems.append(
+                        gettext("line %(line)s does not say which store to transfer from")
+                        % {"line": value}
+                    )
                     continue
                 from_store_id = int(source)
             choices.append(
@@ -223,7 +246,10 @@ class RulesImportView(PermissionRequiredMixin, FormView):
         try:
             changed = rules_import(content=form.cleaned_data["file"].read(), user=self.request.user)
         except RulesImportRefused as refused:
-            messages.error(self.request, f"Nothing was saved: the file has {refused}.")
+            messages.error(
+                self.request,
+                gettext("Nothing was saved: the file has %(errors)s.") % {"errors": refused},
+            )
             return self.render_to_response(
                 self.get_context_data(
                     form=form,
@@ -231,8 +257,15 @@ class RulesImportView(PermissionRequiredMixin, FormView):
                     more_errors=max(0, len(refused.errors) - SHOWN_IMPORT_ERRORS),
                 )
             )
-        rows = "stock row" if changed == 1 else "stock rows"
-        messages.success(self.request, f"Rules imported: {changed} {rows} changed.")
+        messages.success(
+            self.request,
+            ngettext(
+                "Rules imported: %(count)s stock row changed.",
+                "Rules imported: %(count)s stock rows changed.",
+                changed,
+            )
+            % {"count": changed},
+        )
         return redirect("replenishment:list")
 
 
@@ -252,12 +285,13 @@ class DigestView(PermissionRequiredMixin, TemplateView):
     def post(self, request):
         if request.POST.get("subscribe") == "on":
             DigestSubscription.objects.get_or_create(user=request.user)
-            messages.success(request, "You will receive the low-stock digest.")
+            messages.success(request, gettext("You will receive the low-stock digest."))
             if not request.user.email:
                 messages.warning(
-                    request, "Your account has no email address: ask an administrator to add one."
+                    request,
+                    gettext("Your account has no email address: ask an administrator to add one."),
                 )
         else:
             DigestSubscription.objects.filter(user=request.user).delete()
-            messages.success(request, "You will no longer receive the low-stock digest.")
+            messages.success(request, gettext("You will no longer receive the low-stock digest."))
         return redirect("replenishment:digest")

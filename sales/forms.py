@@ -69,7 +69,7 @@ SaleLineFormSet = document_line_formset(SaleLineForm)
 
 
 class SaleFilterForm(StockDocumentFilterForm):
-    customer = PartyField(Customer, active_only=False, required=False)
+    customer = PartyField(Customer, active_only=False, required=False, label=_("Customer"))
     number = forms.CharField(label=_("Number"), required=False, max_length=40)
 
     party_field = "customer"

@@ -7,6 +7,8 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.models import (
     COST_TOTAL,
@@ -58,26 +60,54 @@ class Sale(Document):
 
     # "MAIN-2026-000123", per store and year (stores.numbering); none on sales
     # recorded before numbering began.
-    number = models.CharField(max_length=40, unique=True, null=True, blank=True, editable=False)
-    customer = models.ForeignKey("people.Customer", on_delete=models.PROTECT, related_name="sales")
-    store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="sales")
+    number = models.CharField(
+        verbose_name=_("number"),
+        max_length=40,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    customer = models.ForeignKey(
+        "people.Customer",
+        on_delete=models.PROTECT,
+        related_name="sales",
+        verbose_name=_("customer"),
+    )
+    store = models.ForeignKey(
+        "stores.Store", on_delete=models.PROTECT, related_name="sales", verbose_name=_("store")
+    )
     # The discount on the whole sale, shared out over its lines (each line's
     # ``document_discount``), in the prices' terms; the percentage if it was
     # given as one.
     discount = models.DecimalField(
-        max_digits=12, decimal_places=2, default=Decimal("0"), editable=False
+        verbose_name=_("discount"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
+        editable=False,
     )
     discount_percent = models.DecimalField(
-        max_digits=5, decimal_places=2, null=True, blank=True, editable=False
+        verbose_name=_("discount percent"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        editable=False,
     )
     # settings.PRICES_INCLUDE_TAX when the sale was made: whether its prices
     # had the tax in them, so its documents read the same after a change.
-    prices_include_tax = models.BooleanField(default=False, editable=False)
+    prices_include_tax = models.BooleanField(
+        verbose_name=_("prices include tax"), default=False, editable=False
+    )
 
     objects = SaleQuerySet.as_manager()
 
     class Meta(Document.Meta):
+        verbose_name = _("sale")
+        verbose_name_plural = _("sales")
         indexes = [models.Index(fields=["-date", "-id"], name="sale_date")]
+        # The names are stored as they are, as Django's own permissions' are.
         permissions = [
             ("void_sale", "Can void a sale"),
             ("override_price", "Can change sale prices and give any discount"),
@@ -91,7 +121,7 @@ class Sale(Document):
         ]
 
     def __str__(self):
-        return f"Sale #{self.pk}"
+        return gettext("Sale #%(number)s") % {"number": self.pk}
 
     def get_absolute_url(self):
         return reverse("sales:detail", args=[self.pk])
@@ -119,22 +149,31 @@ class SaleLineQuerySet(DocumentLineQuerySet):
 
 
 class SaleLine(models.Model):
-    sale = models.ForeignKey(Sale, on_delete=models.CASCADE, related_name="lines")
+    sale = models.ForeignKey(
+        Sale, on_delete=models.CASCADE, related_name="lines", verbose_name=_("sale")
+    )
     product = models.ForeignKey(
-        "products.Product", on_delete=models.PROTECT, related_name="sale_lines"
+        "products.Product",
+        on_delete=models.PROTECT,
+        related_name="sale_lines",
+        verbose_name=_("product"),
     )
     quantity = models.DecimalField(
+        verbose_name=_("quantity"),
         **LINE_QUANTITY,
         validators=[MinValueValidator(Decimal("0.001")), MaxValueValidator(MAX_LINE_QUANTITY)],
     )
     unit_price = models.DecimalField(
+        verbose_name=_("unit price"),
         max_digits=12,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_UNIT_PRICE)],
     )
     # The product's average cost when the sale was confirmed, so gross profit
     # stays true after later purchases move the average.
-    unit_cost = models.DecimalField(max_digits=14, decimal_places=4, editable=False)
+    unit_cost = models.DecimalField(
+        verbose_name=_("unit cost"), max_digits=14, decimal_places=4, editable=False
+    )
     # What the line was charged, as sales.pricing worked it out. ``unit_price``
     # above is the price per unit before discounts, in the sale's terms (with
     # tax if ``sale.prices_include_tax``); ``list_price`` the product's sale
@@ -143,25 +182,55 @@ class SaleLine(models.Model):
     # given as a percentage) and its share of the sale's. ``net_amount`` and
     # ``tax_amount`` are rounded to cents: the sale's totals are their sums.
     list_price = models.DecimalField(
-        max_digits=12, decimal_places=2, null=True, blank=True, editable=False
+        verbose_name=_("list price"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        editable=False,
     )
     discount = models.DecimalField(
-        max_digits=12, decimal_places=2, default=Decimal("0"), editable=False
+        verbose_name=_("discount"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
+        editable=False,
     )
     discount_percent = models.DecimalField(
-        max_digits=5, decimal_places=2, null=True, blank=True, editable=False
+        verbose_name=_("discount percent"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        editable=False,
     )
     document_discount = models.DecimalField(
-        max_digits=12, decimal_places=2, default=Decimal("0"), editable=False
+        verbose_name=_("document discount"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
+        editable=False,
     )
     tax_percent = models.DecimalField(
-        max_digits=5, decimal_places=2, default=Decimal("0"), editable=False
+        verbose_name=_("tax percent"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        editable=False,
     )
     net_amount = models.DecimalField(
-        max_digits=12, decimal_places=2, default=Decimal("0"), editable=False
+        verbose_name=_("net amount"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
+        editable=False,
     )
     tax_amount = models.DecimalField(
-        max_digits=12, decimal_places=2, default=Decimal("0"), editable=False
+        verbose_name=_("tax amount"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
+        editable=False,
     )
     # Who set a price other than the list price or gave a discount (none: the line
     # was sold at its list price).
@@ -172,11 +241,14 @@ class SaleLine(models.Model):
         blank=True,
         related_name="+",
         editable=False,
+        verbose_name=_("price set by"),
     )
 
     objects = SaleLineQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("sale line")
+        verbose_name_plural = _("sale lines")
         ordering = ["pk"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="sale_line_quantity_gt_0"),
@@ -244,12 +316,17 @@ class SaleDay(DailyTotals):
     """Sales per day (see :class:`~core.models.DailyTotals`), with their cost."""
 
     cost = models.DecimalField(
-        max_digits=COST_TOTAL.max_digits, decimal_places=COST_TOTAL_PLACES, default=Decimal("0")
+        verbose_name=_("cost"),
+        max_digits=COST_TOTAL.max_digits,
+        decimal_places=COST_TOTAL_PLACES,
+        default=Decimal("0"),
     )
 
     objects = SaleDayQuerySet.as_manager()
 
     class Meta(DailyTotals.Meta):
+        verbose_name = _("sale day")
+        verbose_name_plural = _("sale days")
         constraints = [
             models.CheckConstraint(
                 condition=Q(documents__gte=0, units__gte=0, value__gte=0, cost__gte=0),
@@ -275,17 +352,25 @@ class ProductSales(models.Model):
     """
 
     product = models.OneToOneField(
-        "products.Product", on_delete=models.PROTECT, primary_key=True, related_name="+"
+        "products.Product",
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("product"),
     )
-    units = models.DecimalField(**TOTAL_QUANTITY, default=Decimal("0"))
+    units = models.DecimalField(verbose_name=_("units"), **TOTAL_QUANTITY, default=Decimal("0"))
     value = models.DecimalField(
-        max_digits=TOTAL.max_digits, decimal_places=TOTAL.decimal_places, default=Decimal("0")
+        verbose_name=_("value"),
+        max_digits=TOTAL.max_digits,
+        decimal_places=TOTAL.decimal_places,
+        default=Decimal("0"),
     )
 
     objects = ProductSalesQuerySet.as_manager()
 
     class Meta:
-        verbose_name_plural = "product sales"
+        verbose_name = _("product sales")
+        verbose_name_plural = _("product sales")
         default_permissions = ()  # written by the services only, as SaleDay
         indexes = [models.Index(fields=["-value", "product"], name="product_sales_ranking")]
         constraints = [
@@ -295,7 +380,11 @@ class ProductSales(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.units} units of product {self.product_id} for {self.value}"
+        return gettext("%(units)s units of product %(product)s for %(value)s") % {
+            "units": self.units,
+            "product": self.product_id,
+            "value": self.value,
+        }
 
 
 class SaleReturnQuerySet(DatedQuerySet):
@@ -318,27 +407,49 @@ class SaleReturn(models.Model):
     they left with; damaged ones are written off and move no stock.
     """
 
-    sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="returns")
+    sale = models.ForeignKey(
+        Sale, on_delete=models.PROTECT, related_name="returns", verbose_name=_("sale")
+    )
     # The sale's, kept here so the returns list filters without a join.
-    store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="+")
-    customer = models.ForeignKey("people.Customer", on_delete=models.PROTECT, related_name="+")
+    store = models.ForeignKey(
+        "stores.Store", on_delete=models.PROTECT, related_name="+", verbose_name=_("store")
+    )
+    customer = models.ForeignKey(
+        "people.Customer", on_delete=models.PROTECT, related_name="+", verbose_name=_("customer")
+    )
     # "CN-MAIN-2026-000004", per store and year (stores.numbering).
-    number = models.CharField(max_length=40, unique=True, null=True, blank=True, editable=False)
-    date = models.DateField(default=timezone.localdate, db_index=True)
-    notes = models.TextField(blank=True)
+    number = models.CharField(
+        verbose_name=_("number"),
+        max_length=40,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    date = models.DateField(verbose_name=_("date"), default=timezone.localdate, db_index=True)
+    notes = models.TextField(verbose_name=_("notes"), blank=True)
     # The money given back: by default what was paid for the units (the lines'
     # net and tax), less if the shop keeps a restocking fee.
     refund = models.DecimalField(
-        max_digits=14, decimal_places=2, default=Decimal("0"), editable=False
+        verbose_name=_("refund"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        editable=False,
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
 
     objects = SaleReturnQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("sale return")
+        verbose_name_plural = _("sale returns")
         ordering = ["-date", "-pk"]
         indexes = [models.Index(fields=["-date", "-id"], name="sale_return_date")]
         # Returns are recorded, never changed or deleted.
@@ -348,7 +459,7 @@ class SaleReturn(models.Model):
         ]
 
     def __str__(self):
-        return f"Return #{self.pk}"
+        return gettext("Return #%(number)s") % {"number": self.pk}
 
     def get_absolute_url(self):
         return reverse("returns:detail", args=[self.pk])
@@ -371,36 +482,60 @@ class SaleReturnLineQuerySet(models.QuerySet):
 class SaleReturnLine(models.Model):
     """Units of one sale line coming back, at the price paid and the cost they left with."""
 
-    sale_return = models.ForeignKey(SaleReturn, on_delete=models.CASCADE, related_name="lines")
-    sale_line = models.ForeignKey(SaleLine, on_delete=models.PROTECT, related_name="return_lines")
+    sale_return = models.ForeignKey(
+        SaleReturn, on_delete=models.CASCADE, related_name="lines", verbose_name=_("sale return")
+    )
+    sale_line = models.ForeignKey(
+        SaleLine, on_delete=models.PROTECT, related_name="return_lines", verbose_name=_("sale line")
+    )
     # The sale line's, kept for the totals and reports per product.
     product = models.ForeignKey(
-        "products.Product", on_delete=models.PROTECT, related_name="sale_return_lines"
+        "products.Product",
+        on_delete=models.PROTECT,
+        related_name="sale_return_lines",
+        verbose_name=_("product"),
     )
     quantity = models.DecimalField(
+        verbose_name=_("quantity"),
         **LINE_QUANTITY,
         validators=[MinValueValidator(Decimal("0.001")), MaxValueValidator(MAX_LINE_QUANTITY)],
     )
     restock = models.BooleanField(
-        default=True, help_text="Back on the shelf; otherwise damaged and written off."
+        verbose_name=_("restock"),
+        default=True,
+        help_text=_("Back on the shelf; otherwise damaged and written off."),
     )
-    reason = models.CharField(max_length=255, blank=True)
+    reason = models.CharField(verbose_name=_("reason"), max_length=255, blank=True)
     # The sale line's price per unit and cost: the cost follows the sale line's
     # when a revaluation restates it. ``net_amount`` and ``tax_amount`` are the
     # part of the sale line's that these units were paid: in proportion, and
     # what is left of them when the line's last units come back.
-    unit_price = models.DecimalField(max_digits=12, decimal_places=2, editable=False)
-    unit_cost = models.DecimalField(max_digits=14, decimal_places=4, editable=False)
+    unit_price = models.DecimalField(
+        verbose_name=_("unit price"), max_digits=12, decimal_places=2, editable=False
+    )
+    unit_cost = models.DecimalField(
+        verbose_name=_("unit cost"), max_digits=14, decimal_places=4, editable=False
+    )
     net_amount = models.DecimalField(
-        max_digits=12, decimal_places=2, default=Decimal("0"), editable=False
+        verbose_name=_("net amount"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
+        editable=False,
     )
     tax_amount = models.DecimalField(
-        max_digits=12, decimal_places=2, default=Decimal("0"), editable=False
+        verbose_name=_("tax amount"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
+        editable=False,
     )
 
     objects = SaleReturnLineQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("sale return line")
+        verbose_name_plural = _("sale return lines")
         ordering = ["pk"]
         default_permissions = ("add", "view")  # as their return: never changed
         constraints = [
@@ -419,7 +554,10 @@ class SaleReturnLine(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.quantity} × {self.product} back"
+        return gettext("%(quantity)s × %(product)s back") % {
+            "quantity": self.quantity,
+            "product": self.product,
+        }
 
     @property
     def value(self) -> Decimal:
@@ -449,15 +587,23 @@ class ReturnDay(DailyTotals):
     ``cost`` what they cost when sold, ``written_off`` the cost of those that were damaged."""
 
     cost = models.DecimalField(
-        max_digits=COST_TOTAL.max_digits, decimal_places=COST_TOTAL_PLACES, default=Decimal("0")
+        verbose_name=_("cost"),
+        max_digits=COST_TOTAL.max_digits,
+        decimal_places=COST_TOTAL_PLACES,
+        default=Decimal("0"),
     )
     written_off = models.DecimalField(
-        max_digits=COST_TOTAL.max_digits, decimal_places=COST_TOTAL_PLACES, default=Decimal("0")
+        verbose_name=_("written off"),
+        max_digits=COST_TOTAL.max_digits,
+        decimal_places=COST_TOTAL_PLACES,
+        default=Decimal("0"),
     )
 
     objects = ReturnDayQuerySet.as_manager()
 
     class Meta(DailyTotals.Meta):
+        verbose_name = _("return day")
+        verbose_name_plural = _("return days")
         constraints = [
             models.CheckConstraint(
                 condition=Q(

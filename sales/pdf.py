@@ -7,6 +7,8 @@ are :mod:`core.pdf`'s, shared with the purchase order and the debit note.
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from fpdf import FPDF
 
 from core.pdf import (
@@ -30,7 +32,7 @@ COLUMN_WIDTHS = (34, 13, 14, 21, 12, 12)
 # SKU, product, quantity, unit price, discount, tax rate, net.
 RECEIPT_COLUMN_WIDTHS = (14, 36, 14, 13, 12, 9, 13)
 # On a voided sale's receipt, above everything else it says.
-VOIDED_NOTICE = "VOIDED — not valid as a receipt"
+VOIDED_NOTICE = _("VOIDED — not valid as a receipt")
 
 
 def receipt_pdf(sale: Sale) -> bytes:
@@ -38,7 +40,10 @@ def receipt_pdf(sale: Sale) -> bytes:
     came back since."""
     lines = list(receipt_lines(sale))
     credit_notes = list(credit_notes_of(sale))
-    pdf = new_document(f"Receipt {sale.label}", f"receipt {sale.label}")
+    pdf = new_document(
+        gettext("Receipt %(number)s") % {"number": sale.label},
+        gettext("receipt %(number)s") % {"number": sale.label},
+    )
     if sale.is_voided:
         # Never mistaken for proof of purchase if it is printed or forwarded again.
         pdf.set_font(FONT, "B", 14)
@@ -46,9 +51,15 @@ def receipt_pdf(sale: Sale) -> bytes:
         pdf.cell(0, 9, printable(VOIDED_NOTICE), new_x="LMARGIN", new_y="NEXT")
         pdf.set_text_color(0)
     pdf.set_font(FONT, "", 10)
-    pdf.cell(0, 6, printable(f"Date: {day(sale.date)}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        0,
+        6,
+        printable(gettext("Date: %(date)s") % {"date": day(sale.date)}),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.ln(4)
-    _customer_and_store(pdf, sale, store_heading="Sold by")
+    _customer_and_store(pdf, sale, store_heading=gettext("Sold by"))
 
     pdf.set_font(FONT, "", 10)
     with pdf.table(
@@ -58,7 +69,20 @@ def receipt_pdf(sale: Sale) -> bytes:
         line_height=6,
         padding=(1, 2),
     ) as table:
-        table.row(["SKU", "Product", "Quantity", "Unit price", "Discount", "Tax", "Net"])
+        table.row(
+            [
+                printable(heading)
+                for heading in (
+                    gettext("SKU"),
+                    gettext("Product"),
+                    gettext("Quantity"),
+                    gettext("Unit price"),
+                    gettext("Discount"),
+                    gettext("Tax"),
+                    gettext("Net"),
+                )
+            ]
+        )
         for line in lines:
             table.row(
                 [
@@ -72,22 +96,30 @@ def receipt_pdf(sale: Sale) -> bytes:
                 ]
             )
     pdf.set_font(FONT, "", 9)
-    included = "include" if sale.prices_include_tax else "exclude"
+    if sale.prices_include_tax:
+        tax_note = gettext("%(lines)s; prices include tax.")
+    else:
+        tax_note = gettext("%(lines)s; prices exclude tax.")
     pdf.cell(
-        0, 5, f"{line_count(len(lines))}; prices {included} tax.", new_x="LMARGIN", new_y="NEXT"
+        0,
+        5,
+        printable(tax_note % {"lines": line_count(len(lines))}),
+        new_x="LMARGIN",
+        new_y="NEXT",
     )
     summary_rows(pdf, _amounts(sale, lines))
 
     if credit_notes:
         pdf.ln(4)
         pdf.set_font(FONT, "B", 9)
-        pdf.cell(0, 5, "Returned since", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 5, printable(gettext("Returned since")), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(FONT, "", 10)
         for credit_note in credit_notes:
-            text = (
-                f"Credit note {credit_note.label} of {day(credit_note.date)}: "
-                f"refund {money(credit_note.refund)}"
-            )
+            text = gettext("Credit note %(number)s of %(date)s: refund %(refund)s") % {
+                "number": credit_note.label,
+                "date": day(credit_note.date),
+                "refund": money(credit_note.refund),
+            }
             pdf.cell(0, 5, printable(text), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
@@ -95,16 +127,20 @@ def receipt_pdf(sale: Sale) -> bytes:
 def credit_note_pdf(sale_return: SaleReturn) -> bytes:
     """The return as the customer reads it: who refunds whom, against which sale, lines, total."""
     lines = list(sale_return.lines.select_related("product__unit"))
-    pdf = new_document(f"Credit note {sale_return.label}", f"credit note {sale_return.label}")
+    pdf = new_document(
+        gettext("Credit note %(number)s") % {"number": sale_return.label},
+        gettext("credit note %(number)s") % {"number": sale_return.label},
+    )
     pdf.set_font(FONT, "", 10)
     sale = sale_return.sale
     facts = [
-        f"Date: {day(sale_return.date)}",
-        f"Against sale {sale.label} of {day(sale.date)}",
+        gettext("Date: %(date)s") % {"date": day(sale_return.date)},
+        gettext("Against sale %(number)s of %(date)s")
+        % {"number": sale.label, "date": day(sale.date)},
     ]
     pdf.cell(0, 6, printable("   ·   ".join(facts)), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
-    _customer_and_store(pdf, sale_return, store_heading="From")
+    _customer_and_store(pdf, sale_return, store_heading=gettext("From"))
 
     pdf.set_font(FONT, "", 10)
     with pdf.table(
@@ -114,13 +150,27 @@ def credit_note_pdf(sale_return: SaleReturn) -> bytes:
         line_height=6,
         padding=(1, 2),
     ) as table:
-        table.row(["Product", "Quantity", "Goods", "Reason", "Net", "Tax"])
+        table.row(
+            [
+                printable(heading)
+                for heading in (
+                    gettext("Product"),
+                    gettext("Quantity"),
+                    gettext("Goods"),
+                    gettext("Reason"),
+                    gettext("Net"),
+                    gettext("Tax"),
+                )
+            ]
+        )
         for line in lines:
             table.row(
                 [
                     printable(f"{line.product.sku}  {line.product.name}"),
                     printable(format_quantity(line.quantity, line.product.unit)),
-                    "Back on the shelf" if line.restock else "Written off",
+                    printable(
+                        gettext("Back on the shelf") if line.restock else gettext("Written off")
+                    ),
                     printable(line.reason),
                     money(line.net_amount),
                     money(line.tax_amount),
@@ -130,7 +180,7 @@ def credit_note_pdf(sale_return: SaleReturn) -> bytes:
     if sale_return.notes:
         pdf.ln(4)
         pdf.set_font(FONT, "B", 9)
-        pdf.cell(0, 5, "Notes", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 5, printable(gettext("Notes")), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(FONT, "", 10)
         pdf.multi_cell(0, 5, printable(sale_return.notes), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
@@ -140,16 +190,25 @@ def _amounts(sale: Sale, lines) -> list[tuple[str, str]]:
     """The receipt's summary: the sale's discount, net, tax per rate, total."""
     rows = []
     if sale.discount:
-        percent = f" ({sale.discount_percent.normalize():f}%)" if sale.discount_percent else ""
-        rows.append((f"Discount on the sale{percent}, included", money(sale.discount)))
+        if sale.discount_percent:
+            label = gettext("Discount on the sale (%(percent)s%%), included") % {
+                "percent": f"{sale.discount_percent.normalize():f}"
+            }
+        else:
+            label = gettext("Discount on the sale, included")
+        rows.append((label, money(sale.discount)))
     net = sum((line.net_amount for line in lines), Decimal("0"))
     tax = sum((line.tax_amount for line in lines), Decimal("0"))
-    rows.append(("Net", money(net)))
+    rows.append((gettext("Net"), money(net)))
     rows += [
-        (f"Tax {band.percent.normalize():f}% on {money(band.net)}", money(band.tax))
+        (
+            gettext("Tax %(percent)s%% on %(net)s")
+            % {"percent": f"{band.percent.normalize():f}", "net": money(band.net)},
+            money(band.tax),
+        )
         for band in sale_tax_bands(lines)
     ]
-    rows.append(("Total", money(net + tax)))
+    rows.append((gettext("Total"), money(net + tax)))
     return rows
 
 
@@ -157,10 +216,10 @@ def credit_note_amounts(sale_return: SaleReturn, lines) -> list[tuple[str, str]]
     """The credit note's summary: net and tax of the units, what was kept, the refund."""
     net = sum((line.net_amount for line in lines), Decimal("0"))
     tax = sum((line.tax_amount for line in lines), Decimal("0"))
-    rows = [("Net", money(net)), ("Tax", money(tax))]
+    rows = [(gettext("Net"), money(net)), (gettext("Tax"), money(tax))]
     if sale_return.refund != net + tax:
-        rows.append(("Kept by the shop", money(net + tax - sale_return.refund)))
-    rows.append(("Refund", money(sale_return.refund)))
+        rows.append((gettext("Kept by the shop"), money(net + tax - sale_return.refund)))
+    rows.append((gettext("Refund"), money(sale_return.refund)))
     return rows
 
 
@@ -169,6 +228,6 @@ def _customer_and_store(pdf: FPDF, document: Sale | SaleReturn, *, store_heading
     customer, store = document.customer, document.store
     side_by_side(
         pdf,
-        ("Customer", [customer.name, customer.address, customer.email, customer.phone]),
+        (gettext("Customer"), [customer.name, customer.address, customer.email, customer.phone]),
         (store_heading, [f"{settings.SITE_NAME}: {store.name}", store.address, store.phone]),
     )

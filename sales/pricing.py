@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from core.money import HUNDRED, ZERO, percent_of, round_money, share_out, split_tax
 from core.quantities import format_quantity
@@ -49,16 +50,19 @@ class Discount:
             value = Decimal("NaN")
         if not value.is_finite():
             raise ValueError(
-                f'"{text}" is not a discount: write an amount such as 2.50 or a percentage '
-                "such as 10%."
+                gettext(
+                    '"%(text)s" is not a discount: write an amount such as 2.50 or a percentage '
+                    "such as 10%%."
+                )
+                % {"text": text}
             )
         if value < 0:
-            raise ValueError("A discount cannot be negative.")
+            raise ValueError(gettext("A discount cannot be negative."))
         if value.as_tuple().exponent < -2:
-            raise ValueError("A discount has at most two decimal places.")
+            raise ValueError(gettext("A discount has at most two decimal places."))
         if is_percent:
             if value > 100:
-                raise ValueError("A discount cannot be more than 100%.")
+                raise ValueError(gettext("A discount cannot be more than 100%."))
             return cls(percent=value) if value else None
         return cls(amount=value) if value else None
 
@@ -115,7 +119,11 @@ def price_lines(
         off = line.discount.of(amount) if line.discount else ZERO
         if off > amount:
             raise PricingError(
-                f"Line {number}: the discount ({off}) is more than the line's amount ({amount})."
+                gettext(
+                    "Line %(number)s: the discount (%(discount)s) is more than the line's "
+                    "amount (%(amount)s)."
+                )
+                % {"number": number, "discount": off, "amount": amount}
             )
         own.append(off)
     after = [amount - off for amount, off in zip(amounts, own, strict=True)]
@@ -123,7 +131,8 @@ def price_lines(
     document_off = discount.of(subtotal) if discount else ZERO
     if document_off > subtotal:
         raise PricingError(
-            f"The sale's discount ({document_off}) is more than its lines' total ({subtotal})."
+            gettext("The sale's discount (%(discount)s) is more than its lines' total (%(total)s).")
+            % {"discount": document_off, "total": subtotal}
         )
     shares = share_out(document_off, after)
     priced = []
@@ -153,14 +162,26 @@ def override_refusals(user, lines, priced: list[PricedLine]) -> list[str]:
         name = line.product.name
         if line.unit_price != line.product.sale_price:
             refusals.append(
-                f"{name}: the price is {line.product.sale_price}; changing it needs a manager"
+                gettext("%(product)s: the price is %(price)s; changing it needs a manager")
+                % {"product": name, "price": line.product.sale_price}
             )
         elif amounts.discounted_percent > limit:
-            allowed = f"at most {limit.normalize():f}%" if limit else "no discount"
-            refusals.append(
-                f"{name}: a discount of {amounts.discounted_percent.quantize(Decimal('0.1'))}% "
-                f"needs a manager (you may give {allowed})"
-            )
+            params = {
+                "product": name,
+                "percent": amounts.discounted_percent.quantize(Decimal("0.1")),
+                "limit": f"{limit.normalize():f}",
+            }
+            if limit:
+                message = gettext(
+                    "%(product)s: a discount of %(percent)s%% needs a manager "
+                    "(you may give at most %(limit)s%%)"
+                )
+            else:
+                message = gettext(
+                    "%(product)s: a discount of %(percent)s%% needs a manager "
+                    "(you may give no discount)"
+                )
+            refusals.append(message % params)
     return refusals
 
 
@@ -168,10 +189,18 @@ def below_cost(lines, *, with_cost: bool = True) -> list[str]:
     """The lines (each with ``product``, ``quantity``, ``net_amount``, ``unit_cost``) sold
     for less than they cost, net of tax, one message each; without their cost unless
     ``with_cost`` (costs are need-to-know: products.costs)."""
+    if with_cost:
+        message = gettext("%(product)s: %(quantity)s for %(net)s net, below their cost of %(cost)s")
+    else:
+        message = gettext("%(product)s: %(quantity)s for %(net)s net, below their cost")
     return [
-        f"{line.product.name}: {format_quantity(line.quantity, line.product.unit)} for "
-        f"{line.net_amount} net, below their cost"
-        + (f" of {round_money(line.quantity * line.unit_cost)}" if with_cost else "")
+        message
+        % {
+            "product": line.product.name,
+            "quantity": format_quantity(line.quantity, line.product.unit),
+            "net": line.net_amount,
+            "cost": round_money(line.quantity * line.unit_cost),
+        }
         for line in lines
         if line.net_amount < round_money(line.quantity * line.unit_cost)
     ]

@@ -3,6 +3,9 @@
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.models import MAX_LINE_QUANTITY
 from core.quantities import QuantityField, format_quantity
@@ -27,22 +30,26 @@ class SaleReturnForm(forms.Form):
     :func:`sales.returns.sale_return`, which knows what was paid.
     """
 
-    date = forms.DateField(widget=DATE_INPUT)
+    date = forms.DateField(label=_("Date"), widget=DATE_INPUT)
     refund = forms.DecimalField(
+        label=_("Refund"),
         max_digits=14,
         decimal_places=2,
         min_value=0,
         required=False,
-        help_text="Blank: what was paid for the units. Less keeps the rest as a fee.",
+        help_text=_("Blank: what was paid for the units. Less keeps the rest as a fee."),
     )
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    notes = forms.CharField(
+        label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
 
     error_messages = {
-        "nothing": "Enter the quantity coming back on at least one line.",
-        "too_many": "Only %(returnable)s can still come back: %(sold)s sold, %(returned)s "
-        "already returned.",
-        "future": "The date cannot be in the future.",
-        "before_sale": "Goods cannot come back before the sale date (%(date)s).",
+        "nothing": _("Enter the quantity coming back on at least one line."),
+        "too_many": _(
+            "Only %(returnable)s can still come back: %(sold)s sold, %(returned)s already returned."
+        ),
+        "future": _("The date cannot be in the future."),
+        "before_sale": _("Goods cannot come back before the sale date (%(date)s)."),
     }
 
     def __init__(self, *args, sale: Sale, lines, **kwargs):
@@ -50,12 +57,13 @@ class SaleReturnForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.sale, self.lines = sale, lines
         for line in lines:
-            name = line.product.name
+            name, unit = line.product.name, line.product.unit.symbol
             # A line with nothing left to return keeps its inputs, disabled: a post
             # from a page opened before the last units came back is still checked.
             closed = {"disabled": True} if line.quantity <= line.returned else {}
             self.fields[f"quantity_{line.pk}"] = QuantityField(
-                label=f"{name} coming back ({line.product.unit.symbol})",
+                label=gettext("%(product)s coming back (%(unit)s)")
+                % {"product": name, "unit": unit},
                 min_value=0,
                 max_value=MAX_LINE_QUANTITY,
                 required=False,
@@ -69,13 +77,13 @@ class SaleReturnForm(forms.Form):
                 }
             )
             self.fields[f"restock_{line.pk}"] = forms.BooleanField(
-                label=f"{name} back on the shelf",
+                label=gettext("%(product)s back on the shelf") % {"product": name},
                 required=False,
                 initial=True,
                 widget=forms.CheckboxInput(attrs={"class": "form-check-input", **closed}),
             )
             self.fields[f"reason_{line.pk}"] = forms.CharField(
-                label=f"{name}: reason",
+                label=gettext("%(product)s: reason") % {"product": name},
                 max_length=255,
                 required=False,
                 widget=forms.TextInput(attrs={"class": "form-control", **closed}),
@@ -107,7 +115,8 @@ class SaleReturnForm(forms.Form):
             raise forms.ValidationError(
                 self.error_messages["before_sale"],
                 code="before_sale",
-                params={"date": f"{self.sale.date:%d %B %Y}"},
+                # "05 March 2026", the month in the page's language.
+                params={"date": date_format(self.sale.date, "d F Y")},
             )
         return date
 
@@ -121,7 +130,11 @@ class SaleReturnForm(forms.Form):
                 continue
             unit = line.product.unit
             if refusal := unit.refusal(quantity):
-                self.add_error(name, f"{line.product.name} is {refusal}.")
+                self.add_error(
+                    name,
+                    gettext("%(product)s is %(refusal)s.")
+                    % {"product": line.product.name, "refusal": refusal},
+                )
                 continue
             if quantity > line.quantity - line.returned:
                 self.add_error(
@@ -163,8 +176,8 @@ class SaleReturnFilterForm(StockDocumentFilterForm):
     A return is never voided, so the documents' status filter is left out.
     """
 
-    q = forms.CharField(label="Search", required=False, max_length=100)
-    customer = PartyField(Customer, active_only=False, required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    customer = PartyField(Customer, active_only=False, required=False, label=_("Customer"))
     status = None
 
     party_field = "customer"
@@ -172,7 +185,7 @@ class SaleReturnFilterForm(StockDocumentFilterForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["q"].widget.attrs["placeholder"] = "Credit note or sale number, reason"
+        self.fields["q"].widget.attrs["placeholder"] = gettext("Credit note or sale number, reason")
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

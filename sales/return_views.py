@@ -12,6 +12,7 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Exists, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext
 from django.views.generic import DetailView, TemplateView, View
 from django.views.generic.detail import SingleObjectMixin
 
@@ -39,9 +40,13 @@ from sales.selectors import with_returned
 def _closed(sale: Sale, lines) -> str:
     """Why nothing can come back from ``sale`` any more, or "" while something can."""
     if sale.is_voided:
-        return f"Sale {sale.label} was voided: nothing can come back from it."
+        return gettext("Sale %(number)s was voided: nothing can come back from it.") % {
+            "number": sale.label
+        }
     if all(line.quantity <= line.returned for line in lines):
-        return f"Everything sold on sale {sale.label} has already come back."
+        return gettext("Everything sold on sale %(number)s has already come back.") % {
+            "number": sale.label
+        }
     return ""
 
 
@@ -71,7 +76,9 @@ class SaleReturnCreateView(PermissionRequiredMixin, SubmissionTokenMixin, Templa
         if submitted := already_submitted(request):
             return submitted.response(request)
         if closed := _closed(sale, form.lines):
-            messages.error(request, f"Nothing was returned: {closed}")
+            messages.error(
+                request, gettext("Nothing was returned: %(reason)s") % {"reason": closed}
+            )
             return redirect(sale)
         if form.is_valid():
             try:
@@ -93,7 +100,11 @@ class SaleReturnCreateView(PermissionRequiredMixin, SubmissionTokenMixin, Templa
                 return submitted.response(request)
             except OperationRefused as error:
                 # What changed since the page was read: another return, a void.
-                form.add_error(None, f"Nothing was returned: {str(error).rstrip('.')}.")
+                form.add_error(
+                    None,
+                    gettext("Nothing was returned: %(reason)s.")
+                    % {"reason": str(error).rstrip(".")},
+                )
             else:
                 messages.success(request, _recorded(credit_note, form.returned))
                 return redirect(credit_note)
@@ -115,13 +126,17 @@ def _recorded(credit_note: SaleReturn, returned) -> str:
     ]
     parts = []
     if shelved:
-        parts.append(f"{', '.join(shelved)} back on the shelf at {credit_note.store.name}")
+        parts.append(
+            gettext("%(quantities)s back on the shelf at %(store)s")
+            % {"quantities": ", ".join(shelved), "store": credit_note.store.name}
+        )
     if written_off:
-        parts.append(f"{', '.join(written_off)} written off")
-    return (
-        f"Credit note {credit_note.label} was recorded: {', '.join(parts)}; "
-        f"refund {format_money(credit_note.refund)}."
-    )
+        parts.append(gettext("%(quantities)s written off") % {"quantities": ", ".join(written_off)})
+    return gettext("Credit note %(number)s was recorded: %(what)s; refund %(refund)s.") % {
+        "number": credit_note.label,
+        "what": ", ".join(parts),
+        "refund": format_money(credit_note.refund),
+    }
 
 
 class SaleReturnListView(VisibleStoresMixin, DocumentListView):

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Round
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.exceptions import OperationRefused
 from core.models import COST_TOTAL, QUANTITY_PLACES, TOTAL
@@ -109,22 +110,27 @@ def sale_return(
     """
     lines = [line for line in lines if line.quantity]
     if not lines:
-        raise ReturnRefused("Enter the quantity coming back on at least one line.")
+        raise ReturnRefused(gettext("Enter the quantity coming back on at least one line."))
     if any(line.quantity < 0 for line in lines):
-        raise ReturnRefused("A quantity coming back cannot be negative.")
+        raise ReturnRefused(gettext("A quantity coming back cannot be negative."))
     if any(line.sale_line.sale_id != sale.pk for line in lines):
-        raise ReturnRefused(f"Every line must be a line of {sale}.")
+        raise ReturnRefused(gettext("Every line must be a line of %(sale)s.") % {"sale": sale})
     check_line_units(lines)
     with transaction.atomic():
         # The sale first, as a void locks it: returns and voids of one sale queue
         # here, so two returns of its last unit cannot both see it returnable.
         sale = Sale.objects.select_for_update().get(pk=sale.pk)
         if sale.is_voided:
-            raise ReturnRefused(f"{sale} was voided; nothing can come back from it.")
+            raise ReturnRefused(
+                gettext("%(sale)s was voided; nothing can come back from it.") % {"sale": sale}
+            )
         if date is not None and date < sale.date:
-            raise ReturnRefused(f"Goods cannot come back before the sale's date ({sale.date}).")
+            raise ReturnRefused(
+                gettext("Goods cannot come back before the sale's date (%(date)s).")
+                % {"date": sale.date}
+            )
         if date is not None and date > timezone.localdate():
-            raise ReturnRefused("A return cannot be dated in the future.")
+            raise ReturnRefused(gettext("A return cannot be dated in the future."))
         # The products next, in the engine's order (it takes these locks again
         # as a no-op), before the sale's return lines: a revaluation holds the
         # products when it re-costs those lines. The lines' costs are read
@@ -142,8 +148,12 @@ def sale_return(
         for line in lines:
             asked[line.sale_line.pk] += line.quantity
         too_many = [
-            f"{line.product.name}: {format_quantity(asked[pk], unit)} asked, only "
-            f"{format_quantity(returnable[pk], unit)} can still come back"
+            gettext("%(product)s: %(asked)s asked, only %(returnable)s can still come back")
+            % {
+                "product": line.product.name,
+                "asked": format_quantity(asked[pk], unit),
+                "returnable": format_quantity(returnable[pk], unit),
+            }
             for line in lines
             for pk, unit in [(line.sale_line.pk, line.product.unit)]
             if asked[pk] > returnable[pk]
@@ -169,10 +179,14 @@ def sale_return(
             refund = paid
         elif refund > paid:
             raise ReturnRefused(
-                f"The refund ({refund}) cannot be more than was paid for these units ({paid})."
+                gettext(
+                    "The refund (%(refund)s) cannot be more than was paid for these units "
+                    "(%(paid)s)."
+                )
+                % {"refund": refund, "paid": paid}
             )
         elif refund < 0:
-            raise ReturnRefused("A refund cannot be negative.")
+            raise ReturnRefused(gettext("A refund cannot be negative."))
         sale_return = SaleReturn.objects.create(
             sale=sale,
             refund=refund,

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, OuterRef, Subquery, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.exceptions import AlreadyVoided, OperationRefused
 from core.models import COST_TOTAL, TOTAL
@@ -150,7 +151,10 @@ def sale_confirm(
             # Which lines, but not what they cost, for those who may not see costs.
             sale.below_cost = below_cost(sale_lines, with_cost=False)
         if sale.below_cost and not user.has_perm(OVERRIDE_PERMISSION):
-            raise PriceRefused("Below cost, which needs a manager: " + "; ".join(sale.below_cost))
+            raise PriceRefused(
+                gettext("Below cost, which needs a manager: %(lines)s")
+                % {"lines": "; ".join(sale.below_cost)}
+            )
         sale_lines = SaleLine.objects.bulk_create(sale_lines)
         _add_to_totals(sale.date, sale_lines, sign=1)
         # Last: the store's counter stays locked until the commit (see stores.numbering).
@@ -169,11 +173,14 @@ def sale_void(*, sale: Sale, user, reason: str) -> Sale:
     with transaction.atomic():
         sale = Sale.objects.select_for_update().get(pk=sale.pk)
         if sale.is_voided:
-            raise AlreadyVoided(f"{sale} was already voided.")
+            raise AlreadyVoided(gettext("%(sale)s was already voided.") % {"sale": sale})
         if sale.returns.exists():
             raise OperationRefused(
-                f"Part of {sale} came back on a return, so it cannot be voided: "
-                "record a return of the rest instead."
+                gettext(
+                    "Part of %(sale)s came back on a return, so it cannot be voided: "
+                    "record a return of the rest instead."
+                )
+                % {"sale": sale}
             )
         move_stock(
             store=sale.store,

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import HttpResponse
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.views.generic import DetailView, View
 from django.views.generic.detail import SingleObjectMixin
 
@@ -44,7 +45,10 @@ class SaleCreateView(LimitStorePickersMixin, StockDocumentCreateView):
         )
         if sale.below_cost:
             # Allowed for those who may set prices, but never without a word.
-            messages.warning(self.request, "Sold below cost: " + "; ".join(sale.below_cost) + ".")
+            messages.warning(
+                self.request,
+                gettext("Sold below cost: %(lines)s.") % {"lines": "; ".join(sale.below_cost)},
+            )
         return sale
 
 

@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from core.models import ArchivableModel
 from core.text import CodeField, NameField
@@ -9,15 +10,20 @@ from core.text import CodeField, NameField
 class Store(ArchivableModel):
     """A shop or warehouse that holds stock."""
 
-    name = NameField(max_length=120, unique=True)
+    name = NameField(_("name"), max_length=120, unique=True)
     code = CodeField(
-        max_length=20, unique=True, help_text="Short code printed on documents, e.g. MAIN."
+        _("code"),
+        max_length=20,
+        unique=True,
+        help_text=_("Short code printed on documents, e.g. MAIN."),
     )
-    address = models.TextField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("store")
+        verbose_name_plural = _("stores")
         # Case-insensitive uniqueness. MariaDB cannot index expressions, but
         # its default collation already compares without case, so the plain
         # unique fields above give the same guarantee there.
@@ -43,10 +49,12 @@ class DocumentCounter(models.Model):
     no gaps, no duplicates.
     """
 
-    key = models.CharField(max_length=60, unique=True)
-    last_number = models.BigIntegerField(default=0)
+    key = models.CharField(_("key"), max_length=60, unique=True)
+    last_number = models.BigIntegerField(_("last number"), default=0)
 
     class Meta:
+        verbose_name = _("document counter")
+        verbose_name_plural = _("document counters")
         default_permissions = ()  # written by stores.numbering only
 
     def __str__(self):

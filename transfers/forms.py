@@ -1,5 +1,6 @@
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.crud import FilterForm
@@ -17,7 +18,7 @@ class TransferForm(DocumentHeaderForm):
     class Meta:
         model = Transfer
         fields = ["from_store", "to_store", "reference", "date", "notes"]
-        labels = {"from_store": "From store", "to_store": "To store"}
+        labels = {"from_store": _("From store"), "to_store": _("To store")}
         widgets = {
             "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "notes": forms.Textarea(attrs={"rows": 2}),
@@ -27,7 +28,9 @@ class TransferForm(DocumentHeaderForm):
         cleaned = super().clean()
         source, destination = cleaned.get("from_store"), cleaned.get("to_store")
         if source and destination and source == destination:
-            self.add_error("to_store", "Choose a store other than the one the goods leave.")
+            self.add_error(
+                "to_store", gettext("Choose a store other than the one the goods leave.")
+            )
         return cleaned
 
 
@@ -39,18 +42,21 @@ TransferLineFormSet = document_line_formset(TransferLineForm)
 
 
 class TransferFilterForm(FilterForm):
-    STATUS_CHOICES = [("", "All"), *Transfer.Status.choices]
+    STATUS_CHOICES = [("", _("All")), *Transfer.Status.choices]
 
-    q = forms.CharField(label="Search", required=False, max_length=100)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
     store = forms.ModelChoiceField(
-        queryset=Store.objects.all(), required=False, empty_label=_("All stores")
+        queryset=Store.objects.all(),
+        required=False,
+        label=_("Store"),
+        empty_label=_("All stores"),
     )
-    status = forms.ChoiceField(choices=STATUS_CHOICES, required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
     date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def filter_queryset(self, queryset):
@@ -71,10 +77,10 @@ class ReceiveForm(forms.Form):
     """What arrived of each line, pre-filled with what was sent, and why it differs."""
 
     reason = forms.CharField(
-        label="Reason for a difference",
+        label=_("Reason for a difference"),
         max_length=255,
         required=False,
-        help_text="Needed when what arrived differs from what was sent.",
+        help_text=_("Needed when what arrived differs from what was sent."),
     )
 
     def __init__(self, *args, lines, **kwargs):
@@ -94,12 +100,16 @@ class ReceiveForm(forms.Form):
         for line in self.lines:
             got = cleaned.get(f"received_{line.pk}")
             if got is not None and (refusal := line.product.unit.refusal(got)):
-                self.add_error(f"received_{line.pk}", f"{line.product.name} is {refusal}.")
+                self.add_error(
+                    f"received_{line.pk}",
+                    gettext("%(product)s is %(refusal)s.")
+                    % {"product": line.product.name, "refusal": refusal},
+                )
         differs = any(
             cleaned.get(f"received_{line.pk}") not in (None, line.quantity) for line in self.lines
         )
         if differs and not (cleaned.get("reason") or "").strip():
-            self.add_error("reason", "Say why what arrived differs from what was sent.")
+            self.add_error("reason", gettext("Say why what arrived differs from what was sent."))
         return cleaned
 
     @property

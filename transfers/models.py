@@ -18,6 +18,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.models import COST_TOTAL, LINE_QUANTITY, MAX_LINE_QUANTITY, UNITS_TOTAL, DatedQuerySet
 
@@ -35,48 +37,77 @@ class TransferQuerySet(DatedQuerySet):
 
 class Transfer(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        DISPATCHED = "dispatched", "In transit"
-        RECEIVED = "received", "Received"
-        CANCELLED = "cancelled", "Cancelled"
-        VOIDED = "voided", "Voided"
+        DRAFT = "draft", _("Draft")
+        DISPATCHED = "dispatched", _("In transit")
+        RECEIVED = "received", _("Received")
+        CANCELLED = "cancelled", _("Cancelled")
+        VOIDED = "voided", _("Voided")
 
     from_store = models.ForeignKey(
-        "stores.Store", on_delete=models.PROTECT, related_name="transfers_out", verbose_name="from"
+        "stores.Store",
+        on_delete=models.PROTECT,
+        related_name="transfers_out",
+        verbose_name=_("from"),
     )
     to_store = models.ForeignKey(
-        "stores.Store", on_delete=models.PROTECT, related_name="transfers_in", verbose_name="to"
+        "stores.Store", on_delete=models.PROTECT, related_name="transfers_in", verbose_name=_("to")
     )
-    status = models.CharField(max_length=12, choices=Status, default=Status.DRAFT, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status, default=Status.DRAFT, db_index=True
+    )
     # "TR-MAIN-2026-000007" of the sending store, given at dispatch (stores.numbering):
     # a draft can still be deleted, and a number once given is never lost.
-    number = models.CharField(max_length=40, unique=True, null=True, blank=True, editable=False)
-    date = models.DateField(default=timezone.localdate, db_index=True)
-    reference = models.CharField(max_length=60, blank=True, help_text="e.g. a delivery note")
-    notes = models.TextField(blank=True)
+    number = models.CharField(
+        _("number"), max_length=40, unique=True, null=True, blank=True, editable=False
+    )
+    date = models.DateField(_("date"), default=timezone.localdate, db_index=True)
+    reference = models.CharField(
+        _("reference"), max_length=60, blank=True, help_text=_("e.g. a delivery note")
+    )
+    notes = models.TextField(_("notes"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     # Who took each step, and when: a transfer's history on its own page.
-    dispatched_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
     dispatched_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dispatched by"),
     )
-    received_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
     received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("received by"),
     )
-    variance_reason = models.CharField(max_length=255, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)  # cancelled or voided
+    variance_reason = models.CharField(_("variance reason"), max_length=255, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)  # cancelled or voided
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
     )
-    close_reason = models.CharField(max_length=255, blank=True)
+    close_reason = models.CharField(_("close reason"), max_length=255, blank=True)
 
     objects = TransferQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
         ordering = ["-date", "-pk"]
         indexes = [
             models.Index(fields=["-date", "-id"], name="transfer_date"),
@@ -94,7 +125,7 @@ class Transfer(models.Model):
         ]
 
     def __str__(self):
-        return f"Transfer #{self.pk}"
+        return gettext("Transfer #%(number)s") % {"number": self.pk}
 
     def get_absolute_url(self):
         return reverse("transfers:detail", args=[self.pk])
@@ -118,20 +149,32 @@ class Transfer(models.Model):
 
 
 class TransferLine(models.Model):
-    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="lines")
+    transfer = models.ForeignKey(
+        Transfer, on_delete=models.CASCADE, related_name="lines", verbose_name=_("transfer")
+    )
     product = models.ForeignKey(
-        "products.Product", on_delete=models.PROTECT, related_name="transfer_lines"
+        "products.Product",
+        on_delete=models.PROTECT,
+        related_name="transfer_lines",
+        verbose_name=_("product"),
     )
     quantity = models.DecimalField(
+        verbose_name=_("quantity"),
         **LINE_QUANTITY,
         validators=[MinValueValidator(Decimal("0.001")), MaxValueValidator(MAX_LINE_QUANTITY)],
     )
     # What arrived, once received (a shortfall or surplus is a transit variance).
-    received_quantity = models.DecimalField(**LINE_QUANTITY, null=True, blank=True)
+    received_quantity = models.DecimalField(
+        verbose_name=_("received quantity"), **LINE_QUANTITY, null=True, blank=True
+    )
     # The average cost the units left with, set at dispatch; they arrive at it.
-    unit_cost = models.DecimalField(max_digits=14, decimal_places=4, null=True, editable=False)
+    unit_cost = models.DecimalField(
+        _("unit cost"), max_digits=14, decimal_places=4, null=True, editable=False
+    )
 
     class Meta:
+        verbose_name = _("transfer line")
+        verbose_name_plural = _("transfer lines")
         ordering = ["pk"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="transfer_line_quantity_gt_0"),

@@ -12,8 +12,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.exceptions import OperationRefused
+from core.text import mid_sentence
 from core.transactions import retry_on_deadlock
 from products.models import IN_TRANSIT_KINDS, Product, StockMovement
 from products.services import (
@@ -42,17 +44,22 @@ class TransferLineInput:
 
 def _check_header(from_store, to_store) -> None:
     if from_store.pk == to_store.pk:
-        raise TransferRefused("a transfer moves goods between two different stores")
+        raise TransferRefused(_("a transfer moves goods between two different stores"))
     archived = [store.name for store in (from_store, to_store) if not store.is_active]
+    if len(archived) == 1:
+        raise TransferRefused(_("%(store)s is archived: restore it first") % {"store": archived[0]})
     if archived:
-        raise TransferRefused(f"{' and '.join(archived)} is archived: restore it first")
+        raise TransferRefused(
+            _("%(store)s and %(other_store)s is archived: restore it first")
+            % {"store": archived[0], "other_store": archived[1]}
+        )
 
 
 def _check_lines(lines: list[TransferLineInput]) -> None:
     if not lines:
-        raise ValueError("A transfer needs at least one line.")
+        raise ValueError(_("A transfer needs at least one line."))
     if any(line.quantity <= 0 for line in lines):
-        raise ValueError("Every line needs a quantity above zero.")
+        raise ValueError(_("Every line needs a quantity above zero."))
     check_line_units(lines)
 
 
@@ -111,7 +118,10 @@ def transfer_dispatch(*, transfer: Transfer, user) -> Transfer:
         lines = list(transfer.lines.select_related("product"))
         archived = sorted({line.product.name for line in lines if not line.product.is_active})
         if archived:
-            raise TransferRefused(f"{', '.join(archived)} is archived: take it off the draft")
+            raise TransferRefused(
+                _("%(products)s is archived: take it off the draft")
+                % {"products": ", ".join(archived)}
+            )
         movements = move_stock(
             store=transfer.from_store,
             changes=[StockChange(line.product_id, -line.quantity) for line in lines],
@@ -155,13 +165,16 @@ def transfer_receive(
         for line in lines:
             line.received_quantity = Decimal(received.get(line.pk, line.quantity))
             if line.received_quantity < 0:
-                raise ValueError("A received quantity cannot be negative.")
+                raise ValueError(_("A received quantity cannot be negative."))
             if refusal := line.product.unit.refusal(line.received_quantity):
-                raise QuantityRefused(f"{line.product.name} is {refusal}")
+                raise QuantityRefused(
+                    _("%(product)s is %(refusal)s")
+                    % {"product": line.product.name, "refusal": refusal}
+                )
         varied = [line for line in lines if line.variance]
         if varied and not reason.strip():
             raise TransferRefused(
-                "give a reason for the difference between what was sent and what arrived"
+                _("give a reason for the difference between what was sent and what arrived")
             )
         move_stock(
             store=transfer.to_store,
@@ -255,7 +268,8 @@ def transfer_void(*, transfer: Transfer, user, reason: str) -> Transfer:
             )
         except InsufficientStock as error:
             raise TransferRefused(
-                f"{transfer.to_store.name} no longer holds what it received ({error})"
+                _("%(store)s no longer holds what it received (%(shortfalls)s)")
+                % {"store": transfer.to_store.name, "shortfalls": error}
             ) from error
         _close(transfer, Status.VOIDED, user, reason)
     return transfer
@@ -268,15 +282,31 @@ def _per_product(pairs) -> dict[int, Decimal]:
     return dict(totals)
 
 
+def _refusals() -> dict[str, str]:
+    """Per step, why a transfer not in the state it needs is refused: whole sentences,
+    for the translators (the state it needs follows from the step)."""
+    return {
+        "changed": _("%(transfer)s is %(status)s: only a draft transfer can be changed"),
+        "deleted": _("%(transfer)s is %(status)s: only a draft transfer can be deleted"),
+        "dispatched": _("%(transfer)s is %(status)s: only a draft transfer can be dispatched"),
+        "received": _("%(transfer)s is %(status)s: only a in transit transfer can be received"),
+        "cancelled": _("%(transfer)s is %(status)s: only a in transit transfer can be cancelled"),
+        "voided": _("%(transfer)s is %(status)s: only a received transfer can be voided"),
+    }
+
+
 def _locked(transfer: Transfer, status: str, step: str) -> Transfer:
-    """The transfer, locked, if it is in ``status``; else a refusal naming its state."""
+    """The transfer, locked, if it is in ``status``; else a refusal naming its state.
+
+    ``step`` ("dispatched") names the refusal: see :func:`_refusals`.
+    """
     # No joins in a locking query: FOR UPDATE would lock the joined stores' rows
     # too, and a sale's foreign-key check on its store then deadlocks with it.
     transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
     if transfer.status != status:
         raise TransferRefused(
-            f"{transfer} is {transfer.get_status_display().lower()}: only a "
-            f"{Status(status).label.lower()} transfer can be {step}"
+            _refusals()[step]
+            % {"transfer": transfer, "status": mid_sentence(transfer.get_status_display())}
         )
     return transfer
 

@@ -5,6 +5,8 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, ListView, View
 from django.views.generic.detail import SingleObjectMixin
 
@@ -199,20 +201,25 @@ class TransferStepView(PermissionRequiredMixin, ActsInStoreMixin, SingleObjectMi
     model = Transfer
     store_fields = ("from_store",)
     http_method_names = ["post"]
-    done = ""  # "dispatched": the message after the step
+    # The message after the step, "%(transfer)s was dispatched…".
+    done = ""
 
     def post(self, request, *args, **kwargs):
         transfer = self.get_object()
         try:
             response = self.step(transfer, request)
         except InsufficientStock as error:
-            messages.error(request, f"{transfer} was not dispatched: not enough stock. {error}.")
+            messages.error(
+                request,
+                gettext("%(transfer)s was not dispatched: not enough stock. %(shortfalls)s.")
+                % {"transfer": transfer, "shortfalls": error},
+            )
         except OperationRefused as error:
-            messages.error(request, f"Nothing was changed: {error}.")
+            messages.error(request, gettext("Nothing was changed: %(reason)s.") % {"reason": error})
         else:
             if response is not None:
                 return response
-            messages.success(request, f"{transfer} was {self.done}.")
+            messages.success(request, self.done % {"transfer": transfer})
         return redirect(transfer)
 
     def step(self, transfer, request):
@@ -221,7 +228,7 @@ class TransferStepView(PermissionRequiredMixin, ActsInStoreMixin, SingleObjectMi
 
 class TransferDispatchView(TransferStepView):
     permission_required = "transfers.dispatch_transfer"
-    done = "dispatched: its goods are in transit"
+    done = _("%(transfer)s was dispatched: its goods are in transit.")
 
     def step(self, transfer, request):
         transfer_dispatch(transfer=transfer, user=request.user)
@@ -229,7 +236,7 @@ class TransferDispatchView(TransferStepView):
 
 class TransferReceiveView(TransferStepView):
     permission_required = "transfers.receive_transfer"
-    done = "received"
+    done = _("%(transfer)s was received.")
     store_fields = ("to_store",)
 
     def step(self, transfer, request):
@@ -260,20 +267,20 @@ class _ReasonStepView(TransferStepView):
     def step(self, transfer, request):
         form = ReasonForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "Give a reason (up to 255 characters).")
+            messages.error(request, gettext("Give a reason (up to 255 characters)."))
             return redirect(transfer)
         self.service(transfer=transfer, user=request.user, reason=form.cleaned_data["reason"])
 
 
 class TransferCancelView(_ReasonStepView):
     permission_required = "transfers.void_transfer"
-    done = "cancelled: its goods went back to the store they left"
+    done = _("%(transfer)s was cancelled: its goods went back to the store they left.")
     service = staticmethod(transfer_cancel)
 
 
 class TransferVoidView(_ReasonStepView):
     permission_required = "transfers.void_transfer"
-    done = "voided: its stock movements were reversed"
+    done = _("%(transfer)s was voided: its stock movements were reversed.")
     service = staticmethod(transfer_void)
 
 
@@ -282,5 +289,7 @@ class TransferDeleteView(TransferStepView):
 
     def step(self, transfer, request):
         transfer_delete(transfer=transfer)
-        messages.success(request, f"{transfer} (a draft) was deleted.")
+        messages.success(
+            request, gettext("%(transfer)s (a draft) was deleted.") % {"transfer": transfer}
+        )
         return redirect("transfers:list")

@@ -9,6 +9,7 @@ from django.utils.html import format_html
 
 from core.money import format_money
 from core.quantities import format_quantity
+from core.text import mid_sentence
 
 register = template.Library()
 
@@ -45,6 +46,12 @@ def money(value, places: int = 2):
 def quantity(value, unit=None):
     """A quantity without the zeros its unit does not need, with the unit: "1,347 pcs", "2.5 m"."""
     return format_quantity(value, unit)
+
+
+@register.filter(name="mid_sentence")
+def mid_sentence_filter(label) -> str:
+    """``{{ status|mid_sentence }}``: see :func:`core.text.mid_sentence`."""
+    return mid_sentence(label)
 
 
 @register.filter

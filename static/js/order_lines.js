@@ -1,5 +1,12 @@
 // Add and remove order lines in the browser. Django's formset expects the
 // lines to be numbered 0..n-1 with TOTAL_FORMS = n, so every change renumbers.
+//
+// Texts come translated from the page (no JavaScript catalog), as data-* attributes of
+// the "Add line" button; the English here is only a fallback for a page that leaves one
+// out. A value in a text is a __NAME__ token: the template fills the {{ name }} of its
+// blocktranslate with the literal "__NAME__" (so translators see an ordinary %(name)s
+// message) and this script replaces the token with the value.
+//   data-text-max-lines  "A document holds at most __MAX__ lines." (the add button's title)
 (function () {
   "use strict";
   const container = document.getElementById("lines");
@@ -25,7 +32,9 @@
     });
     totalForms.value = lines.length;
     addButton.disabled = lines.length >= maxForms;
-    addButton.title = addButton.disabled ? "A document holds at most " + maxForms + " lines." : "";
+    addButton.title = addButton.disabled
+      ? (addButton.dataset.textMaxLines || "A document holds at most __MAX__ lines.").replace(/__MAX__/g, maxForms)
+      : "";
   }
 
   addButton.classList.remove("d-none");

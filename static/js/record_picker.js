@@ -11,8 +11,22 @@
 // hidden "<name>_pk" input if the form has one (for names several records may share).
 // The server resolves what is typed, so the input works the same without JavaScript.
 // Inputs added later (order_lines.js) are set up on focus.
+//
+// Texts come translated from the page (no JavaScript catalog), as data-* attributes;
+// the English here is only a fallback for a page that leaves one out. The input's own
+// data-record-none and data-record-list-label (above, set by the form that builds the
+// picker) come first; a picker without them takes the page's defaults, on this
+// script's own <script> tag:
+//   data-text-none        "No match"
+//   data-text-list-label  "Matches"
+// (A text with a value in it would carry a __NAME__ token that the script replaces;
+// these have none.)
 (function () {
   "use strict";
+  // Read now: document.currentScript is only set while this file first runs.
+  const script = document.currentScript;
+  const NO_MATCH = (script && script.dataset.textNone) || "No match";
+  const MATCHES = (script && script.dataset.textListLabel) || "Matches";
   const DEBOUNCE_MS = 200;
   const SELECTOR = "input[data-record-search]";
   let pickers = 0;
@@ -35,7 +49,7 @@
     listbox.className = "dropdown-menu w-100 overflow-auto";
     listbox.style.maxHeight = "20rem";
     listbox.setAttribute("role", "listbox");
-    listbox.setAttribute("aria-label", input.dataset.recordListLabel || "Matches");
+    listbox.setAttribute("aria-label", input.dataset.recordListLabel || MATCHES);
     input.parentElement.classList.add("position-relative");
     input.after(listbox);
     input.setAttribute("role", "combobox");
@@ -83,7 +97,7 @@
         empty.className = "dropdown-item-text text-body-secondary";
         empty.setAttribute("role", "option");
         empty.setAttribute("aria-disabled", "true");
-        empty.textContent = input.dataset.recordNone || "No match";
+        empty.textContent = input.dataset.recordNone || NO_MATCH;
         listbox.appendChild(empty);
       }
       listbox.classList.add("show");

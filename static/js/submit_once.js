@@ -7,9 +7,19 @@
 // data-submit-once="off" leaves a form out, as does a target (a new tab or a
 // download would leave this page's buttons disabled). Back to a page the browser
 // kept (bfcache) shows its buttons as they were.
+//
+// Texts come translated from the page (no JavaScript catalog), as data-* attributes;
+// the English here is only a fallback for a page that leaves one out. This script
+// works on every form of every page, so its text sits on its own <script> tag in
+// base.html:
+//   data-text-sending  "Sending…"
+// (A text with a value in it would carry a __NAME__ token that the script replaces;
+// this one has none.)
 (function () {
   "use strict";
-  const SENDING = "Sending…";
+  // Read now: document.currentScript is only set while this file first runs.
+  const script = document.currentScript;
+  const SENDING = (script && script.dataset.textSending) || "Sending…";
 
   function covered(form) {
     if (form.dataset.submitOnce === "off") return false;
