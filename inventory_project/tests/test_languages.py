@@ -5,10 +5,16 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from django.apps import apps
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.text import capfirst
+from django.utils.translation import gettext, pgettext
 
 from people.tests.factories import CustomerFactory
+from products.services import InsufficientStock
 from products.tests.factories import ProductFactory, stock_up
 from sales.tests.factories import make_sale
 
@@ -118,3 +124,94 @@ def test_translations_keep_every_placeholder_of_their_english(language):
     ]
 
     assert problems == []
+
+
+# Words written in Python -----------------------------------------------------------------------
+
+# Database-only columns no page, form or export shows; a label would make SQLite rebuild the
+# stock table for nothing.
+UNLABELLED_FIELDS = {
+    ("products", "stocklevel", "stocked"),
+    ("products", "stocklevel", "needs_replenishing"),
+}
+
+
+def our_app_labels() -> set[str]:
+    return {app.label for app in apps.get_app_configs() if "site-packages" not in app.path}
+
+
+def test_every_model_field_and_choice_of_ours_has_a_translatable_label():
+    """Field labels become form labels and column headings: a plain string stays English."""
+    ours = our_app_labels()
+    unmarked = []
+    for model in apps.get_models():
+        meta = model._meta
+        if meta.app_label not in ours:
+            continue
+        for name in ("verbose_name", "verbose_name_plural"):
+            if not isinstance(getattr(meta, name), Promise):
+                unmarked.append(f"{meta.label}.Meta.{name}")
+        for field in meta.get_fields():
+            if field.auto_created or not (field.concrete or field.many_to_many):
+                continue
+            if field.model._meta.app_label not in ours:  # a proxy's fields are its parent's
+                continue
+            if (meta.app_label, meta.model_name, field.name) in UNLABELLED_FIELDS:
+                continue
+            if not isinstance(field.verbose_name, Promise):
+                unmarked.append(f"{meta.label}.{field.name}")
+            unmarked.extend(
+                f"{meta.label}.{field.name} choice {value!r}"
+                for value, label in field.flatchoices
+                if not isinstance(label, Promise) and not str(label).isdigit()
+            )
+
+    assert unmarked == []
+
+
+def test_the_stock_engines_refusal_reads_in_the_active_language(store):
+    widget = ProductFactory(name="Blue Widget")
+    stock_up(widget, store, 1)
+    english = "Only %(available)s of %(product)s in %(store)s, %(requested)s requested"
+    with translation.override("es"):
+        spanish = gettext(english)
+        with pytest.raises(InsufficientStock) as refused:
+            make_sale(store=store, lines=[(widget, 3)])
+
+    assert spanish != english
+    assert str(refused.value).startswith(spanish.split("%(")[0])
+    assert "Blue Widget" in str(refused.value)
+
+
+def test_model_labels_on_a_form_follow_the_chosen_language(manager_client):
+    choose(manager_client, "de")
+    page = manager_client.get(reverse("products:list")).content.decode()
+    with translation.override("de"):
+        sale_price = capfirst(gettext("sale price"))
+
+    assert sale_price != "Sale price"
+    assert sale_price in page
+    assert "Sale price" not in page
+
+
+def test_a_views_message_follows_the_chosen_language(manager_client):
+    customer = CustomerFactory(name="Ada Lovelace")
+    choose(manager_client, "es")
+    response = manager_client.post(reverse("customers:delete", args=[customer.pk]), follow=True)
+    with translation.override("es"):
+        deleted = gettext("%(record)s was deleted.") % {"record": "Ada Lovelace"}
+
+    assert deleted != "Ada Lovelace was deleted."
+    assert deleted in response.content.decode()
+
+
+def test_the_dashboards_chart_step_follows_the_chosen_language(manager_client):
+    choose(manager_client, "es")
+    page = manager_client.get(reverse("dashboard:index")).content.decode()
+    with translation.override("es"):
+        title = gettext("Sales and purchase value per %(step)s") % {
+            "step": pgettext("chart step", "day")
+        }
+
+    assert "per day" not in title
+    assert title in page
