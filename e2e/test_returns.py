@@ -1,8 +1,9 @@
 """A customer brings part of a sale back: one unit onto the shelf, one damaged.
 
-Sold: 5 claw hammers at 12.90 that cost 6.50 each. Back: 1 restocked (its
-6.50 cost comes back with it) and 1 written off (its cost stays a cost).
-Net: 3 sold for 38.70 at a cost of 26.00, so 12.70 gross profit.
+Sold: 5 claw hammers at 12.90 plus 20 % VAT (2.58) that cost 6.50 each. Back: 1
+restocked (its 6.50 cost comes back with it) and 1 written off (its cost stays a
+cost), each refunded 15.48 with its tax. Net of returns and of tax: 3 sold for
+38.70 at a cost of 26.00, so 12.70 gross profit.
 """
 
 import re
@@ -22,7 +23,7 @@ from e2e.actions import (
 )
 from people.tests.factories import CustomerFactory
 from products.models import StockLevel
-from products.tests.factories import ProductFactory
+from products.tests.factories import ProductFactory, TaxRateFactory
 from purchases.tests.factories import receive
 from sales.models import SaleReturnLine
 from stores.tests.factories import StoreFactory
@@ -33,7 +34,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def shop():
     store = StoreFactory(name="Harbour Street", code="HBR")
-    hammer = ProductFactory(sku="HAM-1", name="Claw hammer", sale_price=Decimal("12.90"))
+    hammer = ProductFactory(
+        sku="HAM-1",
+        name="Claw hammer",
+        sale_price=Decimal("12.90"),
+        tax_rate=TaxRateFactory(name="VAT 20 %", percent=Decimal("20.00")),
+    )
     receive(hammer, store, 10, unit_cost=Decimal("6.50"))
     CustomerFactory(name="Bob Builder")
     return {"store": store, "hammer": hammer}
@@ -68,7 +74,7 @@ def test_sell_five_take_two_back_one_damaged(manager_page, shop):
     expect(page.get_by_role("heading", level=1)).to_have_text(
         re.compile(r"Credit note CN-HBR-\d{4}-000001")
     )
-    expect(page.get_by_test_id("return-refund")).to_have_text("$12.90")
+    expect(page.get_by_test_id("return-refund")).to_have_text("$15.48")  # 12.90 and its 2.58 VAT
     page.get_by_test_id("print-credit-note").click()
     expect(page.locator("body")).to_contain_text("Wrong size")
     expect(page.locator("body")).to_contain_text("Bob Builder")
@@ -96,7 +102,7 @@ def test_sell_five_take_two_back_one_damaged(manager_page, shop):
 
     open_section(page, "Dashboard")
     expect(page.get_by_test_id("stat-quantity-sold")).to_have_text("3")
-    expect(page.get_by_test_id("stat-sales-value")).to_have_text("$38.70")
+    expect(page.get_by_test_id("stat-sales-value")).to_have_text("$38.70")  # net of tax
     expect(page.get_by_test_id("stat-gross-profit")).to_have_text("$12.70")
     expect(page.get_by_test_id("stat-returns")).to_have_text("2")
-    expect(page.get_by_test_id("stat-refunded")).to_have_text("$25.80")
+    expect(page.get_by_test_id("stat-refunded")).to_have_text("$30.96")  # money given back, tax too
