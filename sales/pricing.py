@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.utils import formats
 from django.utils.translation import gettext
 
-from core.money import HUNDRED, ZERO, percent_of, round_money, share_out, split_tax
+from core.money import HUNDRED, ZERO, format_money, percent_of, round_money, share_out, split_tax
 from core.quantities import format_quantity
 
 OVERRIDE_PERMISSION = "sales.override_price"
@@ -123,7 +124,7 @@ def price_lines(
                     "Line %(number)s: the discount (%(discount)s) is more than the line's "
                     "amount (%(amount)s)."
                 )
-                % {"number": number, "discount": off, "amount": amount}
+                % {"number": number, "discount": format_money(off), "amount": format_money(amount)}
             )
         own.append(off)
     after = [amount - off for amount, off in zip(amounts, own, strict=True)]
@@ -132,7 +133,7 @@ def price_lines(
     if document_off > subtotal:
         raise PricingError(
             gettext("The sale's discount (%(discount)s) is more than its lines' total (%(total)s).")
-            % {"discount": document_off, "total": subtotal}
+            % {"discount": format_money(document_off), "total": format_money(subtotal)}
         )
     shares = share_out(document_off, after)
     priced = []
@@ -163,13 +164,15 @@ def override_refusals(user, lines, priced: list[PricedLine]) -> list[str]:
         if line.unit_price != line.product.sale_price:
             refusals.append(
                 gettext("%(product)s: the price is %(price)s; changing it needs a manager")
-                % {"product": name, "price": line.product.sale_price}
+                % {"product": name, "price": format_money(line.product.sale_price)}
             )
         elif amounts.discounted_percent > limit:
             params = {
                 "product": name,
-                "percent": amounts.discounted_percent.quantize(Decimal("0.1")),
-                "limit": f"{limit.normalize():f}",
+                "percent": formats.number_format(
+                    amounts.discounted_percent.quantize(Decimal("0.1")), 1, use_l10n=True
+                ),
+                "limit": formats.number_format(limit.normalize(), use_l10n=True),
             }
             if limit:
                 message = gettext(
@@ -198,8 +201,8 @@ def below_cost(lines, *, with_cost: bool = True) -> list[str]:
         % {
             "product": line.product.name,
             "quantity": format_quantity(line.quantity, line.product.unit),
-            "net": line.net_amount,
-            "cost": round_money(line.quantity * line.unit_cost),
+            "net": format_money(line.net_amount),
+            "cost": format_money(line.quantity * line.unit_cost),
         }
         for line in lines
         if line.net_amount < round_money(line.quantity * line.unit_cost)

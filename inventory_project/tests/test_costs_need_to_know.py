@@ -312,7 +312,7 @@ def test_a_sale_below_cost_refused_to_a_clerk_names_the_line_not_its_cost(django
 
     message = str(refused.value)
     assert message.startswith("Below cost, which needs a manager: Bargain: 1")
-    assert message.endswith("for 5.00 net, below their cost")
+    assert message.endswith("for $5.00 net, below their cost")
     assert AVERAGE_COST not in message
 
 

@@ -126,7 +126,7 @@ def test_a_manager_changes_a_price_and_gives_discounts_and_each_is_recorded(
 def test_a_clerk_may_not_change_a_price_and_nothing_is_written(till_clerk, store, widget):
     before = stock_snapshot()
 
-    with pytest.raises(PriceRefused, match=r"Blue Widget: the price is 10\.00"):
+    with pytest.raises(PriceRefused, match=r"Blue Widget: the price is \$10\.00"):
         sell(till_clerk, store, (widget, D("1"), D("8.00")))
 
     assert stock_snapshot() == before

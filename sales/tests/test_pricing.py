@@ -5,6 +5,7 @@ from decimal import Decimal as D
 from types import SimpleNamespace
 
 import pytest
+from django.utils import translation
 
 from sales.pricing import (
     Discount,
@@ -164,7 +165,7 @@ def test_without_the_permission_the_list_price_and_the_limit_are_the_rules(setti
     refusals = override_refusals(clerk, lines, priced)
 
     assert refusals == [
-        "Cheaper: the price is 10.00; changing it needs a manager",
+        "Cheaper: the price is $10.00; changing it needs a manager",
         "Six: a discount of 6.0% needs a manager (you may give at most 5%)",
     ]
     assert override_refusals(Perms(perms={"sales.override_price"}), lines, priced) == []
@@ -193,4 +194,21 @@ def test_below_cost_compares_the_net_amount_with_the_cost_of_the_units():
 
     assert below_cost([at_cost]) == []
     (message,) = below_cost([below])
-    assert message.startswith("Widget: 2") and "7.99 net, below their cost of 8.00" in message
+    assert message.startswith("Widget: 2") and "$7.99 net, below their cost of $8.00" in message
+
+
+def test_the_refusals_write_money_and_percentages_the_active_languages_way(settings):
+    settings.CLERK_MAX_DISCOUNT_PERCENT = D("2.5")
+    lines = [sold("1000.00", list_price="1009.00", name="Dearer"), sold("10.00", name="Six")]
+    priced = price_lines(
+        [line("1", "1000.00"), line("1", "10.00", discount=Discount(percent=D("6")))],
+        discount=None,
+        includes_tax=False,
+    )
+
+    with translation.override("de"):
+        price, discount = override_refusals(Perms(perms=set()), lines, priced)
+
+    assert "$1.009,00" in price
+    assert "6,0" in discount and "2,5" in discount
+    assert "needs a manager" not in price + discount  # the sentences are German too
