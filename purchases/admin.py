@@ -54,7 +54,7 @@ class PurchaseOrderAdmin(ReadOnlyAdmin):
 
 class PurchaseReturnLineInline(admin.TabularInline):
     model = PurchaseReturnLine
-    fields = ["product", "quantity", "unit_cost", "reason"]
+    fields = ["product", "quantity", "unit_cost", "tax_percent", "tax_amount", "reason"]
     readonly_fields = fields
     extra = 0
 

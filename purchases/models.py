@@ -533,6 +533,25 @@ class PurchaseReturnLine(models.Model):
     unit_cost = models.DecimalField(
         verbose_name=_("unit cost"), max_digits=12, decimal_places=2, editable=False
     )
+    # The purchase line's tax rate, and the part of its tax these units carried:
+    # in proportion, rounded half-up to cents cumulatively, the line's last units
+    # getting what is left (see purchases.returns), so a line's returns never
+    # claim back more tax than the supplier charged on it.
+    tax_percent = models.DecimalField(
+        _("tax (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        editable=False,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    tax_amount = models.DecimalField(
+        verbose_name=_("tax amount"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("purchase return line")
@@ -548,6 +567,13 @@ class PurchaseReturnLine(models.Model):
                 condition=Q(unit_cost__gte=0), name="purchase_return_line_unit_cost_gte_0"
             ),
             *bounded_line_constraints("purchase_return_line", "unit_cost"),
+            models.CheckConstraint(
+                condition=Q(tax_percent__gte=0, tax_percent__lte=100),
+                name="purchase_return_line_tax_percent_0_to_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(tax_amount__gte=0), name="purchase_return_line_tax_amount_gte_0"
+            ),
         ]
 
     def __str__(self):
@@ -559,6 +585,16 @@ class PurchaseReturnLine(models.Model):
     @property
     def line_total(self) -> Decimal:
         return self.quantity * self.unit_cost
+
+    @property
+    def net_amount(self) -> Decimal:
+        """Quantity × unit cost, rounded half-up to cents, as its purchase line's."""
+        return round_money(self.quantity * self.unit_cost)
+
+    @property
+    def gross_amount(self) -> Decimal:
+        """The net amount plus its tax: what the supplier owes back for these units."""
+        return self.net_amount + self.tax_amount
 
 
 class PurchaseReturnDay(DailyTotals):

@@ -19,14 +19,16 @@ from core.pdf import (
     new_document,
     printable,
     side_by_side,
+    summary_rows,
 )
 from core.quantities import format_quantity, plain_quantity
 from purchases.models import PurchaseOrder, PurchaseReturn
+from purchases.selectors import debit_note_lines, purchase_amounts
 
 # Product, quantity, agreed unit cost, line total: fractions of the page's width.
 COLUMN_WIDTHS = (52, 20, 14, 14)
-# Product, quantity, unit cost, line total, reason.
-DEBIT_NOTE_COLUMN_WIDTHS = (40, 14, 12, 12, 22)
+# Product, quantity, unit cost, tax rate, net, reason.
+DEBIT_NOTE_COLUMN_WIDTHS = (38, 14, 12, 9, 12, 20)
 
 
 def _ordered(line) -> str:
@@ -102,8 +104,8 @@ def order_pdf(order: PurchaseOrder) -> bytes:
 
 def debit_note_pdf(debit_note: PurchaseReturn) -> bytes:
     """A return to the supplier as the supplier reads it: who returns what from which
-    purchase, at what cost, and why."""
-    lines = list(debit_note.lines.select_related("product__unit"))
+    purchase, at what cost and tax, and why."""
+    lines = debit_note_lines(debit_note)
     purchase = debit_note.purchase
     pdf = new_document(
         gettext("Debit note %(number)s") % {"number": debit_note.label},
@@ -125,7 +127,7 @@ def debit_note_pdf(debit_note: PurchaseReturn) -> bytes:
     pdf.set_font(FONT, "", 10)
     with pdf.table(
         col_widths=DEBIT_NOTE_COLUMN_WIDTHS,
-        text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "LEFT"),
+        text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "LEFT"),
         headings_style=HEADINGS_STYLE,
         line_height=6,
         padding=(1, 2),
@@ -135,6 +137,7 @@ def debit_note_pdf(debit_note: PurchaseReturn) -> bytes:
                 printable(gettext("Product")),
                 printable(gettext("Quantity")),
                 printable(gettext("Unit cost")),
+                printable(gettext("Tax")),
                 printable(gettext("Net")),
                 printable(gettext("Reason")),
             ]
@@ -145,13 +148,41 @@ def debit_note_pdf(debit_note: PurchaseReturn) -> bytes:
                     printable(f"{line.product.sku}  {line.product.name}"),
                     printable(format_quantity(line.quantity, line.product.unit)),
                     money(line.unit_cost),
-                    money(line.line_total),
+                    f"{line.tax_percent.normalize():f}%",
+                    money(line.net_amount),
                     printable(line.reason),
                 ]
             )
-    # Net of tax, as the purchase's unit costs are.
-    _total_and_notes(pdf, lines, debit_note.notes, label=gettext("Total excl. tax"))
+    pdf.set_font(FONT, "", 9)
+    pdf.cell(
+        0,
+        5,
+        printable(
+            gettext("%(lines)s; unit costs exclude tax.") % {"lines": line_count(len(lines))}
+        ),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    summary_rows(pdf, debit_note_amounts(lines))
+    _notes(pdf, debit_note.notes)
     return bytes(pdf.output())
+
+
+def debit_note_amounts(lines) -> list[tuple[str, str]]:
+    """The debit note's summary: net, tax per rate, and the total the supplier owes back."""
+    amounts = purchase_amounts(lines)
+    return [
+        (gettext("Net"), money(amounts.net)),
+        *(
+            (
+                gettext("Tax %(percent)s%% on %(net)s")
+                % {"percent": f"{band.percent.normalize():f}", "net": money(band.net)},
+                money(band.tax),
+            )
+            for band in amounts.bands
+        ),
+        (gettext("Total"), money(amounts.gross)),
+    ]
 
 
 def _supplier_and_store(pdf: FPDF, supplier, store, *, store_heading: str) -> None:
@@ -167,8 +198,8 @@ def _supplier_and_store(pdf: FPDF, supplier, store, *, store_heading: str) -> No
     side_by_side(pdf, (gettext("Supplier"), supplier_lines), (store_heading, store_lines))
 
 
-def _total_and_notes(pdf: FPDF, lines, notes: str, *, label: str | None = None) -> None:
-    label = label or gettext("Total")
+def _total_and_notes(pdf: FPDF, lines, notes: str) -> None:
+    label = gettext("Total")
     value = sum((line.line_total for line in lines), Decimal("0"))
     pdf.ln(2)
     pdf.set_font(FONT, "B", 11)
@@ -180,6 +211,10 @@ def _total_and_notes(pdf: FPDF, lines, notes: str, *, label: str | None = None) 
         new_x="LMARGIN",
         new_y="NEXT",
     )
+    _notes(pdf, notes)
+
+
+def _notes(pdf: FPDF, notes: str) -> None:
     if notes:
         pdf.ln(4)
         pdf.set_font(FONT, "B", 9)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 
 from core.exceptions import OperationRefused
 from core.models import QUANTITY_PLACES, TOTAL
+from core.money import round_money
 from core.quantities import exact_quantity, format_quantity, plain_quantity
 from core.transactions import retry_on_deadlock
 from products.models import StockMovement
@@ -59,16 +60,41 @@ def returnable_quantities(purchase: Purchase, *, lock: bool = False) -> dict[int
     snapshot of the transaction's first read).
     """
     lines = list(PurchaseLine.objects.filter(purchase=purchase).order_by("pk"))
+    returned = _returned([line.pk for line in lines], lock=lock)
+    return {line.pk: line.quantity - returned[line.pk][0] for line in lines}
+
+
+def _returned(purchase_line_ids, *, lock: bool) -> dict[int, list[Decimal]]:
+    """Per purchase line id, [units, tax] already sent back (zeros if none)."""
     # By the lines' ids, not through a join: a locking read locks every row it joins.
     returned_lines = PurchaseReturnLine.objects.filter(
-        purchase_line_id__in=[line.pk for line in lines]
+        purchase_line_id__in=purchase_line_ids
     ).order_by()
     if lock:
         returned_lines = returned_lines.select_for_update()
-    returned: dict[int, Decimal] = defaultdict(Decimal)
-    for purchase_line_id, quantity in returned_lines.values_list("purchase_line_id", "quantity"):
-        returned[purchase_line_id] += quantity
-    return {line.pk: line.quantity - returned[line.pk] for line in lines}
+    returned: dict[int, list[Decimal]] = defaultdict(lambda: [Decimal("0"), Decimal("0")])
+    for purchase_line_id, quantity, tax in returned_lines.values_list(
+        "purchase_line_id", "quantity", "tax_amount"
+    ):
+        returned[purchase_line_id][0] += quantity
+        returned[purchase_line_id][1] += tax
+    return returned
+
+
+def _share_of_tax(line: PurchaseLine, quantity: Decimal, returned: list[Decimal]) -> Decimal:
+    """The tax of ``quantity`` units of ``line`` going back, ``returned`` [units, tax]
+    having gone back before.
+
+    Rounded cumulatively, as a customer return shares out what was paid for a sale line:
+    the units sent back so far carry their proportion of the line's tax rounded
+    half-up to cents, and this return the difference. So no return's tax is
+    negative, together they never exceed what the supplier charged (rounding
+    each return's own part up could: 3 returns of 1 of 3 units taxed 0.05
+    would claim 0.02 each), and the line's last units get exactly what is left.
+    """
+    share = min((returned[0] + quantity) / line.quantity, Decimal("1"))
+    claimed = round_money(line.tax_amount * share) - returned[1]
+    return min(max(claimed, Decimal("0")), line.tax_amount - returned[1])
 
 
 @retry_on_deadlock
@@ -104,7 +130,11 @@ def purchase_return(
                 gettext("%(purchase)s was voided; nothing can go back from it.")
                 % {"purchase": purchase}
             )
-        returnable = returnable_quantities(purchase, lock=True)
+        purchase_lines = {
+            line.pk: line for line in PurchaseLine.objects.filter(purchase=purchase).order_by("pk")
+        }
+        returned = _returned(list(purchase_lines), lock=True)
+        returnable = {pk: line.quantity - returned[pk][0] for pk, line in purchase_lines.items()}
         asked: dict[int, Decimal] = defaultdict(Decimal)
         for line in lines:
             asked[line.purchase_line.pk] += line.quantity
@@ -121,6 +151,16 @@ def purchase_return(
         ]
         if too_many:
             raise PurchaseReturnRefused("; ".join(dict.fromkeys(too_many)))
+        # Each line's rate and tax from the purchase line as stored (read under
+        # the purchase's lock), not from the caller's copy.
+        taxes = []
+        for line in lines:
+            purchase_line = purchase_lines[line.purchase_line.pk]
+            tax = _share_of_tax(purchase_line, line.quantity, returned[purchase_line.pk])
+            taxes.append((purchase_line.tax_percent, tax))
+            # A second input of the same purchase line in this return comes after this one.
+            returned[purchase_line.pk][0] += line.quantity
+            returned[purchase_line.pk][1] += tax
         purchase_return = PurchaseReturn.objects.create(
             purchase=purchase,
             store_id=purchase.store_id,
@@ -151,9 +191,11 @@ def purchase_return(
                 product_id=line.purchase_line.product_id,
                 quantity=line.quantity,
                 reason=line.reason[:255],
-                unit_cost=line.purchase_line.unit_cost,
+                unit_cost=purchase_lines[line.purchase_line.pk].unit_cost,
+                tax_percent=tax_percent,
+                tax_amount=tax_amount,
             )
-            for line in lines
+            for line, (tax_percent, tax_amount) in zip(lines, taxes, strict=True)
         )
         # The day next: every return of the day updates that one row.
         PurchaseReturnDay.objects.add(
@@ -237,7 +279,7 @@ def returned_differences() -> list[str]:
 
 
 def over_returned() -> list[str]:
-    """Each purchase line with more units sent back than were purchased."""
+    """Each purchase line with more units, or more tax, sent back than were purchased."""
     return [
         f"Purchase line {pk}: {plain_quantity(returned)} sent back of "
         f"{plain_quantity(quantity)} purchased"
@@ -247,4 +289,11 @@ def over_returned() -> list[str]:
         )
         .filter(returned__gt=F("quantity"))
         .values_list("pk", "quantity", "returned")
+    ] + [
+        f"Purchase line {pk}: {Decimal(str(tax)):.2f} tax sent back of {line_tax} charged"
+        for pk, line_tax, tax in PurchaseLine.objects.annotate(
+            tax=Round(Sum("return_lines__tax_amount"), 2)
+        )
+        .filter(tax__gt=F("tax_amount"))
+        .values_list("pk", "tax_amount", "tax")
     ]

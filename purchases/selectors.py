@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from core.models import STOCK_QUANTITY
 from core.money import ZERO, TaxBand, tax_bands
 from products.models import StockLevel
-from purchases.models import Purchase, PurchaseLine
+from purchases.models import Purchase, PurchaseLine, PurchaseReturn, PurchaseReturnLine
 
 
 def returnable_lines(purchase: Purchase) -> list[PurchaseLine]:
@@ -34,6 +34,11 @@ def returnable_lines(purchase: Purchase) -> list[PurchaseLine]:
     )
 
 
+def debit_note_lines(debit_note: PurchaseReturn) -> list[PurchaseReturnLine]:
+    """The debit note's lines as its page, print view and PDF list them, in one query."""
+    return list(debit_note.lines.select_related("product__unit"))
+
+
 @dataclass(frozen=True)
 class PurchaseAmounts:
     """A purchase's totals summed from its lines' rounded amounts, as the lines show them."""
@@ -47,8 +52,9 @@ class PurchaseAmounts:
         return self.net + self.tax
 
 
-def purchase_amounts(lines: list[PurchaseLine]) -> PurchaseAmounts:
-    """The net, tax per rate and gross under a purchase's (loaded) lines; no query.
+def purchase_amounts(lines: list[PurchaseLine] | list[PurchaseReturnLine]) -> PurchaseAmounts:
+    """The net, tax per rate and gross under a purchase's or a debit note's (loaded) lines;
+    no query.
 
     Sums of the amounts each line shows, rounded per line as on the supplier's
     invoice, so the foot always adds up to the lines above it.

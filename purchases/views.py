@@ -37,7 +37,7 @@ from purchases.forms import (
 from purchases.models import Purchase, PurchaseReturn
 from purchases.pdf import debit_note_pdf
 from purchases.returns import PurchaseReturnLineInput, purchase_return
-from purchases.selectors import purchase_amounts, returnable_lines
+from purchases.selectors import debit_note_lines, purchase_amounts, returnable_lines
 from purchases.services import PurchaseLineInput, purchase_record, purchase_void
 from stores.models import Store
 
@@ -228,7 +228,7 @@ def _voided(request, purchase):
 
 
 class PurchaseReturnDetailView(PermissionRequiredMixin, VisibleStoresMixin, DetailView):
-    """A debit note: what went back to the supplier, at the purchase's costs."""
+    """A debit note: what went back to the supplier, at the purchase's costs and tax."""
 
     permission_required = "purchases.view_purchasereturn"
     queryset = PurchaseReturn.objects.select_related(
@@ -237,7 +237,8 @@ class PurchaseReturnDetailView(PermissionRequiredMixin, VisibleStoresMixin, Deta
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["lines"] = self.object.lines.select_related("product__unit")
+        context["lines"] = lines = debit_note_lines(self.object)
+        context["amounts"] = purchase_amounts(lines)
         context["sections"] = sections_for("purchases:return_detail", self.object, self.request)
         return context
 

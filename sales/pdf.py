@@ -24,7 +24,7 @@ from core.pdf import (
 )
 from core.quantities import format_quantity
 from sales.models import Sale, SaleReturn
-from sales.selectors import credit_notes_of, receipt_lines, sale_tax_bands
+from sales.selectors import credit_note_lines, credit_notes_of, receipt_lines, sale_tax_bands
 
 # Product, quantity, back on the shelf or written off, reason, net, tax:
 # fractions of the page's width.
@@ -126,7 +126,7 @@ def receipt_pdf(sale: Sale) -> bytes:
 
 def credit_note_pdf(sale_return: SaleReturn) -> bytes:
     """The return as the customer reads it: who refunds whom, against which sale, lines, total."""
-    lines = list(sale_return.lines.select_related("product__unit"))
+    lines = credit_note_lines(sale_return)
     pdf = new_document(
         gettext("Credit note %(number)s") % {"number": sale_return.label},
         gettext("credit note %(number)s") % {"number": sale_return.label},
@@ -200,7 +200,14 @@ def _amounts(sale: Sale, lines) -> list[tuple[str, str]]:
     net = sum((line.net_amount for line in lines), Decimal("0"))
     tax = sum((line.tax_amount for line in lines), Decimal("0"))
     rows.append((gettext("Net"), money(net)))
-    rows += [
+    rows += _tax_rows(lines)
+    rows.append((gettext("Total"), money(net + tax)))
+    return rows
+
+
+def _tax_rows(lines) -> list[tuple[str, str]]:
+    """A row per rate of the (loaded) lines ("Tax 20% on $7.50", "$1.50"); none untaxed."""
+    return [
         (
             gettext("Tax %(percent)s%% on %(net)s")
             % {"percent": f"{band.percent.normalize():f}", "net": money(band.net)},
@@ -208,15 +215,14 @@ def _amounts(sale: Sale, lines) -> list[tuple[str, str]]:
         )
         for band in sale_tax_bands(lines)
     ]
-    rows.append((gettext("Total"), money(net + tax)))
-    return rows
 
 
 def credit_note_amounts(sale_return: SaleReturn, lines) -> list[tuple[str, str]]:
-    """The credit note's summary: net and tax of the units, what was kept, the refund."""
+    """The credit note's summary: net, tax per rate and total of the units (their lines'
+    own shares of what was paid), what was kept, the refund."""
     net = sum((line.net_amount for line in lines), Decimal("0"))
     tax = sum((line.tax_amount for line in lines), Decimal("0"))
-    rows = [(gettext("Net"), money(net)), (gettext("Tax"), money(tax))]
+    rows = [(gettext("Net"), money(net)), *_tax_rows(lines), (gettext("Total"), money(net + tax))]
     if sale_return.refund != net + tax:
         rows.append((gettext("Kept by the shop"), money(net + tax - sale_return.refund)))
     rows.append((gettext("Refund"), money(sale_return.refund)))

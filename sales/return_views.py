@@ -34,7 +34,7 @@ from sales.models import Sale, SaleReturn, SaleReturnLine
 from sales.pdf import credit_note_pdf
 from sales.return_forms import SaleReturnFilterForm, SaleReturnForm
 from sales.returns import ReturnLineInput, sale_return
-from sales.selectors import with_returned
+from sales.selectors import credit_note_lines, sale_tax_bands, with_returned
 
 
 def _closed(sale: Sale, lines) -> str:
@@ -163,7 +163,8 @@ class SaleReturnDetailView(PermissionRequiredMixin, VisibleStoresMixin, DetailVi
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["lines"] = self.object.lines.select_related("product__unit")
+        context["lines"] = lines = credit_note_lines(self.object)
+        context["tax_bands"] = sale_tax_bands(lines)
         credit_note = self.object
         context["paid"] = credit_note.total_value + credit_note.total_tax
         context["kept"] = context["paid"] - credit_note.refund

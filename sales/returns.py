@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 
 from core.exceptions import OperationRefused
 from core.models import COST_TOTAL, QUANTITY_PLACES, TOTAL
-from core.money import round_money
+from core.money import format_money, round_money
 from core.quantities import format_quantity, plain_quantity
 from core.totals import add_to_totals
 from core.transactions import retry_on_deadlock
@@ -183,7 +183,7 @@ def sale_return(
                     "The refund (%(refund)s) cannot be more than was paid for these units "
                     "(%(paid)s)."
                 )
-                % {"refund": refund, "paid": paid}
+                % {"refund": format_money(refund), "paid": format_money(paid)}
             )
         elif refund < 0:
             raise ReturnRefused(gettext("A refund cannot be negative."))

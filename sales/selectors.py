@@ -2,12 +2,12 @@
 
 from decimal import Decimal
 
-from django.db.models import OuterRef, Subquery, Sum, Value
+from django.db.models import F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from core.models import UNITS_TOTAL
 from core.money import TaxBand, tax_bands
-from sales.models import Sale, SaleReturnLine
+from sales.models import Sale, SaleReturn, SaleReturnLine
 
 
 def with_returned(lines):
@@ -41,8 +41,19 @@ def receipt_lines(sale: Sale):
     return sale.lines.select_related("product__unit")
 
 
+def credit_note_lines(sale_return: SaleReturn) -> list[SaleReturnLine]:
+    """The return's lines as its credit note lists them, in one query: each with its product
+    and unit, and ``tax_percent``, its sale line's rate (the line's tax is its own share)."""
+    return list(
+        sale_return.lines.select_related("product__unit").annotate(
+            tax_percent=F("sale_line__tax_percent")
+        )
+    )
+
+
 def sale_tax_bands(lines) -> list[TaxBand]:
-    """The tax per rate of a sale's (loaded) lines; none when nothing on it is taxed."""
+    """The tax per rate of a sale's or a credit note's (loaded) lines; none when nothing on
+    it is taxed."""
     if not any(line.tax_percent for line in lines):
         return []
     return tax_bands((line.tax_percent, line.net_amount, line.tax_amount) for line in lines)

@@ -65,7 +65,7 @@ def test_a_refund_above_what_was_paid_is_refused_and_nothing_is_written(sold, ma
     before = stock_snapshot()
 
     with pytest.raises(
-        ReturnRefused, match=r"cannot be more than was paid for these units \(10.80\)"
+        ReturnRefused, match=r"cannot be more than was paid for these units \(\$10.80\)"
     ):
         sale_return(sale=sold, lines=[back(sold, "1")], user=manager, refund=D("10.81"))
 
