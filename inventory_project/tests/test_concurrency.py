@@ -19,19 +19,27 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connection, connections
 from django.db.models import Sum
+from django.utils import timezone
 
 from core.exceptions import AlreadyVoided, OperationRefused
 from people.tests.factories import CustomerFactory, SupplierFactory
-from products.models import StockLevel, StockMovement, Unit
+from products.models import Product, StockLevel, StockMovement, Unit
 from products.services import InsufficientStock, stock_adjust
 from products.tests.factories import ProductFactory
 from products.tests.stock_checks import assert_ledger_consistent, on_hand
-from purchases.models import Purchase, PurchaseOrder, PurchaseReturnDay, PurchaseReturnLine
+from purchases.models import (
+    Purchase,
+    PurchaseOrder,
+    PurchaseReturn,
+    PurchaseReturnDay,
+    PurchaseReturnLine,
+)
 from purchases.orders import (
     OrderRefused,
     OverReceipt,
@@ -43,9 +51,10 @@ from purchases.orders import (
 from purchases.returns import PurchaseReturnLineInput, PurchaseReturnRefused, purchase_return
 from purchases.services import PurchaseLineInput, purchase_record, purchase_void
 from purchases.tests.factories import make_order
-from sales.models import ReturnDay, Sale, SaleDay, SaleLine, SaleReturnLine
+from sales.models import ReturnDay, Sale, SaleDay, SaleLine, SaleReturn, SaleReturnLine
 from sales.returns import ReturnLineInput, ReturnRefused, sale_return
 from sales.services import SaleLineInput, sale_confirm, sale_void
+from stores.models import DocumentCounter
 from transfers.models import Transfer
 from transfers.services import (
     TransferLineInput,
@@ -957,6 +966,252 @@ def test_sales_at_once_take_every_number_once_without_gaps(store, clerk, record_
     year = successes[0].date.year
     numbers = sorted(Sale.objects.values_list("number", flat=True))
     assert numbers == [f"{store.code}-{year}-{n:06d}" for n in range(1, 10)]
+
+
+# Every numbered document takes its number last in its transaction (stores.numbering).
+# The tests below race documents of one store that lock little else in common, with
+# attempts refused in the same race that must give no number away.
+
+
+def assert_numbered_without_gaps(documents, numbered, *, series, stem):
+    """``documents`` (what the threads got back) hold ``stem`` 000001 … n, each once.
+
+    ``numbered`` is every document of the series saved with a number, so a
+    refused attempt that kept one shows. The counter row of the series ends at n.
+    """
+    expected = [f"{stem}{n:06d}" for n in range(1, len(documents) + 1)]
+    assert sorted(numbered.values_list("number", flat=True)) == expected, "numbers saved"
+    assert sorted(document.number for document in documents) == expected, "numbers returned"
+    counter = DocumentCounter.objects.get(key=f"{series}:{stem.upper()}")
+    assert counter.last_number == len(documents), "the counter row"
+
+
+def days_of_one_year(count):
+    """``count`` days up to today (or to the end of last year, early in January), all
+    in one year. Returns dated each on its own day add to different day-totals rows,
+    so nothing queues them before the store's counter does."""
+    today = timezone.localdate()
+    last = today if today.timetuple().tm_yday >= count else date(today.year - 1, 12, 31)
+    return [last - timedelta(days=count - 1 - index) for index in range(count)]
+
+
+def test_customer_returns_at_once_take_every_credit_note_number_once_without_gaps(
+    store, clerk, record_figures
+):
+    # 3 sales of 3 products each, every product its own: each of the 9 lines comes
+    # back once, on a day of its own, so the returns of different sales share no lock
+    # but the counter.
+    days = days_of_one_year(9)
+    products = [ProductFactory() for _ in range(9)]
+    purchase_record(
+        supplier=SupplierFactory(),
+        store=store,
+        user=clerk,
+        date=days[0],
+        lines=[PurchaseLineInput(product, 10, Decimal("3.00")) for product in products],
+    )
+    customer = CustomerFactory()
+
+    def sell(products):
+        return sale_confirm(
+            customer=customer,
+            store=store,
+            user=clerk,
+            date=days[0],
+            lines=[SaleLineInput(product, 5, Decimal("9.00")) for product in products],
+        )
+
+    sales = [sell(products[first : first + 3]) for first in (0, 3, 6)]
+    lines = [line for sale in sales for line in sale.lines.all()]
+    voided = sell(products[:1])
+    sale_void(sale=voided, user=clerk, reason="entered twice")
+
+    def give_back(line, quantity, *, day, restock=True):
+        return lambda: sale_return(
+            sale=line.sale,
+            lines=[ReturnLineInput(line, Decimal(quantity), restock)],
+            user=clerk,
+            date=day,
+        )
+
+    attempts = [
+        *(
+            give_back(line, 1, day=day, restock=index % 2 == 0)
+            for index, (line, day) in enumerate(zip(lines, days, strict=True))
+        ),
+        # Refused, and must take no number: more than was sold; a voided sale.
+        give_back(lines[0], 6, day=days[-1]),
+        give_back(voided.lines.get(), 1, day=days[-1]),
+    ]
+    thread_count = len(attempts)
+
+    results, seconds = run_together(thread_count, lambda index: attempts[index]())
+
+    assert unexpected_errors(results, allowed=(ReturnRefused,)) == []
+    returns = [result for result in results if isinstance(result, SaleReturn)]
+    record_figures(
+        threads=thread_count, attempts=thread_count, successes=len(returns), seconds=seconds
+    )
+    assert len(returns) == 9
+    assert [type(result) for result in results[-2:]] == [ReturnRefused, ReturnRefused]
+    assert_numbered_without_gaps(
+        returns,
+        SaleReturn.objects.all(),
+        series="return",
+        stem=f"CN-{store.code}-{days[0].year}-",
+    )
+    assert sorted(ReturnDay.objects.values_list("date", flat=True)) == days
+    assert_ledger_consistent()
+
+
+def test_orders_placed_at_once_take_every_order_number_once_without_gaps(
+    store, clerk, record_figures
+):
+    # A product of its own per order: the placements share only the store's counter.
+    drafts = [
+        make_order(store=store, lines=[(ProductFactory(), 10, Decimal("3.00"))], user=clerk)
+        for _ in range(9)
+    ]
+    archived = make_order(store=store, lines=[(ProductFactory(), 10)], user=clerk)
+    Product.objects.filter(pk=archived.lines.get().product_id).update(is_active=False)
+    # Refused, and must take no number: the second placing of two drafts (whichever
+    # of its two threads comes second), and a draft of an archived product.
+    attempts = [*drafts, drafts[0], drafts[1], archived]
+    thread_count = len(attempts)
+
+    results, seconds = run_together(
+        thread_count, lambda index: order_place(order=attempts[index], user=clerk)
+    )
+
+    assert unexpected_errors(results, allowed=(OrderRefused,)) == []
+    placed = [result for result in results if isinstance(result, PurchaseOrder)]
+    record_figures(
+        threads=thread_count, attempts=thread_count, successes=len(placed), seconds=seconds
+    )
+    assert sorted(order.pk for order in placed) == sorted(draft.pk for draft in drafts)
+    assert_numbered_without_gaps(
+        placed,
+        PurchaseOrder.objects.exclude(number=None),
+        series="purchase_order",
+        stem=f"PO-{store.code}-{timezone.localdate(placed[0].ordered_at).year}-",
+    )
+    archived.refresh_from_db()
+    assert (archived.status, archived.number) == (OrderStatus.DRAFT, None)
+    assert_ledger_consistent()
+
+
+def test_transfers_dispatched_at_once_take_every_transfer_number_once_without_gaps(
+    store, other_store, clerk, record_figures
+):
+    # A product of its own per transfer: the dispatches share only the store's counter.
+    products = [ProductFactory() for _ in range(9)]
+    receive(store, clerk, *((product, 5) for product in products))
+
+    def draft(product, quantity):
+        return transfer_create(
+            from_store=store,
+            to_store=other_store,
+            lines=[TransferLineInput(product, Decimal(quantity))],
+            user=clerk,
+        )
+
+    drafts = [draft(product, 2) for product in products]
+    too_many = draft(ProductFactory(), 1)  # none of it in the store
+    # Refused, and must take no number: the second dispatch of two drafts (whichever
+    # of its two threads comes second), and a draft of more than the store holds.
+    attempts = [*drafts, drafts[0], drafts[1], too_many]
+    thread_count = len(attempts)
+
+    results, seconds = run_together(
+        thread_count, lambda index: transfer_dispatch(transfer=attempts[index], user=clerk)
+    )
+
+    assert unexpected_errors(results, allowed=(InsufficientStock, TransferRefused)) == []
+    dispatched = [result for result in results if isinstance(result, Transfer)]
+    record_figures(
+        threads=thread_count, attempts=thread_count, successes=len(dispatched), seconds=seconds
+    )
+    assert sorted(transfer.pk for transfer in dispatched) == sorted(draft.pk for draft in drafts)
+    assert isinstance(results[-1], InsufficientStock)
+    assert_numbered_without_gaps(
+        dispatched,
+        Transfer.objects.exclude(number=None),
+        series="transfer",
+        stem=f"TR-{store.code}-{timezone.localdate(dispatched[0].dispatched_at).year}-",
+    )
+    too_many.refresh_from_db()
+    assert (too_many.status, too_many.number) == (Transfer.Status.DRAFT, None)
+    assert_ledger_consistent()
+
+
+def test_returns_to_suppliers_at_once_take_every_debit_note_number_once_without_gaps(
+    store, clerk, record_figures
+):
+    # 3 purchases of 3 products each, every product its own: one unit of each of the
+    # 9 lines goes back, on a day of its own, so the returns of different purchases
+    # share no lock but the counter.
+    days = days_of_one_year(9)
+    products = [ProductFactory() for _ in range(9)]
+
+    def buy(products, quantity=5):
+        return purchase_record(
+            supplier=SupplierFactory(),
+            store=store,
+            user=clerk,
+            date=days[0],
+            lines=[PurchaseLineInput(product, quantity, Decimal("3.00")) for product in products],
+        )
+
+    purchases = [buy(products[first : first + 3]) for first in (0, 3, 6)]
+    lines = [line for purchase in purchases for line in purchase.lines.all()]
+    voided = buy(products[:1])
+    purchase_void(purchase=voided, user=clerk, reason="entered twice")
+    # Returnable, but the store no longer holds it: refused by the stock engine,
+    # after the debit note's row was written (and rolled back with it).
+    sold_out = buy([ProductFactory(name="Brass Bolt")], quantity=2)
+    stock_adjust(
+        product=sold_out.lines.get().product, store=store, user=clerk, reason="Sold", change=-2
+    )
+
+    def send_back(line, quantity, *, day):
+        return lambda: purchase_return(
+            purchase=line.purchase,
+            lines=[PurchaseReturnLineInput(line, Decimal(quantity))],
+            user=clerk,
+            date=day,
+        )
+
+    attempts = [
+        *(send_back(line, 1, day=day) for line, day in zip(lines, days, strict=True)),
+        # Refused, and must take no number: more than was bought; a voided purchase;
+        # more than the store holds.
+        send_back(lines[0], 6, day=days[-1]),
+        send_back(voided.lines.get(), 1, day=days[-1]),
+        send_back(sold_out.lines.get(), 1, day=days[-1]),
+    ]
+    thread_count = len(attempts)
+
+    results, seconds = run_together(thread_count, lambda index: attempts[index]())
+
+    assert unexpected_errors(results, allowed=(InsufficientStock, PurchaseReturnRefused)) == []
+    returns = [result for result in results if isinstance(result, PurchaseReturn)]
+    record_figures(
+        threads=thread_count, attempts=thread_count, successes=len(returns), seconds=seconds
+    )
+    assert len(returns) == 9
+    assert [type(result) for result in results[-3:]] == [
+        PurchaseReturnRefused,
+        PurchaseReturnRefused,
+        InsufficientStock,
+    ]
+    assert_numbered_without_gaps(
+        returns,
+        PurchaseReturn.objects.all(),
+        series="debit_note",
+        stem=f"DN-{store.code}-{days[0].year}-",
+    )
+    assert sorted(PurchaseReturnDay.objects.values_list("date", flat=True)) == days
+    assert_ledger_consistent()
 
 
 def sent_back_to_suppliers() -> Decimal:
