@@ -27,8 +27,10 @@ from dashboard.forms import PeriodForm
 from dashboard.selectors import dashboard_summary
 from people.tests.factories import CustomerFactory, SupplierFactory
 from products.tests.factories import CategoryFactory, ProductFactory
+from purchases.returns import PurchaseReturnLineInput, purchase_return
 from purchases.services import purchase_void
 from purchases.tests.factories import make_purchase, receive
+from sales.returns import ReturnLineInput, sale_return
 from sales.services import sale_void
 from sales.tests.factories import make_sale
 from stores.tests.factories import StoreFactory
@@ -622,17 +624,35 @@ def dashboard_query_count(client, query) -> int:
 
 
 def add_busy_shop():
-    """Many stores, products, documents, low stock rows and voids."""
+    """Many stores, products, documents, low stock rows and voids, and customer returns
+    (to the shelf and written off, on the sale's day and later) and returns to suppliers."""
     stores = StoreFactory.create_batch(4)
     products = ProductFactory.create_batch(15, reorder_level=100)
     for index, store in enumerate(stores):
         make_purchase(store=store, lines=[(product, 20 + index) for product in products])
     for n in range(12):
         store, day = stores[n % 4], TODAY - datetime.timedelta(days=n * 9)
-        make_purchase(store=store, lines=[(products[n], 5), (products[n + 1], 3)], date=day)
+        purchase = make_purchase(
+            store=store, lines=[(products[n], 5), (products[n + 1], 3)], date=day
+        )
         sale = make_sale(store=store, lines=[(products[n], 2), (products[n + 2], 1)], date=day)
         if n % 5 == 0:
             sale_void(sale=sale, user=staff_user(), reason="test")
+            continue
+        first, second = sale.lines.order_by("pk")
+        sale_return(
+            sale=sale,
+            lines=[ReturnLineInput(first, D(1), True), ReturnLineInput(second, D(1), False)],
+            user=staff_user(),
+            date=day + datetime.timedelta(days=n % 3),
+        )
+        if n % 2:
+            purchase_return(
+                purchase=purchase,
+                lines=[PurchaseReturnLineInput(purchase.lines.order_by("pk")[0], D(1))],
+                user=staff_user(),
+                date=day,
+            )
 
 
 @pytest.mark.parametrize("query", [{}, {"period": "all"}, {"period": "year"}, CUSTOM])
@@ -660,6 +680,9 @@ def test_dashboard_query_count_does_not_grow_with_data(
     assert summary["counts"]["stores"] == 5
     assert len(summary["latest"]["sales"]) == 5
     assert summary["attention"]["per_store_count"] > 10
+    if query.get("period") == "all":  # every return is in it
+        assert summary["returns"]["documents"] == 9
+        assert summary["sent_back"]["documents"] == 5
 
 
 def test_dashboard_query_count_is_the_same_with_no_data(manager_client, django_assert_num_queries):
