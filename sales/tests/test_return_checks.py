@@ -134,6 +134,20 @@ def test_more_units_back_than_sold_are_reported_even_after_rebuild_totals(shop):
     assert "1 running total(s) differ" in error
 
 
+def test_rebuild_totals_refuses_returns_beyond_all_the_products_sales_and_changes_nothing(shop):
+    # 8 widgets sold in all; 2 back on the shelf and now 10 written off would leave the
+    # product's all-time sales below zero, which its totals' constraint refuses.
+    SaleReturnLine.objects.filter(pk=shop["widget_written_off"].pk).update(quantity=D(10))
+    days_before = list(ReturnDay.objects.order_by("pk").values())
+
+    with pytest.raises(CommandError, match=r"(?s)Nothing was rebuilt.*Run verify_stock"):
+        call_command("rebuild_totals", stdout=StringIO())
+
+    assert list(ReturnDay.objects.order_by("pk").values()) == days_before
+    output, _ = verify_stock_failure()
+    assert f"Sale line {shop['widget_line'].pk}: 12 returned of 5 sold" in output
+
+
 def test_a_fraction_of_a_metre_more_than_sold_is_reported(shop):
     # 2.5 m sold, 0.5 m written off: 2.501 m back is more than was sold.
     SaleReturnLine.objects.filter(pk=shop["cable_written_off"].pk).update(quantity=D("2.501"))

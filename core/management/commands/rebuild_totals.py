@@ -7,8 +7,8 @@ their back (a bulk import, a partial restore), recompute them;
 its totals (see :mod:`core.totals`).
 """
 
-from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.core.management.base import BaseCommand, CommandError
+from django.db import IntegrityError, transaction
 
 from core.totals import registered_running_totals
 
@@ -18,8 +18,18 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         registered = registered_running_totals()
-        with transaction.atomic():
-            for totals in registered:
-                totals.rebuild()
+        try:
+            with transaction.atomic():
+                for totals in registered:
+                    totals.rebuild()
+        except IntegrityError as error:
+            # The totals' own constraints (no negative sales of a product…) refuse what
+            # the documents add up to: the documents are wrong, not the totals, and
+            # rebuilding cannot mend them.
+            raise CommandError(
+                "Nothing was rebuilt: the documents add up to totals the database refuses "
+                f"({error}). Run verify_stock to see which documents disagree, and correct "
+                "them first."
+            ) from error
         described = [totals.describe() for totals in registered]
         self.stdout.write(self.style.SUCCESS(f"Rebuilt {', '.join(described)}."))
