@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.shortcuts import redirect
@@ -40,7 +40,13 @@ from products.costs import sees_costs
 from products.forms import ProductFilterForm
 from products.models import Product, StockMovement
 from purchases.forms import PurchaseFilterForm
-from purchases.models import Purchase, PurchaseLine, PurchaseOrder, PurchaseOrderLine
+from purchases.models import (
+    Purchase,
+    PurchaseLine,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseReturnLine,
+)
 from purchases.order_forms import PurchaseOrderFilterForm
 from sales.forms import SaleFilterForm
 from sales.models import Sale, SaleLine, SaleReturnLine
@@ -178,7 +184,26 @@ def purchase_lines_export(query: QueryDict, user) -> CsvExport:
     """Purchases as CSV, one row per line, honouring the purchases list's filters."""
     purchases = PurchaseFilterForm(query or None).filter_queryset(Purchase.objects.all())
     # EXISTS, not purchase__in: see sale_lines_export.
-    lines = PurchaseLine.objects.filter(Exists(purchases.filter(pk=OuterRef("purchase_id"))))
+    counted = PurchaseLine.objects.filter(Exists(purchases.filter(pk=OuterRef("purchase_id"))))
+    returned = (
+        PurchaseReturnLine.objects.filter(purchase_line=OuterRef("pk"))
+        .order_by()
+        .values("purchase_line")
+    )
+    lines = counted.annotate(
+        # What went back to the supplier of the line so far (debit notes): its units and
+        # their net value at the line's cost, as the sale-lines CSV has customer returns.
+        returned=Coalesce(
+            Subquery(returned.annotate(total=Sum("quantity")).values("total")),
+            Decimal("0"),
+            output_field=UNITS_TOTAL,
+        ),
+        returned_net=Coalesce(
+            Subquery(returned.annotate(total=Sum(F("quantity") * F("unit_cost"))).values("total")),
+            Decimal("0"),
+            output_field=TOTAL,
+        ),
+    )
     fields = [
         "purchase_id",
         "purchase__date",
@@ -195,6 +220,8 @@ def purchase_lines_export(query: QueryDict, user) -> CsvExport:
         "unit_cost",
         "tax_percent",
         "tax_amount",
+        "returned",
+        "returned_net",
     ]
     header = [
         "Purchase",
@@ -214,21 +241,30 @@ def purchase_lines_export(query: QueryDict, user) -> CsvExport:
         "Tax %",
         "Tax",
         "Gross",
+        "Returned",  # to the supplier
+        "Returned (net)",
     ]
 
     def with_amounts(rows):
         # Line total (net, rounded half-up to cents as the purchase's page shows
         # it), then its tax rate, its tax (stored rounded) and their sum.
-        for *row, tax_percent, tax in rows:
+        for *row, tax_percent, tax, returned, returned_net in rows:
             net = (row[-4] * row[-1]).quantize(CENT, ROUND_HALF_UP)  # quantity × unit cost
-            yield (*row, net, tax_percent, tax, net + tax)
+            yield (
+                *row,
+                net,
+                tax_percent,
+                tax,
+                net + tax,
+                returned,
+                returned_net.quantize(CENT, ROUND_HALF_UP),
+            )
 
     quantity = fields.index("quantity")
-    rows = with_trimmed_quantities(
-        with_amounts(rows_in_chunks(lines, fields)),
-        [quantity, quantity + 1, quantity + 2, len(header) - 3],  # quantities, tax %
-    )
-    return CsvExport("purchase-lines", header, rows, counted=lines)
+    trimmed = [quantity, quantity + 1, quantity + 2]  # quantity, packs, pack size
+    trimmed += [header.index(name) for name in ("Tax %", "Returned")]
+    rows = with_trimmed_quantities(with_amounts(rows_in_chunks(lines, fields)), trimmed)
+    return CsvExport("purchase-lines", header, rows, counted=counted)
 
 
 def sale_lines_export(query: QueryDict, user) -> CsvExport:

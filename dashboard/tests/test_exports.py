@@ -280,6 +280,8 @@ PURCHASE_HEADER = [
     "Tax %",
     "Tax",
     "Gross",
+    "Returned",
+    "Returned (net)",
 ]
 SALE_HEADER = [
     "Sale",
@@ -339,11 +341,13 @@ def test_purchase_lines_csv_has_one_row_per_line(manager_client, documents):
             "0",
             "0.00",
             f"{line.quantity * line.unit_cost:.2f}",
+            "0",  # nothing went back to the supplier
+            "0.00",
         ]
         for line in purchase.lines.order_by("pk")
     ]
-    assert mine[0][-9:] == ["piece", "12", "", "", "4.00", "48.00", "0", "0.00", "48.00"]
-    assert mine[1][-9:] == ["piece", "100", "", "", "0.35", "35.00", "0", "0.00", "35.00"]
+    assert mine[0][-11:-2] == ["piece", "12", "", "", "4.00", "48.00", "0", "0.00", "48.00"]
+    assert mine[1][-11:-2] == ["piece", "100", "", "", "0.35", "35.00", "0", "0.00", "35.00"]
     voided_rows = [row for row in rows if row[0] == str(voided.pk)]
     # Voided at is local time (Auckland), not UTC.
     assert {row[5] for row in voided_rows} == {local_iso(voided.voided_at)}

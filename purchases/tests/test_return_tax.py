@@ -4,6 +4,8 @@ of a line never claim back more tax than the supplier charged on it; the debit n
 print view, PDF) shows net, tax per rate and gross, in the same queries however many lines.
 """
 
+import csv
+import io
 from decimal import Decimal as D
 
 import pytest
@@ -313,3 +315,23 @@ def test_the_migration_gives_earlier_return_lines_their_share_of_the_tax(
     finally:
         call_command("migrate", verbosity=0)
         ContentType.objects.clear_cache()
+
+
+# The purchase-lines CSV
+
+
+def test_the_purchase_lines_csv_says_what_went_back_to_the_supplier(
+    manager_client, purchase, manager, widget, nut
+):
+    send_back(purchase, manager, (widget, "2"), (nut, "1"))
+    send_back(purchase, manager, (nut, "1"))
+    response = manager_client.get(reverse("reports:purchase-lines-csv"))
+
+    header, *rows = csv.reader(
+        io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))
+    )
+
+    assert header[-3:] == ["Gross", "Returned", "Returned (net)"]
+    by_product = {row[header.index("Product")]: row[-2:] for row in rows}
+    # 2 of the widgets at 2.50; 2 of the nuts at 0.35 (in two debit notes).
+    assert by_product == {"Blue Widget": ["2", "5.00"], "Hex Nut": ["2", "0.70"]}
