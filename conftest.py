@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import translation
 
 from accounts.roles import MANAGER
 from accounts.tests.factories import may_set_prices
@@ -30,6 +31,15 @@ def pytest_configure(config):
         with os.fdopen(handle, "wb") as target:
             write_mo(target, catalog)
         os.replace(temporary, mo_path)
+
+
+@pytest.fixture(autouse=True)
+def the_default_language_after_each_test():
+    """A request in Spanish leaves Spanish active in the thread (LocaleMiddleware activates a
+    language per request and nothing deactivates it), and the next test's refusals and
+    record names would be Spanish too."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
