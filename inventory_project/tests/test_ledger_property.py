@@ -1,7 +1,6 @@
 """Property: whatever sequence of purchases, sales, voids, customer returns,
-returns to suppliers, adjustments, transfers and purchase orders happens,
-on-hand is never negative and always equals the ledger, what is on order is
-what the open orders have not yet received, a
+adjustments, transfers and purchase orders happens, on-hand is never negative and always equals the
+ledger, what is on order is what the open orders have not yet received, a
 refused operation changes nothing, and valuation is what replaying history
 without the voided documents gives.
 
@@ -16,12 +15,6 @@ too. For valuation the model keeps each product's history and values it
 from scratch at every step (a second, deliberately simple implementation of
 the moving average): every average cost, every sale line's cost, and which
 purchase voids must be refused because later movements took their units.
-A return to the supplier is a movement in that history carrying its
-purchase's unit cost (the purchase's mean, where it holds the product on
-several lines), so it takes that cost out of the average, and a return
-that would leave the rest worth less than nothing is refused; what went
-back of each purchase line is kept too, and a purchase with a return
-cannot be voided.
 """
 
 from collections import Counter, defaultdict
@@ -39,18 +32,12 @@ from hypothesis import strategies as st
 from accounts.tests.factories import may_set_prices
 from core.exceptions import AlreadyVoided, OperationRefused
 from people.tests.factories import CustomerFactory, SupplierFactory
-from products.models import Product, StockLevel, StockMovement, Unit
+from products.models import Product, StockLevel, Unit
 from products.services import InsufficientStock, stock_adjust
 from products.tests.factories import ProductFactory
 from products.tests.stock_checks import assert_ledger_consistent, stock_snapshot
-from products.valuation import AVERAGE_COST_PLACES, ValuationRefused
-from purchases.models import (
-    PurchaseOrder,
-    PurchaseOrderLine,
-    PurchaseReturn,
-    PurchaseReturnDay,
-    PurchaseReturnLine,
-)
+from products.valuation import ValuationRefused
+from purchases.models import PurchaseOrder, PurchaseOrderLine
 from purchases.orders import (
     OrderLineInput,
     OrderRefused,
@@ -62,7 +49,6 @@ from purchases.orders import (
     order_place,
     order_receive,
 )
-from purchases.returns import PurchaseReturnLineInput, PurchaseReturnRefused, purchase_return
 from purchases.services import PurchaseLineInput, purchase_record, purchase_void
 from sales.models import SaleLine, SaleReturnLine
 from sales.returns import ReturnLineInput, ReturnRefused, sale_return
@@ -99,16 +85,6 @@ def receipts(order_index):
         order_index,
         st.sampled_from(["part", "part", "all", "over", "over unconfirmed"]),
         st.one_of(st.none(), unit_cost),  # None: at the order's agreed costs
-    )
-
-
-def returns_to_supplier(purchase_index):
-    return st.tuples(
-        st.just("return_purchase"),
-        purchase_index,
-        st.integers(0, 2),  # which of the purchase's lines
-        # "every line": what is left of each, in one return (all or nothing).
-        st.sampled_from(["part", "all", "too many", "every line"]),
     )
 
 
@@ -151,9 +127,6 @@ operations = st.one_of(
         st.sampled_from(["part", "all", "too many"]),
         st.booleans(),  # back on the shelf, or damaged
     ),
-    returns_to_supplier(document_index),
-    # Of the newest purchase too, whose units are most often still in its store.
-    returns_to_supplier(st.just(-1)),
     st.tuples(
         st.just("count"),
         product_index,
@@ -228,12 +201,6 @@ class Replay:
         self.sales: list = []
         # Per sale line id, the units that came back on returns.
         self.returned: dict[int, Decimal] = defaultdict(Decimal)
-        # Per purchase line id, the units that went back to the supplier; the
-        # purchases with a return; and each return's ledger rows, as
-        # (purchase id, product id, store id, quantity, unit cost, value).
-        self.sent_back: dict[int, Decimal] = defaultdict(Decimal)
-        self.purchases_with_returns: set[int] = set()
-        self.return_movements: list[tuple] = []
         self.voided: set[tuple[str, int]] = set()
         # Per product, in order: (document key or None, quantity, value or None at average,
         # or ("carry", key): at the unit cost the movement ``key`` moved at, as a
@@ -244,9 +211,7 @@ class Replay:
         """Replay one product's history without the voided documents (and ``leave_out``).
 
         Returns (average, {sale key: unit cost}), or None if the quantity would
-        go below zero (the books would show units leaving before they came) or
-        what remains would be worth less than nothing (a return to the supplier
-        at a cost above what the rest is worth).
+        go below zero: the books would show units leaving before they came.
         """
         on_hand, average, sale_costs, costs = 0, Decimal("0"), {}, {}
         for key, quantity, value in self.history[product_id]:
@@ -254,28 +219,16 @@ class Replay:
                 continue
             if on_hand + quantity < 0:
                 return None
-            if isinstance(
-                value, tuple
-            ):  # ("carry", the key of the movement whose cost it moves at)
+            if isinstance(value, tuple):  # ("carry", the departure's key)
                 value = quantity * costs[value[1]]
             if value is None:
                 if key is not None:
                     costs[key] = average
                     if key[0] == "sale":
                         sale_costs[key] = average
-                on_hand += quantity
-                continue
-            if key is not None:  # its unit cost: a purchase's mean over its lines of the product
-                costs[key] = abs(value / quantity).quantize(AVERAGE_COST_PLACES, ROUND_HALF_UP)
-            if on_hand + quantity > 0:
-                worth = average * on_hand + value
-                # What the rounded average can be off by is nothing, not a refusal.
-                if -on_hand * AVERAGE_COST_PLACES / 2 <= worth < 0:
-                    worth = Decimal("0")
-                if worth < 0:
-                    return None
-                average = (worth / (on_hand + quantity)).quantize(
-                    AVERAGE_COST_PLACES, rounding=ROUND_HALF_UP
+            elif on_hand + quantity > 0:
+                average = ((average * on_hand + value) / (on_hand + quantity)).quantize(
+                    Decimal("0.0001"), rounding=ROUND_HALF_UP
                 )
             on_hand += quantity
         return average, sale_costs
@@ -533,13 +486,6 @@ class Replay:
                 void()
             assert order_snapshot() == before
             return
-        if document.pk in self.purchases_with_returns:
-            event("refused: the purchase has returns")
-            before = order_snapshot()
-            with pytest.raises(OperationRefused, match="went back to the supplier"):
-                void()
-            assert order_snapshot() == before
-            return
         short = self.short_products(store_id, received)
         if short:
             self.expect_refusal(void, short)
@@ -601,103 +547,6 @@ class Replay:
             self.history[line.product_id].append(
                 (("sale_return", document.pk), quantity, ("carry", ("sale", document.pk)))
             )
-
-    def return_purchase(self, index, line_i, portion):
-        if not self.purchases:
-            return
-        document, _, store_id, _ = self.purchases[index % len(self.purchases)]
-        lines = list(document.lines.select_related("product__unit").order_by("pk"))
-
-        def returnable(line):
-            return line.quantity - self.sent_back[line.pk]
-
-        if portion == "every line":
-            wanted = [(line, returnable(line)) for line in lines]
-        else:
-            line = lines[line_i % len(lines)]
-            wanted = [
-                (
-                    line,
-                    {
-                        "part": self.unit_floor(
-                            self.product_i(line.product_id), returnable(line) / 2
-                        ),
-                        "all": returnable(line),
-                        "too many": returnable(line) + 1,
-                    }[portion],
-                )
-            ]
-        wanted = [(line, quantity) for line, quantity in wanted if quantity]
-
-        def call():
-            return purchase_return(
-                purchase=document,
-                lines=[PurchaseReturnLineInput(line, quantity) for line, quantity in wanted],
-                user=self.world["user"],
-            )
-
-        if (
-            ("purchase", document.pk) in self.voided
-            or not wanted
-            or any(quantity > returnable(line) for line, quantity in wanted)
-        ):
-            event("refused: return to supplier")
-            before = order_snapshot()
-            with pytest.raises(PurchaseReturnRefused):
-                call()
-            assert order_snapshot() == before
-            return
-        going = Counter()
-        for line, quantity in wanted:
-            going[line.product_id] += quantity
-        short = self.short_products(store_id, going)
-        if short:
-            self.expect_refusal(call, short)
-            return
-        # Out at the purchase's cost: appended to the history, then valued.
-        key = ("purchase_return", document.pk)
-        carried = ("carry", ("purchase", document.pk))
-        for pid, quantity in going.items():
-            self.history[pid].append((key, -quantity, carried))
-        if any(self.valued(pid) is None for pid in going):
-            for pid in going:
-                self.history[pid].pop()
-            event("refused: the rest would be worth less than nothing")
-            before = order_snapshot()
-            with pytest.raises(ValuationRefused):
-                call()
-            assert order_snapshot() == before
-            return
-        worth_before = stock_values(going)
-        call()
-        event(f"purchase return: {portion}")
-        self.purchases_with_returns.add(document.pk)
-        for line, quantity in wanted:
-            self.sent_back[line.pk] += quantity
-        worth_after = stock_values(going)
-        for pid, quantity in sorted(going.items()):
-            self.expected[pid, store_id] -= quantity
-            cost = self.purchase_cost(document.pk, pid)
-            self.return_movements.append(
-                (document.pk, pid, store_id, -quantity, cost, -quantity * cost)
-            )
-            # What is left is worth what it was less the units at the purchase's cost (to
-            # the rounding of the new average), unless nothing is left.
-            left = sum(qty for (p, _), qty in self.expected.items() if p == pid)
-            if left:
-                assert abs(worth_before[pid] - quantity * cost - worth_after[pid]) <= (
-                    (left + quantity) * AVERAGE_COST_PLACES
-                )
-
-    def purchase_cost(self, purchase_id: int, product_id: int) -> Decimal:
-        """The unit cost purchase ``purchase_id`` moved ``product_id`` in at, from the model."""
-        ((_, quantity, value),) = (
-            entry for entry in self.history[product_id] if entry[0] == ("purchase", purchase_id)
-        )
-        return (value / quantity).quantize(AVERAGE_COST_PLACES, ROUND_HALF_UP)
-
-    def product_i(self, product_id: int) -> int:
-        return next(i for i, p in enumerate(self.world["products"]) if p.pk == product_id)
 
     def void_sale(self, index):
         if not self.sales:
@@ -799,54 +648,15 @@ class Replay:
         assert dict(returned.order_by()) == {
             pk: quantity for pk, quantity in self.returned.items() if quantity
         }
-        # Returns to suppliers: what went back of each purchase line, at its cost on the
-        # debit note, and the ledger's rows at the purchase's cost.
-        sent_back = PurchaseReturnLine.objects.values_list("purchase_line_id").annotate(
-            total=Sum("quantity")
-        )
-        assert dict(sent_back.order_by()) == {
-            pk: quantity for pk, quantity in self.sent_back.items() if quantity
-        }
-        assert not PurchaseReturnLine.objects.exclude(
-            unit_cost=F("purchase_line__unit_cost")
-        ).exists()
-        assert (
-            list(
-                StockMovement.objects.filter(kind=StockMovement.Kind.PURCHASE_RETURN)
-                .order_by("pk")
-                .values_list(
-                    "document_id", "product_id", "store_id", "quantity", "unit_cost", "value"
-                )
-            )
-            == self.return_movements
-        )
-
-
-def stock_values(product_ids) -> dict[int, Decimal]:
-    """Per product, what its units in every store are worth as stored."""
-    values = dict.fromkeys(product_ids, Decimal("0"))
-    for product_id, value in StockLevel.objects.filter(product_id__in=values).values_list(
-        "product_id", "stock_value"
-    ):
-        values[product_id] += value
-    return values
 
 
 def order_snapshot() -> dict:
-    """:func:`stock_snapshot`, what purchase orders keep (on order, states, received) and
-    returns to suppliers."""
+    """:func:`stock_snapshot`, and what purchase orders keep: on order, states, received."""
     return stock_snapshot() | {
         "on_order": sorted(StockLevel.objects.values_list("product_id", "store_id", "on_order")),
         "orders": list(PurchaseOrder.objects.order_by("pk").values_list("pk", "status")),
         "received": list(
             PurchaseOrderLine.objects.order_by("pk").values_list("pk", "received_quantity")
-        ),
-        "purchase_returns": list(PurchaseReturn.objects.order_by("pk").values_list("pk", "number")),
-        "purchase_return_lines": list(
-            PurchaseReturnLine.objects.order_by("pk").values_list("pk", "quantity")
-        ),
-        "purchase_return_days": list(
-            PurchaseReturnDay.objects.order_by("date").values_list("date", "documents", "units")
         ),
     }
 
@@ -947,59 +757,6 @@ def order_snapshot() -> dict:
         ("sale", 0, [(0, (3, Decimal("0")))]),
         ("void_sale", 1),
         ("return_sale", 1, 0, "part", True),
-    ]
-)
-# Returns to suppliers: partial, whole and of every line at once; refused beyond what is
-# returnable, beyond what the store holds (all or nothing), and where the rest would be
-# worth less than nothing; at the purchase's mean cost where it has a product on two
-# lines; a purchase with a return cannot be voided, a later purchase's void re-values
-# around one, and a receipt of an order goes back like any purchase.
-@example(
-    steps=[
-        ("purchase", 0, [(0, (4, Decimal("0")), Decimal("1.00"))]),
-        (
-            "purchase",
-            0,
-            [
-                (0, (2, Decimal("0")), Decimal("9.00")),
-                (0, (2, Decimal("0")), Decimal("5.00")),
-                (1, (5, Decimal("0.5")), Decimal("1.10")),
-            ],
-        ),
-        ("sale", 0, [(0, (5, Decimal("0")))]),
-        ("return_purchase", 1, 0, "all"),  # 2 at 7.00 out of 3 worth 12.00
-        ("return_purchase", 1, 2, "part"),
-        ("return_purchase", 1, 2, "too many"),
-        ("return_purchase", 1, 1, "part"),
-        ("void_purchase", 1),
-        ("sale", 0, [(0, (2, Decimal("0")))]),
-        ("return_purchase", 1, 1, "all"),  # none left in store 0
-        ("purchase", 1, [(0, (5, Decimal("0")), Decimal("9.00"))]),
-        ("return_purchase", 1, 0, "every line"),  # still none of product 0 in store 0
-        ("transfer", 1, 0, (3, Decimal("0")), "receive"),
-        ("return_purchase", 1, 0, "every line"),
-        ("return_purchase", 1, 1, "all"),  # nothing left to return
-        ("void_purchase", 0),
-        ("purchase", 1, [(0, (3, Decimal("0")), Decimal("20.00"))]),
-        ("return_purchase", 2, 0, "part"),
-        ("void_purchase", 3),
-        ("void_purchase", 2),
-        ("order", 0, [(1, (4, Decimal("0")), Decimal("2.00"))], "place"),
-        ("receive", -1, "all", Decimal("2.50")),
-        ("return_purchase", 4, 0, "part"),
-        ("void_purchase", 4),
-    ]
-)
-# Without the dear purchase in store 1, the return at 4.00 would leave the last unit of
-# store 0 worth less than nothing: its void is refused.
-@example(
-    steps=[
-        ("purchase", 0, [(0, (4, Decimal("0")), Decimal("0.00"))]),
-        ("purchase", 0, [(0, (2, Decimal("0")), Decimal("4.00"))]),
-        ("purchase", 1, [(0, (2, Decimal("0")), Decimal("20.00"))]),
-        ("sale", 0, [(0, (3, Decimal("0")))]),
-        ("return_purchase", 1, 0, "all"),
-        ("void_purchase", 2),
     ]
 )
 def test_random_stock_operations_keep_on_hand_equal_to_the_ledger(world, steps):
