@@ -38,7 +38,8 @@ def test_a_manager_chooses_spanish_and_records_a_sale_in_it(manager_page):
     line.get_by_label(labelled("Cantidad")).fill("2")
     page.get_by_role("button", name="Confirmar venta").click()
 
-    expect_message(page, re.compile(r"Venta n\.º \d+ se ha registrado\."))  # its name is Spanish too
+    # The sale's own name is Spanish too.
+    expect_message(page, re.compile(r"Venta n\.º \d+ se ha registrado\."))
     # Spanish figures and dates: a decimal comma, a (non-breaking) space between thousands,
     # the date in words.
     expect(page.get_by_test_id("document-total")).to_have_text(re.compile(r"^\$2\s500,00$"))
