@@ -7,15 +7,18 @@ to delete what history refers to; archiving) is written once, here.
 
 import functools
 from collections import Counter
+from collections.abc import Callable
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.paginator import Paginator
 from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError, Q, RestrictedError
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import path, reverse_lazy
+from django.utils.functional import cached_property
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DeleteView, ListView, UpdateView, View
@@ -100,6 +103,19 @@ def _refusing_bad_searches(filter_queryset):
         return filter_queryset(self, queryset, *args, **kwargs)
 
     return narrowed
+
+
+class CountedPaginator(Paginator):
+    """A paginator told how to count its rows: for a grouped or annotated query whose
+    rows are known to be as many as a simpler query's (``count`` is called once)."""
+
+    def __init__(self, object_list, per_page, *, count: Callable[[], int], **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self._count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._count()
 
 
 class NearestPageMixin:

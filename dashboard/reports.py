@@ -17,8 +17,9 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.generic import ListView
 
-from core.crud import NearestPageMixin
+from core.crud import CountedPaginator, NearestPageMixin
 from core.csv_export import csv_response, rows_in_order
+from core.expressions import JoinedColumn
 from core.models import COST_TOTAL, TOTAL, UNITS_TOTAL
 from core.quantities import trimmed_quantity
 from dashboard.forms import (
@@ -80,10 +81,11 @@ class SortedReportView(PermissionRequiredMixin, NearestPageMixin, ListView):
             return self.csv_columns
         return [column for column in self.csv_columns if column[0] not in self.cost_columns]
 
-    def order(self, queryset, tiebreak: str):
+    def order(self, queryset, *tiebreak):
+        """``queryset`` in the asked sort; ``tiebreak`` fields make the order total."""
         sort = self.get_sort()
         field = self.sort_fields[sort.lstrip("-")]
-        return queryset.order_by(f"-{field}" if sort.startswith("-") else field, tiebreak)
+        return queryset.order_by(f"-{field}" if sort.startswith("-") else field, *tiebreak)
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("format") == "csv":
@@ -158,7 +160,25 @@ class StockReportView(SortedReportView):
             # On hand × average cost, kept by the stock engine (products.state).
             .annotate(value=F("stock_value"))
         )
-        return self.order(levels, "pk")
+        return self.order(levels)
+
+    def order(self, queryset, *tiebreak):
+        # Product, then store (unique together) break ties, not the row id, so the
+        # usual sorts read an index and stop after the page instead of sorting every
+        # stock row with stock (0.4 s at the large demo on SQLite; with planner
+        # statistics, see ``manage.py analyze_database``):
+        # - by product name or SKU, the products' index, then each one's stock rows;
+        #   SQLite only sees that order if the product's id comes from its own table;
+        # - by value, the ``stock_level_value`` index, read forwards for the largest
+        #   first and backwards for the smallest, so the ties follow it both ways.
+        sort = self.get_sort()
+        descending = sort.startswith("-")
+        if sort.removeprefix("-") in ("product", "sku"):
+            product = JoinedColumn("product__id")
+            return super().order(queryset, product.desc() if descending else product, "store_id")
+        if descending:
+            return super().order(queryset, "product_id", "store_id")
+        return super().order(queryset, "-product_id", "-store_id")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -228,6 +248,13 @@ class SalesByProductView(SortedReportView):
         )
         self.returns = returns
         return self.order(rows, "product_id")
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        # A row per product sold in the period: counting the products of its lines
+        # spares the database computing every row's figures only to count them.
+        return CountedPaginator(
+            queryset, per_page, count=self.lines.values("product_id").distinct().count, **kwargs
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

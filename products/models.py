@@ -753,6 +753,8 @@ class StockLevel(models.Model):
             models.Index(
                 fields=["quantity", "stock_value", "store"], name="stock_level_store_value"
             ),
+            # The stock report by value: the page's rows without sorting every stock row.
+            models.Index(fields=["-stock_value", "product", "store"], name="stock_level_value"),
         ]
         # No default ordering: an ordering across joins would make MariaDB lock
         # the joined store and product rows too in the engine's SELECT ... FOR UPDATE.
