@@ -308,7 +308,10 @@ def page_scenarios(fixtures: dict) -> list[tuple[str, list[str]]]:
     ]
 
 
-def run_locust(server, scratch, label, scenario, sessions, users: int, seconds: int) -> dict:
+def run_locust(
+    server, scratch, label, scenario, sessions, users: int, seconds: int, raw: bool = False
+) -> dict:
+    """Run one locust scenario; its figures (``raw``: none, the caller reads the samples)."""
     slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
     samples_path = scratch / f"samples_{slug}.json"
     scenario_path = scratch / f"scenario_{slug}.json"
@@ -347,7 +350,13 @@ def run_locust(server, scratch, label, scenario, sessions, users: int, seconds: 
             stderr=subprocess.STDOUT,
             check=False,
         )
-    samples = json.loads(samples_path.read_text())
+    if raw:
+        return {}
+    return summarise(json.loads(samples_path.read_text()), seconds)
+
+
+def summarise(samples: list, seconds: float) -> dict:
+    """Percentiles, rate and statuses of one request type's (time ms, status) samples."""
     times = sorted(sample[0] for sample in samples)
     statuses: dict[str, int] = {}
     for _, status in samples:
@@ -465,8 +474,58 @@ def write_scenarios(server, target, scratch, fixtures, sessions, users, seconds)
     return results
 
 
+# The pages browsed in the mixed load: what a shop opens during the day.
+MIXED_PAGES = (
+    "dashboard, last 30 days",
+    "products, first page",
+    "products, search",
+    "product detail",
+    "report: stock on hand",
+    "report: sales by product, 30 days",
+    "replenishment, all stores",
+    "transfers, first page",
+    "sales, first page",
+    "sale detail",
+)
+
+
+def mixed_load(server, target, scratch, fixtures, sessions, users, seconds) -> dict:
+    """A shop's day at once: ``users`` clients browsing and recording sales, purchases and
+    transfers (see bench/locustfile.py); per request name, percentiles and errors; then
+    the ledger checks."""
+    pages = [[label, paths] for label, paths in page_scenarios(fixtures) if label in MIXED_PAGES]
+    label = "mixed load"
+    slug = "mixed-load"
+    samples_path = scratch / f"samples_{slug}.json"
+    scenario = {
+        "mode": "mixed",
+        "pages": pages,
+        "store": fixtures["store"],
+        "other_store": fixtures["other_store"],
+        "customer": fixtures["customer"],
+        "supplier": fixtures["supplier"],
+        "date": datetime.date.today().isoformat(),
+        "products": fixtures["distinct"],
+    }
+    run_locust(server, scratch, label, scenario, sessions, users, seconds, raw=True)
+    per_name = json.loads(samples_path.read_text())
+    requests = {name: summarise(samples, seconds) for name, samples in sorted(per_name.items())}
+    verify = manage(target, "verify_stock", check=False)
+    return {
+        "users": users,
+        "seconds": seconds,
+        "requests": requests,
+        "server_errors": sum(result["server_errors"] for result in requests.values()),
+        "verify_stock": {"exit": verify.returncode, "output": verify.stdout.strip()[-300:]},
+        "checks": django_json(target, "check"),
+        "load_average": os.getloadavg()[0],
+    }
+
+
 def bench_target(target: Target, args, scratch: Path, previous: dict) -> dict:
-    result = {"vendor": target.vendor, "size": target.size}
+    # --mixed-only keeps the figures of the last full run and adds the mixed load's.
+    result = {**previous} if args.mixed_only else {}
+    result.update(vendor=target.vendor, size=target.size)
     result["seeding"] = seed(target, scratch, args.seed, args.reuse) or previous.get("seeding")
     result["fixtures"] = fixtures = django_json(target, USERNAME, PASSWORD, str(args.restock))
     log(f"{target.vendor}/{target.size}: {fixtures['counts']}")
@@ -475,48 +534,62 @@ def bench_target(target: Target, args, scratch: Path, previous: dict) -> dict:
         scenarios = page_scenarios(fixtures)
         warm_up(server, scenarios)
         sessions = locust_sessions(server, max(args.users, args.write_users))
-        pages = {}
-        for label, paths in scenarios:
-            pages[label] = run_locust(
-                server,
-                scratch,
-                label,
-                {"mode": "get", "paths": paths},
-                sessions,
-                args.users,
-                args.duration,
+        if not args.mixed_only:
+            measure_separately(result, server, target, args, scratch, fixtures, sessions)
+        if args.mixed_duration:
+            log(f"  mixed load: {args.write_users} clients for {args.mixed_duration} s")
+            result["mixed"] = mixed_load(
+                server, target, scratch, fixtures, sessions, args.write_users, args.mixed_duration
             )
             log(
-                f"  {label}: p50 {pages[label]['p50']:.0f} p95 {pages[label]['p95']:.0f} "
-                f"p99 {pages[label]['p99']:.0f} ms, {pages[label]['rps']:.1f}/s"
+                f"  mixed load: {sum(r['requests'] for r in result['mixed']['requests'].values())}"
+                f" requests, {result['mixed']['server_errors']} server errors"
             )
-        result["pages"] = pages
-        result["dashboard_single_client"] = sequential(
-            server, "/dashboard/?period=all", args.repeat
-        )
-        result["dashboard_sql"] = time_dashboard_sql(
-            target.vendor, target.driver_target, args.repeat, source="lines"
-        )
-        result["dashboard_sql_totals"] = time_dashboard_sql(
-            target.vendor, target.driver_target, args.repeat, source="totals"
-        )
-        log(
-            f"  all-time dashboard {result['dashboard_single_client']['median_ms']:.0f} ms, "
-            f"hand-written SQL from the lines {result['dashboard_sql']['median_ms']:.0f} ms, "
-            f"from the running totals {result['dashboard_sql_totals']['median_ms']:.1f} ms"
-        )
-        result["csv"] = csv_export(server, args.csv_repeat)
-        log(
-            f"  CSV: {result['csv']['rows']} rows in {result['csv']['seconds']:.1f} s, "
-            f"worker peak {result['csv']['worker_peak_mb']:.0f} MB"
-        )
-        result["writes"] = write_scenarios(
-            server, target, scratch, fixtures, sessions, args.write_users, args.duration
-        )
     finally:
         server.stop()
     result["finished"] = datetime.datetime.now().isoformat(timespec="seconds")
     return result
+
+
+def measure_separately(result, server, target, args, scratch, fixtures, sessions) -> None:
+    """Each page under load on its own, the dashboard against SQL, the CSV export, and
+    sales of distinct products and of one hot product: into ``result``."""
+    pages = {}
+    for label, paths in page_scenarios(fixtures):
+        pages[label] = run_locust(
+            server,
+            scratch,
+            label,
+            {"mode": "get", "paths": paths},
+            sessions,
+            args.users,
+            args.duration,
+        )
+        log(
+            f"  {label}: p50 {pages[label]['p50']:.0f} p95 {pages[label]['p95']:.0f} "
+            f"p99 {pages[label]['p99']:.0f} ms, {pages[label]['rps']:.1f}/s"
+        )
+    result["pages"] = pages
+    result["dashboard_single_client"] = sequential(server, "/dashboard/?period=all", args.repeat)
+    result["dashboard_sql"] = time_dashboard_sql(
+        target.vendor, target.driver_target, args.repeat, source="lines"
+    )
+    result["dashboard_sql_totals"] = time_dashboard_sql(
+        target.vendor, target.driver_target, args.repeat, source="totals"
+    )
+    log(
+        f"  all-time dashboard {result['dashboard_single_client']['median_ms']:.0f} ms, "
+        f"hand-written SQL from the lines {result['dashboard_sql']['median_ms']:.0f} ms, "
+        f"from the running totals {result['dashboard_sql_totals']['median_ms']:.1f} ms"
+    )
+    result["csv"] = csv_export(server, args.csv_repeat)
+    log(
+        f"  CSV: {result['csv']['rows']} rows in {result['csv']['seconds']:.1f} s, "
+        f"worker peak {result['csv']['worker_peak_mb']:.0f} MB"
+    )
+    result["writes"] = write_scenarios(
+        server, target, scratch, fixtures, sessions, args.write_users, args.duration
+    )
 
 
 def collect_static(smoke: bool) -> subprocess.CompletedProcess:
@@ -549,6 +622,17 @@ def parse_args(argv):
     parser.add_argument("--duration", type=int, default=20, help="seconds per scenario")
     parser.add_argument("--users", type=int, default=4, help="concurrent clients for pages")
     parser.add_argument("--write-users", type=int, default=8, help="clients creating sales")
+    parser.add_argument(
+        "--mixed-duration",
+        type=int,
+        default=600,
+        help="seconds of the mixed load (browsing and writing at once; 0: none)",
+    )
+    parser.add_argument(
+        "--mixed-only",
+        action="store_true",
+        help="run only the mixed load, keeping the other figures of the last run",
+    )
     parser.add_argument("--repeat", type=int, default=5, help="runs of the sequential timings")
     parser.add_argument("--csv-repeat", type=int, default=2)
     parser.add_argument("--restock", type=int, default=100_000)
@@ -567,7 +651,7 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     if args.smoke:
         args.sizes, args.databases, args.duration = "small", "sqlite", 3
-        args.repeat, args.csv_repeat = 1, 1
+        args.repeat, args.csv_repeat, args.mixed_duration = 1, 1, 10
         args.scratch = args.scratch / "smoke"
     return args
 
@@ -601,6 +685,7 @@ def main(argv=None) -> int:
                     "duration": args.duration,
                     "users": args.users,
                     "write_users": args.write_users,
+                    "mixed_duration": args.mixed_duration,
                     "repeat": args.repeat,
                     "workers": Server.expected_workers(),
                 }

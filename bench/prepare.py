@@ -31,6 +31,10 @@ def prepare(*, username: str, password: str, restock: int) -> dict:
         os.environ["INVENTORY_USER_PASSWORD"] = password
         call_command("create_user", username, role="manager", stdout=open(os.devnull, "w"))  # noqa: SIM115
     user = get_user_model().objects.get(username=username)
+    # A database seeded elsewhere may have a "bench" login with another password.
+    if not user.check_password(password):
+        user.set_password(password)
+        user.save(update_fields=["password"])
 
     products = Product.objects.active().order_by("pk")
     product_count = products.count()
@@ -42,13 +46,14 @@ def prepare(*, username: str, password: str, restock: int) -> dict:
     category = Category.objects.active().annotate(n=Count("products")).order_by("-n", "pk").first()
     sale_ids = list(Sale.objects.order_by("-pk").values_list("pk", flat=True)[100:120])
 
-    store = Store.objects.active().order_by("pk").first()
+    store, other_store = Store.objects.active().order_by("pk")[:2]
     sellable = list(
         products.filter(stock_levels__store=store).order_by("-pk").values_list("pk", flat=True)[:9]
     )
     hot, distinct = sellable[0], sellable[1:9]
+    supplier = Supplier.objects.active().order_by("pk").first()
     purchase_record(
-        supplier=Supplier.objects.active().order_by("pk").first(),
+        supplier=supplier,
         store=store,
         lines=[
             PurchaseLineInput(product=product, quantity=restock, unit_cost=product.cost_price)
@@ -68,6 +73,9 @@ def prepare(*, username: str, password: str, restock: int) -> dict:
         "category": category.pk,
         "sale_ids": sale_ids,
         "store": store.pk,
+        # The mixed load's purchases come from the supplier; its transfers go to the store.
+        "supplier": supplier.pk,
+        "other_store": other_store.pk,
         "customer": Customer.objects.active().order_by("pk").first().pk,
         "hot": hot,
         "distinct": distinct,

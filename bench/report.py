@@ -72,6 +72,15 @@ def problems(results: dict, smoke: bool = False) -> list[str]:
         checks = writes.get("checks", {})
         if checks.get("ledger_differences") or checks.get("negative_stock_levels"):
             found.append(f"{key} stock checks: {checks}")
+        mixed = run.get("mixed")
+        if mixed:
+            if mixed["server_errors"]:
+                found.append(f"{key} mixed load: {mixed['server_errors']} server errors")
+            if mixed["verify_stock"]["exit"]:
+                found.append(f"{key} mixed load, verify_stock: {mixed['verify_stock']['output']}")
+            checks = mixed["checks"]
+            if checks.get("ledger_differences") or checks.get("negative_stock_levels"):
+                found.append(f"{key} mixed load, stock checks: {checks}")
     return found
 
 
@@ -153,6 +162,38 @@ def render_run(key: str, run: dict, small: dict | None) -> list[str]:
         f"- After the writes: `verify_stock` exit {writes['verify_stock']['exit']}, "
         f"{checks['ledger_differences']} ledger differences, "
         f"{checks['negative_stock_levels']} negative stock levels.",
+        "",
+    ]
+    if run.get("mixed"):
+        lines += render_mixed(run["mixed"], run["pages"][BASELINE]["p95"])
+    return lines
+
+
+def render_mixed(mixed: dict, baseline_p95: float) -> list[str]:
+    """The mixed load: each request type's figures while the others ran, and the checks."""
+    lines = [
+        f"Mixed load: {mixed['users']} clients for {mixed['seconds']} s, each browsing the "
+        "pages below and recording sales, purchases and transfers (created, dispatched, "
+        "received) at random (`bench/locustfile.py`, `MIXED_WEIGHTS`); p95 ÷ baseline is "
+        "against the baseline page measured alone above.",
+        "",
+        "| Request | requests | p50 ms | p95 ms | p99 ms | p95 ÷ baseline | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, figures in mixed["requests"].items():
+        lines.append(
+            f"| {name.removeprefix('mixed: ')} | {figures['requests']:,} | {ms(figures['p50'])} "
+            f"| {ms(figures['p95'])} | {ms(figures['p99'])} | "
+            f"{figures['p95'] / baseline_p95:.1f} | {figures['server_errors']} |"
+        )
+    checks = mixed["checks"]
+    lines += [
+        "",
+        f"- During the mixed load: {mixed['server_errors']} server errors; afterwards "
+        f"`verify_stock` exit {mixed['verify_stock']['exit']}, "
+        f"{checks['ledger_differences']} ledger differences, "
+        f"{checks['negative_stock_levels']} negative stock levels; load average at the end "
+        f"{mixed['load_average']:.1f}.",
         "",
     ]
     return lines
