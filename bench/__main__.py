@@ -681,14 +681,16 @@ def main(argv=None) -> int:
                 key = f"{vendor}/{size}"
                 results[key] = bench_target(target, args, args.scratch, results.get(key, {}))
                 results["machine"] = report.machine(args.postgres_url)
-                results["settings"] = {
-                    "duration": args.duration,
-                    "users": args.users,
-                    "write_users": args.write_users,
-                    "mixed_duration": args.mixed_duration,
-                    "repeat": args.repeat,
-                    "workers": Server.expected_workers(),
-                }
+                settings = {"mixed_duration": args.mixed_duration}
+                if not args.mixed_only:  # the other figures are still those of the last run
+                    settings.update(
+                        duration=args.duration,
+                        users=args.users,
+                        write_users=args.write_users,
+                        repeat=args.repeat,
+                        workers=Server.expected_workers(),
+                    )
+                results["settings"] = {**results.get("settings", {}), **settings}
                 results_path.write_text(json.dumps(results, indent=1, default=str))
         log(f"done in {time.monotonic() - started:.0f} s; results in {results_path}")
     failures = report.problems(results, smoke=args.smoke)
