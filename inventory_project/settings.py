@@ -163,6 +163,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer, with <select> options written in Python (core.rendering).
+FORM_RENDERER = "core.rendering.QuickSelectRenderer"
+
 WSGI_APPLICATION = "inventory_project.wsgi.application"
 ASGI_APPLICATION = "inventory_project.asgi.application"
 
