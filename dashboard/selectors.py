@@ -32,6 +32,7 @@ from products.models import Category, Product, StockLevel
 from purchases.models import Purchase, PurchaseDay, PurchaseReturnDay
 from replenishment.selectors import (
     planned_or_coming_products,
+    replenishment_count,
     replenishment_rows,
     rows_with_terms,
 )
@@ -383,7 +384,7 @@ def needs_attention() -> dict:
         "per_store": list(
             rows_with_terms(candidates or [-1]).order_by("projected", "pk")[:ATTENTION_ROWS]
         ),
-        "per_store_count": per_store.count(),
+        "per_store_count": replenishment_count(planned_or_coming=planned),
         "in_total": list(in_total[:ATTENTION_ROWS]),
         "in_total_count": in_total.count(),
     }

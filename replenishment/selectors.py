@@ -198,17 +198,39 @@ def replenishment_rows(*, planned_or_coming: list[int] | None = None, **filters)
         planned_or_coming = planned_or_coming_products()
     rows = _levels(**filters)
     if planned_or_coming:
-        # By key lists, fetched first: inside the listing SQLite computed the terms of
-        # every low row, not only of these products' rows.
-        their_rows = StockLevel.objects.filter(product_id__in=planned_or_coming)
-        still_low = replenishment_needs(**filters).filter(
-            pk__in=list(their_rows.values_list("pk", flat=True))
-        )
         rows = rows.filter(
             ~Q(product_id__in=planned_or_coming)
-            | Q(pk__in=list(still_low.values_list("pk", flat=True)) or [-1])
+            | Q(pk__in=_still_low(planned_or_coming, filters) or [-1])
         )
     return rows.order_by(*ORDER)
+
+
+def replenishment_count(*, planned_or_coming: list[int] | None = None, **filters) -> int:
+    """How many rows :func:`replenishment_rows` lists (same arguments).
+
+    Counted in parts: the low rows, less those of products planned or coming,
+    plus those of them still low. Counting the listing's own condition, SQLite
+    tested its OR on each of 108,000 low rows at ``large`` (44 ms, against 17
+    for the parts).
+    """
+    if planned_or_coming is None:
+        planned_or_coming = planned_or_coming_products()
+    rows = _levels(**filters)
+    if not planned_or_coming:
+        return rows.count()
+    planned_rows = rows.filter(product_id__in=planned_or_coming)
+    return rows.count() - planned_rows.count() + len(_still_low(planned_or_coming, filters))
+
+
+def _still_low(planned_or_coming: list[int], filters: dict) -> list[int]:
+    """Keys of the rows of products ``planned_or_coming`` that are low counting the terms."""
+    # By key lists, fetched first: inside the listing SQLite computed the terms of
+    # every low row, not only of these products' rows.
+    their_rows = StockLevel.objects.filter(product_id__in=planned_or_coming)
+    still_low = replenishment_needs(**filters).filter(
+        pk__in=list(their_rows.values_list("pk", flat=True))
+    )
+    return list(still_low.values_list("pk", flat=True))
 
 
 def planned_or_coming_products() -> list[int]:

@@ -15,14 +15,20 @@ from django.utils.translation import gettext, ngettext
 from django.views.generic import FormView, ListView, TemplateView, View
 
 from accounts.access import require_store
-from core.crud import NearestPageMixin
+from core.crud import CountedPaginator, NearestPageMixin
 from core.exceptions import OperationRefused
 from core.quantities import trimmed_quantity
 from core.submissions import AlreadySubmitted, SubmissionTokenMixin, submit_once
 from products.models import StockLevel
 from replenishment.forms import ReplenishmentFilterForm, RulesImportForm
 from replenishment.models import DigestSubscription, LowStockDigest
-from replenishment.selectors import explain, replenishment_rows, rows_with_terms
+from replenishment.selectors import (
+    explain,
+    planned_or_coming_products,
+    replenishment_count,
+    replenishment_rows,
+    rows_with_terms,
+)
 from replenishment.services import (
     DIGEST_PERMISSION,
     RULE_COLUMNS,
@@ -48,7 +54,16 @@ class ReplenishmentListView(
 
     def get_queryset(self):
         self.filter_form = ReplenishmentFilterForm(self.request.GET or None)
-        return replenishment_rows(**self.filter_form.selection())
+        self.selection = {
+            **self.filter_form.selection(),
+            "planned_or_coming": planned_or_coming_products(),
+        }
+        return replenishment_rows(**self.selection)
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        return CountedPaginator(
+            queryset, per_page, count=lambda: replenishment_count(**self.selection), **kwargs
+        )
 
     def paginate_queryset(self, queryset, page_size):
         # The page's ids first, then its rows with their terms: worked out for
