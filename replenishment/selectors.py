@@ -145,23 +145,33 @@ def replenishment_needs(**filters):
     runs the terms' subqueries: for a page, list the rows with
     :func:`replenishment_rows` first, then read theirs with :func:`rows_with_terms`.
     """
-    return with_terms(
-        # Cheap first: what is ordered or to come only adds, so a row above its
-        # minimum on hand + on order is above it projected too.
-        _levels(**filters).with_rule()
-    ).filter(projected__lte=F("minimum"), maximum__gt=F("projected"))
+    return with_terms(_low(_levels(**filters)))
+
+
+def _low(levels):
+    # Cheap first: what is ordered or to come only adds, so a row above its minimum on
+    # hand + on order (the index's needs_replenishing) is above it projected too.
+    return with_projection(levels.with_rule()).filter(
+        projected__lte=F("minimum"), maximum__gt=F("projected")
+    )
+
+
+def with_projection(levels):
+    """Annotate ``on_drafts``, ``incoming`` and ``projected``."""
+    return levels.annotate(on_drafts=on_draft_orders(), incoming=incoming_transfers()).annotate(
+        projected=_rounded(F("quantity") + F("on_order") + F("on_drafts") + F("incoming"))
+    )
 
 
 def with_terms(levels):
-    """Annotate ``on_drafts``, ``incoming``, ``projected``, and, where another store has a
-    surplus, ``transfer_from`` (its id), ``transfer_from_name`` and ``surplus``."""
+    """Annotate the projection (:func:`with_projection`, unless there already) and, where
+    another store has a surplus, ``transfer_from`` (its id), ``transfer_from_name`` and
+    ``surplus``."""
+    if "projected" not in levels.query.annotations:
+        levels = with_projection(levels)
     sources = surplus_sources()
     return (
-        levels.annotate(on_drafts=on_draft_orders(), incoming=incoming_transfers())
-        .annotate(
-            projected=_rounded(F("quantity") + F("on_order") + F("on_drafts") + F("incoming"))
-        )
-        .annotate(
+        levels.annotate(
             transfer_from=Subquery(sources.values("store_id")[:1]),
             transfer_from_name=Subquery(sources.values("store__name")[:1]),
             surplus=Subquery(sources.values("surplus")[:1], output_field=QUANTITY),
@@ -226,8 +236,9 @@ def _still_low(planned_or_coming: list[int], filters: dict) -> list[int]:
     """Keys of the rows of products ``planned_or_coming`` that are low counting the terms."""
     # By key lists, fetched first: inside the listing SQLite computed the terms of
     # every low row, not only of these products' rows.
+    # The projection alone decides: the transfer terms took 20 ms to build and compile.
     their_rows = StockLevel.objects.filter(product_id__in=planned_or_coming)
-    still_low = replenishment_needs(**filters).filter(
+    still_low = _low(_levels(**filters)).filter(
         pk__in=list(their_rows.values_list("pk", flat=True))
     )
     return list(still_low.values_list("pk", flat=True))
