@@ -25,7 +25,6 @@ from core.text import CODE_PATTERN, INVISIBLE_CATEGORIES, normalise_text
 from inventory_project.tests.test_url_sweep import (
     ROUTES,
     World,
-    build_world,
     client_for,
     document_post,
     product_post,
@@ -456,10 +455,9 @@ def each_payload(client: Client, check, payloads=PAYLOADS) -> dict[str, str]:
 @pytest.mark.parametrize(
     "form_name", [name for name, case in FORMS.items() if not case.never_accepts]
 )
-def test_form_valid_submission_is_saved(django_user_model, form_name):
+def test_form_valid_submission_is_saved(django_user_model, form_name, world):
     """The control: each form's base submission works, so a refusal below is the payload's."""
     case = FORMS[form_name]
-    world = build_world()
     client = form_client(case, django_user_model)
     before = snapshot()
 
@@ -471,10 +469,11 @@ def test_form_valid_submission_is_saved(django_user_model, form_name):
 
 
 @pytest.mark.parametrize(("form_name", "field_name"), FORM_FIELDS)
-def test_form_field_refuses_bad_input_or_saves_it_safely(django_user_model, form_name, field_name):
+def test_form_field_refuses_bad_input_or_saves_it_safely(
+    django_user_model, form_name, field_name, world
+):
     case = FORMS[form_name]
     rule = case.fields[field_name]
-    world = build_world()
     client = form_client(case, django_user_model)
     url = route_url(case.route, world)
 
@@ -572,8 +571,7 @@ FILTER_FIELDS = [
 
 
 @pytest.mark.parametrize(("route", "field_name"), FILTER_FIELDS)
-def test_query_string_bad_value_still_shows_the_page(django_user_model, route, field_name):
-    world = build_world()
+def test_query_string_bad_value_still_shows_the_page(django_user_model, route, field_name, world):
     client = client_for("manager", django_user_model)
     url = route_url(route, world)
     _, rest = FILTERS[route]
@@ -601,8 +599,9 @@ def test_query_string_payload_is_echoed_escaped_in_the_search_box(django_user_mo
 @pytest.mark.parametrize(
     "route", ["products:list", "customers:list", "stores:list", "users:list", "reports:stock"]
 )
-def test_a_search_longer_than_the_box_allows_lists_nothing_and_says_why(django_user_model, route):
-    build_world()
+def test_a_search_longer_than_the_box_allows_lists_nothing_and_says_why(
+    django_user_model, route, world
+):
     client = client_for("manager", django_user_model)
     listed = client.get(reverse(route))
     assert listed.context["filter_form"].search_refused is False
@@ -616,10 +615,11 @@ def test_a_search_longer_than_the_box_allows_lists_nothing_and_says_why(django_u
 
 
 @pytest.mark.parametrize("time_zone", ["UTC", "Pacific/Auckland", "America/Los_Angeles"])
-def test_query_string_first_and_last_date_cover_everything(django_user_model, settings, time_zone):
+def test_query_string_first_and_last_date_cover_everything(
+    django_user_model, settings, time_zone, world
+):
     """Day one east of Greenwich and the last day anywhere are no server error."""
     settings.TIME_ZONE = time_zone
-    build_world()
     client = client_for("manager", django_user_model)
     everything = {"date_from": "0001-01-01", "date_to": "9999-12-31"}
 
@@ -643,8 +643,7 @@ PK_ROUTES = [name for name, params in swept_routes().items() if params == ("pk",
 
 
 @pytest.mark.parametrize("pk", ["0", "123456789012345678901234"])
-def test_path_with_missing_or_huge_id_is_not_found(django_user_model, pk):
-    build_world()
+def test_path_with_missing_or_huge_id_is_not_found(django_user_model, pk, world):
     client = client_for("manager", django_user_model)
 
     def check(name):
@@ -686,8 +685,7 @@ def two_lines(world, party, second: dict) -> dict:
     ],
     ids=["no product", "negative", "huge", "decimal", "negative price", "huge price", "script"],
 )
-def test_document_with_one_bad_line_writes_nothing(django_user_model, party, second_line):
-    world = build_world()
+def test_document_with_one_bad_line_writes_nothing(django_user_model, party, second_line, world):
     client = client_for("manager", django_user_model)
     second = {"product": world.product.pk, "quantity": "1", **second_line}
     route = "purchases:create" if party == "supplier" else "sales:create"
@@ -701,8 +699,7 @@ def test_document_with_one_bad_line_writes_nothing(django_user_model, party, sec
     assert snapshot() == before
 
 
-def test_sale_with_second_line_short_of_stock_writes_nothing(django_user_model):
-    world = build_world()
+def test_sale_with_second_line_short_of_stock_writes_nothing(django_user_model, world):
     unstocked = ProductFactory(category=world.category, supplier=world.supplier)
     client = client_for("manager", django_user_model)
     before = snapshot()
@@ -720,9 +717,10 @@ def test_sale_with_second_line_short_of_stock_writes_nothing(django_user_model):
 @pytest.mark.parametrize(
     "management_field", ["TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS"]
 )
-def test_document_formset_tampered_management_form_is_safe(django_user_model, management_field):
+def test_document_formset_tampered_management_form_is_safe(
+    django_user_model, management_field, world
+):
     """Either the one filled line is recorded, once, or nothing is written; never a 500."""
-    world = build_world()
     client = client_for("manager", django_user_model)
     payloads = {name: value for name, value in PAYLOADS.items() if value is not None}
 
@@ -746,9 +744,8 @@ def test_document_formset_tampered_management_form_is_safe(django_user_model, ma
 
 @pytest.mark.parametrize("party", ["supplier", "customer"])
 def test_document_claiming_too_many_lines_is_refused_at_the_cost_of_a_normal_post(
-    django_user_model, party
+    django_user_model, party, world
 ):
-    world = build_world()
     client = client_for("manager", django_user_model)
     route = reverse("purchases:create" if party == "supplier" else "sales:create")
     before = snapshot()
@@ -765,8 +762,7 @@ def test_document_claiming_too_many_lines_is_refused_at_the_cost_of_a_normal_pos
     assert snapshot() == before
 
 
-def test_purchase_of_exactly_the_most_lines_allowed_is_recorded(django_user_model):
-    world = build_world()
+def test_purchase_of_exactly_the_most_lines_allowed_is_recorded(django_user_model, world):
     client = client_for("manager", django_user_model)
     data = {**document_post(world, "supplier"), "lines-TOTAL_FORMS": "100"}
     data |= {f"lines-{n}-product": world.product.sku for n in range(100)}
@@ -780,8 +776,7 @@ def test_purchase_of_exactly_the_most_lines_allowed_is_recorded(django_user_mode
     assert Purchase.objects.latest("pk").lines.count() == 100
 
 
-def test_a_document_a_few_lines_over_the_most_comes_back_with_its_lines(django_user_model):
-    world = build_world()
+def test_a_document_a_few_lines_over_the_most_comes_back_with_its_lines(django_user_model, world):
     client = client_for("manager", django_user_model)
     data = {**document_post(world, "supplier"), "lines-TOTAL_FORMS": "101"}
     data |= {f"lines-{n}-product": world.product.sku for n in range(101)}

@@ -709,9 +709,7 @@ def test_route_walk_sees_path_parameters_and_namespaces():
     assert "admin:index" not in routes and "admin:login" in routes
 
 
-def test_route_url_fills_every_parameter_with_a_real_record():
-    world = build_world()
-
+def test_route_url_fills_every_parameter_with_a_real_record(world):
     assert route_url("sales:void", world) == f"/sales/{world.sale.pk}/void/"
     assert route_url("categories:detail", world) == f"/categories/{world.category.pk}/"
     for name in ROUTES:
@@ -722,8 +720,9 @@ def test_route_url_fills_every_parameter_with_a_real_record():
 
 
 @pytest.mark.parametrize(("name", "method", "role"), SWEEP)
-def test_route_answers_each_kind_of_user_as_the_table_says(django_user_model, name, method, role):
-    world = build_world()
+def test_route_answers_each_kind_of_user_as_the_table_says(
+    django_user_model, name, method, role, world
+):
     url = route_url(name, world)
     client = client_for(role, django_user_model)
     rule = ROUTES[name][0 if method == "GET" else 1]
@@ -757,9 +756,8 @@ def test_route_answers_each_kind_of_user_as_the_table_says(django_user_model, na
 @pytest.mark.parametrize(
     "name", [name for name, (get, post) in ROUTES.items() if post == "manager"]
 )
-def test_manager_post_to_manager_only_route_changes_something(django_user_model, name):
+def test_manager_post_to_manager_only_route_changes_something(django_user_model, name, world):
     """The clerk's refusals above are meaningful: the same POST by a manager does its work."""
-    world = build_world()
     client = client_for("manager", django_user_model)
     before = snapshot()
 
@@ -773,8 +771,7 @@ def test_manager_post_to_manager_only_route_changes_something(django_user_model,
 @pytest.mark.parametrize(
     "name", [name for name, (get, post) in ROUTES.items() if post == "clerk" and name != "logout"]
 )
-def test_clerk_post_to_clerk_route_records_it(django_user_model, name):
-    world = build_world()
+def test_clerk_post_to_clerk_route_records_it(django_user_model, name, world):
     client = client_for("clerk", django_user_model)
     before = snapshot()
 
@@ -784,9 +781,8 @@ def test_clerk_post_to_clerk_route_records_it(django_user_model, name):
     assert snapshot() != before
 
 
-def test_sweep_reaches_every_html_page_type_as_manager(django_user_model):
+def test_sweep_reaches_every_html_page_type_as_manager(django_user_model, world):
     """Every GET page a manager can open renders, with the headers and no inline code."""
-    world = build_world()
     client = client_for("manager", django_user_model)
     templates = set()
 
@@ -874,8 +870,7 @@ def test_every_document_post_is_classified_as_store_bound():
 
 
 @pytest.mark.parametrize("name", sorted(STORE_BOUND_POSTS))
-def test_staff_of_another_store_are_refused_and_nothing_is_written(django_user_model, name):
-    world = build_world()
+def test_staff_of_another_store_are_refused_and_nothing_is_written(django_user_model, name, world):
     role = "manager" if ROUTES[name][1] == "manager" else "clerk"
     client = Client()
     client.force_login(scoped_user(django_user_model, role, StoreFactory(name="Third store")))
@@ -894,9 +889,8 @@ def test_staff_of_another_store_are_refused_and_nothing_is_written(django_user_m
 
 
 @pytest.mark.parametrize("name", sorted(STORE_BOUND_POSTS))
-def test_staff_of_the_stores_concerned_do_the_same_post(django_user_model, name):
+def test_staff_of_the_stores_concerned_do_the_same_post(django_user_model, name, world):
     """The refusals above are the store check: staff of the world's stores succeed."""
-    world = build_world()
     role = "manager" if ROUTES[name][1] == "manager" else "clerk"
     client = Client()
     client.force_login(scoped_user(django_user_model, role, world.store, world.transfer.to_store))
