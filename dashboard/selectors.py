@@ -31,9 +31,9 @@ from people.models import Customer, Supplier
 from products.models import Category, Product, StockLevel
 from purchases.models import Purchase, PurchaseDay, PurchaseReturnDay
 from replenishment.selectors import (
-    planned_or_coming_products,
     replenishment_count,
     replenishment_rows,
+    replenishment_selection,
     rows_with_terms,
 )
 from sales.models import (
@@ -359,8 +359,9 @@ def needs_attention() -> dict:
     """What needs replenishing, by projected stock: per store (the replenishment list's rows,
     lowest first), and products whose total over all stores is at or below their reorder
     level (on hand + on order + drafts + in transit: ``Product.objects.needing_reorder``)."""
-    planned = planned_or_coming_products()
-    per_store = replenishment_rows(planned_or_coming=planned)
+    selection = replenishment_selection()  # what is planned or coming, looked up once
+    planned = selection["planned_or_coming"]
+    per_store = replenishment_rows(**selection)
     # The lowest projected rows, without the terms of every low row: among products
     # with nothing planned or coming, projected is on hand + on order (the row's own
     # columns), so their lowest ten; and the few low rows of the others, whatever their
@@ -384,7 +385,7 @@ def needs_attention() -> dict:
         "per_store": list(
             rows_with_terms(candidates or [-1]).order_by("projected", "pk")[:ATTENTION_ROWS]
         ),
-        "per_store_count": replenishment_count(planned_or_coming=planned),
+        "per_store_count": replenishment_count(**selection),
         "in_total": list(in_total[:ATTENTION_ROWS]),
         "in_total_count": in_total.count(),
     }

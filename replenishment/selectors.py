@@ -190,7 +190,19 @@ def rows_with_terms(ids) -> models.QuerySet:
     return with_terms(StockLevel.objects.with_rule().filter(pk__in=list(ids)))
 
 
-def replenishment_rows(*, planned_or_coming: list[int] | None = None, **filters):
+def replenishment_selection(**filters) -> dict:
+    """The arguments of :func:`replenishment_rows` and :func:`replenishment_count` for
+    ``filters``, with what both would otherwise look up each: the products planned or
+    coming (:func:`planned_or_coming_products`) and which of their rows are still low
+    (:func:`still_low_rows`). A page lists and counts its rows from one selection."""
+    planned_or_coming = planned_or_coming_products()
+    still_low = still_low_rows(planned_or_coming, **filters) if planned_or_coming else []
+    return {**filters, "planned_or_coming": planned_or_coming, "still_low": still_low}
+
+
+def replenishment_rows(
+    *, planned_or_coming: list[int] | None = None, still_low: list[int] | None = None, **filters
+):
     """The same rows as :func:`replenishment_needs`, without its per-row subqueries.
 
     Only a (product, store) with units on draft orders or incoming transfers
@@ -200,22 +212,24 @@ def replenishment_rows(*, planned_or_coming: list[int] | None = None, **filters)
     columns. At ``large`` most stock rows are low (108,000 of 163,000): the
     terms' subqueries on each of them took seconds; this is one scan of the
     stock rows, after two small queries for the products planned or coming
-    (``planned_or_coming``, when the caller has them already). Ordered as
-    :func:`replenishment_needs`; read the terms of a page's rows with
+    and two for which of their rows are still low (``planned_or_coming`` and
+    ``still_low``, when the caller has them already: :func:`replenishment_selection`).
+    Ordered as :func:`replenishment_needs`; read the terms of a page's rows with
     :func:`rows_with_terms`.
     """
     if planned_or_coming is None:
         planned_or_coming = planned_or_coming_products()
     rows = _levels(**filters)
     if planned_or_coming:
-        rows = rows.filter(
-            ~Q(product_id__in=planned_or_coming)
-            | Q(pk__in=_still_low(planned_or_coming, filters) or [-1])
-        )
+        if still_low is None:
+            still_low = still_low_rows(planned_or_coming, **filters)
+        rows = rows.filter(~Q(product_id__in=planned_or_coming) | Q(pk__in=still_low or [-1]))
     return rows.order_by(*ORDER)
 
 
-def replenishment_count(*, planned_or_coming: list[int] | None = None, **filters) -> int:
+def replenishment_count(
+    *, planned_or_coming: list[int] | None = None, still_low: list[int] | None = None, **filters
+) -> int:
     """How many rows :func:`replenishment_rows` lists (same arguments).
 
     Counted in parts: the low rows, less those of products planned or coming,
@@ -228,11 +242,13 @@ def replenishment_count(*, planned_or_coming: list[int] | None = None, **filters
     rows = _levels(**filters)
     if not planned_or_coming:
         return rows.count()
+    if still_low is None:
+        still_low = still_low_rows(planned_or_coming, **filters)
     planned_rows = rows.filter(product_id__in=planned_or_coming)
-    return rows.count() - planned_rows.count() + len(_still_low(planned_or_coming, filters))
+    return rows.count() - planned_rows.count() + len(still_low)
 
 
-def _still_low(planned_or_coming: list[int], filters: dict) -> list[int]:
+def still_low_rows(planned_or_coming: list[int], **filters) -> list[int]:
     """Keys of the rows of products ``planned_or_coming`` that are low counting the terms."""
     # A key list, fetched first: inside the listing SQLite computed the terms of every
     # low row, not only of these products' rows. The projection alone decides "low":

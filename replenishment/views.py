@@ -24,9 +24,9 @@ from replenishment.forms import ReplenishmentFilterForm, RulesImportForm
 from replenishment.models import DigestSubscription, LowStockDigest
 from replenishment.selectors import (
     explain,
-    planned_or_coming_products,
     replenishment_count,
     replenishment_rows,
+    replenishment_selection,
     rows_with_terms,
 )
 from replenishment.services import (
@@ -54,10 +54,9 @@ class ReplenishmentListView(
 
     def get_queryset(self):
         self.filter_form = ReplenishmentFilterForm(self.request.GET or None)
-        self.selection = {
-            **self.filter_form.selection(),
-            "planned_or_coming": planned_or_coming_products(),
-        }
+        # One selection for the listing and its count: the products planned or coming,
+        # and which of their rows are still low, looked up once for both.
+        self.selection = replenishment_selection(**self.filter_form.selection())
         return replenishment_rows(**self.selection)
 
     def get_paginator(self, queryset, per_page, **kwargs):

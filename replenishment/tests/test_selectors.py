@@ -12,6 +12,7 @@ from replenishment.selectors import (
     replenishment_count,
     replenishment_needs,
     replenishment_rows,
+    replenishment_selection,
     round_up,
 )
 from replenishment.tests.factories import make_order, make_transfer, set_rule, stocked
@@ -242,6 +243,11 @@ def test_the_count_is_the_listings_length_with_products_planned_and_coming(store
         listed = set(replenishment_rows(**filters).values_list("product_id", "store_id"))
         assert listed == set(rows(**filters)), filters
         assert replenishment_count(**filters) == len(listed), filters
+        # What a page passes both: the planned products and their rows still low, once.
+        selection = replenishment_selection(**filters)
+        selected = replenishment_rows(**selection).values_list("product_id", "store_id")
+        assert set(selected) == listed, filters
+        assert replenishment_count(**selection) == len(listed), filters
     # Bolt is off the list at store (its draft covers it); the others are all still low.
     assert replenishment_count() == 5
     assert replenishment_count(planned_or_coming=[]) == 6  # told nothing is planned
