@@ -14,6 +14,7 @@ from replenishment.selectors import (
     replenishment_rows,
     replenishment_selection,
     round_up,
+    rows_with_terms,
 )
 from replenishment.tests.factories import make_order, make_transfer, set_rule, stocked
 from stores.tests.factories import StoreFactory
@@ -25,8 +26,26 @@ D = Decimal
 
 
 def rows(**filters) -> dict:
-    """(product id, store id) -> the explained row, for everything listed."""
-    return {(row.product_id, row.store_id): row for row in explain(replenishment_needs(**filters))}
+    """(product id, store id) -> the explained row, for everything listed.
+
+    Each row's terms are also read as a page reads them (rows_with_terms: the transfer
+    source chosen in Python from one query) and must be the same.
+    """
+    listed = explain(replenishment_needs(**filters))
+    paged = {row.pk: row for row in explain(rows_with_terms([row.pk for row in listed]))}
+    for row in listed:
+        page_row = paged[row.pk]
+        assert [getattr(page_row, term) for term in TERMS] == [
+            getattr(row, term) for term in TERMS
+        ], (row.product.name, row.store.name)
+    return {(row.product_id, row.store_id): row for row in listed}
+
+
+TERMS = [
+    "quantity", "on_order", "on_drafts", "incoming", "projected", "minimum", "maximum",
+    "multiple", "transfer_from", "transfer_from_name", "surplus", "suggested",
+    "transfer_quantity",
+]  # fmt: skip
 
 
 def test_projected_counts_on_hand_on_order_drafts_and_incoming_transfers(store, other_store):
