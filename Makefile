@@ -67,8 +67,14 @@ run: $(VENV)/.installed messages
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=true $(VENV_PYTHON) manage.py runserver 127.0.0.1:$(PORT)
 
+# On every core (pytest-xdist, one test database per worker). Tests go out one by one in
+# collection order (xdist's default), so each worker still runs the transactional tests last,
+# as pytest-django orders them: they empty the tables, the roles and units the data
+# migrations wrote included (--dist loadfile broke the imports tests that way).
+# PYTEST_ARGS="-n 0" runs the suite in one process, which also prints the concurrency
+# tests' table of figures.
 test: $(VENV)/.installed messages
-	$(VENV_PYTHON) -m pytest $(PYTEST_ARGS)
+	$(VENV_PYTHON) -m pytest -n auto $(PYTEST_ARGS)
 
 # Production serving: needs DEBUG=false, SECRET_KEY, ALLOWED_HOSTS... in the
 # environment or .env (see .env.example and docs/DEPLOY.md).
