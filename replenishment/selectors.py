@@ -44,6 +44,8 @@ ZERO = Value(Decimal("0"), output_field=QUANTITY)
 # ``manage.py analyze_database``) read the rows in that order and stop after a page
 # instead of sorting every low row (see core.expressions.JoinedColumn).
 ORDER = ("product__name", JoinedColumn("product__id"), "store_id")
+# What a row with its terms shows besides its own columns (with_terms, rows_with_terms).
+ROW_RELATIONS = ("product__unit", "product__supplier", "store")
 # Transfers whose goods will arrive: planned (draft) and on the road.
 INCOMING_TRANSFER_STATUSES = (Transfer.Status.DRAFT, Transfer.Status.DISPATCHED)
 
@@ -183,7 +185,7 @@ def with_terms(levels):
             transfer_from_name=Subquery(sources.values("store__name")[:1]),
             surplus=Subquery(sources.values("surplus")[:1], output_field=QUANTITY),
         )
-        .select_related("product__unit", "product__supplier", "store")
+        .select_related(*ROW_RELATIONS)
         .order_by(*ORDER)
     )
 
@@ -201,7 +203,7 @@ def rows_with_terms(ids, order=ORDER) -> list:
     # -1, never a key, keeps the number of queries the same when there are no rows.
     rows = list(
         with_projection(StockLevel.objects.with_rule().filter(pk__in=list(ids) or [-1]))
-        .select_related("product__unit", "product__supplier", "store")
+        .select_related(*ROW_RELATIONS)
         .order_by(*order)
     )
     sources: dict[int, list[tuple]] = {}
