@@ -16,7 +16,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from products.models import StockLevel, StockMovement
+from products.models import Product, StockLevel, StockMovement
 from products.services import (
     InsufficientStock,
     StockChange,
@@ -266,3 +266,30 @@ def test_stock_level_negative_quantity_refused_by_the_database(store, widget):
 
     level.refresh_from_db()
     assert level.quantity == 0
+
+
+def at_reorder_level(product) -> bool:
+    """The flag as the database stored it (a generated column, not a Python property)."""
+    return Product.objects.filter(pk=product.pk).values_list("at_reorder_level", flat=True).get()
+
+
+def test_at_reorder_level_is_kept_as_stock_moves_and_the_level_changes(store, clerk):
+    # Indexed and read by the list filters and the dashboard: it must follow every
+    # change of on-hand (the engine's) and of the reorder level (a user's save).
+    drill = ProductFactory(name="Drill", reorder_level=Decimal("5"))
+    assert at_reorder_level(drill)  # nothing on hand
+
+    stock_up(drill, store, 6)
+    assert not at_reorder_level(drill)
+
+    stock_adjust(product=drill, store=store, user=clerk, reason="Broken", change=Decimal("-1"))
+    assert at_reorder_level(drill)  # 5: at the level counts
+
+    drill.refresh_from_db()
+    drill.reorder_level = Decimal("4")
+    drill.save()
+    assert not at_reorder_level(drill)
+    assert list(Product.objects.below_reorder_level()) == []
+
+    stock_adjust(product=drill, store=store, user=clerk, reason="Stocktake", counted=Decimal("4"))
+    assert list(Product.objects.below_reorder_level()) == [drill]
