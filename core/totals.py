@@ -21,11 +21,16 @@ COMPARED_PLACES = Decimal("0.0000001")
 SQLITE_RELATIVE_ERROR = Decimal("1e-12")
 
 
-def add_to_totals(model, key: str, rows: dict, using: str = "default") -> None:
+def add_to_totals(
+    model, key: str | tuple[str, ...], rows: dict, using: str = "default", *, signed: bool = False
+) -> None:
     """Add to the counters of ``model``'s rows, creating missing rows, in one statement.
 
-    ``rows`` maps each row's ``key`` value to ``{counter: amount}``; amounts are
-    all added (a document counted) or all taken away (a document voided).
+    ``rows`` maps each row's ``key`` value (a tuple of values when ``key`` names
+    several columns, the unique constraint's) to ``{counter: amount}``; amounts
+    are all added (a document counted) or all taken away (a document voided).
+    ``signed``: amounts of either sign, all in the one upsert (for a table with
+    no CHECK that the proposed row could trip: a stock value moves both ways).
 
     Adding is one ``INSERT … ON CONFLICT DO UPDATE`` (``ON DUPLICATE KEY
     UPDATE`` on MariaDB/MySQL): two transactions adding to the same new row
@@ -36,30 +41,37 @@ def add_to_totals(model, key: str, rows: dict, using: str = "default") -> None:
     """
     if not rows:
         return
-    if any(amount < 0 for amounts in rows.values() for amount in amounts.values()):
+    if not signed and any(amount < 0 for amounts in rows.values() for amount in amounts.values()):
         _take_from_totals(model, key, rows, using)
         return
     connection = connections[using]
     meta = model._meta
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
+    keys = key if isinstance(key, tuple) else (key,)
     counters = list(next(iter(rows.values())))
-    fields = [meta.get_field(name) for name in [key, *counters]]
+    fields = [meta.get_field(name) for name in [*keys, *counters]]
     columns = ", ".join(quote(field.column) for field in fields)
     values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
+    # Sorted by key: the rows are locked in one order whoever adds to them.
     params = [
         field.get_db_prep_save(value, connection)
         for key_value, amounts in sorted(rows.items())
-        for field, value in zip(fields, [key_value, *amounts.values()], strict=True)
+        for field, value in zip(
+            fields,
+            [*(key_value if isinstance(key, tuple) else (key_value,)), *amounts.values()],
+            strict=True,
+        )
     ]
     if connection.vendor == "mysql":
         new_value = "{column} + VALUES({column})"
         conflict = "ON DUPLICATE KEY UPDATE "
     else:  # PostgreSQL and SQLite share the syntax
         new_value = f"{table}.{{column}} + EXCLUDED.{{column}}"
-        conflict = f"ON CONFLICT ({quote(fields[0].column)}) DO UPDATE SET "
+        target = ", ".join(quote(field.column) for field in fields[: len(keys)])
+        conflict = f"ON CONFLICT ({target}) DO UPDATE SET "
     updates = []
-    for field in fields[1:]:
+    for field in fields[len(keys) :]:
         column = quote(field.column)
         total = new_value.format(column=column)
         if field.get_internal_type() == "DecimalField":  # see _rounded

@@ -28,7 +28,7 @@ from django.utils.translation import pgettext_lazy
 from core.models import COST_TOTAL, TOTAL, UNITS_TOTAL
 from dashboard.periods import MAX_DAILY_POINTS, MAX_MONTHLY_POINTS, Period
 from people.models import Customer, Supplier
-from products.models import Category, Product, StockLevel
+from products.models import Category, Product, StoreStock
 from purchases.models import Purchase, PurchaseDay, PurchaseReturnDay
 from replenishment.selectors import (
     replenishment_count,
@@ -119,20 +119,14 @@ def net_of_returns(sold: dict, returns: dict) -> dict:
 
 def stock_value_by_store() -> list[dict]:
     """Units on hand and their value (on-hand × average cost) per store, now: ``store_id``,
-    ``store_name``, ``units``, ``value``, by store name.
+    ``store_name``, ``units``, ``value``, by store name; stores holding units only.
 
-    The sums of the columns the stock engine keeps (``StockLevel.stock_value``), read
-    from the index (quantity, stock_value, store) alone; the name joined per store,
-    not per stock row.
+    The sums of each store's parts of the totals the stock engine keeps
+    (``StoreStock``, 16 rows a store), not of its stock rows; the name joined
+    per store.
     """
-    rows = (
-        StockLevel.objects.filter(quantity__gt=0)
-        .values("store_id")
-        .annotate(units=Sum("quantity"), value=Sum("stock_value", output_field=STOCK_VALUE))
-        .annotate(
-            store_name=Subquery(Store.objects.filter(pk=OuterRef("store_id")).values("name")[:1])
-        )
-        .order_by()
+    rows = StoreStock.objects.per_store().annotate(
+        store_name=Subquery(Store.objects.filter(pk=OuterRef("store_id")).values("name")[:1])
     )
     return sorted(rows, key=lambda row: (row["store_name"], row["store_id"]))
 

@@ -24,6 +24,7 @@ from core.models import (
 )
 from core.quantities import as_typed, exact_quantity
 from core.text import CodeField, NameField
+from core.totals import add_to_totals
 from people.models import Supplier
 from stores.models import Store
 
@@ -364,7 +365,8 @@ class Product(ArchivableModel):
     # dashboard read the few products that match, not all of them. The database
     # recomputes it whenever the engine moves on_hand or a user sets the level.
     # Compared with half a step to spare, as StockLevel.needs_replenishing is:
-    # SQLite adds quantities as floating point.
+    # SQLite adds quantities as floating point. No translatable label, as for the
+    # stock rows' generated columns: no page shows it.
     at_reorder_level = models.GeneratedField(
         expression=Q(LessThanOrEqual(F("on_hand"), F("reorder_level") + HALF_STEP)),
         output_field=models.BooleanField(),
@@ -611,10 +613,23 @@ class StockLevelQuerySet(models.QuerySet):
             saved.update({(row[0], row[1]): row[2:] for row in rows})
         return saved
 
-    def revalue_at(self, average_cost: Decimal) -> int:
+    def revalue_at(self, average_cost: Decimal, rows: list[tuple] | None = None) -> dict:
         """Set these rows' ``stock_value`` to their quantity at ``average_cost`` (their product's
-        new average cost); called under the product's row lock."""
-        return self.update(stock_value=F("quantity") * Value(average_cost))
+        new average cost); called under the product's row lock. Returns how much each
+        store's value changed (store id -> amount), for :class:`StoreStock`.
+
+        ``rows``: these rows' (store id, quantity, stock value) as they are now, if the
+        caller has read them already; else they are read here (one query).
+        """
+        if rows is None:
+            rows = list(self.values_list("store_id", "quantity", "stock_value"))
+        self.update(stock_value=F("quantity") * Value(average_cost))
+        changes: dict[int, Decimal] = {}
+        for store_id, quantity, value in rows:
+            changes[store_id] = changes.get(store_id, Decimal("0")) + (
+                quantity * average_cost - value
+            )
+        return changes
 
     revalue_at.alters_data = True
 
@@ -816,6 +831,83 @@ class StockLevel(models.Model):
     @property
     def is_below_reorder_level(self) -> bool:
         return self.quantity <= self.product.reorder_level
+
+
+# How many parts each store's stock totals are kept in (see StoreStock): a product
+# adds to part ``product_id % STOCK_STRIPES`` of its store's.
+STOCK_STRIPES = 16
+
+
+class StoreStockQuerySet(models.QuerySet):
+    def add(self, changes: dict[tuple[int, int], dict[str, Decimal]]) -> None:
+        """Add each of ``changes`` ((store id, stripe) -> signed ``{"on_hand": …,
+        "stock_value": …}``) to its part, creating missing parts: one statement, parts
+        in key order."""
+        changes = {key: amounts for key, amounts in changes.items() if any(amounts.values())}
+        add_to_totals(self.model, ("store_id", "stripe"), changes, signed=True)
+
+    add.alters_data = True
+
+    def per_store(self):
+        """``store_id``, ``units``, ``value``: each store's parts summed (stores holding units)."""
+        return (
+            self.order_by()
+            .values("store_id")
+            .annotate(units=Sum("on_hand"), value=Sum("stock_value"))
+            .filter(units__gt=0)
+        )
+
+
+class StoreStock(models.Model):
+    """Units on hand at one store and their value, kept by the stock engine in parts.
+
+    The sums of the store's ``StockLevel.quantity`` and ``stock_value``, so the
+    dashboard reads a few rows, not 160,000 stock rows. In ``STOCK_STRIPES``
+    parts (a product adds to part ``product_id % STOCK_STRIPES``): sales of
+    different products at one store mostly update different rows, so this
+    total does not queue every sale of the store behind the one before.
+    verify_stock checks the parts against the stock rows; rebuild_totals
+    recomputes them (products.state).
+    """
+
+    # No foreign key in the database: MariaDB would check it (a shared lock on the store
+    # row) on each upsert, under the stock rows' locks, and so deadlock with archiving
+    # the store (which locks the store, then its stock rows). A store with a part has
+    # stock rows, which keep it from being deleted.
+    store = models.ForeignKey(
+        Store,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("store"),
+    )
+    stripe = models.PositiveSmallIntegerField(_("part"))
+    on_hand = models.DecimalField(
+        _("on hand"), max_digits=24, decimal_places=QUANTITY_PLACES, default=Decimal("0")
+    )
+    stock_value = models.DecimalField(
+        _("stock value"), max_digits=32, decimal_places=COST_TOTAL_PLACES, default=Decimal("0")
+    )
+
+    objects = StoreStockQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("store stock total")
+        verbose_name_plural = _("store stock totals")
+        default_permissions = ()  # written by the stock engine only
+        # No CHECK (units >= 0): a part's changes are added in one upsert, whose
+        # proposed row may hold a negative amount (see core.totals.add_to_totals).
+        constraints = [
+            models.UniqueConstraint(fields=["store", "stripe"], name="store_stock_store_stripe")
+        ]
+
+    def __str__(self):
+        return f"{self.store_id}/{self.stripe}: {self.on_hand}"
+
+
+def stripe_of(product_id: int) -> int:
+    """The part of its store's :class:`StoreStock` a product's stock adds to."""
+    return product_id % STOCK_STRIPES
 
 
 # The ledger fields a revaluation may restate (see products.valuation): what a

@@ -24,7 +24,9 @@ from products.models import (
     Product,
     StockLevel,
     StockMovement,
+    StoreStock,
     Unit,
+    stripe_of,
 )
 from products.valuation import (
     AVERAGE_COST_PLACES,
@@ -277,7 +279,23 @@ def _apply(
             levels[level.product_id] = level
         StockLevel.objects.filter(store=store, product_id__in=missing).refresh_listing()
 
+    # The stock rows of the products whose average moves, at every store, in one query:
+    # all are revalued below (product id -> [(store id, quantity after, value before)]).
+    revalued_rows = defaultdict(list)
+    for pid, store_id, quantity, value in (
+        StockLevel.objects.filter(product_id__in=sorted(revalued)).values_list(
+            "product_id", "store_id", "quantity", "stock_value"
+        )
+        if revalued
+        else []
+    ):
+        if store_id == store.pk:
+            quantity += net_quantity[pid]
+        revalued_rows[pid].append((store_id, quantity, value))
     movements = []
+    # What each store's totals change by ((store id, stripe) -> amounts), added at
+    # the end in one statement, parts in key order (see StoreStock).
+    store_stock: dict[tuple[int, int], dict[str, Decimal]] = {}
     for pid in product_ids:
         level = levels[pid]
         # Rounded to the quantity's places: SQLite adds decimals as floating
@@ -288,12 +306,16 @@ def _apply(
         if pid in revalued:
             StockLevel.objects.filter(pk=level.pk).update(quantity=quantity)
             # Every store's units of the product are now worth the new average.
-            StockLevel.objects.filter(product_id=pid).revalue_at(average)
+            value_changes = StockLevel.objects.filter(product_id=pid).revalue_at(
+                average, revalued_rows[pid]
+            )
         else:
             new_quantity = level.quantity + net_quantity[pid]
             StockLevel.objects.filter(pk=level.pk).update(
                 quantity=quantity, stock_value=Value(new_quantity * average)
             )
+            value_changes = {store.pk: new_quantity * average - level.stock_value}
+        _add_store_stock(store_stock, pid, {store.pk: net_quantity[pid]}, value_changes)
         # The product's total over all stores (a column, so lists and reports read
         # it), under the product lock already held: no other lock, no row that
         # sales of other products also update.
@@ -316,9 +338,24 @@ def _apply(
             )
         )
     StockMovement.objects.bulk_create(movements)
+    StoreStock.objects.add(store_stock)
     if originals:
         revalue([products[pid] for pid in originals], since=originals)
     return movements
+
+
+def _add_store_stock(
+    store_stock: dict, product_id: int, units: dict[int, Decimal], values: dict[int, Decimal]
+) -> None:
+    """Add a product's changes of units and value per store (store id -> amount) to
+    ``store_stock``, the changes of :class:`~products.models.StoreStock` to write."""
+    stripe = stripe_of(product_id)
+    for store_id in units.keys() | values.keys():
+        amounts = store_stock.setdefault(
+            (store_id, stripe), {"on_hand": Decimal("0"), "stock_value": Decimal("0")}
+        )
+        amounts["on_hand"] += units.get(store_id, Decimal("0"))
+        amounts["stock_value"] += values.get(store_id, Decimal("0"))
 
 
 def _valuations(products, net_quantity, valued) -> dict[int, dict]:

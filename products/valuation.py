@@ -36,7 +36,15 @@ from django.utils.translation import gettext
 
 from core.exceptions import OperationRefused
 from core.quantities import exact_quantity, plain_quantity
-from products.models import CARRIES_COST_OF, VOIDED_KIND, Product, StockLevel, StockMovement
+from products.models import (
+    CARRIES_COST_OF,
+    VOIDED_KIND,
+    Product,
+    StockLevel,
+    StockMovement,
+    StoreStock,
+    stripe_of,
+)
 
 AVERAGE_COST_PLACES = Decimal("0.0001")
 ZERO = Decimal("0")
@@ -324,7 +332,16 @@ def _save_movements_and_average(revaluation: Revaluation) -> None:
     if product.average_cost != revaluation.new_average:
         Product.objects.filter(pk=product.pk).update(average_cost=revaluation.new_average)
         # The stores' units of the product are worth the new average (see StockLevel.stock_value).
-        StockLevel.objects.filter(product_id=product.pk).revalue_at(revaluation.new_average)
+        value_changes = StockLevel.objects.filter(product_id=product.pk).revalue_at(
+            revaluation.new_average
+        )
+        stripe = stripe_of(product.pk)
+        StoreStock.objects.add(
+            {
+                (store_id, stripe): {"on_hand": Decimal("0"), "stock_value": change}
+                for store_id, change in value_changes.items()
+            }
+        )
         product.average_cost = revaluation.new_average
 
 

@@ -133,6 +133,7 @@ def test_translations_keep_every_placeholder_of_their_english(language):
 UNLABELLED_FIELDS = {
     ("products", "stocklevel", "stocked"),
     ("products", "stocklevel", "needs_replenishing"),
+    ("products", "product", "at_reorder_level"),
 }
 
 

@@ -5,7 +5,8 @@ Purchases, sales, voids, adjustments and purchase orders keep each product's
 average cost revalues every store's ``stock_value``; a reorder-level change and
 archiving keep each row's ``minimum``/``maximum`` and ``listed``, hence the generated
 ``needs_replenishing``; a kept figure corrupted behind the engine's back is named by
-``state_differences()`` and ``verify_stock``, and ``rebuild_totals`` repairs it.
+``state_differences()`` and ``verify_stock``, and ``rebuild_totals`` repairs it. Each
+store's units and value are kept in parts (``StoreStock``) that follow every document.
 Every test ends with the ledger and running-totals check (``ledger_stays_consistent``).
 """
 
@@ -17,7 +18,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Sum
 
-from products.models import Product, StockLevel, Unit
+from products.models import STOCK_STRIPES, Product, StockLevel, StoreStock, Unit, stripe_of
 from products.services import stock_adjust
 from products.state import state_differences
 from products.tests.factories import ProductFactory, stock_up
@@ -106,6 +107,65 @@ def test_a_purchase_at_one_store_revalues_the_other_stores_and_its_void_restores
     assert level(widget, other_store).stock_value == Decimal("30")
     assert level(widget, store).stock_value == 0
     assert state_differences() == []
+
+
+def store_totals() -> dict[str, tuple[Decimal, Decimal]]:
+    """Store name -> (units, value) as the dashboard reads them: the sums of the kept parts."""
+    names = dict(StockLevel.objects.values_list("store_id", "store__name").distinct())
+    return {
+        names[row["store_id"]]: (row["units"], row["value"])
+        for row in StoreStock.objects.per_store()
+    }
+
+
+def test_the_stores_kept_totals_follow_every_document_and_revaluation(store, other_store, clerk):
+    # Two products in different parts of each store's totals (product id modulo 16).
+    widget, gadget = ProductFactory(name="Widget"), ProductFactory(name="Gadget")
+    assert stripe_of(widget.pk) != stripe_of(gadget.pk)
+    make_purchase(store=other_store, user=clerk, lines=[(widget, 3, Decimal("10.00"))])
+    make_purchase(store=store, user=clerk, lines=[(gadget, 5, Decimal("2.00"))])
+    assert store_totals() == {"Harbour Road": (3, Decimal("30")), "Main Street": (5, Decimal("10"))}
+
+    # Bought at Main at 11.00: the widget's average moves to 74 / 7 = 10.5714, and the
+    # three at the annex are worth that too.
+    purchase = make_purchase(store=store, user=clerk, lines=[(widget, 4, Decimal("11.00"))])
+    assert store_totals() == {
+        "Harbour Road": (3, Decimal("31.7142")),
+        "Main Street": (9, Decimal("10") + 4 * Decimal("10.5714")),
+    }
+    sale = make_sale(store=store, user=clerk, lines=[(gadget, 5), (widget, 1)])
+    assert store_totals() == {
+        "Harbour Road": (3, Decimal("31.7142")),
+        "Main Street": (3, 3 * Decimal("10.5714")),
+    }
+    sale_void(sale=sale, user=clerk, reason="Returned")
+    purchase_void(purchase=purchase, user=clerk, reason="Wrong supplier")
+    assert store_totals() == {"Harbour Road": (3, Decimal("30")), "Main Street": (5, Decimal("10"))}
+    assert StoreStock.objects.filter(store=store).count() == 2  # one row per part used
+
+    stock_adjust(product=widget, store=other_store, user=clerk, reason="Stocktake", counted=0)
+    assert store_totals() == {"Main Street": (5, Decimal("10"))}  # holding nothing: left out
+    assert state_differences() == []
+
+
+def test_a_corrupted_store_total_is_reported_and_rebuilt(store, other_store, clerk):
+    widget = ProductFactory(name="Widget")
+    make_purchase(store=store, user=clerk, lines=[(widget, 10, Decimal("4.00"))])
+    make_purchase(store=other_store, user=clerk, lines=[(widget, 2, Decimal("7.00"))])
+    StoreStock.objects.filter(store=store).update(on_hand=11)
+    StoreStock.objects.create(store=other_store, stripe=(stripe_of(widget.pk) + 1) % STOCK_STRIPES)
+
+    differences = state_differences()
+
+    assert [d.split(":")[0] for d in differences] == [
+        f"Stock totals of (store, part) ({store.pk}, {stripe_of(widget.pk)})"
+    ]  # the empty row is no difference: a part at zero
+    call_command("rebuild_totals", stdout=StringIO())
+    assert state_differences() == []
+    assert store_totals() == {
+        "Main Street": (10, 10 * Decimal("4.5")),
+        "Harbour Road": (2, 2 * Decimal("4.5")),
+    }
 
 
 # 3. The rule in force follows the product's reorder level
@@ -229,8 +289,10 @@ def test_a_corrupted_figure_is_reported_and_rebuilt(store, other_store, clerk, c
 
     corrupt(widget, row)
 
-    [difference] = state_differences()
-    assert named in difference
+    differences = state_differences()
+    [difference] = [d for d in differences if named in d and "(store, part)" not in d]
+    # A row's value is also in its store's kept total, which no longer matches it either.
+    assert len(differences) == (2 if named == "Value of" else 1)
     key = widget.pk if named == "Stock totals of" else row.pk
     assert f" {key}" in difference
     assert f"row {untouched.pk}" not in difference

@@ -117,14 +117,15 @@ def test_verify_stock_query_count_does_not_grow_with_rows(django_assert_num_quer
     # what is in transit by the transfers and by the ledger, and the transfer lines
     # costed unlike their departure (3); purchase orders' received quantities by their
     # receipts and as stored, and on order by the open orders and as stored (4); the
-    # products' kept totals as stored and by their stock rows, the stock rows whose
-    # kept rule, value or listing is stale (5). Customer returns: the recomputed (2) and
+    # products' kept totals as stored and by their stock rows, the stores' kept totals
+    # (their parts) as stored and by their stock rows, the stock rows whose kept rule,
+    # value or listing is stale (7). Customer returns: the recomputed (2) and
     # stored return days, the restocked lines and their movements (2), the over-returned
     # sale lines and those with more money back than paid, the returned units per product,
     # the return lines costed unlike their sale lines (9). Returns to suppliers: the
     # recomputed and stored return days (2), the returned lines and their movements (2),
     # the over-returned purchase lines, and those with more tax sent back than charged (6).
-    with django_assert_num_queries(39):
+    with django_assert_num_queries(41):
         verify_stock()
 
 
@@ -133,8 +134,8 @@ def test_verify_stock_query_count_with_differences_is_constant(
 ):
     StockLevel.objects.update(quantity=F("quantity") + 1)
 
-    # Valuation's 2, the running totals' 28 (transfers in transit, purchase orders' on
-    # order and both kinds of returns included), the stock differences, then the products
-    # and stores they name.
-    with django_assert_num_queries(39):
+    # Valuation's 2, the running totals' 30 (transfers in transit, purchase orders' on
+    # order, the stores' kept totals and both kinds of returns included), the stock
+    # differences, then the products and stores they name.
+    with django_assert_num_queries(41):
         verify_stock_failure()

@@ -727,14 +727,16 @@ def test_purchase_void_needs_the_void_permission(client, django_user_model, stor
 # posts its number), the store choice, 2 × their existence checks, 2 savepoints + 2
 # releases, the purchase, the product locks, the stock-row locks, the products' units,
 # the new stock rows and their listing, the movements, the products' tax rates, the lines,
-# the day's totals, the user's profile (the stores they act in: accounts.access) = 24.
+# the day's totals, the user's profile (the stores they act in: accounts.access), the
+# revalued products' stock rows at every store and the store's stock totals
+# (products.models.StoreStock) = 26.
 # Per line: the product choice, its average-cost update, its stock update, the value of
 # its stock rows at the new average, the product's on-hand total = 5.
 # + 1: the purchase's "created" entry in the audit history (audit.tracking; the
 # entry's content type is cached after the first, as the test warms it below).
 # + 4: the form's one-time token (core.submissions): its row inserted first and given
 # the document's page last, in one more transaction level (a savepoint and its release).
-PURCHASE_CREATE_FIXED_QUERIES = 29
+PURCHASE_CREATE_FIXED_QUERIES = 31
 PURCHASE_CREATE_QUERIES_PER_LINE = 5
 
 

@@ -791,14 +791,15 @@ def test_sale_void_needs_the_void_permission(client, django_user_model, store, w
 # releases, the products' tax rates, the sale, the product locks, the stock-row locks,
 # the movements, the lines, the products' units, the products' sales totals, the day's
 # totals, then its number (the store's counter upserted, read, and written on the
-# sale), the user's profile (the stores they act in: accounts.access) = 26.
+# sale), the user's profile (the stores they act in: accounts.access), the store's
+# stock totals (products.models.StoreStock) = 27.
 # Per line: the product choice, its stock update, the product's on-hand total = 3. A
 # sale leaves average costs alone.
 # + 1: the sale's "created" entry in the audit history (audit.tracking; the
 # entry's content type is cached after the first, as the test warms it below).
 # + 4: the form's one-time token (core.submissions): its row inserted first and given
 # the document's page last, in one more transaction level (a savepoint and its release).
-SALE_CREATE_FIXED_QUERIES = 31
+SALE_CREATE_FIXED_QUERIES = 32
 SALE_CREATE_QUERIES_PER_LINE = 3
 
 
