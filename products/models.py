@@ -272,8 +272,14 @@ class ProductQuerySet(ArchivableQuerySet):
         A reorder level of 0 is "no level set" (a new product starts there): such a
         product is never listed, out of stock or not, as in the per-store rows.
         """
+        # The supplier's state as EXISTS, not a join: with planner statistics SQLite
+        # expected half the products at their level (the flag has two values) and built
+        # a Bloom filter over the join, 10 ms instead of 1 for the 425 of the large demo.
+        active_supplier = Exists(
+            Supplier.objects.filter(pk=OuterRef("supplier_id"), is_active=True)
+        )
         return (
-            self.filter(supplier__is_active=True, reorder_level__gt=0)
+            self.filter(active_supplier, reorder_level__gt=0)
             .with_projected()
             # Cheap first: what is coming only adds, so a product above its reorder
             # level on hand is above it projected too.
