@@ -46,7 +46,7 @@ from dashboard.valuation_reports import (
 )
 from products.costs import sees_costs
 from products.models import StockLevel
-from sales.models import SaleLine, SaleReturnLine, with_profit
+from sales.models import SaleDay, SaleLine, SaleReturnLine, with_profit
 
 
 class SortedReportView(PermissionRequiredMixin, NearestPageMixin, ListView):
@@ -296,7 +296,12 @@ class SalesByProductView(SortedReportView):
                 output_field=COST_TOTAL,
             ),
         )
-        sold = self.lines.totals()
+        if self.filter_form.valid_data.get("q") or self.filter_form.valid_data.get("store"):
+            sold = self.lines.totals()
+        else:
+            # Every line of the period: its days' running totals (verify_stock checks them
+            # against the lines), not a third pass over 27,000 lines at the large demo.
+            sold = SaleDay.objects.in_period(self.period.start, self.period.end).totals()
         context["totals"] = with_profit(
             {
                 "documents": sold["documents"],

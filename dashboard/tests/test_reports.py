@@ -389,6 +389,30 @@ def test_sales_by_product_filters_by_store_and_search(manager_client, sales):
     assert report_rows(response) == as_tuples(expected) != []
 
 
+@pytest.mark.parametrize("filtered", ["store", "search"])
+def test_sales_by_product_totals_are_the_filtered_rows_totals(manager_client, sales, filtered):
+    # Unfiltered, the totals come from the days' running totals; filtered, from the lines.
+    _, south, _, recorded = sales
+    query = {"store": south.pk} if filtered == "store" else {"q": "ware b"}
+
+    response = manager_client.get(SALES_URL, {"period": "all", **query})
+
+    expected = ordered(
+        expected_by_product(
+            recorded, **({"store": south} if filtered == "store" else {"names": {"Ware B"}})
+        ),
+        "value",
+        descending=True,
+    )
+    totals = response.context["totals"]
+    assert report_rows(response) == as_tuples(expected) != []
+    assert totals["units"] == sum(row["units"] for row in expected)
+    assert totals["value"] == sum(row["value"] for row in expected)
+    assert totals["profit"] == sum(row["profit"] for row in expected)
+    all_stores = manager_client.get(SALES_URL, {"period": "all"}).context["totals"]
+    assert totals["value"] < all_stores["value"]
+
+
 def test_sales_by_product_invalid_store_is_ignored_but_search_applies(manager_client, sales):
     *_, recorded = sales
 
