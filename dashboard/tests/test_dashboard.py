@@ -886,6 +886,29 @@ def test_dashboard_chart_bars_are_drawn_inside_the_view_box(manager_client, hist
     assert any(float(height) > 0 for *_, height in rects)
 
 
+@pytest.mark.parametrize("language", ["de", "es"])
+def test_dashboard_charts_draw_in_svg_numbers_in_a_language_with_decimal_commas(
+    manager_client, history, language
+):
+    # SVG reads "195.7", never the page language's "195,7" (the bars vanished in German).
+    manager_client.post(reverse("set_language"), {"language": language, "next": "/"})
+    html = dashboard(manager_client).content.decode()
+
+    charts = [
+        html.split(f'data-testid="{chart}"', 1)[1].split("</svg>", 1)[0]
+        for chart in ("value-chart", "top-products-chart")
+    ]
+    geometry = [
+        value
+        for chart in charts
+        for value in re.findall(r' (?:x|y|x1|x2|y1|y2|width|height)="([^"]*)"', chart)
+    ]
+    assert len(geometry) > 2 * 4 * 30
+    assert [value for value in geometry if not re.fullmatch(r"-?\d+(\.\d+)?", value)] == []
+    # The amounts in the tooltips and on the axis are the language's.
+    assert "," in "".join(re.findall(r"<title>([^<]*)</title>", charts[0]))
+
+
 # Who may see it -----------------------------------------------------------------------------
 
 
