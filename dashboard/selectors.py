@@ -376,7 +376,7 @@ def needs_attention() -> dict:
         .order_by("projected", "name", "pk")
     )
     return {
-        "per_store": list(rows_with_terms(candidates, order=("projected", "pk"))[:ATTENTION_ROWS]),
+        "per_store": rows_with_terms(candidates, order=("projected", "pk"), limit=ATTENTION_ROWS),
         "per_store_count": replenishment_count(**selection),
         "in_total": list(in_total[:ATTENTION_ROWS]),
         "in_total_count": in_total.count(),

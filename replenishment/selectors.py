@@ -190,9 +190,9 @@ def with_terms(levels):
     )
 
 
-def rows_with_terms(ids, order=ORDER) -> list:
+def rows_with_terms(ids, order=ORDER, limit: int | None = None) -> list:
     """The stock rows ``ids`` (listed by :func:`replenishment_rows`) with their terms, as
-    :func:`with_terms` gives them, in ``order``.
+    :func:`with_terms` gives them, in ``order``; the first ``limit`` of them if given.
 
     By key alone: with the listing's conditions again, SQLite scanned every
     stock row to find the 50 of a page. The transfer terms are not three correlated
@@ -204,7 +204,7 @@ def rows_with_terms(ids, order=ORDER) -> list:
     rows = list(
         with_projection(StockLevel.objects.with_rule().filter(pk__in=list(ids) or [-1]))
         .select_related(*ROW_RELATIONS)
-        .order_by(*order)
+        .order_by(*order)[:limit]
     )
     sources: dict[int, list[tuple]] = {}
     products = {row.product_id for row in rows} or {-1}
