@@ -125,6 +125,11 @@ class ReportFilterForm(FilterForm):
         empty_label=_("All stores"),
     )
 
+    def narrows(self) -> bool:
+        """Whether :meth:`filter_queryset` leaves anything out (a search or a store)."""
+        data = self.valid_data
+        return bool((data.get("q") or "").strip() or data.get("store"))
+
     def filter_queryset(self, queryset, product_prefix="product", store_field="store"):
         """Apply the valid filters; an invalid one (a stale ``?store=`` id) is ignored."""
         data = self.valid_data
@@ -147,6 +152,9 @@ class CategoryReportFilterForm(ReportFilterForm):
         required=False,
         empty_label=_("All categories"),
     )
+
+    def narrows(self) -> bool:
+        return super().narrows() or bool(self.valid_data.get("category"))
 
     def filter_queryset(self, queryset, product_prefix="product", store_field="store"):
         queryset = super().filter_queryset(queryset, product_prefix, store_field)

@@ -296,7 +296,7 @@ class SalesByProductView(SortedReportView):
                 output_field=COST_TOTAL,
             ),
         )
-        if self.filter_form.valid_data.get("q") or self.filter_form.valid_data.get("store"):
+        if self.filter_form.narrows():
             sold = self.lines.totals()
         else:
             # Every line of the period: its days' running totals (verify_stock checks them

@@ -916,6 +916,22 @@ def stripe_of(product_id: int) -> int:
     return product_id % STOCK_STRIPES
 
 
+def add_store_stock_changes(
+    changes: dict, product_id: int, *, units: dict | None = None, values: dict | None = None
+) -> dict:
+    """Add a product's changes of units and of value per store (store id -> amount) to
+    ``changes``, the argument of :meth:`StoreStockQuerySet.add`; return ``changes``."""
+    units, values = units or {}, values or {}
+    stripe = stripe_of(product_id)
+    for store_id in units.keys() | values.keys():
+        amounts = changes.setdefault(
+            (store_id, stripe), {"on_hand": Decimal("0"), "stock_value": Decimal("0")}
+        )
+        amounts["on_hand"] += units.get(store_id, Decimal("0"))
+        amounts["stock_value"] += values.get(store_id, Decimal("0"))
+    return changes
+
+
 # The ledger fields a revaluation may restate (see products.valuation): what a
 # movement was worth. What moved, where, when and why never changes.
 VALUATION_FIELDS = frozenset({"unit_cost", "value", "average_cost_after"})

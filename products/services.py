@@ -26,7 +26,7 @@ from products.models import (
     StockMovement,
     StoreStock,
     Unit,
-    stripe_of,
+    add_store_stock_changes,
 )
 from products.valuation import (
     AVERAGE_COST_PLACES,
@@ -315,7 +315,9 @@ def _apply(
                 quantity=quantity, stock_value=Value(new_quantity * average)
             )
             value_changes = {store.pk: new_quantity * average - level.stock_value}
-        _add_store_stock(store_stock, pid, {store.pk: net_quantity[pid]}, value_changes)
+        add_store_stock_changes(
+            store_stock, pid, units={store.pk: net_quantity[pid]}, values=value_changes
+        )
         # The product's total over all stores (a column, so lists and reports read
         # it), under the product lock already held: no other lock, no row that
         # sales of other products also update.
@@ -342,20 +344,6 @@ def _apply(
     if originals:
         revalue([products[pid] for pid in originals], since=originals)
     return movements
-
-
-def _add_store_stock(
-    store_stock: dict, product_id: int, units: dict[int, Decimal], values: dict[int, Decimal]
-) -> None:
-    """Add a product's changes of units and value per store (store id -> amount) to
-    ``store_stock``, the changes of :class:`~products.models.StoreStock` to write."""
-    stripe = stripe_of(product_id)
-    for store_id in units.keys() | values.keys():
-        amounts = store_stock.setdefault(
-            (store_id, stripe), {"on_hand": Decimal("0"), "stock_value": Decimal("0")}
-        )
-        amounts["on_hand"] += units.get(store_id, Decimal("0"))
-        amounts["stock_value"] += values.get(store_id, Decimal("0"))
 
 
 def _valuations(products, net_quantity, valued) -> dict[int, dict]:

@@ -43,7 +43,7 @@ from products.models import (
     StockLevel,
     StockMovement,
     StoreStock,
-    stripe_of,
+    add_store_stock_changes,
 )
 
 AVERAGE_COST_PLACES = Decimal("0.0001")
@@ -335,13 +335,7 @@ def _save_movements_and_average(revaluation: Revaluation) -> None:
         value_changes = StockLevel.objects.filter(product_id=product.pk).revalue_at(
             revaluation.new_average
         )
-        stripe = stripe_of(product.pk)
-        StoreStock.objects.add(
-            {
-                (store_id, stripe): {"on_hand": Decimal("0"), "stock_value": change}
-                for store_id, change in value_changes.items()
-            }
-        )
+        StoreStock.objects.add(add_store_stock_changes({}, product.pk, values=value_changes))
         product.average_cost = revaluation.new_average
 
 
