@@ -10,10 +10,13 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dashboard.forms import PeriodForm
 from dashboard.selectors import dashboard_summary
+from products.models import Product
 from products.tests.factories import ProductFactory
 from purchases.returns import PurchaseReturnLineInput, purchase_return
 from purchases.tests.factories import receive
@@ -119,6 +122,41 @@ def test_the_sales_report_is_net_of_returns(widget, manager_client):
     content = b"".join(csv.streaming_content).decode("utf-8-sig")
     # Untaxed: no tax, and the gross is the net.
     assert "W-1,Widget,3,30.00,0.00,30.00,16.0000,14.0000" in io.StringIO(content).read()
+
+
+def _outer_grouping_terms(sql: str) -> list[str]:
+    # The subqueries of the select list come first: the last GROUP BY is the query's own.
+    grouped = sql.rsplit(" GROUP BY ", 1)[1].split(" ORDER BY ")[0]
+    return [term.strip() for term in grouped.split(",")]
+
+
+@pytest.mark.parametrize("view", ["dashboard", "report"])
+def test_what_came_back_is_read_once_per_product_not_grouped_by(
+    widget, store, manager_client, view
+):
+    # The returns' subqueries are select terms of each product's row (OncePerGroup):
+    # as grouping terms the database computed them for every sale line.
+    # A sale after the period, so the dashboard reads the period's lines too.
+    other = Product.objects.get(sku="O-1")
+    make_sale(store=store, lines=[(other, 1, D("7.00"))], date=datetime.date(2026, 4, 10))
+    query = {"period": "custom", "start": "2026-03-01", "end": "2026-03-31"}
+    url = reverse("dashboard:index" if view == "dashboard" else "reports:sales-by-product")
+    with CaptureQueriesContext(connection) as queries:
+        response = manager_client.get(url, query)
+
+    assert response.status_code == 200
+    [per_product] = [q["sql"] for q in queries.captured_queries if "sold_units" in q["sql"]]
+    assert "sales_salereturnline" in per_product
+    assert len(_outer_grouping_terms(per_product)) == 1
+    rows = (
+        response.context["summary"]["top_products"]
+        if view == "dashboard"
+        else response.context["object_list"]
+    )
+    assert [(row["product__name"], row["units"], row["value"]) for row in rows] == [
+        ("Widget", D("3"), D("30")),
+        ("Other", D("4"), D("28")),
+    ]
 
 
 def test_the_dashboard_shows_purchases_net_of_returns_to_suppliers(store, manager):
