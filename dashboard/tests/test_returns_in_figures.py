@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dashboard.forms import PeriodForm
-from dashboard.selectors import dashboard_summary
+from dashboard.selectors import dashboard_summary, top_products
 from products.models import Product
 from products.tests.factories import ProductFactory
 from purchases.returns import PurchaseReturnLineInput, purchase_return
@@ -131,12 +131,10 @@ def _outer_grouping_terms(sql: str) -> list[str]:
 
 
 @pytest.mark.parametrize("view", ["dashboard", "report"])
-def test_what_came_back_is_read_once_per_product_not_grouped_by(
+def test_a_period_that_is_not_all_of_history_is_net_of_its_returns(
     widget, store, manager_client, view
 ):
-    # The returns' subqueries are select terms of each product's row (OncePerGroup):
-    # as grouping terms the database computed them for every sale line.
-    # A sale after the period, so the dashboard reads the period's lines too.
+    # A sale after the period, so both read the period's lines, not the all-time totals.
     other = Product.objects.get(sku="O-1")
     make_sale(store=store, lines=[(other, 1, D("7.00"))], date=datetime.date(2026, 4, 10))
     query = {"period": "custom", "start": "2026-03-01", "end": "2026-03-31"}
@@ -145,9 +143,6 @@ def test_what_came_back_is_read_once_per_product_not_grouped_by(
         response = manager_client.get(url, query)
 
     assert response.status_code == 200
-    [per_product] = [q["sql"] for q in queries.captured_queries if "sold_units" in q["sql"]]
-    assert "sales_salereturnline" in per_product
-    assert len(_outer_grouping_terms(per_product)) == 1
     rows = (
         response.context["summary"]["top_products"]
         if view == "dashboard"
@@ -156,6 +151,44 @@ def test_what_came_back_is_read_once_per_product_not_grouped_by(
     assert [(row["product__name"], row["units"], row["value"]) for row in rows] == [
         ("Widget", D("3"), D("30")),
         ("Other", D("4"), D("28")),
+    ]
+    # What came back is read once per product's row (OncePerGroup): as grouping terms
+    # the database computed its subqueries for every sale line.
+    [per_product] = [q["sql"] for q in queries.captured_queries if "sold_units" in q["sql"]]
+    assert "sales_salereturnline" in per_product
+    assert len(_outer_grouping_terms(per_product)) == 1
+
+
+def test_the_top_products_are_ranked_by_what_they_kept(store, manager):
+    # Two shown. The best seller kept least of it; the third best seller ranks second
+    # once the returns are out; the fourth came back whole and is left out.
+    names = ["Best", "Second", "Third", "Gone"]
+    products = {name: ProductFactory(name=name) for name in names}
+    for product in products.values():
+        receive(product, store, 100, unit_cost=D("1.00"))
+    sold = {"Best": 100, "Second": 50, "Third": 40, "Gone": 5}
+    sales = {
+        name: make_sale(store=store, lines=[(products[name], sold[name], D("1.00"))], date=SALE_DAY)
+        for name in names
+    }
+    for name, back in (("Best", 95), ("Gone", 5)):
+        line = sales[name].lines.get()
+        sale_return(
+            sale=sales[name],
+            lines=[ReturnLineInput(line, D(back), True)],
+            user=manager,
+            date=RETURN_DAY,
+        )
+    # A sale after the period: the period is not all of history.
+    make_sale(
+        store=store, lines=[(products["Third"], 1, D("1.00"))], date=datetime.date(2026, 4, 1)
+    )
+
+    rows = top_products(period(period="custom", start="2026-03-01", end="2026-03-31"), limit=2)
+
+    assert [(row["product__name"], row["units"], row["value"]) for row in rows] == [
+        ("Second", D("50"), D("50")),
+        ("Third", D("40"), D("40")),
     ]
 
 
