@@ -265,13 +265,11 @@ def top_products(period: Period, limit: int = TOP_PRODUCTS) -> list[dict]:
         .annotate(
             sold_units=Sum("quantity"),
             sold_value=Sum("net_amount", output_field=TOTAL),
-            **returned_per_product(returns),
+            **returned_per_product(returns, with_cost=False),
         )
-        # Net of the period's returns.
-        .annotate(
-            units=F("sold_units") - F("returned_units"),
-            value=F("sold_value") - F("returned_value"),
-        )
+        # Net of the period's returns: the value to rank by in SQL, the units after
+        # (each net figure in SQL repeats the subquery of what came back).
+        .annotate(value=F("sold_value") - F("returned_value"))
         .order_by("-value", "product_key")[:limit]
     )
     products = named_products(row["product_key"] for row in rows)
@@ -283,11 +281,11 @@ def top_products(period: Period, limit: int = TOP_PRODUCTS) -> list[dict]:
         {
             "product_id": row["product_key"],
             **products[row["product_key"]],
-            "units": row["units"],
+            "units": row["sold_units"] - row["returned_units"],
             "value": row["value"],
         }
         for row in rows
-        if row["units"] > 0
+        if row["sold_units"] > row["returned_units"]
     ]
 
 
@@ -303,11 +301,12 @@ def named_products(product_ids) -> dict[int, dict]:
     }
 
 
-def returned_per_product(returns, *, with_tax: bool = False) -> dict:
+def returned_per_product(returns, *, with_tax: bool = False, with_cost: bool = True) -> dict:
     """Annotations of a per-product row: what came back on ``returns`` (return lines) of
     its product: ``returned_units``, ``returned_value`` (what the units sold for, net of
-    tax: what the sales lose), ``restocked_cost`` (the cost of the units back on the
-    shelf) and, ``with_tax``, ``returned_tax``; each a correlated subquery, zero if none.
+    tax: what the sales lose), ``with_cost``, ``restocked_cost`` (the cost of the units
+    back on the shelf) and, ``with_tax``, ``returned_tax``; each a correlated subquery,
+    zero if none.
 
     Returns are few beside sales: the subqueries run only for the rows whose product
     came back at all (the products of ``returns``, one list the database builds
@@ -347,8 +346,11 @@ def returned_per_product(returns, *, with_tax: bool = False) -> dict:
     annotations = {
         "returned_units": total(F("quantity"), UNITS_TOTAL),
         "returned_value": total(F("net_amount"), TOTAL),
-        "restocked_cost": total(F("quantity") * F("unit_cost"), COST_TOTAL, restock=True),
     }
+    if with_cost:
+        annotations["restocked_cost"] = total(
+            F("quantity") * F("unit_cost"), COST_TOTAL, restock=True
+        )
     if with_tax:
         annotations["returned_tax"] = total(F("tax_amount"), TOTAL)
     return annotations
