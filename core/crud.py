@@ -148,10 +148,14 @@ class ListFilterForm(FilterForm):
 
     search_fields: tuple[str, ...] = ("name",)
 
+    def search(self, queryset, text: str | None):
+        """``queryset`` narrowed to the rows with every word of ``text`` in ``search_fields``."""
+        return matching_every_word(queryset, text, self.search_fields)
+
     def filter_queryset(self, queryset):
         """Narrow ``queryset`` to what the form asks for."""
         data = self.valid_data
-        queryset = matching_every_word(queryset, data.get("q"), self.search_fields)
+        queryset = self.search(queryset, data.get("q"))
         status = data.get("status") or "active"
         if status == "active":
             queryset = queryset.filter(is_active=True)

@@ -21,6 +21,7 @@ from products.models import (
     Unit,
     fractional_in_transit,
 )
+from products.search import SEARCH_FIELDS, matching
 from stores.models import Store
 
 
@@ -349,7 +350,11 @@ class ProductField(RecordField):
 
 
 class ProductFilterForm(ListFilterForm):
-    search_fields = ("name", "sku", "supplier__name")
+    search_fields = SEARCH_FIELDS
+
+    def search(self, queryset, text):
+        # An index on SQLite too (products.search).
+        return matching(queryset, text)
 
     category = forms.ModelChoiceField(
         label=_("Category"),
