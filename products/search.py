@@ -17,7 +17,11 @@ SQLite table to alter it, which drops the table's triggers, so they are not
 made by a migration but after every ``migrate`` (:func:`ensure_search_index`,
 on ``post_migrate``), which also rebuilds the index whenever a trigger was
 missing. An SQLite without FTS5 or the trigram tokenizer (before 3.34) keeps
-the pattern search, as do MariaDB and PostgreSQL.
+the pattern search, as does MariaDB.
+
+On PostgreSQL the words are matched through the trigram indexes too, each as a
+union (name or SKU; supplier's name): with the OR across the supplier join, the
+planner read every product instead.
 """
 
 from django.db import DatabaseError, connections
@@ -92,13 +96,19 @@ def ensure_search_index(using: str = "default") -> bool:
 
 
 def has_search_index(connection) -> bool:
-    """Whether ``connection``'s database has the index (looked up once per database)."""
-    if connection.vendor != "sqlite":
+    """Whether ``connection``'s database has the search's indexes: on SQLite the FTS5
+    tables, on PostgreSQL the trigram indexes (looked up once per database)."""
+    if connection.vendor not in ("sqlite", "postgresql"):
         return False
     known = connection.__dict__.setdefault("_search_index", {})
     name = connection.settings_dict["NAME"]
     if name not in known:
-        known[name] = "product_search" in connection.introspection.table_names()
+        if connection.vendor == "sqlite":
+            known[name] = "product_search" in connection.introspection.table_names()
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'product_name_trgm'")
+                known[name] = cursor.fetchone() is not None
     return known[name]
 
 
@@ -108,18 +118,31 @@ def _indexed(index: str, word: str) -> RawSQL:
     return RawSQL(f"SELECT rowid FROM {index} WHERE {index} MATCH %s", [phrase])
 
 
+def _word_condition(model, vendor: str, word: str) -> Q:
+    """The products with ``word`` in their name, SKU or supplier's name, through the
+    database's indexes."""
+    if vendor == "sqlite":
+        return Q(pk__in=_indexed("product_search", word)) | Q(
+            supplier_id__in=_indexed("supplier_search", word)
+        )
+    # PostgreSQL: each side through its own trigram indexes, as a union. With the OR
+    # across the supplier join it read every product (24 ms at the large demo, 2.4 so).
+    products = model._base_manager
+    by_product = products.filter(Q(name__icontains=word) | Q(sku__icontains=word))
+    by_supplier = products.filter(supplier__name__icontains=word)
+    return Q(pk__in=by_product.values("pk").union(by_supplier.values("pk"), all=True))
+
+
 def matching(queryset, text: str | None):
     """``queryset`` (products) narrowed to those with every word of ``text``, in any order,
     in their name, SKU or supplier's name: "drill cordless" finds "Cordless Drill"."""
     words = (text or "").split()[:SEARCH_WORDS]
-    if not has_search_index(connections[queryset.db]):
+    connection = connections[queryset.db]
+    if not has_search_index(connection):
         return matching_every_word(queryset, text, SEARCH_FIELDS)
     for word in words:
         if len(word) < INDEXED_WORD_LENGTH:
             queryset = matching_every_word(queryset, word, SEARCH_FIELDS)
         else:
-            queryset = queryset.filter(
-                Q(pk__in=_indexed("product_search", word))
-                | Q(supplier_id__in=_indexed("supplier_search", word))
-            )
+            queryset = queryset.filter(_word_condition(queryset.model, connection.vendor, word))
     return queryset
