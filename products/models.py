@@ -863,12 +863,17 @@ class StoreStockQuerySet(models.QuerySet):
             .filter(units__gt=0)
         )
 
+    def rows_in_stock(self) -> int:
+        """How many stock rows hold units, at every store (what ``quantity > 0`` counts)."""
+        return self.aggregate(rows=Coalesce(Sum("rows_in_stock"), 0))["rows"]
+
 
 class StoreStock(models.Model):
     """Units on hand at one store and their value, kept by the stock engine in parts.
 
-    The sums of the store's ``StockLevel.quantity`` and ``stock_value``, so the
-    dashboard reads a few rows, not 160,000 stock rows. In ``STOCK_STRIPES``
+    The sums of the store's ``StockLevel.quantity`` and ``stock_value``, and how
+    many of its stock rows hold units, so the dashboard and the stock report read
+    a few rows, not 160,000 stock rows. In ``STOCK_STRIPES``
     parts (a product adds to part ``product_id % STOCK_STRIPES``): sales of
     different products at one store mostly update different rows, so this
     total does not queue every sale of the store behind the one before.
@@ -894,6 +899,9 @@ class StoreStock(models.Model):
     stock_value = models.DecimalField(
         _("stock value"), max_digits=32, decimal_places=COST_TOTAL_PLACES, default=Decimal("0")
     )
+    # How many of the part's stock rows hold units: the stock report's rows, counted
+    # without reading 116,000 of them (a sequential scan on PostgreSQL, 40 ms).
+    rows_in_stock = models.IntegerField(_("stock rows with units"), default=0)
 
     objects = StoreStockQuerySet.as_manager()
 
@@ -917,18 +925,26 @@ def stripe_of(product_id: int) -> int:
 
 
 def add_store_stock_changes(
-    changes: dict, product_id: int, *, units: dict | None = None, values: dict | None = None
+    changes: dict,
+    product_id: int,
+    *,
+    units: dict | None = None,
+    values: dict | None = None,
+    rows: dict | None = None,
 ) -> dict:
-    """Add a product's changes of units and of value per store (store id -> amount) to
+    """Add a product's changes of units, of value and of stock rows holding units (+1 for
+    a row that had none and has some, -1 the other way) per store (store id -> amount) to
     ``changes``, the argument of :meth:`StoreStockQuerySet.add`; return ``changes``."""
-    units, values = units or {}, values or {}
+    units, values, rows = units or {}, values or {}, rows or {}
     stripe = stripe_of(product_id)
-    for store_id in units.keys() | values.keys():
+    for store_id in units.keys() | values.keys() | rows.keys():
         amounts = changes.setdefault(
-            (store_id, stripe), {"on_hand": Decimal("0"), "stock_value": Decimal("0")}
+            (store_id, stripe),
+            {"on_hand": Decimal("0"), "stock_value": Decimal("0"), "rows_in_stock": 0},
         )
         amounts["on_hand"] += units.get(store_id, Decimal("0"))
         amounts["stock_value"] += values.get(store_id, Decimal("0"))
+        amounts["rows_in_stock"] += rows.get(store_id, 0)
     return changes
 
 

@@ -315,8 +315,13 @@ def _apply(
                 quantity=quantity, stock_value=Value(new_quantity * average)
             )
             value_changes = {store.pk: new_quantity * average - level.stock_value}
+        holds_units = level.quantity + net_quantity[pid] > 0
         add_store_stock_changes(
-            store_stock, pid, units={store.pk: net_quantity[pid]}, values=value_changes
+            store_stock,
+            pid,
+            units={store.pk: net_quantity[pid]},
+            values=value_changes,
+            rows={store.pk: int(holds_units) - int(level.quantity > 0)},
         )
         # The product's total over all stores (a column, so lists and reports read
         # it), under the product lock already held: no other lock, no row that

@@ -6,7 +6,8 @@ each stock row's value at the average cost (``StockLevel.stock_value``, also whe
 revaluation changes the average). Rule edits and reorder-level changes keep
 each stock row's rule in force (``StockLevel.minimum``, ``maximum``), from
 which the database derives the indexed ``needs_replenishing`` flag. Each
-store's units on hand and their value are kept in parts (``StoreStock``). Lists,
+store's units on hand, their value and its stock rows holding units are kept in
+parts (``StoreStock``). Lists,
 reports and the dashboard read these instead of summing 160,000 stock rows per
 request. ``verify_stock`` compares them with what they summarise, and
 ``rebuild_totals`` recomputes them (registered in products.apps).
@@ -15,7 +16,7 @@ request. ``verify_stock`` compares them with what they summarise, and
 from decimal import Decimal
 
 from django.db import models, transaction
-from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Mod, Round
 
 from core.models import QUANTITY_PLACES, STOCK_QUANTITY
@@ -31,7 +32,7 @@ from products.models import (
 )
 
 TOTALS = ["on_hand", "on_order"]
-STORE_TOTALS = ["on_hand", "stock_value"]
+STORE_TOTALS = ["on_hand", "stock_value", "rows_in_stock"]
 # How many stock rows with a stale rule or value a report lists (and then "more").
 LISTED_ROWS = 20
 VALUE_TOLERANCE = Value(
@@ -67,12 +68,16 @@ def state_differences() -> list[str]:
 
 
 def expected_store_stock() -> dict[tuple[int, int], dict]:
-    """(store id, part) -> the sums of its stock rows' ``quantity`` and ``stock_value``: what
-    ``StoreStock`` keeps (see ``stripe_of``)."""
+    """(store id, part) -> the sums of its stock rows' ``quantity`` and ``stock_value``, and
+    how many hold units: what ``StoreStock`` keeps (see ``stripe_of``)."""
     rows = (
         StockLevel.objects.order_by()
         .values("store_id", stripe=Mod("product_id", STOCK_STRIPES))
-        .annotate(on_hand=Sum("quantity"), stock_value=Sum("stock_value"))
+        .annotate(
+            on_hand=Sum("quantity"),
+            stock_value=Sum("stock_value"),
+            rows_in_stock=Count("pk", filter=Q(quantity__gt=0)),
+        )
     )
     return {(row.pop("store_id"), int(row.pop("stripe"))): row for row in rows}
 

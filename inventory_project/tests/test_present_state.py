@@ -168,6 +168,30 @@ def test_a_corrupted_store_total_is_reported_and_rebuilt(store, other_store, cle
     }
 
 
+def test_the_stock_rows_holding_units_are_counted_as_they_fill_and_empty(store, other_store, clerk):
+    widget, gadget = ProductFactory(name="Widget"), ProductFactory(name="Gadget")
+    make_purchase(store=store, user=clerk, lines=[(widget, 2), (gadget, 1)])
+    make_purchase(store=other_store, user=clerk, lines=[(widget, 1)])
+    assert StoreStock.objects.rows_in_stock() == 3
+
+    sale = make_sale(store=store, user=clerk, lines=[(widget, 2), (gadget, 1)])
+    assert StoreStock.objects.rows_in_stock() == 1  # emptied: Main's two rows
+    sale_void(sale=sale, user=clerk, reason="Returned")
+    assert StoreStock.objects.rows_in_stock() == 3
+    make_sale(store=store, user=clerk, lines=[(widget, 1)])
+    assert StoreStock.objects.rows_in_stock() == 3  # still holding one
+    stock_adjust(product=widget, store=other_store, user=clerk, reason="Stocktake", counted=0)
+    assert StoreStock.objects.rows_in_stock() == 2
+    assert StoreStock.objects.rows_in_stock() == StockLevel.objects.filter(quantity__gt=0).count()
+
+    StoreStock.objects.filter(store=store, stripe=stripe_of(widget.pk)).update(rows_in_stock=7)
+    [difference] = state_differences()
+    assert "'rows_in_stock': 7" in difference
+    call_command("rebuild_totals", stdout=StringIO())
+    assert state_differences() == []
+    assert StoreStock.objects.rows_in_stock() == 2
+
+
 # 3. The rule in force follows the product's reorder level
 
 
