@@ -873,10 +873,10 @@ class StoreStock(models.Model):
 
     The sums of the store's ``StockLevel.quantity`` and ``stock_value``, and how
     many of its stock rows hold units, so the dashboard and the stock report read
-    a few rows, not 160,000 stock rows. In ``STOCK_STRIPES``
-    parts (a product adds to part ``product_id % STOCK_STRIPES``): sales of
-    different products at one store mostly update different rows, so this
-    total does not queue every sale of the store behind the one before.
+    a few rows, not 160,000 stock rows. In ``STOCK_STRIPES`` parts (a product
+    adds to part ``product_id % STOCK_STRIPES``): sales of different products at
+    one store mostly update different rows, so this total does not queue every
+    sale of the store behind the one before.
     verify_stock checks the parts against the stock rows; rebuild_totals
     recomputes them (products.state).
     """

@@ -7,9 +7,8 @@ revaluation changes the average). Rule edits and reorder-level changes keep
 each stock row's rule in force (``StockLevel.minimum``, ``maximum``), from
 which the database derives the indexed ``needs_replenishing`` flag. Each
 store's units on hand, their value and its stock rows holding units are kept in
-parts (``StoreStock``). Lists,
-reports and the dashboard read these instead of summing 160,000 stock rows per
-request. ``verify_stock`` compares them with what they summarise, and
+parts (``StoreStock``). Lists, reports and the dashboard read these instead of
+summing 160,000 stock rows per request. ``verify_stock`` compares them with what they summarise, and
 ``rebuild_totals`` recomputes them (registered in products.apps).
 """
 
