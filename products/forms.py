@@ -21,7 +21,7 @@ from products.models import (
     Unit,
     fractional_in_transit,
 )
-from products.search import SEARCH_FIELDS, matching
+from products.search import matching
 from stores.models import Store
 
 
@@ -350,10 +350,8 @@ class ProductField(RecordField):
 
 
 class ProductFilterForm(ListFilterForm):
-    search_fields = SEARCH_FIELDS
-
     def search(self, queryset, text):
-        # An index on SQLite too (products.search).
+        # Name, SKU and supplier's name, through the databases' indexes (products.search).
         return matching(queryset, text)
 
     category = forms.ModelChoiceField(
