@@ -1,9 +1,11 @@
 """Chart geometry: round axis tops, bars inside the drawing, heights in proportion."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,7 +17,9 @@ from dashboard.charts import (
     WIDTH,
     nice_ceiling,
     ranking_bars,
+    ranking_chart_svg,
     value_bars,
+    value_chart_svg,
 )
 
 D = Decimal
@@ -192,3 +196,40 @@ def test_ranking_bars_empty_has_room_for_a_message():
 
     assert chart["rows"] == []
     assert chart["height"] > 0
+
+
+# The markup (built in Python, see dashboard.charts.value_chart_svg) -----------------------
+
+
+def test_ranking_chart_svg_escapes_product_names_and_shortens_them():
+    name = 'Nuts & <b>Bolts</b> "M8" with a very long name indeed'
+    rows = [{"product__name": name, "value": D("1234.5"), "units": D("3"), "unit": "pcs"}]
+
+    svg = ranking_chart_svg(ranking_bars(rows))
+
+    assert "<b>" not in svg
+    assert "<title>Nuts &amp; &lt;b&gt;Bolts&lt;/b&gt; &quot;M8&quot; with a very long" in svg
+    assert ": $1,234.50 (3 pcs sold)</title>" in svg
+    # Shortened to 30 characters for a wide screen and PHONE_NAME_CHARS for a phone.
+    assert ">Nuts &amp; &lt;b&gt;Bolts&lt;/b&gt; &quot;M8&quot; with…</text>" in svg
+    assert ">Nuts &amp; &lt;b&gt;Bol…</text>" in svg
+    assert ">$1,235</text>" in svg
+
+
+def test_value_chart_svg_draws_every_bar_with_its_tooltip_and_numbers_for_svg():
+    chart = value_bars(points([("1000.5", "20"), ("0", "0"), ("7", "3.25")]), "day")
+
+    with translation.override("de"):
+        svg = value_chart_svg(chart, "day")
+
+    rects = re.findall(r'<rect x="([^"]+)" y="([^"]+)" width="([^"]+)" height="([^"]+)"', svg)
+    assert len(rects) == 2 * 3
+    assert [float(value) for rect in rects for value in rect]  # SVG numbers, no "195,7"
+    assert [
+        (float(x), float(y), float(h))
+        for x, y, _, h in rects[::2]  # the sales bars
+    ] == [(bar["sales_x"], bar["sales_y"], bar["sales_height"]) for bar in chart["bars"]]
+    titles = re.findall(r"<g>\s*<title>([^<]*)</title>", svg)
+    assert len(titles) == 3
+    assert "1.000,50" in titles[0] and "20,00" in titles[0]  # the amounts in German
+    assert svg.count("<line ") == len(chart["ticks"]) + 1  # the grid and the baseline
