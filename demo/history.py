@@ -522,7 +522,7 @@ SALE_FIELDS = [
 SALE_LINE_FIELDS = [
     "sale", "product", "quantity", "unit_price", "unit_cost", "list_price",
     "discount", "discount_percent", "document_discount", "tax_percent",
-    "net_amount", "tax_amount", "price_set_by",
+    "net_amount", "tax_amount", "price_set_by", "sale_date", "voided",
 ]  # fmt: skip
 MOVEMENT_FIELDS = [
     "product", "store", "quantity", "balance_after", "kind", "document_id", "note",
@@ -822,18 +822,18 @@ class BulkHistory:
         sale_discount = TRADE_DISCOUNT if rng.random() < self.SALE_DISCOUNT_RATE else None
         # Priced as sale_confirm prices them (sales.pricing), at the list prices.
         priced = price_lines(to_price, discount=sale_discount, includes_tax=self.includes_tax)
-        for (product_id, quantity, unit_cost), line, amounts in zip(
-            lines, to_price, priced, strict=True
-        ):
-            self.pending["sale_lines"].append(
-                (
-                    sale_id, product_id, quantity, line.unit_price, unit_cost, line.unit_price,
-                    amounts.discount, line.discount.percent if line.discount else None,
-                    amounts.document_discount, line.tax_percent, amounts.net, amounts.tax,
-                    # Who gave the discount: none when sold at the list price.
-                    self.user_id if amounts.discount or amounts.document_discount else None,
-                )
-            )  # fmt: skip
+        sale_lines = [
+            (
+                sale_id, product_id, quantity, line.unit_price, unit_cost, line.unit_price,
+                amounts.discount, line.discount.percent if line.discount else None,
+                amounts.document_discount, line.tax_percent, amounts.net, amounts.tax,
+                # Who gave the discount: none when sold at the list price.
+                self.user_id if amounts.discount or amounts.document_discount else None,
+            )
+            for (product_id, quantity, unit_cost), line, amounts in zip(
+                lines, to_price, priced, strict=True
+            )
+        ]  # fmt: skip
         voided_at = voided_by = None
         void_reason = ""
         if rng.random() < self.SALE_VOID_RATE:
@@ -852,6 +852,10 @@ class BulkHistory:
                     void_at,
                     unit_cost,
                 )
+        # Each line with its sale's date and state, as sale_confirm and sale_void leave them.
+        self.pending["sale_lines"].extend(
+            (*line, self.adapt_date(day), voided_at is not None) for line in sale_lines
+        )
         self.pending["sales"].append(
             (
                 sale_id,

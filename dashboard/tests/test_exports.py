@@ -710,6 +710,7 @@ def bulk_sales(store, customer, product):
     SaleLine.objects.bulk_create(
         SaleLine(
             sale=sale,
+            sale_date=sale.date,
             product=product,
             quantity=1 + n % 5,
             unit_price=D("2.50"),

@@ -17,7 +17,7 @@ from accounts.tests.factories import staff_user
 from products.services import InsufficientStock
 from products.tests.factories import ProductFactory, stock_up
 from products.tests.stock_checks import stock_snapshot
-from sales.models import ProductSales, SaleDay
+from sales.models import ProductSales, SaleDay, SaleLine
 from sales.services import sale_void
 from sales.tests.factories import make_sale
 
@@ -98,4 +98,53 @@ def test_verify_stock_reports_a_wrong_total_and_rebuild_totals_repairs_it(store,
 
     assert day_row(SaleDay, MONDAY)["units"] == 3
     assert product_row(bolt) == {"units": 3, "value": D("7.50")}
+    call_command("verify_stock", stdout=StringIO())
+
+
+# Each line's copy of its sale's date and state (SaleLine.sale_date, voided) ----------------
+
+
+def line_copies(sale) -> list[tuple]:
+    return list(sale.lines.order_by("pk").values_list("sale_date", "voided"))
+
+
+def test_lines_carry_their_sales_date_and_are_marked_when_it_is_voided(store, bolt, nut):
+    kept = make_sale(store=store, date=MONDAY, lines=[(bolt, 1), (nut, 2)])
+    voided = make_sale(store=store, date=TUESDAY, lines=[(bolt, 3), (nut, 1)])
+
+    assert line_copies(kept) == [(MONDAY, False), (MONDAY, False)]
+    assert line_copies(voided) == [(TUESDAY, False), (TUESDAY, False)]
+
+    sale_void(sale=voided, user=staff_user(), reason="Keyed twice")
+
+    assert line_copies(voided) == [(TUESDAY, True), (TUESDAY, True)]
+    assert line_copies(kept) == [(MONDAY, False), (MONDAY, False)]
+    # What every per-product figure of a period reads: the kept sale's lines only.
+    assert SaleLine.objects.of_valid_documents().in_period(MONDAY, TUESDAY).count() == 2
+    assert SaleLine.objects.of_valid_documents().in_period(TUESDAY, TUESDAY).count() == 0
+
+
+def test_verify_stock_reports_a_line_whose_copy_differs_and_rebuild_totals_repairs_it(
+    store, bolt, nut
+):
+    kept = make_sale(store=store, date=MONDAY, lines=[(bolt, 1)])
+    voided = make_sale(store=store, date=TUESDAY, lines=[(nut, 2)])
+    sale_void(sale=voided, user=staff_user(), reason="Keyed twice")
+    # As a restore of an older backup, or a write behind the services' back, may leave them.
+    kept.lines.update(sale_date=TUESDAY)
+    voided.lines.update(voided=False)
+
+    with pytest.raises(CommandError, match="2 running total"):
+        call_command("verify_stock", stdout=(output := StringIO()))
+    assert f"Sale #{kept.pk} line {kept.lines.get().pk}: dated {TUESDAY}, its sale {MONDAY}" in (
+        output.getvalue()
+    )
+    assert f"line {voided.lines.get().pk}: dated {TUESDAY}, its sale {TUESDAY} voided" in (
+        output.getvalue()
+    )
+
+    call_command("rebuild_totals", stdout=StringIO())
+
+    assert line_copies(kept) == [(MONDAY, False)]
+    assert line_copies(voided) == [(TUESDAY, True)]
     call_command("verify_stock", stdout=StringIO())
