@@ -31,12 +31,7 @@ from dashboard.periods import MAX_DAILY_POINTS, MAX_MONTHLY_POINTS, Period
 from people.models import Customer, Supplier
 from products.models import Category, Product, StoreStock
 from purchases.models import Purchase, PurchaseDay, PurchaseReturnDay
-from replenishment.selectors import (
-    replenishment_count,
-    replenishment_rows,
-    replenishment_selection,
-    rows_with_terms,
-)
+from replenishment.selectors import lowest_needs
 from sales.models import (
     ProductSales,
     ReturnDay,
@@ -362,22 +357,7 @@ def needs_attention() -> dict:
     """What needs replenishing, by projected stock: per store (the replenishment list's rows,
     lowest first), and products whose total over all stores is at or below their reorder
     level (on hand + on order + drafts + in transit: ``Product.objects.needing_reorder``)."""
-    selection = replenishment_selection()  # what is planned or coming, looked up once
-    planned = selection["planned_or_coming"]
-    per_store = replenishment_rows(**selection)
-    # The lowest projected rows, without the terms of every low row: among products
-    # with nothing planned or coming, projected is on hand + on order (the row's own
-    # columns), so their lowest ten; and the few low rows of the others, whatever their
-    # projected stock. The terms are read for these only. -1, never a key, keeps the
-    # queries the same when there are none.
-    candidates = [
-        # The index stock_level_needs_lowest (needs_replenishing, stocked, id, …) gives
-        # this order: ten rows read.
-        *per_store.exclude(product_id__in=planned)
-        .order_by("stocked", "pk")
-        .values_list("pk", flat=True)[:ATTENTION_ROWS],
-        *per_store.filter(product_id__in=planned or [-1]).values_list("pk", flat=True),
-    ]
+    per_store, per_store_count = lowest_needs(ATTENTION_ROWS)
     # Counted in the same query (a window over the rows that match): every match's
     # projected stock is computed for the order anyway, and a second query built and
     # computed them all again.
@@ -389,8 +369,8 @@ def needs_attention() -> dict:
         .order_by("projected", "name", "pk")[:ATTENTION_ROWS]
     )
     return {
-        "per_store": rows_with_terms(candidates, order=("projected", "pk"), limit=ATTENTION_ROWS),
-        "per_store_count": replenishment_count(**selection),
+        "per_store": per_store,
+        "per_store_count": per_store_count,
         "in_total": in_total,
         "in_total_count": in_total[0].matching if in_total else 0,
     }

@@ -24,6 +24,7 @@ Pairs with no stock row are not listed: a product never stocked nor ordered
 at a store has no row until a document or a rule edit creates one.
 """
 
+from collections import defaultdict
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from django.db import models
@@ -206,6 +207,14 @@ def rows_with_terms(ids, order=ORDER, limit: int | None = None) -> list:
         .select_related(*ROW_RELATIONS)
         .order_by(*order)[:limit]
     )
+    add_transfer_terms(rows)
+    return rows
+
+
+def add_transfer_terms(rows: list) -> None:
+    """Set ``transfer_from``, ``transfer_from_name`` and ``surplus`` on each of the stock
+    ``rows`` as :func:`with_terms` annotates them, from one query for the surpluses of
+    the rows' products (it runs for no rows too)."""
     sources: dict[int, list[tuple]] = {}
     products = {row.product_id for row in rows} or {-1}
     surpluses = _surpluses(StockLevel.objects.filter(product__in=products))
@@ -215,7 +224,53 @@ def rows_with_terms(ids, order=ORDER, limit: int | None = None) -> list:
         # The largest surplus at another store, as surplus_sources() orders them.
         found = (s for s in sources.get(row.product_id, ()) if s[0] != row.store_id)
         row.transfer_from, row.transfer_from_name, row.surplus = next(found, (None, None, None))
-    return rows
+
+
+def lowest_needs(limit: int) -> tuple[list, int]:
+    """The ``limit`` rows of :func:`replenishment_needs` with the lowest projected stock
+    (then by key), with ``projected`` and the transfer terms set, and how many rows it
+    lists in all: the dashboard's "needs attention".
+
+    Like :func:`replenishment_rows`, only the rows of products planned or coming are
+    checked with the terms, here added up in Python from the units on drafts and
+    incoming per (product, store) (:func:`planned_terms`): the lowest rows of the
+    others are the first of the index on (needs_replenishing, stocked). Six plain
+    queries, where listing keys and reading the terms by correlated subqueries took
+    eleven, most of the dashboard's time spent building queries.
+    """
+    terms = planned_terms()
+    planned = sorted({product_id for product_id, _ in terms}) or [-1]
+    low = _levels()
+    lowest = list(
+        low.exclude(product_id__in=planned)
+        .select_related(*ROW_RELATIONS)
+        .order_by("stocked", "pk")[:limit]
+    )
+    of_planned = list(low.filter(product_id__in=planned).select_related(*ROW_RELATIONS))
+    for row in (*lowest, *of_planned):
+        row.projected = row.quantity + row.on_order + terms.get((row.product_id, row.store_id), 0)
+    still_low = [
+        row for row in of_planned if row.projected <= row.minimum and row.maximum > row.projected
+    ]
+    shown = sorted((*lowest, *still_low), key=lambda row: (row.projected, row.pk))[:limit]
+    add_transfer_terms(shown)
+    # Two counts: one with a filtered count beside it read each row's product (13 ms
+    # against 6 for these two at the large demo on SQLite).
+    return shown, low.count() - len(of_planned) + len(still_low)
+
+
+def planned_terms() -> dict[tuple[int, int], Decimal]:
+    """``{(product id, store id): units}`` on draft purchase orders for the store and on
+    incoming (draft or dispatched) transfers to it: what projected stock adds to on hand
+    and on order, for the few pairs that have any."""
+    terms: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    drafts = PurchaseOrderLine.objects.filter(order__status=PurchaseOrder.Status.DRAFT)
+    incoming = TransferLine.objects.filter(transfer__status__in=INCOMING_TRANSFER_STATUSES)
+    for lines, store in ((drafts, "order__store_id"), (incoming, "transfer__to_store_id")):
+        grouped = lines.order_by().values("product_id", store).annotate(total=Sum("quantity"))
+        for product_id, store_id, total in grouped.values_list("product_id", store, "total"):
+            terms[product_id, store_id] += total
+    return dict(terms)
 
 
 def replenishment_selection(**filters) -> dict:
