@@ -161,6 +161,37 @@ class DatedQuerySet(models.QuerySet):
             **{name: total(Sum(expression), field) for name, (expression, field) in sums.items()},
         )
 
+    def add_line_totals(self, records: list, **sums) -> list:
+        """Set ``line_count`` and each named sum (as :meth:`annotate_line_totals` takes them)
+        on ``records``, rows of this model already read, from one grouped query over their
+        lines; return ``records``.
+
+        For a handful of rows (the dashboard's latest documents): one plain query is
+        quicker to build than a correlated subquery per total, 5 against 3 ms for ten.
+        """
+        relation = self.model._meta.get_field("lines")
+        document = relation.field.name
+        grouped = (
+            relation.related_model.objects.filter(
+                **{f"{document}__in": [record.pk for record in records] or [-1]}
+            )
+            .order_by()
+            .values(document)
+            .annotate(
+                line_count=Count("pk"),
+                **{
+                    name: Sum(expression, output_field=field)
+                    for name, (expression, field) in sums.items()
+                },
+            )
+        )
+        totals = {row.pop(document): row for row in grouped}
+        none = {"line_count": 0, **{name: Decimal("0") for name in sums}}
+        for record in records:
+            for name, value in totals.get(record.pk, none).items():
+                setattr(record, name, value)
+        return records
+
 
 class DocumentQuerySet(DatedQuerySet):
     """Reads shared by purchases and sales."""

@@ -393,18 +393,12 @@ def in_transit_summary() -> dict:
 
 
 def latest_documents(limit: int = 5) -> dict:
-    """The latest purchases and sales that were not voided, newest first."""
-    sales = Sale.objects.with_totals()
-    purchases = Purchase.objects.with_totals()
+    """The latest purchases and sales that were not voided, newest first, with their totals."""
+    purchases = Purchase.objects.not_voided().select_related("supplier", "store")
+    sales = Sale.objects.not_voided().select_related("customer", "store")
     return {
-        "purchases": list(
-            purchases.not_voided()
-            .select_related("supplier", "store")
-            .order_by("-date", "-pk")[:limit]
-        ),
-        "sales": list(
-            sales.not_voided().select_related("customer", "store").order_by("-date", "-pk")[:limit]
-        ),
+        "purchases": Purchase.objects.add_totals(list(purchases.order_by("-date", "-pk")[:limit])),
+        "sales": Sale.objects.add_totals(list(sales.order_by("-date", "-pk")[:limit])),
     }
 
 

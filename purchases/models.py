@@ -27,13 +27,19 @@ from core.money import round_money
 
 
 class PurchaseQuerySet(DocumentQuerySet):
+    LINE_TOTALS = {
+        "total_value": (F("quantity") * F("unit_cost"), TOTAL),
+        "total_tax": (F("tax_amount"), TOTAL),
+    }
+
     def with_totals(self):
         """Annotate ``line_count``, ``total_value`` (net of tax) and ``total_tax`` in the same
         query."""
-        return self.annotate_line_totals(
-            total_value=(F("quantity") * F("unit_cost"), TOTAL),
-            total_tax=(F("tax_amount"), TOTAL),
-        )
+        return self.annotate_line_totals(**self.LINE_TOTALS)
+
+    def add_totals(self, purchases: list) -> list:
+        """Set on ``purchases`` (read already) what :meth:`with_totals` annotates; return them."""
+        return self.add_line_totals(purchases, **self.LINE_TOTALS)
 
 
 class Purchase(Document):

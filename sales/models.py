@@ -42,17 +42,26 @@ def with_profit(totals: dict) -> dict:
 
 
 class SaleQuerySet(DocumentQuerySet):
+    LINE_TOTALS = {
+        "total_value": (F("net_amount"), TOTAL),
+        "total_tax": (F("tax_amount"), TOTAL),
+        "total_cost": (F("quantity") * F("unit_cost"), COST_TOTAL),
+    }
+
     def with_totals(self):
         """Annotate ``line_count``, ``total_value`` (net of tax), ``total_tax``,
         ``total_gross``, ``total_cost`` and ``gross_profit``."""
-        return self.annotate_line_totals(
-            total_value=(F("net_amount"), TOTAL),
-            total_tax=(F("tax_amount"), TOTAL),
-            total_cost=(F("quantity") * F("unit_cost"), COST_TOTAL),
-        ).annotate(
+        return self.annotate_line_totals(**self.LINE_TOTALS).annotate(
             gross_profit=F("total_value") - F("total_cost"),
             total_gross=F("total_value") + F("total_tax"),
         )
+
+    def add_totals(self, sales: list) -> list:
+        """Set on ``sales`` (read already) what :meth:`with_totals` annotates; return them."""
+        for sale in self.add_line_totals(sales, **self.LINE_TOTALS):
+            sale.gross_profit = sale.total_value - sale.total_cost
+            sale.total_gross = sale.total_value + sale.total_tax
+        return sales
 
 
 class Sale(Document):

@@ -27,9 +27,11 @@ from dashboard.forms import PeriodForm
 from dashboard.selectors import dashboard_summary
 from people.tests.factories import CustomerFactory, SupplierFactory
 from products.tests.factories import CategoryFactory, ProductFactory
+from purchases.models import Purchase
 from purchases.returns import PurchaseReturnLineInput, purchase_return
 from purchases.services import purchase_void
 from purchases.tests.factories import make_purchase, receive
+from sales.models import Sale
 from sales.returns import ReturnLineInput, sale_return
 from sales.services import sale_void
 from sales.tests.factories import make_sale
@@ -564,6 +566,34 @@ def test_dashboard_latest_five_documents_newest_first_without_voided(manager_cli
     for pk in newest(sales):
         assert f'href="{reverse("sales:detail", args=[pk])}"' in html
     assert f'href="{reverse("sales:detail", args=[newest_sale.pk])}"' not in html
+
+
+def test_dashboard_latest_documents_have_the_totals_their_lists_show(manager_client):
+    # Set from one grouped query (add_totals): the same as the lists' annotations.
+    store, bolt, nut = StoreFactory(), ProductFactory(), ProductFactory()
+    for product in (bolt, nut):
+        receive(product, store, 50, unit_cost=Decimal("1.2345"))
+    make_purchase(store=store, lines=[(bolt, 3, Decimal("2.10")), (nut, 4, Decimal("7.0125"))])
+    make_sale(store=store, lines=[(bolt, 2, Decimal("3.99")), (nut, 3, Decimal("9.05"))])
+    make_sale(store=store, lines=[(nut, 1, Decimal("0.50"))])
+
+    latest = dashboard(manager_client).context["summary"]["latest"]
+
+    names = ["line_count", "total_value", "total_tax", "total_cost", "gross_profit"]
+    assert [
+        [getattr(sale, name) for name in [*names, "total_gross"]] for sale in latest["sales"]
+    ] == [
+        [getattr(sale, name) for name in [*names, "total_gross"]]
+        for sale in Sale.objects.with_totals().order_by("-date", "-pk")
+    ]
+    assert [
+        [p.line_count, p.total_value, p.total_tax, p.total_gross] for p in latest["purchases"]
+    ] == [
+        [p.line_count, p.total_value, p.total_tax, p.total_gross]
+        for p in Purchase.objects.with_totals().order_by("-date", "-pk")
+    ]
+    assert [sale.line_count for sale in latest["sales"]] == [1, 2]
+    assert latest["sales"][1].total_value == Decimal("35.13")  # 2 × 3.99 + 3 × 9.05
 
 
 # Bad input ----------------------------------------------------------------------------------
