@@ -160,7 +160,8 @@ def test_a_period_that_is_not_all_of_history_is_net_of_its_returns(
     # The period's lines by their own copy of the sale's date and state (the index
     # sale_line_period), not joined to a sale row each.
     lines_read = per_product.split(" FROM ")[-1]
-    assert '"sales_saleline"' in lines_read and '"sales_sale"' not in lines_read
+    quoted = connection.ops.quote_name
+    assert quoted("sales_saleline") in lines_read and quoted("sales_sale") not in lines_read
 
 
 def test_the_top_products_are_ranked_by_what_they_kept(store, manager):
