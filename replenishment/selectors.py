@@ -234,7 +234,7 @@ def lowest_needs(limit: int) -> tuple[list, int]:
     Like :func:`replenishment_rows`, only the rows of products planned or coming are
     checked with the terms, here added up in Python from the units on drafts and
     incoming per (product, store) (:func:`planned_terms`): the lowest rows of the
-    others are the first of the index on (needs_replenishing, stocked). Six plain
+    others are the first of the index on (needs_replenishing, stocked). Seven plain
     queries, where listing keys and reading the terms by correlated subqueries took
     eleven, most of the dashboard's time spent building queries.
     """
@@ -246,17 +246,32 @@ def lowest_needs(limit: int) -> tuple[list, int]:
         .select_related(*ROW_RELATIONS)
         .order_by("stocked", "pk")[:limit]
     )
-    of_planned = list(low.filter(product_id__in=planned).select_related(*ROW_RELATIONS))
-    for row in (*lowest, *of_planned):
-        row.projected = row.quantity + row.on_order + terms.get((row.product_id, row.store_id), 0)
-    still_low = [
-        row for row in of_planned if row.projected <= row.minimum and row.maximum > row.projected
-    ]
-    shown = sorted((*lowest, *still_low), key=lambda row: (row.projected, row.pk))[:limit]
+    for row in lowest:
+        row.projected = row.quantity + row.on_order  # nothing planned or coming
+    # The low rows of products planned or coming as plain values: after "Create drafts"
+    # for a whole shop they are most low rows, and only the few still low are read whole.
+    of_planned = low.filter(product_id__in=planned).values_list(
+        "pk", "product_id", "store_id", "quantity", "on_order", "minimum", "maximum"
+    )
+    checked = 0
+    projected: dict[int, Decimal] = {}  # of the rows still low
+    for pk, product_id, store_id, quantity, on_order, minimum, maximum in of_planned:
+        checked += 1
+        row_projected = quantity + on_order + terms.get((product_id, store_id), 0)
+        if row_projected <= minimum and maximum > row_projected:
+            projected[pk] = row_projected
+    candidates = sorted(projected, key=lambda pk: (projected[pk], pk))[:limit]
+    of_planned_rows = list(
+        StockLevel.objects.filter(pk__in=candidates or [-1]).select_related(*ROW_RELATIONS)
+    )
+    for row in of_planned_rows:
+        row.projected = projected[row.pk]
+    shown = sorted((*lowest, *of_planned_rows), key=lambda row: (row.projected, row.pk))[:limit]
     add_transfer_terms(shown)
-    # Two counts: one with a filtered count beside it read each row's product (13 ms
-    # against 6 for these two at the large demo on SQLite).
-    return shown, low.count() - len(of_planned) + len(still_low)
+    # The low rows counted from the index alone, less those checked above, plus those
+    # still low: a count of the planned ones beside it read each row's product (13 ms
+    # against 6 at the large demo on SQLite).
+    return shown, low.count() - checked + len(projected)
 
 
 def planned_terms() -> dict[tuple[int, int], Decimal]:
