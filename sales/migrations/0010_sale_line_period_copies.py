@@ -15,8 +15,9 @@ def copy_from_sales(apps, schema_editor):
     SaleLine.objects.using(db).update(
         sale_date=Subquery(Sale.objects.using(db).filter(pk=OuterRef("sale_id")).values("date"))
     )
-    voided = Sale.objects.using(db).filter(voided_at__isnull=False).values_list("pk", flat=True)
-    SaleLine.objects.using(db).filter(sale_id__in=list(voided)).update(voided=True)
+    # A subquery, not a list of keys: SQLite limits the parameters of one statement.
+    voided = Sale.objects.using(db).filter(voided_at__isnull=False)
+    SaleLine.objects.using(db).filter(sale__in=voided).update(voided=True)
 
 
 class Migration(migrations.Migration):
