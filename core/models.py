@@ -204,18 +204,25 @@ class DocumentLineQuerySet(models.QuerySet):
     """Reads shared by purchase and sale lines; ``document`` names the line's parent field."""
 
     document = ""
+    # A line model that keeps its own copies of its document's date and voided state
+    # (SaleLine: "sale_date", "voided") names them here; the filters below then read the
+    # line's columns, not the document's through a join.
+    date_copy = voided_copy = ""
 
     def of_valid_documents(self):
         """Lines of documents that were not voided: the only ones any total counts."""
+        if self.voided_copy:
+            return self.filter(**{self.voided_copy: False})
         return self.filter(**{f"{self.document}__voided_at__isnull": True})
 
     def in_period(self, start=None, end=None):
         """Lines of documents dated from ``start`` to ``end``, both days included."""
+        date = self.date_copy or f"{self.document}__date"
         queryset = self
         if start:
-            queryset = queryset.filter(**{f"{self.document}__date__gte": start})
+            queryset = queryset.filter(**{f"{date}__gte": start})
         if end:
-            queryset = queryset.filter(**{f"{self.document}__date__lte": end})
+            queryset = queryset.filter(**{f"{date}__lte": end})
         return queryset
 
 

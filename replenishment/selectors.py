@@ -239,7 +239,7 @@ def lowest_needs(limit: int) -> tuple[list, int]:
     eleven, most of the dashboard's time spent building queries.
     """
     terms = planned_terms()
-    planned = sorted({product_id for product_id, _ in terms}) or [-1]
+    planned = sorted({product_id for product_id, _ in terms}) or [-1]  # as planned_or_coming
     low = _levels()
     lowest = list(
         low.exclude(product_id__in=planned)
@@ -361,12 +361,7 @@ def still_low_rows(planned_or_coming: list[int], **filters) -> list[int]:
 def planned_or_coming_products() -> list[int]:
     """Ids of the products on draft purchase orders or incoming transfers: the only ones
     whose rows' projected stock may differ from on hand + on order."""
-    drafts = PurchaseOrderLine.objects.filter(order__status=PurchaseOrder.Status.DRAFT)
-    incoming = TransferLine.objects.filter(transfer__status__in=INCOMING_TRANSFER_STATUSES)
-    return sorted(
-        set(drafts.values_list("product_id", flat=True))
-        | set(incoming.values_list("product_id", flat=True))
-    )
+    return sorted({product_id for product_id, _ in planned_terms()})
 
 
 def round_up(quantity: Decimal, multiple: Decimal) -> Decimal:

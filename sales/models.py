@@ -143,21 +143,8 @@ class Sale(Document):
 
 class SaleLineQuerySet(DocumentLineQuerySet):
     document = "sale"
-
-    # By the line's own copies of its sale's date and state (SaleLine.sale_date, voided):
-    # the period's lines come from the index sale_line_period alone, no sale row each.
-    def of_valid_documents(self):
-        """Lines of sales that were not voided: the only ones any total counts."""
-        return self.filter(voided=False)
-
-    def in_period(self, start=None, end=None):
-        """Lines of sales dated from ``start`` to ``end``, both days included."""
-        queryset = self
-        if start:
-            queryset = queryset.filter(sale_date__gte=start)
-        if end:
-            queryset = queryset.filter(sale_date__lte=end)
-        return queryset
+    # The period's lines from the index sale_line_period alone, no sale row each.
+    date_copy, voided_copy = "sale_date", "voided"
 
     def totals(self) -> dict:
         """Sales, units, value, cost, gross profit and margin (%) of lines of sales not voided."""
