@@ -19,7 +19,6 @@ from django.db.models import (
     Sum,
     Value,
     When,
-    Window,
 )
 from django.db.models.functions import Cast, Coalesce, Substr
 from django.utils import timezone
@@ -31,7 +30,7 @@ from dashboard.periods import MAX_DAILY_POINTS, MAX_MONTHLY_POINTS, Period
 from people.models import Customer, Supplier
 from products.models import Category, Product, StoreStock
 from purchases.models import Purchase, PurchaseDay, PurchaseReturnDay
-from replenishment.selectors import lowest_needs
+from replenishment.selectors import lowest_needs, lowest_to_reorder, planned_terms
 from sales.models import (
     ProductSales,
     ReturnDay,
@@ -356,23 +355,17 @@ def returned_per_product(returns, *, with_tax: bool = False, with_cost: bool = T
 def needs_attention() -> dict:
     """What needs replenishing, by projected stock: per store (the replenishment list's rows,
     lowest first), and products whose total over all stores is at or below their reorder
-    level (on hand + on order + drafts + in transit: ``Product.objects.needing_reorder``)."""
-    per_store, per_store_count = lowest_needs(ATTENTION_ROWS)
-    # Counted in the same query (a window over the rows that match): every match's
-    # projected stock is computed for the order anyway, and a second query built and
-    # computed them all again.
-    in_total = list(
-        Product.objects.active()
-        .needing_reorder()
-        .select_related("supplier", "unit")
-        .annotate(matching=Window(Count("pk")))
-        .order_by("projected", "name", "pk")[:ATTENTION_ROWS]
-    )
+    level (on hand + on order + drafts + in transit: ``Product.objects.needing_reorder``),
+    lowest first. Both from the same terms (what is on drafts and coming), added up in
+    Python."""
+    terms = planned_terms()
+    per_store, per_store_count = lowest_needs(ATTENTION_ROWS, terms.per_store)
+    in_total, in_total_count = lowest_to_reorder(ATTENTION_ROWS, terms.in_shop)
     return {
         "per_store": per_store,
         "per_store_count": per_store_count,
         "in_total": in_total,
-        "in_total_count": in_total[0].matching if in_total else 0,
+        "in_total_count": in_total_count,
     }
 
 

@@ -272,19 +272,20 @@ class ProductQuerySet(ArchivableQuerySet):
         A reorder level of 0 is "no level set" (a new product starts there): such a
         product is never listed, out of stock or not, as in the per-store rows.
         """
+        return self.reorder_candidates().with_projected().filter(projected__lte=F("reorder_level"))
+
+    def reorder_candidates(self):
+        """Products of active suppliers, with a reorder level, at or below it on hand: those
+        of :meth:`needing_reorder` and the ones whose orders, drafts and units in transit
+        take them above it. What is coming only adds, so a product above its reorder level
+        on hand is above it projected too; the flag is indexed."""
         # The supplier's state as EXISTS, not a join: with planner statistics SQLite
         # expected half the products at their level (the flag has two values) and built
         # a Bloom filter over the join, 10 ms instead of 1 for the 425 of the large demo.
         active_supplier = Exists(
             Supplier.objects.filter(pk=OuterRef("supplier_id"), is_active=True)
         )
-        return (
-            self.filter(active_supplier, reorder_level__gt=0)
-            .with_projected()
-            # Cheap first: what is coming only adds, so a product above its reorder
-            # level on hand is above it projected too.
-            .filter(at_reorder_level=True, projected__lte=F("reorder_level"))
-        )
+        return self.filter(active_supplier, reorder_level__gt=0, at_reorder_level=True)
 
 
 class Product(ArchivableModel):

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dashboard.selectors import ATTENTION_ROWS, needs_attention
+from products.models import Product
 from products.tests.factories import ProductFactory
 from purchases.tests.factories import make_order, receive
 from replenishment.selectors import replenishment_needs
@@ -195,3 +196,45 @@ def test_the_per_store_rows_and_count_are_the_replenishment_lists_whatever_is_co
     ] == [(row.pk, row.projected, row.transfer_from, row.surplus) for row in expected][
         :ATTENTION_ROWS
     ]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_products_to_reorder_in_total_are_the_products_lists_whatever_is_coming(seed):
+    """Projected stock across the shop added up in Python (replenishment.selectors.
+    lowest_to_reorder) lists and counts the products ``needing_reorder`` does, lowest first
+    and by name among equals, for random stock, draft and placed orders, draft and
+    dispatched transfers, and archived products and suppliers."""
+    rng = random.Random(seed)
+    stores = [StoreFactory(name=f"Store {n}") for n in range(3)]
+    # Few names, so that equal projected stock is ordered by name and then by key.
+    products = [
+        ProductFactory(name=rng.choice(["Bolt", "nut", "Ähre", "Zinc"]), reorder_level=level)
+        for level in (rng.choice([0, 8, 20, 30]) for _ in range(24))
+    ]
+    for product in products:
+        for store in rng.sample(stores, rng.randint(0, 3)):
+            receive(product, store, rng.choice([1, 2, 4, 7]))
+    for _ in range(5):
+        lines = [(product, rng.randint(1, 12)) for product in rng.sample(products, 4)]
+        make_order(store=rng.choice(stores), lines=lines, place=rng.random() < 0.5)
+    for _ in range(5):
+        from_store, to_store = rng.sample(stores, 2)
+        stocked = [p for p in products if p.stock_levels.filter(store=from_store, quantity__gte=1)]
+        lines = [(product, 1) for product in rng.sample(stocked, min(2, len(stocked)))]
+        if lines:
+            make_transfer(
+                from_store=from_store, to_store=to_store, lines=lines, dispatch=rng.random() < 0.5
+            )
+    products[0].archive()
+    products[1].supplier.archive()
+
+    attention = needs_attention()
+
+    expected = list(Product.objects.active().needing_reorder().order_by("projected", "name", "pk"))
+    assert len(expected) > ATTENTION_ROWS  # the list is cut, so "lowest" is what is tested
+    # Some have units coming, on drafts or in transit: their terms are tested.
+    assert any(product.projected != product.on_hand + product.on_order for product in expected)
+    assert attention["in_total_count"] == len(expected)
+    assert [(p.pk, p.projected, p.supplier.name, p.unit.symbol) for p in attention["in_total"]] == [
+        (p.pk, p.projected, p.supplier.name, p.unit.symbol) for p in expected
+    ][:ATTENTION_ROWS]
