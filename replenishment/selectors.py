@@ -341,9 +341,11 @@ def lowest_to_reorder(limit: int, in_shop: dict[int, Decimal]) -> tuple[list[Pro
     shown_keys = sorted(projected, key=projected.__getitem__)[:limit]
     shown = Product.objects.filter(pk__in=shown_keys or [-1]).select_related("supplier", "unit")
     rows = {product.pk: product for product in shown}
-    for pk in shown_keys:
-        rows[pk].projected = projected[pk]
-    return [rows[pk] for pk in shown_keys], len(projected)
+    # One deleted between the two reads (a product with no history may be) is left out.
+    listed = [rows[pk] for pk in shown_keys if pk in rows]
+    for product in listed:
+        product.projected = projected[product.pk]
+    return listed, len(projected)
 
 
 def replenishment_selection(**filters) -> dict:

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dashboard.selectors import ATTENTION_ROWS, needs_attention
-from products.models import Product
+from products.models import Product, ProductQuerySet
 from products.tests.factories import ProductFactory
 from purchases.tests.factories import make_order, receive
 from replenishment.selectors import replenishment_needs
@@ -238,3 +238,22 @@ def test_the_products_to_reorder_in_total_are_the_products_lists_whatever_is_com
     assert [(p.pk, p.projected, p.supplier.name, p.unit.symbol) for p in attention["in_total"]] == [
         (p.pk, p.projected, p.supplier.name, p.unit.symbol) for p in expected
     ][:ATTENTION_ROWS]
+
+
+def test_a_product_deleted_between_its_two_reads_is_left_out(monkeypatch):
+    """The products to reorder are read as values, then the ones shown whole: one deleted in
+    between (a product with no history may be) is left out, not an error."""
+    gone, kept = ProductFactory(name="Gone", reorder_level=5), ProductFactory(name="Kept")
+    kept.reorder_level = 5
+    kept.save()
+    read_whole = ProductQuerySet.select_related
+
+    def deleting_first(queryset, *fields):
+        Product.objects.filter(pk=gone.pk).delete()
+        return read_whole(queryset, *fields)
+
+    monkeypatch.setattr(ProductQuerySet, "select_related", deleting_first)
+
+    attention = needs_attention()
+
+    assert [product.name for product in attention["in_total"]] == ["Kept"]
