@@ -118,6 +118,33 @@ class CountedPaginator(Paginator):
         return self._count()
 
 
+LARGEST_OFFSET = 2**63 - 1
+
+
+class PageCountedPaginator(CountedPaginator):
+    """A :class:`CountedPaginator` whose page query counts every row too: ``object_list``
+    yields dicts annotated with ``row_count = Window(RowCount())``
+    (:class:`core.expressions.RowCount`). A page that has rows then costs one query,
+    not a count and then the page (the page's query groups and sorts every row anyway);
+    an empty first page counts none. Only a page past the end counts apart (``count``),
+    to show the nearest one. No orphans."""
+
+    def get_page(self, number):
+        try:
+            asked = int(number)
+        except (TypeError, ValueError):
+            asked = 1  # as Paginator.get_page: not a number, the first page
+        bottom = (asked - 1) * self.per_page
+        # A page number past what an OFFSET holds (a signed 64-bit integer on every
+        # database) is past the end for sure: counted apart, as one past the last row is.
+        if asked >= 1 and bottom + self.per_page <= LARGEST_OFFSET:
+            rows = list(self.object_list[bottom : bottom + self.per_page])
+            if rows or asked == 1:
+                self.count = rows[0]["row_count"] if rows else 0  # the cached property
+                return self._get_page(rows, asked, self)
+        return super().get_page(number)
+
+
 class NearestPageMixin:
     """ListView mixin: a page that no longer exists (or ``?page=last``) shows the nearest one.
 

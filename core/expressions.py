@@ -59,3 +59,13 @@ class GroupKey(Func):
 
     def as_sqlite(self, compiler, connection, **extra_context):
         return self.as_sql(compiler, connection, template="(%(expressions)s + 0)", **extra_context)
+
+
+class RowCount(Func):
+    """How many rows the query returns (before its slice), on each of them: ``COUNT(*)``,
+    to use in ``Window(RowCount())``, so that a page's rows carry the count of all rows
+    (see :class:`core.crud.PageCountedPaginator`). In a grouped query it counts the groups."""
+
+    template = "COUNT(*)"
+    window_compatible = True
+    output_field = IntegerField()

@@ -11,15 +11,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.db.models import Exists, F, OuterRef, Q, Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum, Window
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.generic import ListView
 
-from core.crud import CountedPaginator, NearestPageMixin
+from core.crud import CountedPaginator, NearestPageMixin, PageCountedPaginator
 from core.csv_export import csv_response, rows_in_order
-from core.expressions import JoinedColumn
+from core.expressions import JoinedColumn, RowCount
 from core.models import COST_TOTAL, TOTAL, UNITS_TOTAL
 from core.quantities import trimmed_quantity
 from dashboard.forms import (
@@ -269,7 +269,9 @@ class SalesByProductView(SortedReportView):
         # Grouped by the product alone: the page's rows are named after (see
         # paginate_queryset). Grouping by its name and SKU too, joined to every line,
         # took three times as long at the large demo. Sorting by name joins it still.
-        return self.order(self.per_product(), "product_id")
+        # Each row counts them all (PageCountedPaginator): 26 ms at the large demo on
+        # SQLite against 20 for the page and 9 for counting the products sold apart.
+        return self.order(self.per_product(), "product_id").annotate(row_count=Window(RowCount()))
 
     def per_product(self, *named):
         """The period's figures per product, with the ``named`` values of each: what was
@@ -309,9 +311,9 @@ class SalesByProductView(SortedReportView):
             yield tuple(row[field] for field in fields)
 
     def get_paginator(self, queryset, per_page, **kwargs):
-        # A row per product sold in the period: counting the products of its lines
-        # spares the database computing every row's figures only to count them.
-        return CountedPaginator(
+        # Past the last page: a row per product sold in the period, so counting the
+        # products of its lines spares the database computing every row's figures.
+        return PageCountedPaginator(
             queryset, per_page, count=self.lines.values("product_id").distinct().count, **kwargs
         )
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import staff_user
+from dashboard.reports import SalesByProductView
 from products.models import StockLevel
 from products.tests.factories import ProductFactory, TaxRateFactory
 from purchases.tests.factories import make_purchase, receive
@@ -533,10 +534,40 @@ def test_sales_by_product_invalid_period_falls_back_to_default(manager_client, s
     assert len(exported) == 1 + len(default)
 
 
+@pytest.mark.parametrize(
+    ("page", "shown"), [("1", 1), ("2", 2), ("3", 3), ("999", 3), ("abc", 1), ("last", 3)]
+)
+def test_sales_by_product_pages_count_every_product_and_show_the_nearest(
+    manager_client, sales, monkeypatch, page, shown
+):
+    monkeypatch.setattr(SalesByProductView, "paginate_by", 2)
+    *_, recorded = sales
+    expected = as_tuples(ordered(expected_by_product(recorded), "value", descending=True))
+
+    response = manager_client.get(SALES_URL, {"period": "all", "page": page})
+
+    assert response.context["page_obj"].number == shown
+    assert response.context["paginator"].count == len(expected) == 5
+    assert report_rows(response) == expected[(shown - 1) * 2 : shown * 2]
+
+
+def test_a_sales_by_product_page_with_rows_counts_them_in_its_own_query(manager_client, sales):
+    """The page's rows carry the count of all rows (a window count): no query apart counts
+    the products sold."""
+    with CaptureQueriesContext(connection) as queries:
+        response = manager_client.get(SALES_URL, {"period": "all"})
+
+    assert response.context["paginator"].count == 5
+    [page_query] = [q["sql"] for q in queries if "sold_units" in q["sql"]]
+    assert "OVER" in page_query
+    assert not [q for q in queries if "DISTINCT" in q["sql"]]
+
+
 def test_sales_by_product_empty_period_says_so(manager_client):
     response = manager_client.get(SALES_URL, {"period": "today"})
 
     assert response.status_code == 200
+    assert response.context["paginator"].count == 0
     assert "No sales in this period." in response.content.decode()
     assert 'data-testid="report-totals"' not in response.content.decode()
 
