@@ -359,7 +359,7 @@ def needs_attention() -> dict:
     lowest first. Both from the same terms (what is on drafts and coming), added up in
     Python."""
     terms = planned_terms()
-    per_store, per_store_count = lowest_needs(ATTENTION_ROWS, terms.per_store)
+    per_store, per_store_count = lowest_needs(ATTENTION_ROWS, terms)
     in_total, in_total_count = lowest_to_reorder(ATTENTION_ROWS, terms.in_shop)
     return {
         "per_store": per_store,

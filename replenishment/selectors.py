@@ -227,20 +227,37 @@ def add_transfer_terms(rows: list) -> None:
         row.transfer_from, row.transfer_from_name, row.surplus = next(found, (None, None, None))
 
 
-def lowest_needs(limit: int, terms: dict[tuple[int, int], Decimal]) -> tuple[list, int]:
+class PlannedTerms(NamedTuple):
+    """What projected stock adds to on hand and on order, for the few that have any."""
+
+    # {(product id, store id): units} on draft purchase orders for the store and on
+    # incoming (draft or dispatched) transfers to it: a stock row's terms.
+    per_store: dict[tuple[int, int], Decimal]
+    # {product id: units} on draft purchase orders and in transit: a product's terms
+    # across the shop (Product.objects.with_projected). A draft transfer adds nothing
+    # there: its units are still on hand at its source.
+    in_shop: dict[int, Decimal]
+
+    def planned_or_coming(self) -> list[int]:
+        """Ids of the products with any: the only ones whose rows' projected stock may
+        differ from on hand + on order."""
+        return sorted({product_id for product_id, _ in self.per_store})
+
+
+def lowest_needs(limit: int, terms: PlannedTerms) -> tuple[list, int]:
     """The ``limit`` rows of :func:`replenishment_needs` with the lowest projected stock
     (then by key), with ``projected`` and the transfer terms set, and how many rows it
     lists in all: the dashboard's "needs attention".
 
     Like :func:`replenishment_rows`, only the rows of products planned or coming are
     checked with the terms, here added up in Python from the units on drafts and
-    incoming per (product, store) (``terms``: :func:`planned_terms`' ``per_store``):
+    incoming per (product, store) (``terms``, from :func:`planned_terms`):
     the lowest rows of the others are the first of the index on (needs_replenishing,
     stocked). Five plain queries after the terms' two, where listing keys and reading
     the terms by correlated subqueries took eleven, most of the dashboard's time spent
     building queries.
     """
-    planned = sorted({product_id for product_id, _ in terms}) or [-1]  # as planned_or_coming
+    planned = terms.planned_or_coming() or [-1]
     low = _levels()
     lowest = list(
         low.exclude(product_id__in=planned)
@@ -258,7 +275,7 @@ def lowest_needs(limit: int, terms: dict[tuple[int, int], Decimal]) -> tuple[lis
     projected: dict[int, Decimal] = {}  # of the rows still low
     for pk, product_id, store_id, quantity, on_order, minimum, maximum in of_planned:
         checked += 1
-        row_projected = quantity + on_order + terms.get((product_id, store_id), 0)
+        row_projected = quantity + on_order + terms.per_store.get((product_id, store_id), 0)
         if row_projected <= minimum and maximum > row_projected:
             projected[pk] = row_projected
     candidates = sorted(projected, key=lambda pk: (projected[pk], pk))[:limit]
@@ -273,18 +290,6 @@ def lowest_needs(limit: int, terms: dict[tuple[int, int], Decimal]) -> tuple[lis
     # still low: a count of the planned ones beside it read each row's product (13 ms
     # against 6 at the large demo on SQLite).
     return shown, low.count() - checked + len(projected)
-
-
-class PlannedTerms(NamedTuple):
-    """What projected stock adds to on hand and on order, for the few that have any."""
-
-    # {(product id, store id): units} on draft purchase orders for the store and on
-    # incoming (draft or dispatched) transfers to it: a stock row's terms.
-    per_store: dict[tuple[int, int], Decimal]
-    # {product id: units} on draft purchase orders and in transit: a product's terms
-    # across the shop (Product.objects.with_projected). A draft transfer adds nothing
-    # there: its units are still on hand at its source.
-    in_shop: dict[int, Decimal]
 
 
 def planned_terms() -> PlannedTerms:
@@ -421,7 +426,7 @@ def still_low_rows(planned_or_coming: list[int], **filters) -> list[int]:
 def planned_or_coming_products() -> list[int]:
     """Ids of the products on draft purchase orders or incoming transfers: the only ones
     whose rows' projected stock may differ from on hand + on order."""
-    return sorted({product_id for product_id, _ in planned_terms().per_store})
+    return planned_terms().planned_or_coming()
 
 
 def round_up(quantity: Decimal, multiple: Decimal) -> Decimal:
